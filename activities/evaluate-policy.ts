@@ -1,0 +1,36 @@
+/** Activity: evaluate the proposal against the policy loaded at worker start. */
+import type { ActionTypeRegistry } from '../src/actions/registry';
+import type { DecisionPublicKeys } from '../src/domain/decision-signature';
+import type { PolicyEvaluation } from '../src/domain/evaluation';
+import type { Proposal } from '../src/domain/proposal';
+import { evaluatePolicy as evaluate } from '../src/policy/evaluate';
+import type { PolicyBook } from '../src/policy/load';
+
+export interface EvaluatePolicyInput {
+  proposal: Proposal;
+  workflowId: string;
+}
+
+export interface EvaluatedProposal {
+  evaluation: PolicyEvaluation;
+  /**
+   * Decision-service keys this worker trusts. They come from the worker's configuration, never
+   * from the caller: an agent must not be able to choose who signs its approvals.
+   */
+  decisionKeys: DecisionPublicKeys;
+}
+
+export function createEvaluatePolicy(policyBook: PolicyBook, actionTypes: ActionTypeRegistry, decisionKeys: DecisionPublicKeys) {
+  return async function evaluatePolicy(input: EvaluatePolicyInput): Promise<EvaluatedProposal> {
+    const loaded = policyBook.policies.get(input.proposal.actionType);
+    const evaluation = evaluate({
+      proposal: input.proposal,
+      workflowId: input.workflowId,
+      policy: loaded?.policy,
+      policyVersion: loaded?.version ?? 'none',
+      directory: policyBook.directory,
+      paramsSchema: actionTypes.get(input.proposal.actionType)?.paramsSchema,
+    });
+    return { evaluation, decisionKeys };
+  };
+}

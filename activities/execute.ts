@@ -1,0 +1,83 @@
+/**
+ * Activities that touch the world: commit, verify, rollback. Each re-checks that what it runs is
+ * what was approved, and hands the executor the same idempotency key on every attempt.
+ */
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { CommitRejectedError, type CommitRecord, type ExecutionContext, type Executor, type VerifyOutcome } from '../src/actions/executor';
+import type { ActionTypeRegistry } from '../src/actions/registry';
+import { paramsHash } from '../src/domain/canonical-hash';
+import { FailureType } from '../src/domain/errors';
+import type { Logger } from '../src/observability/logger';
+
+export interface ExecutionRequest {
+  workflowId: string;
+  actionType: string;
+  params: Record<string, unknown>;
+  /** The hash the reviewers approved; the commit refuses anything else. */
+  approvedHash: string;
+  idempotencyKey: string;
+}
+
+export interface CommitResult {
+  result: CommitRecord;
+  alreadyApplied: boolean;
+  rollbackAvailable: boolean;
+}
+
+export function createExecutionActivities(actionTypes: ActionTypeRegistry, logger: Logger) {
+  function prepare(request: ExecutionRequest): { executor: Executor; params: Record<string, unknown>; ctx: ExecutionContext } {
+    const actual = paramsHash(request.params);
+    if (actual !== request.approvedHash) {
+      throw ApplicationFailure.nonRetryable(
+        `refusing to execute: params hash ${actual} differs from the approved ${request.approvedHash}`,
+        FailureType.approvedHashMismatch,
+      );
+    }
+    const type = actionTypes.get(request.actionType);
+    if (!type?.executor) {
+      throw ApplicationFailure.nonRetryable(`no executor for action type "${request.actionType}" on this worker`, FailureType.noExecutor);
+    }
+    const parsed = type.paramsSchema.safeParse(request.params);
+    if (!parsed.success) {
+      throw ApplicationFailure.nonRetryable(`params no longer valid: ${parsed.error.issues[0]?.message ?? ''}`, FailureType.invalidParams);
+    }
+    const info = Context.current().info;
+    return {
+      executor: type.executor,
+      params: parsed.data,
+      ctx: {
+        idempotencyKey: request.idempotencyKey,
+        attempt: info.attempt,
+        workflowId: request.workflowId,
+        logger: logger.child({ workflowId: request.workflowId, activity: info.activityType, attempt: info.attempt }),
+      },
+    };
+  }
+
+  return {
+    async commitAction(request: ExecutionRequest): Promise<CommitResult> {
+      const { executor, params, ctx } = prepare(request);
+      try {
+        const outcome = await executor.commit(params, ctx);
+        ctx.logger.info({ alreadyApplied: outcome.alreadyApplied }, 'commit done');
+        return { result: outcome.record, alreadyApplied: outcome.alreadyApplied, rollbackAvailable: executor.rollback !== undefined };
+      } catch (err) {
+        if (err instanceof CommitRejectedError) {
+          throw ApplicationFailure.nonRetryable(err.message, FailureType.commitRejected);
+        }
+        throw err;
+      }
+    },
+
+    async verifyAction(request: ExecutionRequest & { commit: CommitRecord }): Promise<VerifyOutcome> {
+      const { executor, params, ctx } = prepare(request);
+      return executor.verify(params, request.commit, ctx);
+    },
+
+    async rollbackAction(request: ExecutionRequest & { commit: CommitRecord }): Promise<CommitRecord> {
+      const { executor, params, ctx } = prepare(request);
+      if (!executor.rollback) throw ApplicationFailure.nonRetryable('executor has no rollback', FailureType.noExecutor);
+      return executor.rollback(params, request.commit, ctx);
+    },
+  };
+}

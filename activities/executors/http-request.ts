@@ -1,0 +1,60 @@
+/**
+ * `http.request`: calls a target that honours an `Idempotency-Key`, and before any retry asks the
+ * target's read-only verify URL whether the effect is already there.
+ */
+import type { HttpRequestParams } from '../../src/actions/schemas';
+import { CommitRejectedError, type Executor } from '../../src/actions/executor';
+
+const REQUEST_TIMEOUT_MS = 10_000;
+/** Statuses that say "try again later" rather than "never". */
+const RETRYABLE_STATUSES = new Set([408, 409, 425, 429]);
+
+async function effectExists(params: HttpRequestParams): Promise<{ exists: boolean; status: number }> {
+  const response = await fetch(params.verify.url, { method: 'GET', signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+  await response.arrayBuffer();
+  return { exists: response.status === params.verify.expectStatus, status: response.status };
+}
+
+async function readBody(response: Response): Promise<unknown> {
+  const text = (await response.text()).slice(0, 4_000);
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+export function createHttpRequestExecutor(): Executor<HttpRequestParams> {
+  return {
+    async commit(params, ctx) {
+      if (ctx.attempt > 1) {
+        const check = await effectExists(params);
+        if (check.exists) {
+          ctx.logger.info({ workflowId: ctx.workflowId, attempt: ctx.attempt }, 'effect found before retry; not sending again');
+          return { alreadyApplied: true, record: { verifiedBeforeRetry: true, verifyStatus: check.status } };
+        }
+      }
+      const response = await fetch(params.url, {
+        method: params.method,
+        headers: {
+          ...params.headers,
+          'content-type': 'application/json',
+          'idempotency-key': ctx.idempotencyKey,
+        },
+        body: params.body === undefined ? null : JSON.stringify(params.body),
+        redirect: 'error',
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
+      const body = await readBody(response);
+      if (response.ok) return { alreadyApplied: false, record: { status: response.status, body } };
+      if (response.status >= 400 && response.status < 500 && !RETRYABLE_STATUSES.has(response.status)) {
+        throw new CommitRejectedError(`target refused the request with ${response.status}`);
+      }
+      throw new Error(`target answered ${response.status}; will retry with the same idempotency key`);
+    },
+    async verify(params) {
+      const check = await effectExists(params);
+      return { ok: check.exists, observed: { verifyStatus: check.status } };
+    },
+  };
+}

@@ -1,0 +1,28 @@
+/**
+ * One factory for every activity, taking their dependencies, so tests and the worker build them
+ * the same way.
+ */
+import type { ActionTypeRegistry } from '../src/actions/registry';
+import type { DecisionPublicKeys } from '../src/domain/decision-signature';
+import type { Logger } from '../src/observability/logger';
+import type { PolicyBook } from '../src/policy/load';
+import { createEvaluatePolicy } from './evaluate-policy';
+import { createExecutionActivities } from './execute';
+import { createNotify, type NotifyDeps } from './notify';
+
+export interface ActivityDeps extends NotifyDeps {
+  policyBook: PolicyBook;
+  actionTypes: ActionTypeRegistry;
+  decisionKeys: DecisionPublicKeys;
+  logger: Logger;
+}
+
+export function createActivities(deps: ActivityDeps) {
+  return {
+    evaluatePolicy: createEvaluatePolicy(deps.policyBook, deps.actionTypes, deps.decisionKeys),
+    notify: createNotify(deps),
+    ...createExecutionActivities(deps.actionTypes, deps.logger),
+  };
+}
+
+export type GatehouseActivities = ReturnType<typeof createActivities>;

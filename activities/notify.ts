@@ -1,0 +1,72 @@
+/**
+ * Activity: mail the people a notice is for. Each mail's Message-ID is fixed by workflow, round,
+ * purpose and person, and the mailer looks for it before sending: a retried activity never mails
+ * the same person twice for the same thing.
+ */
+import type { PolicyEvaluation } from '../src/domain/evaluation';
+import { notificationMessageIdFor } from '../src/domain/ids';
+import type { Proposal } from '../src/domain/proposal';
+import type { LinkKeyring } from '../src/links/keyring';
+import { newNonce, signLinkToken } from '../src/links/token';
+import type { Mailer } from '../src/mail/mailer';
+import { renderNotification } from '../src/mail/render';
+import type { Logger } from '../src/observability/logger';
+import type { Notice } from '../workflows/notices';
+
+export interface NotifyInput extends Notice {
+  workflowId: string;
+  round: number;
+  proposal: Proposal;
+  evaluation: PolicyEvaluation;
+  paramsHash: string;
+  deadline?: string;
+  outcome?: { status: string; reason?: string };
+}
+
+export interface NotifyDeps {
+  mailer: Mailer;
+  linkKeyring: LinkKeyring;
+  publicUrl: string;
+  linkTtlMs: number;
+  logger: Logger;
+}
+
+export function createNotify(deps: NotifyDeps) {
+  const domain = new URL(deps.publicUrl).hostname || 'gatehouse.local';
+  return async function notify(input: NotifyInput): Promise<{ sent: number; alreadySent: number }> {
+    let sent = 0;
+    let alreadySent = 0;
+    for (const recipient of input.recipients) {
+      if (!recipient.reviewer.email) continue;
+      const decisionUrl = recipient.role ? linkFor(input, recipient.reviewer.id, recipient.role) : undefined;
+      const mail = renderNotification({
+        purpose: input.purpose,
+        recipientName: recipient.reviewer.name ?? recipient.reviewer.id,
+        proposal: input.proposal,
+        evaluation: input.evaluation,
+        paramsHash: input.paramsHash,
+        round: input.round,
+        ...(input.deadline ? { deadline: input.deadline } : {}),
+        ...(decisionUrl ? { decisionUrl } : {}),
+        ...(input.outcome ? { outcome: input.outcome } : {}),
+        ...(input.note ? { note: input.note } : {}),
+      });
+      const messageId = notificationMessageIdFor(input.workflowId, input.round, input.purpose, recipient.reviewer.id, domain);
+      const result = await deps.mailer.send({ to: recipient.reviewer.email, messageId, ...mail });
+      if (result.alreadySent) alreadySent++;
+      else sent++;
+    }
+    deps.logger.info({ workflowId: input.workflowId, purpose: input.purpose, sent, alreadySent }, 'notified');
+    return { sent, alreadySent };
+  };
+
+  function linkFor(input: NotifyInput, reviewerId: string, role: string): string {
+    const deadlineMs = input.deadline ? Date.parse(input.deadline) : Infinity;
+    const exp = Math.floor(Math.min(deadlineMs, Date.now() + deps.linkTtlMs) / 1000);
+    const token = signLinkToken(
+      { wf: input.workflowId, round: input.round, sub: reviewerId, role, exp, nonce: newNonce() },
+      deps.linkKeyring,
+    );
+    return `${deps.publicUrl.replace(/\/$/, '')}/d/${token}`;
+  }
+}

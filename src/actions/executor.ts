@@ -1,0 +1,40 @@
+/**
+ * What an action type must provide to be executed. Commit is called at least once per approved
+ * action (Temporal retries activities), so it must check before it acts.
+ */
+import type { Logger } from '../observability/logger';
+
+export interface ExecutionContext {
+  /** Same on every attempt of the same approved action: hand it to the target. */
+  idempotencyKey: string;
+  /** 1 on the first try; above 1 the effect may already exist. */
+  attempt: number;
+  workflowId: string;
+  logger: Logger;
+}
+
+/** JSON-only record of what the commit did; it goes into history and the audit trail. */
+export type CommitRecord = Record<string, unknown>;
+
+export interface CommitOutcome {
+  record: CommitRecord;
+  /** True when the check found the effect from an earlier attempt and did nothing. */
+  alreadyApplied: boolean;
+}
+
+export interface VerifyOutcome {
+  ok: boolean;
+  observed: unknown;
+}
+
+export interface Executor<P = Record<string, unknown>> {
+  commit(params: P, ctx: ExecutionContext): Promise<CommitOutcome>;
+  /** Read-only: does the effect exist as committed? */
+  verify(params: P, record: CommitRecord, ctx: ExecutionContext): Promise<VerifyOutcome>;
+  rollback?(params: P, record: CommitRecord, ctx: ExecutionContext): Promise<CommitRecord>;
+}
+
+/** Thrown when the target refuses the action for good; the commit is not retried. */
+export class CommitRejectedError extends Error {
+  override readonly name = 'CommitRejectedError';
+}

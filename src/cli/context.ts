@@ -1,0 +1,43 @@
+/** What every command needs: configuration, a Temporal client, a way to print and to fail. */
+import { Client, Connection } from '@temporalio/client';
+import { loadConfig, type Config } from '../config/env';
+import { GatehouseClient } from '../client';
+import { connectionOptions } from '../temporal/connection';
+
+export const ExitCode = { ok: 0, failure: 1, usage: 2, notFound: 3, refused: 4 } as const;
+
+/** Thrown by a command to end with a message and an exit code. */
+export class CliError extends Error {
+  override readonly name = 'CliError';
+  constructor(
+    message: string,
+    readonly exitCode: number = ExitCode.failure,
+  ) {
+    super(message);
+  }
+}
+
+export interface CliContext {
+  config: Config;
+  out: (line: string) => void;
+  connect(): Promise<{ client: Client; gatehouse: GatehouseClient }>;
+  close(): Promise<void>;
+}
+
+export function createCliContext(): CliContext {
+  const config = loadConfig();
+  let connection: Connection | undefined;
+  return {
+    config,
+    out: (line) => process.stdout.write(`${line}\n`),
+    async connect() {
+      connection ??= await Connection.connect(connectionOptions(config));
+      const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+      const gatehouse = await GatehouseClient.connect({ client, taskQueue: config.GATEHOUSE_TASK_QUEUE });
+      return { client, gatehouse };
+    },
+    async close() {
+      await connection?.close();
+    },
+  };
+}

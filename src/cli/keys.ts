@@ -1,0 +1,11 @@
+/** `gatehouse keys`: fresh signing and link keys as environment lines, for a dev env file. */
+import { generateDecisionKeyPair } from '../links/decision-signer';
+import { generateLinkSecret } from '../links/keyring';
+import type { CliContext } from './context';
+
+export async function keysCommand(ctx: Pick<CliContext, 'out'>): Promise<void> {
+  const pair = generateDecisionKeyPair();
+  ctx.out(`GATEHOUSE_DECISION_SIGNING_KEY=d1:${pair.privateKeyHex}`);
+  ctx.out(`GATEHOUSE_DECISION_PUBLIC_KEYS=d1:${pair.publicKeyHex}`);
+  ctx.out(`GATEHOUSE_LINK_KEYS=l1:${generateLinkSecret()}`);
+}

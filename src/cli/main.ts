@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+/** `gatehouse`: the operator's command line. One file per command. */
+import { ConfigError } from '../config/env';
+import { CliError, ExitCode, createCliContext } from './context';
+import { decideCommand } from './decide';
+import { keysCommand } from './keys';
+import { listCommand } from './list';
+import { proposeCommand } from './propose';
+import { showCommand } from './show';
+import { withdrawCommand } from './withdraw';
+
+const COMMANDS = {
+  propose: proposeCommand,
+  list: listCommand,
+  show: showCommand,
+  decide: decideCommand,
+  withdraw: withdrawCommand,
+} as const;
+
+const USAGE = `usage: gatehouse <command> [options]
+  propose <proposal.json>           start an approval run
+  list [--status S | --query Q]     runs awaiting approval (or matching a list query)
+  show <workflowId> [--json]        state of one run
+  decide <workflowId> --as ID --role ROLE (--approve|--reject|--escalate|--delegate-to ID) [--comment C]
+  withdraw <workflowId> --by ID [--reason R]
+  keys                              print fresh dev keys as env lines`;
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === 'keys') {
+    await keysCommand({ out: (l) => process.stdout.write(`${l}\n`) });
+    return ExitCode.ok;
+  }
+  if (!name || !(name in COMMANDS)) {
+    process.stderr.write(`${USAGE}\n`);
+    return name && name !== 'help' && name !== '--help' ? ExitCode.usage : ExitCode.ok;
+  }
+  const ctx = createCliContext();
+  try {
+    await COMMANDS[name as keyof typeof COMMANDS](ctx, args);
+    return ExitCode.ok;
+  } finally {
+    await ctx.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof CliError) {
+      process.stderr.write(`gatehouse: ${err.message}\n`);
+      process.exit(err.exitCode);
+    }
+    if (err instanceof ConfigError || (err as { code?: string })?.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+      process.stderr.write(`gatehouse: ${(err as Error).message}\n`);
+      process.exit(ExitCode.usage);
+    }
+    process.stderr.write(`gatehouse: ${(err as Error)?.message ?? String(err)}\n`);
+    process.exit(ExitCode.failure);
+  },
+);

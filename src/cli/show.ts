@@ -1,0 +1,33 @@
+/** `gatehouse show <workflowId> [--json]`: the current state of one run. */
+import { parseArgs } from 'node:util';
+import { RunNotFoundError } from '../client';
+import type { ApprovalState } from '../domain/state';
+import { CliError, ExitCode, type CliContext } from './context';
+
+export async function loadState(ctx: CliContext, workflowId: string): Promise<ApprovalState> {
+  const { gatehouse } = await ctx.connect();
+  try {
+    const run = await gatehouse.getProposal(workflowId);
+    return await run.status();
+  } catch (err) {
+    if (err instanceof RunNotFoundError) throw new CliError(err.message, ExitCode.notFound);
+    throw err;
+  }
+}
+
+export async function showCommand(ctx: CliContext, args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' } } });
+  const workflowId = positionals[0];
+  if (!workflowId) throw new CliError('usage: gatehouse show <workflowId> [--json]', ExitCode.usage);
+  const state = await loadState(ctx, workflowId);
+  if (values.json) {
+    ctx.out(JSON.stringify(state, null, 2));
+    return;
+  }
+  ctx.out(`${state.workflowId}  ${state.status}  round ${state.round}`);
+  ctx.out(`summary: ${state.proposal.summary}`);
+  if (state.evaluation) ctx.out(`policy: ${state.evaluation.policyVersion} → ${state.evaluation.outcome} (${state.evaluation.reason})`);
+  if (state.deadline) ctx.out(`deadline: ${state.deadline}`);
+  for (const d of state.decisions) ctx.out(`decision: r${d.round} ${d.reviewerId} (${d.role}) ${d.kind}${d.comment ? `: ${d.comment}` : ''}`);
+  for (const t of state.transitions) ctx.out(`${t.at}  ${t.from} → ${t.to}${t.note ? `  ${t.note}` : ''}`);
+}

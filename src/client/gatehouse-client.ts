@@ -1,0 +1,156 @@
+/**
+ * The SDK agent services use to put actions behind an approval gate:
+ *
+ * ```ts
+ * const gatehouse = await GatehouseClient.connect();
+ * const run = await gatehouse.propose({ id: 'refund-123', actionType: 'payment.refund', ... });
+ * const final = await run.result();
+ * ```
+ */
+import {
+  Client,
+  Connection,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { builtInActionTypes, type ActionTypeRegistry } from '../actions/registry';
+import { canonicalJson, sha256Hex } from '../domain/canonical-hash';
+import { FailureType } from '../domain/errors';
+import { workflowIdFor } from '../domain/ids';
+import type { Proposal, ProposalInput } from '../domain/proposal';
+import { SearchAttributes } from '../domain/search-attributes';
+import type { ApprovalState } from '../domain/state';
+import { Status } from '../domain/status';
+import type { approvalWorkflow } from '../../workflows/approval';
+import { getStateQuery, withdrawUpdate } from '../../workflows/messages';
+import { ProposalConflictError, RunNotFoundError, WithdrawRefusedError } from './errors';
+import { isClosedRunError } from './temporal-errors';
+import { validateProposal } from './validate';
+
+export interface GatehouseClientOptions {
+  /** An existing Temporal client; otherwise one is connected from `address`/`namespace`. */
+  client?: Client;
+  address?: string;
+  namespace?: string;
+  taskQueue?: string;
+  /** Action types to validate params against; the built-in ones by default. */
+  actionTypes?: ActionTypeRegistry;
+}
+
+/** A proposal's run: ask for its state, wait for its outcome, or withdraw it. */
+export class ProposalHandle {
+  constructor(
+    readonly workflowId: string,
+    private readonly handle: WorkflowHandle<typeof approvalWorkflow>,
+  ) {}
+
+  /** The current state (needs a running worker to answer). */
+  async status(): Promise<ApprovalState> {
+    return this.handle.query(getStateQuery);
+  }
+
+  /** Waits until the run is finished and returns its final state. */
+  async result(): Promise<ApprovalState> {
+    return this.handle.result();
+  }
+
+  /** Pulls the proposal back; refused with {@link WithdrawRefusedError} once the commit has started. */
+  async withdraw(by: string, reason?: string): Promise<ApprovalState['status']> {
+    try {
+      return await this.handle.executeUpdate(withdrawUpdate, { args: [{ by, ...(reason ? { reason } : {}) }] });
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === FailureType.withdrawRefused) {
+        throw new WithdrawRefusedError(err.cause.message, { cause: err });
+      }
+      if (isClosedRunError(err)) throw new WithdrawRefusedError('cannot withdraw: the run has finished', { cause: err });
+      throw err;
+    }
+  }
+}
+
+export class GatehouseClient {
+  private constructor(
+    readonly temporal: Client,
+    private readonly taskQueue: string,
+    private readonly actionTypes: ActionTypeRegistry,
+  ) {}
+
+  static async connect(options: GatehouseClientOptions = {}): Promise<GatehouseClient> {
+    const client =
+      options.client ??
+      new Client({
+        connection: await Connection.connect({ address: options.address ?? '127.0.0.1:7233' }),
+        namespace: options.namespace ?? 'default',
+      });
+    return new GatehouseClient(client, options.taskQueue ?? 'gatehouse', options.actionTypes ?? builtInActionTypes());
+  }
+
+  /**
+   * Validates the proposal and starts its approval run. The same proposal sent twice returns the
+   * first run; a different proposal under a used id is refused with {@link ProposalConflictError}.
+   * Throws {@link ProposalValidationError} listing every bad field, and then starts nothing.
+   */
+  async propose(input: ProposalInput): Promise<ProposalHandle> {
+    const proposal = validateProposal(input, this.actionTypes);
+    const workflowId = workflowIdFor(proposal);
+    const proposalHash = sha256Hex(canonicalJson(proposal));
+    try {
+      await this.temporal.workflow.start('approvalWorkflow', {
+        workflowId,
+        taskQueue: this.taskQueue,
+        args: [{ proposal }],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        memo: { proposalHash },
+        staticSummary: `${proposal.actionType}: ${proposal.summary}`,
+        staticDetails: describeProposal(proposal),
+        typedSearchAttributes: [
+          { key: SearchAttributes.status, value: Status.proposed },
+          { key: SearchAttributes.actionType, value: proposal.actionType },
+          { key: SearchAttributes.agent, value: proposal.agent.id },
+        ],
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+    const handle = this.temporal.workflow.getHandle<typeof approvalWorkflow>(workflowId);
+    const description = await handle.describe();
+    if (description.memo?.['proposalHash'] !== proposalHash) throw new ProposalConflictError(workflowId);
+    return new ProposalHandle(workflowId, handle);
+  }
+
+  /** A handle on an existing run; throws {@link RunNotFoundError} when there is none. */
+  async getProposal(workflowId: string): Promise<ProposalHandle> {
+    const handle = this.temporal.workflow.getHandle<typeof approvalWorkflow>(workflowId);
+    try {
+      await handle.describe();
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new RunNotFoundError(workflowId, { cause: err });
+      throw err;
+    }
+    return new ProposalHandle(workflowId, handle);
+  }
+
+  /** Workflow ids and statuses matching a list query, e.g. `GatehouseStatus = "awaiting_approval"`. */
+  async list(query: string): Promise<{ workflowId: string; status: string; actionType: string }[]> {
+    const rows: { workflowId: string; status: string; actionType: string }[] = [];
+    for await (const wf of this.temporal.workflow.list({ query })) {
+      rows.push({
+        workflowId: wf.workflowId,
+        status: String(wf.typedSearchAttributes.get(SearchAttributes.status) ?? ''),
+        actionType: String(wf.typedSearchAttributes.get(SearchAttributes.actionType) ?? ''),
+      });
+    }
+    return rows;
+  }
+}
+
+function describeProposal(p: Proposal): string {
+  return [
+    `**${p.actionType}** proposed by agent \`${p.agent.id}\` for \`${p.requestedBy.id}\``,
+    `Proposal id: \`${p.id}\``,
+  ].join('\n\n');
+}

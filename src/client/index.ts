@@ -1,0 +1,14 @@
+/** Public SDK for agent services. */
+export { GatehouseClient, ProposalHandle, type GatehouseClientOptions } from './gatehouse-client';
+export {
+  DecisionRefusedError,
+  ProposalConflictError,
+  ProposalValidationError,
+  RunNotFoundError,
+  WithdrawRefusedError,
+  type FieldProblem,
+} from './errors';
+export type { Proposal, ProposalInput, Evidence, Principal, Agent } from '../domain/proposal';
+export type { ApprovalState, DecisionRecord } from '../domain/state';
+export type { Status } from '../domain/status';
+export { ActionTypeRegistry, builtInActionTypes } from '../actions/registry';

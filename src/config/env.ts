@@ -1,0 +1,66 @@
+/**
+ * The only place that reads `process.env`. Configuration is validated once at start; every
+ * problem is listed, because fixing one variable per restart wastes an operator's morning.
+ */
+import { z } from 'zod';
+
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+export const ConfigSchema = z
+  .object({
+    GATEHOUSE_MODE: z.enum(['dev', 'production']).default('dev'),
+    TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
+    TEMPORAL_NAMESPACE: z.string().default('default'),
+    TEMPORAL_TLS: bool.default(false),
+    TEMPORAL_API_KEY: z.string().optional(),
+    GATEHOUSE_TASK_QUEUE: z.string().default('gatehouse'),
+    GATEHOUSE_POLICIES_DIR: z.string().default('policies'),
+    GATEHOUSE_REVIEWERS_FILE: z.string().default('policies/reviewers.yaml'),
+    /** `kid:hex-private-key` — the decision service's Ed25519 signing key. */
+    GATEHOUSE_DECISION_SIGNING_KEY: z.string().optional(),
+    /** `kid:hex-public-key,…` — keys the workflow accepts decisions from. */
+    GATEHOUSE_DECISION_PUBLIC_KEYS: z.string().optional(),
+    /** `kid:secret,…` — HMAC keys for reviewer links; the first one signs. */
+    GATEHOUSE_LINK_KEYS: z.string().optional(),
+    GATEHOUSE_PUBLIC_URL: z.url().default('http://127.0.0.1:8080'),
+    GATEHOUSE_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+    GATEHOUSE_HTTP_HOST: z.string().default('127.0.0.1'),
+    SMTP_URL: z.string().optional(),
+    GATEHOUSE_MAIL_FROM: z.string().default('Gatehouse <gatehouse@localhost>'),
+    /** maildev REST API used to check for an already-sent message in dev. */
+    GATEHOUSE_MAILDEV_API: z.url().optional(),
+    GATEHOUSE_LINK_TTL_HOURS: z.coerce.number().positive().default(72),
+    LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  })
+  .superRefine((c, ctx) => {
+    if (c.GATEHOUSE_MODE === 'production') {
+      for (const key of ['GATEHOUSE_DECISION_SIGNING_KEY', 'GATEHOUSE_DECISION_PUBLIC_KEYS', 'GATEHOUSE_LINK_KEYS', 'SMTP_URL'] as const) {
+        if (!c[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is required in production mode' });
+      }
+    }
+  });
+export type Config = z.infer<typeof ConfigSchema>;
+
+/** Thrown when the environment does not describe a runnable configuration. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+}
+
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const parsed = ConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  return parsed.data;
+}
+
+let cached: Config | undefined;
+
+/** The process's configuration, parsed from `process.env` on first use. */
+export function loadConfig(): Config {
+  cached ??= parseConfig(process.env);
+  return cached;
+}

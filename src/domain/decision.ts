@@ -1,0 +1,79 @@
+/**
+ * A reviewer's decision as the workflow receives it. The decision service signs every decision
+ * (Ed25519) because Temporal's Web UI and CLI can send updates and signals too: the workflow
+ * trusts a decision for its signature, never for having arrived.
+ */
+import { z } from 'zod';
+import { SubjectIdSchema } from './proposal';
+
+export const DecisionKind = {
+  approve: 'approve',
+  reject: 'reject',
+  approveWithEdits: 'approve_with_edits',
+  requestChanges: 'request_changes',
+  escalate: 'escalate',
+  delegate: 'delegate',
+} as const;
+export type DecisionKind = (typeof DecisionKind)[keyof typeof DecisionKind];
+
+export const DecisionKindSchema = z.enum([
+  DecisionKind.approve,
+  DecisionKind.reject,
+  DecisionKind.approveWithEdits,
+  DecisionKind.requestChanges,
+  DecisionKind.escalate,
+  DecisionKind.delegate,
+]);
+
+export const ReviewerRefSchema = z.object({
+  id: SubjectIdSchema,
+  role: z.string().min(1).max(64),
+});
+export type ReviewerRef = z.infer<typeof ReviewerRefSchema>;
+
+export const DecisionPayloadSchema = z
+  .object({
+    /** Unique per decision; also the dedupe key between the update and its signal twin. */
+    nonce: z.string().min(8).max(128),
+    workflowId: z.string().min(1).max(300),
+    round: z.number().int().min(1),
+    reviewer: ReviewerRefSchema,
+    kind: DecisionKindSchema,
+    /** Hash of the exact params version the reviewer saw. */
+    paramsHash: z.string().regex(/^sha256:[0-9a-f]{64}$/),
+    comment: z.string().max(5_000).optional(),
+    editedParams: z.record(z.string(), z.unknown()).optional(),
+    delegateTo: SubjectIdSchema.optional(),
+    decidedAt: z.iso.datetime(),
+  })
+  .superRefine((d, ctx) => {
+    if ((d.kind === 'reject' || d.kind === 'request_changes') && !d.comment?.trim()) {
+      ctx.addIssue({ code: 'custom', path: ['comment'], message: `a ${d.kind} needs a reason` });
+    }
+    if (d.kind === 'approve_with_edits' && !d.editedParams) {
+      ctx.addIssue({ code: 'custom', path: ['editedParams'], message: 'approve_with_edits needs editedParams' });
+    }
+    if (d.kind === 'delegate' && !d.delegateTo) {
+      ctx.addIssue({ code: 'custom', path: ['delegateTo'], message: 'delegate needs delegateTo' });
+    }
+  });
+export type DecisionPayload = z.infer<typeof DecisionPayloadSchema>;
+
+export const DecisionSignatureSchema = z.object({
+  keyId: z.string().min(1).max(64),
+  /** Hex of the 64-byte Ed25519 signature over canonicalJson(payload). */
+  value: z.string().regex(/^[0-9a-f]{128}$/),
+});
+
+export const SignedDecisionSchema = z.object({
+  payload: DecisionPayloadSchema,
+  signature: DecisionSignatureSchema,
+});
+export type SignedDecision = z.infer<typeof SignedDecisionSchema>;
+
+/** What the agent (or its operator) sends to pull a proposal back before commit. */
+export const WithdrawalSchema = z.object({
+  by: SubjectIdSchema,
+  reason: z.string().max(2_000).optional(),
+});
+export type Withdrawal = z.infer<typeof WithdrawalSchema>;

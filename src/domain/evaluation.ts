@@ -1,0 +1,40 @@
+/** The result of evaluating a policy: recorded in history with the policy version that decided. */
+import { z } from 'zod';
+import { ApprovalStepSchema, ReviewerSchema, RiskLevelSchema } from './policy';
+
+export const EvaluationOutcome = {
+  autoApprove: 'auto_approve',
+  deny: 'deny',
+  review: 'review',
+} as const;
+export type EvaluationOutcome = (typeof EvaluationOutcome)[keyof typeof EvaluationOutcome];
+
+export const FiredTriggerSchema = z.object({ id: z.string(), description: z.string() });
+export type FiredTrigger = z.infer<typeof FiredTriggerSchema>;
+
+export const StepRequirementSchema = ApprovalStepSchema.extend({
+  /** People who may fill this step: holders of the role, minus the proposer and the agent. */
+  eligible: z.array(ReviewerSchema),
+});
+export type StepRequirement = z.infer<typeof StepRequirementSchema>;
+
+export const PolicyEvaluationSchema = z.object({
+  actionType: z.string(),
+  policyVersion: z.string(),
+  outcome: z.enum([EvaluationOutcome.autoApprove, EvaluationOutcome.deny, EvaluationOutcome.review]),
+  reason: z.string(),
+  risk: RiskLevelSchema,
+  paramsHash: z.string(),
+  triggersFired: z.array(FiredTriggerSchema),
+  sampling: z.object({ rate: z.number(), draw: z.number(), picked: z.boolean() }).optional(),
+  steps: z.array(StepRequirementSchema),
+  escalation: z.array(z.object({ role: z.string(), eligible: z.array(ReviewerSchema) })),
+  sla: z.object({
+    remindAfterMs: z.number().optional(),
+    escalateAfterMs: z.number().optional(),
+    expireAfterMs: z.number(),
+  }),
+  onExpiry: z.enum(['deny', 'approve']),
+  redact: z.array(z.string()),
+});
+export type PolicyEvaluation = z.infer<typeof PolicyEvaluationSchema>;

@@ -1,0 +1,65 @@
+/**
+ * The state of one approval run: what the `getState` query returns and what the audit record is
+ * built from. Only the workflow changes it, through the pure reducer in workflows/approval-state.
+ */
+import { z } from 'zod';
+import { DecisionKindSchema } from './decision';
+import { PolicyEvaluationSchema } from './evaluation';
+import { ReviewerSchema } from './policy';
+import { StatusSchema } from './status';
+import { ProposalSchema } from './proposal';
+
+
+export const DecisionRecordSchema = z.object({
+  nonce: z.string(),
+  round: z.number(),
+  reviewerId: z.string(),
+  role: z.string(),
+  kind: DecisionKindSchema,
+  comment: z.string().optional(),
+  delegateTo: z.string().optional(),
+  decidedAt: z.string(),
+  /** Workflow time at which the decision was applied. */
+  recordedAt: z.string(),
+  /** The slot an approval filled (role of the step), when it filled one. */
+  filledRole: z.string().optional(),
+});
+export type DecisionRecord = z.infer<typeof DecisionRecordSchema>;
+
+export const TransitionSchema = z.object({
+  at: z.string(),
+  from: StatusSchema,
+  to: StatusSchema,
+  note: z.string().optional(),
+});
+export type Transition = z.infer<typeof TransitionSchema>;
+
+export const ExecutionRecordSchema = z.object({
+  idempotencyKey: z.string(),
+  executedHash: z.string(),
+  commit: z.record(z.string(), z.unknown()).optional(),
+  verification: z.object({ ok: z.boolean(), observed: z.unknown() }).optional(),
+  rollback: z.record(z.string(), z.unknown()).optional(),
+  error: z.string().optional(),
+});
+export type ExecutionRecord = z.infer<typeof ExecutionRecordSchema>;
+
+export const ApprovalStateSchema = z.object({
+  workflowId: z.string(),
+  proposal: ProposalSchema,
+  status: StatusSchema,
+  round: z.number().int().min(1),
+  paramsHash: z.string(),
+  evaluation: PolicyEvaluationSchema.optional(),
+  /** When the current round expires (ISO). */
+  deadline: z.string().optional(),
+  /** How many roles of the escalation chain have been brought in this round. */
+  escalationLevel: z.number().int().min(0),
+  /** People a reviewer delegated to in this round, with the role they stand in for. */
+  delegates: z.array(z.object({ reviewer: ReviewerSchema, role: z.string(), by: z.string() })),
+  decisions: z.array(DecisionRecordSchema),
+  transitions: z.array(TransitionSchema),
+  outcomeReason: z.string().optional(),
+  execution: ExecutionRecordSchema.optional(),
+});
+export type ApprovalState = z.infer<typeof ApprovalStateSchema>;

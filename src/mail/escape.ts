@@ -1,0 +1,75 @@
+/**
+ * Making untrusted text safe to show. Agents write summaries, rationales and previews, and a
+ * compromised agent writes them to fool the reviewer, so every piece of it goes through here
+ * before it reaches a mail or a page. Shared by the mail templates and the HTTP views.
+ */
+
+const HTML_ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+
+/** Escapes `& < > " '`: safe in element content and in quoted attribute values. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (ch) => HTML_ESCAPES[ch] ?? ch);
+}
+
+/**
+ * Bidi controls reorder what the reviewer reads ("Trojan Source"): `refund 10` can display as
+ * something else entirely. Zero-width characters hide text and defeat look-alike checks.
+ * U+200B–U+200F, U+202A–U+202E, U+2066–U+2069, U+FEFF as required, plus the Arabic letter mark
+ * (U+061C), the Mongolian vowel separator (U+180E) and word joiner / invisible operators
+ * (U+2060–U+2064), which are invisible in the same way.
+ */
+const INVISIBLE = /[\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/g;
+
+/** Removes bidi-control and zero-width characters. */
+export function stripInvisible(text: string): string {
+  return text.replace(INVISIBLE, '');
+}
+
+/**
+ * C0 and C1 control characters other than tab and line feed: terminal escape sequences in the
+ * text part, and characters mail clients render unpredictably.
+ */
+const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
+
+/** Removes control characters, keeping tab and line feed; CR LF and lone CR become LF. */
+export function stripControl(text: string): string {
+  return text.replace(/\r\n?/g, '\n').replace(CONTROL, '');
+}
+
+/** Appended to text cut by {@link truncate}. */
+export const TRUNCATION_MARK = '… [cut]';
+
+/**
+ * Cuts text to at most `max` characters (code points, so an emoji is never split into a broken
+ * surrogate), marking the cut with {@link TRUNCATION_MARK}.
+ */
+export function truncate(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const codePoints = Array.from(text);
+  if (codePoints.length <= max) return text;
+  const keep = Math.max(0, max - Array.from(TRUNCATION_MARK).length);
+  return codePoints.slice(0, keep).join('') + TRUNCATION_MARK;
+}
+
+/** Untrusted multi-line text, cleaned and capped: the form it takes in a mail or on a page. */
+export function cleanText(text: string, max: number): string {
+  return truncate(stripControl(stripInvisible(text)), max);
+}
+
+/**
+ * Untrusted text for a single line, such as a mail subject: every line break (including U+2028,
+ * U+2029 and NEL) and control character becomes a space, so nothing can start a new header.
+ */
+export function oneLine(text: string, max: number): string {
+  const flat = stripInvisible(text)
+    .replace(/[\u0000-\u001F\u007F-\u009F\u2028\u2029]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return truncate(flat, max);
+}

@@ -1,0 +1,116 @@
+/**
+ * Pure policy evaluation: given a proposal, its policy and the reviewer directory, decide whether
+ * it runs, is denied, or needs which approvals. Runs inside an activity so the result and the
+ * policy version are recorded in history, and replay never depends on today's policy files.
+ */
+import type { ZodType } from 'zod';
+import { paramsHash, sha256Hex } from '../domain/canonical-hash';
+import { EvaluationOutcome, type FiredTrigger, type PolicyEvaluation, type StepRequirement } from '../domain/evaluation';
+import type { ApprovalStep, Policy, Reviewer, ReviewerDirectory } from '../domain/policy';
+import type { Proposal } from '../domain/proposal';
+import { evaluatePredicate } from './predicate';
+
+export interface EvaluationInput {
+  proposal: Proposal;
+  workflowId: string;
+  policy: Policy | undefined;
+  policyVersion: string;
+  directory: ReviewerDirectory;
+  paramsSchema: ZodType | undefined;
+}
+
+/** A number in [0, 1) fixed by the workflow id, so a sampled run is picked the same way on every retry. */
+export function samplingDraw(workflowId: string): number {
+  return parseInt(sha256Hex(`gatehouse-sample:${workflowId}`).slice(0, 8), 16) / 0x1_0000_0000;
+}
+
+function eligibleFor(role: string, proposal: Proposal, directory: ReviewerDirectory): Reviewer[] {
+  // Separation of duties: the principal and the agent never review their own action.
+  const excluded = new Set([proposal.requestedBy.id, proposal.agent.id]);
+  return directory.people.filter((p) => p.roles.includes(role) && !excluded.has(p.id));
+}
+
+/** Merge steps of the same role, keeping the highest count. */
+function mergeSteps(steps: ApprovalStep[]): ApprovalStep[] {
+  const byRole = new Map<string, number>();
+  for (const s of steps) byRole.set(s.role, Math.max(byRole.get(s.role) ?? 0, s.count));
+  return [...byRole].map(([role, count]) => ({ role, count }));
+}
+
+export function evaluatePolicy(input: EvaluationInput): PolicyEvaluation {
+  const { proposal, policy, directory } = input;
+  const base = {
+    actionType: proposal.actionType,
+    policyVersion: input.policyVersion,
+    paramsHash: paramsHash(proposal.params),
+    triggersFired: [] as FiredTrigger[],
+    steps: [] as StepRequirement[],
+    escalation: [] as PolicyEvaluation['escalation'],
+    sla: { expireAfterMs: 0 },
+    onExpiry: 'deny' as const,
+    redact: policy?.redact ?? [],
+    risk: policy?.risk ?? 'critical',
+  };
+  const deny = (reason: string): PolicyEvaluation => ({ ...base, outcome: EvaluationOutcome.deny, reason });
+
+  // Fail closed: an action type nobody wrote a policy for never runs.
+  if (!policy) return deny(`no policy for action type "${proposal.actionType}"`);
+  if (!input.paramsSchema) return deny(`unknown action type "${proposal.actionType}"`);
+  const parsed = input.paramsSchema.safeParse(proposal.params);
+  if (!parsed.success) {
+    const fields = parsed.error.issues.map((i) => `params.${i.path.join('.')}: ${i.message}`).join('; ');
+    return deny(`params invalid: ${fields}`);
+  }
+  if (policy.mode === 'deny') return deny(policy.denyReason ?? `policy denies ${proposal.actionType}`);
+
+  const missing = policy.evidenceRequired.filter((field) => proposal.evidence[field] === undefined);
+  if (missing.length > 0) return deny(`evidence missing: ${missing.join(', ')}`);
+
+  const fired = policy.triggers.filter((t) => evaluatePredicate(t.when, proposal));
+  const triggersFired = fired.map(({ id, description }) => ({ id, description }));
+  const sampling =
+    policy.mode === 'sampled'
+      ? (() => {
+          const draw = samplingDraw(input.workflowId);
+          return { rate: policy.sampleRate!, draw, picked: draw < policy.sampleRate! };
+        })()
+      : undefined;
+
+  const needsReview =
+    policy.mode === 'supervised' || fired.length > 0 || (sampling !== undefined && sampling.picked);
+
+  const evaluated = { ...base, triggersFired, sampling };
+  if (!needsReview) {
+    const reason =
+      policy.mode === 'sampled' ? `sampled out (draw ${sampling!.draw.toFixed(4)} ≥ rate ${sampling!.rate})` : `${policy.mode}: no trigger fired`;
+    return { ...evaluated, outcome: EvaluationOutcome.autoApprove, reason };
+  }
+
+  const steps = mergeSteps([...policy.approvals.steps, ...fired.flatMap((t) => t.addSteps)]).map((step) => ({
+    ...step,
+    eligible: eligibleFor(step.role, proposal, directory),
+  }));
+  const short = steps.find((s) => s.eligible.length < s.count);
+  if (short) {
+    return deny(`not enough eligible reviewers for role "${short.role}" (${short.eligible.length} of ${short.count})`);
+  }
+  const reasons = [
+    policy.mode === 'supervised' ? 'supervised action type' : undefined,
+    sampling?.picked ? `sampled for review (draw ${sampling.draw.toFixed(4)} < rate ${sampling.rate})` : undefined,
+    ...fired.map((t) => `trigger ${t.id}: ${t.description}`),
+  ].filter((r): r is string => r !== undefined);
+
+  return {
+    ...evaluated,
+    outcome: EvaluationOutcome.review,
+    reason: reasons.join('; '),
+    steps,
+    escalation: policy.escalation.map((role) => ({ role, eligible: eligibleFor(role, proposal, directory) })),
+    sla: {
+      remindAfterMs: policy.sla.remindAfter,
+      escalateAfterMs: policy.sla.escalateAfter,
+      expireAfterMs: policy.sla.expireAfter,
+    },
+    onExpiry: policy.onExpiry,
+  };
+}

@@ -1,0 +1,30 @@
+/**
+ * Builds a worker from explicit dependencies, so the process entry point and the tests assemble
+ * the same thing.
+ */
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities, type ActivityDeps } from '../../activities';
+import { workflowsPath } from './workflows-path';
+
+export interface WorkerSetup extends ActivityDeps {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  /** A pre-built bundle (tests build one per run); otherwise the workflows are bundled here. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  tuning?: Partial<Pick<WorkerOptions, 'maxCachedWorkflows' | 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'shutdownGraceTime' | 'shutdownForceTime'>>;
+}
+
+export async function createWorker(setup: WorkerSetup): Promise<Worker> {
+  return Worker.create({
+    connection: setup.connection,
+    namespace: setup.namespace,
+    taskQueue: setup.taskQueue,
+    ...(setup.workflowBundle ? { workflowBundle: setup.workflowBundle } : { workflowsPath: workflowsPath() }),
+    activities: createActivities(setup),
+    // An activity stuck in I/O must not keep a stopping worker alive forever.
+    shutdownGraceTime: '5 seconds',
+    shutdownForceTime: '10 seconds',
+    ...setup.tuning,
+  });
+}

@@ -1,0 +1,67 @@
+#!/usr/bin/env node
+/**
+ * Worker process: runs approval workflows and their activities on one task queue. Start more of
+ * them to scale out. A broken policy file or configuration stops it before it polls anything.
+ */
+import { NativeConnection } from '@temporalio/worker';
+import { ConfigError, loadConfig } from '../config/env';
+import { parseDecisionPublicKeys } from '../links/decision-signer';
+import { parseLinkKeyring } from '../links/keyring';
+import { createMaildevSentIndex } from '../mail/maildev-sent-index';
+import { createSmtpMailer } from '../mail/mailer';
+import { createLogger } from '../observability/logger';
+import { loadPolicyBook, PolicyLoadError } from '../policy/load';
+import { connectionOptions } from '../temporal/connection';
+import { workerActionTypes } from './action-types';
+import { createWorker } from './create-worker';
+import { installRuntimeLogging } from './runtime-logger';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger({ level: config.LOG_LEVEL, name: 'gatehouse-worker' });
+  if (!config.GATEHOUSE_DECISION_PUBLIC_KEYS || !config.GATEHOUSE_LINK_KEYS || !config.SMTP_URL) {
+    throw new ConfigError(
+      ['GATEHOUSE_DECISION_PUBLIC_KEYS', 'GATEHOUSE_LINK_KEYS', 'SMTP_URL']
+        .filter((k) => !config[k as keyof typeof config])
+        .map((k) => `${k}: is required by the worker (./temporal-dev.sh writes dev values to .gatehouse/dev.env)`),
+    );
+  }
+  const sentIndex = config.GATEHOUSE_MAILDEV_API ? createMaildevSentIndex(config.GATEHOUSE_MAILDEV_API) : undefined;
+  const mailer = createSmtpMailer({ smtpUrl: config.SMTP_URL, from: config.GATEHOUSE_MAIL_FROM, ...(sentIndex ? { sentIndex } : {}) });
+  const actionTypes = workerActionTypes(mailer, sentIndex);
+  const policyBook = loadPolicyBook(config.GATEHOUSE_POLICIES_DIR, config.GATEHOUSE_REVIEWERS_FILE, actionTypes.names());
+  logger.info({ policies: [...policyBook.policies.values()].map((p) => p.version) }, 'policies loaded');
+
+  installRuntimeLogging(logger);
+  const connection = await NativeConnection.connect(connectionOptions(config));
+  const worker = await createWorker({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.GATEHOUSE_TASK_QUEUE,
+    policyBook,
+    actionTypes,
+    decisionKeys: parseDecisionPublicKeys(config.GATEHOUSE_DECISION_PUBLIC_KEYS),
+    mailer,
+    linkKeyring: parseLinkKeyring(config.GATEHOUSE_LINK_KEYS),
+    publicUrl: config.GATEHOUSE_PUBLIC_URL,
+    linkTtlMs: config.GATEHOUSE_LINK_TTL_HOURS * 3_600_000,
+    logger,
+  });
+  logger.info({ taskQueue: config.GATEHOUSE_TASK_QUEUE, address: config.TEMPORAL_ADDRESS }, 'worker started');
+  try {
+    await worker.run();
+  } finally {
+    await connection.close();
+    await mailer.close();
+  }
+}
+
+main().catch((err: unknown) => {
+  // Start-up problems are for a human: print them plainly, then exit non-zero.
+  if (err instanceof ConfigError || err instanceof PolicyLoadError) {
+    process.stderr.write(`gatehouse worker: ${err.message}\n`);
+  } else {
+    process.stderr.write(`gatehouse worker failed: ${(err as Error)?.stack ?? String(err)}\n`);
+  }
+  process.exit(1);
+});

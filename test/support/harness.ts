@@ -1,0 +1,169 @@
+/**
+ * Everything a workflow test needs against the run's real Temporal server: a client, a worker on
+ * a task queue of its own, a real HTTP target, a real SMTP inbox, and a decision signer.
+ */
+import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import type { z } from 'zod';
+import { createHttpRequestExecutor } from '../../activities/executors/http-request';
+import { HttpRequestParamsSchema } from '../../src/actions/schemas';
+import { GatehouseClient } from '../../src/client';
+import type { DecisionKind, SignedDecision } from '../../src/domain/decision';
+import type { ProposalInput } from '../../src/domain/proposal';
+import { createDecisionSigner, generateDecisionKeyPair, type DecisionSigner } from '../../src/links/decision-signer';
+import { generateLinkSecret, parseLinkKeyring, type LinkKeyring } from '../../src/links/keyring';
+import { startDevInbox } from '../../src/mail/dev-inbox';
+import { createMaildevSentIndex } from '../../src/mail/maildev-sent-index';
+import { createSmtpMailer, type Mailer } from '../../src/mail/mailer';
+import { createLogger } from '../../src/observability/logger';
+import { loadPolicyBook } from '../../src/policy/load';
+import { createWorker } from '../../src/worker/create-worker';
+import { workerActionTypes } from '../../src/worker/action-types';
+import { getStateQuery } from '../../workflows/messages';
+import { startHttpTarget, type HttpTarget } from './http-target';
+
+export const FIXTURE_POLICIES = resolve(__dirname, '../fixtures/policies');
+const TEST_ACTION_TYPES = ['test.auto', 'test.single', 'test.quorum', 'test.dual', 'test.sla', 'test.deny'];
+
+export type DevInbox = Awaited<ReturnType<typeof startDevInbox>>;
+
+export interface Harness {
+  client: Client;
+  gatehouse: GatehouseClient;
+  taskQueue: string;
+  target: HttpTarget;
+  inbox: DevInbox;
+  signer: DecisionSigner;
+  linkKeyring: LinkKeyring;
+  startWorker(): Promise<void>;
+  stopWorker(): Promise<void>;
+  /** A proposal of `actionType` whose commit posts to the HTTP target. */
+  proposal(actionType: string, overrides?: Partial<ProposalInput>): ProposalInput;
+  /** A decision signed by the decision service for the run's current round and params. */
+  decision(workflowId: string, reviewer: { id: string; role: string }, kind: DecisionKind, extra?: Partial<SignedDecision['payload']>): Promise<SignedDecision>;
+  close(): Promise<void>;
+}
+
+export async function createHarness(): Promise<Harness> {
+  const address = process.env['GATEHOUSE_TEST_TEMPORAL_ADDRESS'];
+  const bundlePath = process.env['GATEHOUSE_TEST_WORKFLOW_BUNDLE'];
+  if (!address || !bundlePath) throw new Error('the jest global setup did not start Temporal');
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection });
+  const nativeConnection = await NativeConnection.connect({ address });
+  const taskQueue = `test-${randomUUID()}`;
+  const target = await startHttpTarget();
+  const inbox = await startDevInbox({ smtpPort: 0, webPort: 0 });
+  const keys = generateDecisionKeyPair();
+  const signer = createDecisionSigner({ keyId: 'test', privateKeyHex: keys.privateKeyHex });
+  const linkKeyring = parseLinkKeyring(`k1:${generateLinkSecret()}`);
+  const sentIndex = createMaildevSentIndex(inbox.apiBaseUrl);
+  const mailer: Mailer = createSmtpMailer({ smtpUrl: inbox.smtpUrl, from: 'Gatehouse <gatehouse@test.example>', sentIndex });
+  const logger = createLogger({ level: 'silent' });
+
+  const actionTypes = workerActionTypes(mailer, sentIndex);
+  for (const name of TEST_ACTION_TYPES) {
+    actionTypes.register({
+      name,
+      paramsSchema: HttpRequestParamsSchema as z.ZodType<Record<string, unknown>>,
+      executor: createHttpRequestExecutor() as never,
+    });
+  }
+  const policyBook = loadPolicyBook(FIXTURE_POLICIES, resolve(FIXTURE_POLICIES, 'reviewers.yaml'), actionTypes.names());
+
+  let worker: Worker | undefined;
+  let running: Promise<void> | undefined;
+
+  const harness: Harness = {
+    client,
+    gatehouse: await GatehouseClient.connect({ client, taskQueue, actionTypes }),
+    taskQueue,
+    target,
+    inbox,
+    signer,
+    linkKeyring,
+    async startWorker() {
+      worker = await createWorker({
+        connection: nativeConnection,
+        namespace: 'default',
+        taskQueue,
+        workflowBundle: { codePath: bundlePath },
+        policyBook,
+        actionTypes,
+        decisionKeys: { test: keys.publicKeyHex },
+        mailer,
+        linkKeyring,
+        publicUrl: 'http://127.0.0.1:9/',
+        linkTtlMs: 3_600_000,
+        logger,
+        tuning: { shutdownGraceTime: '1 second', shutdownForceTime: '3 seconds' },
+      });
+      running = worker.run();
+    },
+    async stopWorker() {
+      if (!worker) return;
+      worker.shutdown();
+      await running;
+      worker = undefined;
+    },
+    proposal(actionType, overrides = {}) {
+      const id = `p-${randomUUID()}`;
+      return {
+        id,
+        actionType,
+        params: {
+          method: 'POST',
+          url: `${target.url}/effects/${id}`,
+          body: { amount: 42 },
+          verify: { url: `${target.url}/check/${id}` },
+        },
+        agent: { id: 'agent-7', name: 'Refund agent' },
+        requestedBy: { id: 'peter', name: 'Peter Principal' },
+        summary: `Test action ${id}`,
+        evidence: { rationale: 'because the test says so', confidence: 0.9 },
+        ...overrides,
+      };
+    },
+    async decision(workflowId, reviewer, kind, extra = {}) {
+      const state = await client.workflow.getHandle(workflowId).query(getStateQuery);
+      return signer.sign({
+        nonce: randomUUID(),
+        workflowId,
+        round: state.round,
+        reviewer,
+        kind,
+        paramsHash: state.paramsHash,
+        decidedAt: new Date().toISOString(),
+        ...(kind === 'reject' ? { comment: 'not like this' } : {}),
+        ...extra,
+      });
+    },
+    async close() {
+      await harness.stopWorker();
+      await nativeConnection.close();
+      await connection.close();
+      await mailer.close();
+      await inbox.close();
+      await target.close();
+    },
+  };
+  return harness;
+}
+
+/** Polls `probe` until it returns a value that is not undefined, or fails after `timeoutMs`. */
+export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < until) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (err) {
+      lastError = err;
+    }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  throw new Error(`timed out waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ''}`);
+}

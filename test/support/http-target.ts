@@ -1,0 +1,67 @@
+/**
+ * A real HTTP service standing in for a payment or ticket API: it honours Idempotency-Key, keeps
+ * every effect by key, and can be told to misbehave (lose the response after applying the effect).
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface HttpTarget {
+  url: string;
+  /** Effects by idempotency key: how many times each was applied (must never exceed 1). */
+  effects: Map<string, number>;
+  /** Every POST received, with its key, including replays the target deduplicated. */
+  posts: string[];
+  /** The next N commits apply their effect, then drop the connection without answering. */
+  dropResponsesAfterEffect(n: number): void;
+  close(): Promise<void>;
+}
+
+export async function startHttpTarget(): Promise<HttpTarget> {
+  const effects = new Map<string, number>();
+  const posts: string[] = [];
+  const byResource = new Map<string, string>();
+  let drops = 0;
+  const server: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const resource = url.pathname.replace(/^\/(effects|check)\//, '');
+      if (req.method === 'GET' && url.pathname.startsWith('/check/')) {
+        res.writeHead(byResource.has(resource) ? 200 : 404).end();
+        return;
+      }
+      if (req.method === 'POST' && url.pathname.startsWith('/effects/')) {
+        const key = String(req.headers['idempotency-key'] ?? '');
+        posts.push(key);
+        if (!key) {
+          res.writeHead(400).end('Idempotency-Key required');
+          return;
+        }
+        if (!effects.has(key)) {
+          effects.set(key, 1);
+          byResource.set(resource, key);
+        }
+        if (drops > 0) {
+          drops--;
+          req.socket.destroy();
+          return;
+        }
+        res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ resource, key }));
+        return;
+      }
+      res.writeHead(404).end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    effects,
+    posts,
+    dropResponsesAfterEffect: (n) => {
+      drops = n;
+    },
+    close: () => new Promise((r) => server.close(() => r())),
+  };
+}

@@ -1,0 +1,250 @@
+/**
+ * The approval workflow end to end on the real Temporal dev server: policy, decisions, timers,
+ * commit and verification against a real HTTP target, mail into a real SMTP inbox.
+ */
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ProposalConflictError, ProposalValidationError, WithdrawRefusedError } from '../../src/client';
+import { decisionUpdateIdFor } from '../../src/domain/ids';
+import { decideSignal, decideUpdate, getStateQuery } from '../../workflows/messages';
+import { createHarness, eventually, type Harness } from '../support/harness';
+
+let h: Harness;
+
+beforeAll(async () => {
+  h = await createHarness();
+  await h.startWorker();
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+async function waitForStatus(workflowId: string, status: string): Promise<void> {
+  await eventually(async () => {
+    const state = await h.client.workflow.getHandle(workflowId).query(getStateQuery);
+    return state.status === status ? true : undefined;
+  }, 20_000, `status ${status}`);
+}
+
+async function historyLength(workflowId: string): Promise<number> {
+  const history = await h.client.workflow.getHandle(workflowId).fetchHistory();
+  return history.events?.length ?? 0;
+}
+
+describe('approval workflow', () => {
+  it('commits an auto-approved low-risk action exactly once and verifies it', async () => {
+    const run = await h.gatehouse.propose(h.proposal('test.auto'));
+    const final = await run.result();
+    expect(final.status).toBe('succeeded');
+    expect(final.evaluation?.outcome).toBe('auto_approve');
+    expect(final.execution?.verification?.ok).toBe(true);
+    expect([...h.target.effects.values()].filter((n) => n > 0)).toHaveLength(h.target.effects.size);
+    const key = final.execution!.idempotencyKey;
+    expect(h.target.effects.get(key)).toBe(1);
+    expect(h.target.posts.filter((k) => k === key)).toHaveLength(1);
+  });
+
+  it('waits for a supervised action, then approve commits, verifies and succeeds', async () => {
+    const run = await h.gatehouse.propose(h.proposal('test.single'));
+    await waitForStatus(run.workflowId, 'awaiting_approval');
+    expect(h.target.posts).not.toContain(expect.stringContaining(run.workflowId));
+    const result = await h.client.workflow
+      .getHandle(run.workflowId)
+      .executeUpdate(decideUpdate, { args: [await h.decision(run.workflowId, { id: 'alice', role: 'approver' }, 'approve')] });
+    expect(result.status).toBe('approved');
+    const final = await run.result();
+    expect(final.status).toBe('succeeded');
+    expect(final.decisions).toEqual([expect.objectContaining({ reviewerId: 'alice', kind: 'approve', round: 1 })]);
+    expect(h.target.effects.get(final.execution!.idempotencyKey)).toBe(1);
+  });
+
+  it('executes nothing after a rejection and records the reason', async () => {
+    const run = await h.gatehouse.propose(h.proposal('test.single'));
+    await waitForStatus(run.workflowId, 'awaiting_approval');
+    await h.client.workflow
+      .getHandle(run.workflowId)
+      .executeUpdate(decideUpdate, { args: [await h.decision(run.workflowId, { id: 'bob', role: 'approver' }, 'reject', { comment: 'wrong customer' })] });
+    const final = await run.result();
+    expect(final.status).toBe('rejected');
+    expect(final.outcomeReason).toContain('wrong customer');
+    expect(final.execution).toBeUndefined();
+    expect(h.target.posts.some((k) => k.includes(run.workflowId))).toBe(false);
+  });
+
+  it('denies an action its policy denies without asking anyone', async () => {
+    const run = await h.gatehouse.propose(h.proposal('test.deny'));
+    const final = await run.result();
+    expect(final.status).toBe('denied');
+    expect(final.outcomeReason).toBe('nobody may do this');
+  });
+
+  it('reminds, escalates to the next role and expires on the policy clock, executing nothing', async () => {
+    const run = await h.gatehouse.propose(h.proposal('test.sla'));
+    const final = await run.result();
+    expect(final.status).toBe('expired');
+    expect(final.escalationLevel).toBe(1);
+    expect(final.execution).toBeUndefined();
+    expect(h.target.posts.some((k) => k.includes(run.workflowId))).toBe(false);
+    const mails = await h.inbox.messages();
+    const forRun = mails.filter((m) => m.subject.includes(run.workflowId.split(':')[1]!));
+    const to = (who: string, prefix: string) => forRun.filter((m) => m.to.includes(who) && m.subject.startsWith(prefix));
+    expect(to('alice@test.example', '[Gatehouse] Approval needed')).toHaveLength(1);
+    expect(to('alice@test.example', '[Gatehouse] Reminder')).toHaveLength(1);
+    expect(to('erin@test.example', '[Gatehouse] Escalated')).toHaveLength(1);
+    // the principal holds the role but is never asked to approve their own action
+    expect(forRun.some((m) => m.to.includes('peter@test.example'))).toBe(false);
+  }, 40_000);
+
+  it('turns the same proposal submitted twice into one workflow', async () => {
+    const proposal = h.proposal('test.single');
+    const first = await h.gatehouse.propose(proposal);
+    const second = await h.gatehouse.propose(proposal);
+    expect(second.workflowId).toBe(first.workflowId);
+    const runs = await h.gatehouse.list(`WorkflowId = "${first.workflowId}"`);
+    expect(runs.length).toBeLessThanOrEqual(1);
+    const description = await h.client.workflow.getHandle(first.workflowId).describe();
+    const again = await h.client.workflow.getHandle(second.workflowId).describe();
+    expect(again.runId).toBe(description.runId);
+    await expect(h.gatehouse.propose({ ...proposal, summary: 'something else' })).rejects.toBeInstanceOf(ProposalConflictError);
+    await first.withdraw('agent-7', 'test done');
+  });
+
+  it('refuses an invalid proposal listing every bad field and starts no workflow', async () => {
+    const bad = h.proposal('test.single', { summary: '', agent: { id: 'bad id!', name: 'x' } });
+    (bad.params as Record<string, unknown>)['url'] = 'not a url';
+    const error = await h.gatehouse.propose(bad).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProposalValidationError);
+    const paths = (error as ProposalValidationError).problems.map((p) => p.path).sort();
+    expect(paths).toEqual(expect.arrayContaining(['agent.id', 'params.url', 'summary']));
+    await expect(h.client.workflow.getHandle(`test.single:${bad.id}`).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+  });
+
+  it('refuses ineligible, repeated, self and unsigned decisions in the validator, leaving history unchanged', async () => {
+    const run = await h.gatehouse.propose(h.proposal('test.quorum'));
+    await waitForStatus(run.workflowId, 'awaiting_approval');
+    const handle = h.client.workflow.getHandle(run.workflowId);
+    await handle.executeUpdate(decideUpdate, { args: [await h.decision(run.workflowId, { id: 'alice', role: 'approver' }, 'approve')] });
+    const before = await historyLength(run.workflowId);
+
+    const refusals: [string, Promise<unknown>][] = [
+      ['not_eligible', h.decision(run.workflowId, { id: 'dave', role: 'approver' }, 'approve')],
+      ['already_decided', h.decision(run.workflowId, { id: 'alice', role: 'approver' }, 'approve')],
+      ['self_approval', h.decision(run.workflowId, { id: 'peter', role: 'approver' }, 'approve')],
+    ];
+    for (const [code, pending] of refusals) {
+      const signed = (await pending) as Awaited<ReturnType<Harness['decision']>>;
+      const err = await handle.executeUpdate(decideUpdate, { args: [signed] }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+      expect(((err as WorkflowUpdateFailedError).cause as { details?: unknown[] }).details?.[0]).toBe(code);
+    }
+    const unsigned = await h.decision(run.workflowId, { id: 'bob', role: 'approver' }, 'approve');
+    const forged = { ...unsigned, payload: { ...unsigned.payload, reviewer: { id: 'carol', role: 'approver' } } };
+    const forgedErr = await handle.executeUpdate(decideUpdate, { args: [forged] }).catch((e: unknown) => e);
+    expect(((forgedErr as WorkflowUpdateFailedError).cause as { details?: unknown[] }).details?.[0]).toBe('bad_signature');
+    expect(await historyLength(run.workflowId)).toBe(before);
+
+    // The same refused decisions as signals: recorded as received, never applied.
+    await handle.signal(decideSignal, await h.decision(run.workflowId, { id: 'dave', role: 'approver' }, 'approve'));
+    await handle.signal(decideSignal, await h.decision(run.workflowId, { id: 'alice', role: 'approver' }, 'approve'));
+    await handle.signal(decideSignal, forged);
+    await eventually(async () => ((await historyLength(run.workflowId)) > before + 3 ? true : undefined));
+    const state = await handle.query(getStateQuery);
+    expect(state.status).toBe('awaiting_approval');
+    expect(state.decisions.map((d) => d.reviewerId)).toEqual(['alice']);
+
+    // a valid signal from the second approver completes the quorum
+    await handle.signal(decideSignal, await h.decision(run.workflowId, { id: 'bob', role: 'approver' }, 'approve'));
+    expect((await run.result()).status).toBe('succeeded');
+  });
+
+  it('applies a decision sent as update and again as its signal twin only once', async () => {
+    const run = await h.gatehouse.propose(h.proposal('test.quorum'));
+    await waitForStatus(run.workflowId, 'awaiting_approval');
+    const handle = h.client.workflow.getHandle(run.workflowId);
+    const signed = await h.decision(run.workflowId, { id: 'alice', role: 'approver' }, 'approve');
+    await handle.executeUpdate(decideUpdate, { args: [signed], updateId: decisionUpdateIdFor(signed.payload.nonce) });
+    await handle.executeUpdate(decideUpdate, { args: [signed], updateId: decisionUpdateIdFor(signed.payload.nonce) });
+    await handle.signal(decideSignal, signed);
+    await eventually(async () => ((await handle.query(getStateQuery)).decisions.length === 1 ? true : undefined));
+    const state = await handle.query(getStateQuery);
+    expect(state.decisions).toHaveLength(1);
+    expect(state.status).toBe('awaiting_approval');
+    await run.withdraw('agent-7');
+    expect((await run.result()).status).toBe('withdrawn');
+  });
+
+  it('needs two different people in two roles for a dual approval', async () => {
+    const run = await h.gatehouse.propose(h.proposal('test.dual'));
+    await waitForStatus(run.workflowId, 'awaiting_approval');
+    const handle = h.client.workflow.getHandle(run.workflowId);
+    const first = await handle.executeUpdate(decideUpdate, { args: [await h.decision(run.workflowId, { id: 'carol', role: 'finance' }, 'approve')] });
+    expect(first).toEqual({ status: 'awaiting_approval', round: 1, remaining: [{ role: 'manager', needed: 1 }] });
+    const again = await handle
+      .executeUpdate(decideUpdate, { args: [await h.decision(run.workflowId, { id: 'carol', role: 'finance' }, 'approve')] })
+      .catch((e: unknown) => e);
+    expect(again).toBeInstanceOf(WorkflowUpdateFailedError);
+    await handle.executeUpdate(decideUpdate, { args: [await h.decision(run.workflowId, { id: 'dave', role: 'manager' }, 'approve')] });
+    const final = await run.result();
+    expect(final.status).toBe('succeeded');
+    expect(final.decisions.map((d) => [d.reviewerId, d.filledRole])).toEqual([
+      ['carol', 'finance'],
+      ['dave', 'manager'],
+    ]);
+  });
+
+  it('lets the agent withdraw before commit and refuses a withdrawal after the outcome', async () => {
+    const run = await h.gatehouse.propose(h.proposal('test.single'));
+    await waitForStatus(run.workflowId, 'awaiting_approval');
+    expect(await run.withdraw('agent-7', 'customer cancelled')).toBe('withdrawn');
+    const final = await run.result();
+    expect(final.status).toBe('withdrawn');
+    expect(final.execution).toBeUndefined();
+    await expect(run.withdraw('agent-7')).rejects.toBeInstanceOf(WithdrawRefusedError);
+  });
+
+  it('refuses to withdraw once the action has been committed', async () => {
+    const run = await h.gatehouse.propose(h.proposal('test.auto'));
+    await run.result();
+    await expect(run.withdraw('agent-7')).rejects.toBeInstanceOf(WithdrawRefusedError);
+  });
+
+  it('keeps waiting while no worker runs and continues on a new worker', async () => {
+    const run = await h.gatehouse.propose(h.proposal('test.single'));
+    await waitForStatus(run.workflowId, 'awaiting_approval');
+    await h.stopWorker();
+    // the decision arrives while no worker runs: it is stored by the server as a signal
+    await h.client.workflow.getHandle(run.workflowId).signal(decideSignal, await signWithoutQuery(run.workflowId));
+    await h.startWorker();
+    const final = await run.result();
+    expect(final.status).toBe('succeeded');
+    expect(h.target.effects.get(final.execution!.idempotencyKey)).toBe(1);
+  });
+
+  it('finds the effect of a commit whose response was lost and does not repeat it', async () => {
+    h.target.dropResponsesAfterEffect(1);
+    const run = await h.gatehouse.propose(h.proposal('test.auto'));
+    const final = await run.result();
+    expect(final.status).toBe('succeeded');
+    const key = final.execution!.idempotencyKey;
+    expect(h.target.effects.get(key)).toBe(1);
+    expect(h.target.posts.filter((k) => k === key)).toHaveLength(1);
+    expect(final.execution?.commit).toEqual(expect.objectContaining({ verifiedBeforeRetry: true }));
+  });
+});
+
+/** Builds alice's approval from what the client knows, since no worker can answer a query now. */
+async function signWithoutQuery(workflowId: string) {
+  const { paramsHash } = await import('../../src/domain/canonical-hash');
+  const history = await h.client.workflow.getHandle(workflowId).fetchHistory();
+  const started = history.events![0]!.workflowExecutionStartedEventAttributes!;
+  const { defaultPayloadConverter } = await import('@temporalio/common');
+  const input = defaultPayloadConverter.fromPayload<{ proposal: { params: unknown } }>(started.input!.payloads![0]!);
+  return h.signer.sign({
+    nonce: `n-${Date.now()}-${Math.random()}`,
+    workflowId,
+    round: 1,
+    reviewer: { id: 'alice', role: 'approver' },
+    kind: 'approve',
+    paramsHash: paramsHash(input.proposal.params),
+    decidedAt: new Date().toISOString(),
+  });
+}

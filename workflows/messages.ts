@@ -1,0 +1,22 @@
+/**
+ * Every signal, update and query of the approval workflow, defined once. The SDK, the HTTP
+ * service, the CLI and the tests import these; nobody spells the names as strings.
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { SignedDecision, Withdrawal } from '../src/domain/decision';
+import type { ApprovalState } from '../src/domain/state';
+
+export interface DecisionAccepted {
+  status: ApprovalState['status'];
+  round: number;
+  /** Approvals still needed in this round, per role. */
+  remaining: { role: string; needed: number }[];
+}
+
+/** Decisions with a synchronous answer; a refused one leaves no trace in history. */
+export const decideUpdate = defineUpdate<DecisionAccepted, [SignedDecision]>('gatehouse.decide');
+/** The same decision, fire-and-forget: checked identically, ignored (and logged) when invalid. */
+export const decideSignal = defineSignal<[SignedDecision]>('gatehouse.decideSignal');
+/** The agent pulls its proposal back; refused once the commit has started. */
+export const withdrawUpdate = defineUpdate<ApprovalState['status'], [Withdrawal]>('gatehouse.withdraw');
+export const getStateQuery = defineQuery<ApprovalState>('gatehouse.state');
