@@ -1,0 +1,61 @@
+/**
+ * Not part of the suite: `npm run record-histories` runs representative approvals on the test
+ * server and saves their histories for replay.test.ts.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { decideUpdate } from '../../workflows/messages';
+import { createHarness, eventually, type Harness } from '../support/harness';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await createHarness();
+  await h.startWorker();
+});
+afterAll(() => h?.close());
+
+async function save(name: string, workflowId: string): Promise<void> {
+  const history = await h.client.workflow.getHandle(workflowId).fetchHistory();
+  writeFileSync(join(__dirname, 'histories', `${name}.json`), JSON.stringify(history, null, 1));
+}
+
+async function awaiting(workflowId: string): Promise<void> {
+  await eventually(async () => {
+    const d = await h.client.workflow.getHandle(workflowId).describe();
+    return d.typedSearchAttributes.get({ name: 'GatehouseStatus', type: 'KEYWORD' } as never) === 'awaiting_approval' ? true : undefined;
+  });
+}
+
+it('records histories', async () => {
+  const auto = await h.gatehouse.propose(h.proposal('test.auto'));
+  await auto.result();
+  await save('auto-approved', auto.workflowId);
+
+  const single = await h.gatehouse.propose(h.proposal('test.single'));
+  await awaiting(single.workflowId);
+  await h.client.workflow.getHandle(single.workflowId).executeUpdate(decideUpdate, {
+    args: [await h.decision(single.workflowId, { id: 'alice', role: 'approver' }, 'approve')],
+  });
+  await single.result();
+  await save('single-approval', single.workflowId);
+
+  const dual = await h.gatehouse.propose(h.proposal('test.dual'));
+  await awaiting(dual.workflowId);
+  const handle = h.client.workflow.getHandle(dual.workflowId);
+  await handle.executeUpdate(decideUpdate, { args: [await h.decision(dual.workflowId, { id: 'carol', role: 'finance' }, 'approve')] });
+  await handle.executeUpdate(decideUpdate, { args: [await h.decision(dual.workflowId, { id: 'dave', role: 'manager' }, 'approve')] });
+  await dual.result();
+  await save('dual-approval', dual.workflowId);
+
+  const rejected = await h.gatehouse.propose(h.proposal('test.single'));
+  await awaiting(rejected.workflowId);
+  await h.client.workflow.getHandle(rejected.workflowId).executeUpdate(decideUpdate, {
+    args: [await h.decision(rejected.workflowId, { id: 'bob', role: 'approver' }, 'reject')],
+  });
+  await rejected.result();
+  await save('rejected', rejected.workflowId);
+
+  const sla = await h.gatehouse.propose(h.proposal('test.sla'));
+  await sla.result();
+  await save('reminded-escalated-expired', sla.workflowId);
+}, 60_000);
