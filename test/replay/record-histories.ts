@@ -3,6 +3,7 @@
  * server and saves their histories for replay.test.ts.
  */
 import { writeFileSync } from 'node:fs';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { join } from 'node:path';
 import { decideUpdate } from '../../workflows/messages';
 import { createHarness, eventually, type Harness } from '../support/harness';
@@ -16,7 +17,7 @@ afterAll(() => h?.close());
 
 async function save(name: string, workflowId: string): Promise<void> {
   const history = await h.client.workflow.getHandle(workflowId).fetchHistory();
-  writeFileSync(join(__dirname, 'histories', `${name}.json`), JSON.stringify(history, null, 1));
+  writeFileSync(join(__dirname, 'histories', `${name}.json`), historyToJSON(history));
 }
 
 async function awaiting(workflowId: string): Promise<void> {

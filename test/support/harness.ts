@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import type { z } from 'zod';
 import { createHttpRequestExecutor } from '../../activities/executors/http-request';
 import { HttpRequestParamsSchema } from '../../src/actions/schemas';
@@ -50,6 +50,7 @@ export async function createHarness(): Promise<Harness> {
   const address = process.env['GATEHOUSE_TEST_TEMPORAL_ADDRESS'];
   const bundlePath = process.env['GATEHOUSE_TEST_WORKFLOW_BUNDLE'];
   if (!address || !bundlePath) throw new Error('the jest global setup did not start Temporal');
+  installQuietRuntime();
   const connection = await Connection.connect({ address });
   const client = new Client({ connection });
   const nativeConnection = await NativeConnection.connect({ address });
@@ -166,4 +167,13 @@ export async function eventually<T>(probe: () => Promise<T | undefined>, timeout
     await new Promise((r) => setTimeout(r, 150));
   }
   throw new Error(`timed out waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ''}`);
+}
+
+/** Worker INFO lines drown test output; warnings and errors still show. */
+function installQuietRuntime(): void {
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // already installed in this process by an earlier test file
+  }
 }

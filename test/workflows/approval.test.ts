@@ -7,6 +7,7 @@ import { ProposalConflictError, ProposalValidationError, WithdrawRefusedError } 
 import { decisionUpdateIdFor } from '../../src/domain/ids';
 import { decideSignal, decideUpdate, getStateQuery } from '../../workflows/messages';
 import { createHarness, eventually, type Harness } from '../support/harness';
+import { readInbox } from '../support/inbox';
 
 let h: Harness;
 
@@ -28,6 +29,17 @@ async function waitForStatus(workflowId: string, status: string): Promise<void> 
 async function historyLength(workflowId: string): Promise<number> {
   const history = await h.client.workflow.getHandle(workflowId).fetchHistory();
   return history.events?.length ?? 0;
+}
+
+/** History length once in-flight work (the review mail) has finished: stable over a second. */
+async function settledHistoryLength(workflowId: string): Promise<number> {
+  let last = -1;
+  for (;;) {
+    const length = await historyLength(workflowId);
+    if (length === last) return length;
+    last = length;
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
 }
 
 describe('approval workflow', () => {
@@ -84,7 +96,7 @@ describe('approval workflow', () => {
     expect(final.escalationLevel).toBe(1);
     expect(final.execution).toBeUndefined();
     expect(h.target.posts.some((k) => k.includes(run.workflowId))).toBe(false);
-    const mails = await h.inbox.messages();
+    const mails = await readInbox(h.inbox.apiBaseUrl);
     const forRun = mails.filter((m) => m.subject.includes(run.workflowId.split(':')[1]!));
     const to = (who: string, prefix: string) => forRun.filter((m) => m.to.includes(who) && m.subject.startsWith(prefix));
     expect(to('alice@test.example', '[Gatehouse] Approval needed')).toHaveLength(1);
@@ -123,7 +135,7 @@ describe('approval workflow', () => {
     await waitForStatus(run.workflowId, 'awaiting_approval');
     const handle = h.client.workflow.getHandle(run.workflowId);
     await handle.executeUpdate(decideUpdate, { args: [await h.decision(run.workflowId, { id: 'alice', role: 'approver' }, 'approve')] });
-    const before = await historyLength(run.workflowId);
+    const before = await settledHistoryLength(run.workflowId);
 
     const refusals: [string, Promise<unknown>][] = [
       ['not_eligible', h.decision(run.workflowId, { id: 'dave', role: 'approver' }, 'approve')],

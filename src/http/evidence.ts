@@ -1,0 +1,173 @@
+/**
+ * The evidence pack as the decision page and the JSON API show it, built from the run's state.
+ *
+ * Mirrors the mail's content model (src/mail/render.ts): the facts (action type, params in a fixed
+ * table, risk, triggers, hash) come from the canonical proposal and the policy evaluation; what the
+ * agent wrote about them is kept apart and labelled untrusted, because a compromised agent narrates
+ * its own approval request ("Lies-in-the-Loop"). Every string is cleaned of invisible and control
+ * characters and capped; the policy's redacted fields are masked, also where the agent repeats
+ * them. Nothing here is HTML-escaped: the views escape, the API returns JSON.
+ */
+import type { DecisionKind } from '../domain/decision';
+import type { ApprovalState } from '../domain/state';
+import type { Status } from '../domain/status';
+import type { LinkClaims } from '../links/token';
+import { cleanText, oneLine } from '../mail/escape';
+import { readPath, REDACTED, redactPaths } from '../policy/field-path';
+import { currentRoundDecisions, eligibleReviewers, remainingSlots } from '../../workflows/approval-state';
+import type { Standing } from './standing';
+
+/** Caps, in characters. The page shows more than the mail, but nothing unbounded. */
+const MAX = {
+  summary: 200,
+  line: 300,
+  paramKey: 100,
+  paramValue: 5_000,
+  text: 10_000,
+  preview: 50_000,
+  sources: 50,
+  url: 500,
+  comment: 5_000,
+} as const;
+
+/** One row of a fixed two-column table. */
+export interface EvidenceField {
+  label: string;
+  value: string;
+  /** Multi-line (JSON, a preview): shown preformatted. */
+  multiline: boolean;
+}
+
+/** Everything a reviewer needs to decide, cleaned and capped. */
+export interface DecisionEvidence {
+  workflowId: string;
+  status: Status;
+  round: number;
+  /** Agent-written one-liner: shown first, but labelled as the agent's. */
+  summary: string;
+  actionType: string;
+  risk: string;
+  policy?: { version: string; reason: string };
+  triggersFired: { id: string; description: string }[];
+  approvalsRequired: { role: string; count: number }[];
+  approvalsRemaining: { role: string; needed: number }[];
+  agent: { id: string; name: string };
+  requestedBy: { id: string; name?: string };
+  /** The canonical params, one row per top-level key, redacted fields masked. */
+  params: EvidenceField[];
+  /** Rationale, sources, confidence, preview, diff, rollback plan...: the agent's claims. */
+  agentWritten: EvidenceField[];
+  /** ISO time the round expires. */
+  deadline?: string;
+  paramsHash: string;
+  /** The link holder. */
+  reviewer: { id: string; name?: string; role: string };
+  /** Decisions so far in this round. */
+  decisions: { reviewerId: string; role: string; kind: DecisionKind; decidedAt: string; comment?: string }[];
+  standing: Standing;
+}
+
+export function buildEvidence(state: ApprovalState, claims: LinkClaims, standing: Standing): DecisionEvidence {
+  const { proposal, evaluation } = state;
+  const redact = evaluation?.redact ?? [];
+  // Policy paths such as `params.cardNumber` or `evidence.preview` address this object.
+  const original = { params: proposal.params, evidence: proposal.evidence };
+  const masked = redactPaths(original, redact);
+  const scrub = secretScrubber(redact.map((path) => readPath(original, path)));
+  const agent = (text: string, max: number = MAX.text) => cleanText(scrub(cleanText(text, Infinity)), max);
+  const agentLine = (text: string, max: number = MAX.line) => oneLine(scrub(text), max);
+  const me = eligibleReviewers(state).find((e) => e.reviewer.id === claims.sub && e.role === claims.role);
+
+  return {
+    workflowId: state.workflowId,
+    status: state.status,
+    round: state.round,
+    summary: agentLine(proposal.summary, MAX.summary),
+    actionType: agentLine(proposal.actionType),
+    risk: evaluation?.risk ?? 'not evaluated',
+    ...(evaluation ? { policy: { version: oneLine(evaluation.policyVersion, MAX.line), reason: oneLine(evaluation.reason, MAX.line) } } : {}),
+    triggersFired: (evaluation?.triggersFired ?? []).map((t) => ({ id: oneLine(t.id, 64), description: oneLine(t.description, MAX.line) })),
+    approvalsRequired: (evaluation?.steps ?? []).map((s) => ({ role: s.role, count: s.count })),
+    approvalsRemaining: remainingSlots(state),
+    agent: { id: agentLine(proposal.agent.id), name: agentLine(proposal.agent.name) },
+    requestedBy: {
+      id: agentLine(proposal.requestedBy.id),
+      ...(proposal.requestedBy.name ? { name: agentLine(proposal.requestedBy.name) } : {}),
+    },
+    params: Object.keys(masked.params)
+      .sort()
+      .map((key) => paramField(agentLine(key, MAX.paramKey), masked.params[key], agent)),
+    agentWritten: agentFields(masked.evidence, agent, agentLine),
+    ...(state.deadline ? { deadline: state.deadline } : {}),
+    paramsHash: state.paramsHash,
+    reviewer: { id: claims.sub, role: claims.role, ...(me ? { name: oneLine(me.reviewer.name, MAX.line) } : {}) },
+    decisions: currentRoundDecisions(state).map((d) => ({
+      reviewerId: d.reviewerId,
+      role: d.role,
+      kind: d.kind,
+      decidedAt: d.decidedAt,
+      // Reviewers' comments are people's text, not the agent's, but still untrusted input.
+      ...(d.comment ? { comment: cleanText(d.comment, MAX.comment) } : {}),
+    })),
+    standing,
+  };
+}
+
+function paramField(label: string, value: unknown, agent: (text: string, max?: number) => string): EvidenceField {
+  if (typeof value === 'string') return { label, value: agent(value, MAX.paramValue), multiline: value.includes('\n') };
+  const json = JSON.stringify(value, null, 2) ?? String(value);
+  return { label, value: agent(json, MAX.paramValue), multiline: json.includes('\n') };
+}
+
+function agentFields(
+  evidence: ApprovalState['proposal']['evidence'],
+  agent: (text: string, max?: number) => string,
+  agentLine: (text: string, max?: number) => string,
+): EvidenceField[] {
+  const fields: EvidenceField[] = [];
+  const add = (label: string, text: unknown, max: number = MAX.text) => {
+    if (typeof text === 'string' && text.trim() !== '') fields.push({ label, value: agent(text, max), multiline: true });
+  };
+  add('Rationale', evidence.rationale);
+  if (evidence.sources && evidence.sources.length > 0) {
+    // Shown as text, never as links: the agent chose these addresses.
+    const lines = evidence.sources
+      .slice(0, MAX.sources)
+      .map((s) => `- ${agentLine(s.title)}${s.url ? ` — ${agentLine(s.url, MAX.url)}` : ''}`);
+    fields.push({ label: 'Sources', value: lines.join('\n'), multiline: true });
+  }
+  if (typeof evidence.confidence === 'number' && Number.isFinite(evidence.confidence)) {
+    fields.push({ label: 'Confidence (agent’s own estimate)', value: `${Math.round(evidence.confidence * 100)} %`, multiline: false });
+  }
+  if (evidence.piiDetected) {
+    fields.push({ label: 'Personal data', value: 'The agent reports personal data in this proposal.', multiline: false });
+  }
+  if (evidence.preconditions && Object.keys(evidence.preconditions).length > 0) {
+    add('Preconditions', JSON.stringify(evidence.preconditions, null, 2));
+  }
+  add('Preview', evidence.preview, MAX.preview);
+  add('Diff', evidence.diff, MAX.preview);
+  add('Rollback plan', evidence.rollbackPlan);
+  add('Risk notes', evidence.riskNotes);
+  return fields;
+}
+
+/**
+ * Masks values the policy redacts wherever the agent repeats them (a card number copied into the
+ * preview). Same rule as the mail: strings and numbers of 4+ characters only.
+ */
+function secretScrubber(values: unknown[]): (text: string) => string {
+  const secrets = new Set<string>();
+  const collect = (value: unknown, depth: number): void => {
+    if (typeof value === 'string' || typeof value === 'number') {
+      const text = cleanText(String(value), Infinity).trim();
+      if (text.length >= 4 && text !== REDACTED) secrets.add(text);
+    } else if (value !== null && typeof value === 'object' && depth < 5) {
+      Object.values(value).forEach((v) => collect(v, depth + 1));
+    }
+  };
+  values.forEach((v) => collect(v, 0));
+  // Longest first, so a secret that contains another is masked whole.
+  const ordered = [...secrets].sort((a, b) => b.length - a.length);
+  return (text) => ordered.reduce((acc, secret) => acc.split(secret).join(REDACTED), text);
+}

@@ -1,0 +1,92 @@
+/**
+ * The reviewer's link: `/d/:token`.
+ *
+ * GET and HEAD never decide anything, whatever they are sent: mail scanners, link previewers and
+ * "safe links" services fetch every URL in a mail, some of them several times (the
+ * activepieces #14024 failure). Only the POST from the page's own form decides.
+ */
+import express, { Router } from 'express';
+import { CSRF_COOKIE, CSRF_COOKIE_MAX_AGE_MS, CSRF_FIELD, readCookie } from '../csrf';
+import type { RouteContext } from '../context';
+import { requireContentType } from '../content-type';
+import { decide } from '../decide';
+import { DecisionFormSchema, parseDecision } from '../decision-input';
+import { MethodNotAllowedError } from '../errors';
+import { buildEvidence } from '../evidence';
+import { linkClaims, linkToken, requireLink } from '../link';
+import { loadRunState } from '../run-state';
+import { checkSameOrigin } from '../same-origin';
+import { standingOf } from '../standing';
+import { renderDecisionPage } from '../views/decision-page';
+import { renderResultPage } from '../views/result-page';
+
+/** A decision is a kind, a comment of at most 5 000 characters and two short fields. */
+export const FORM_BODY_LIMIT = '16kb';
+
+export function decisionPageRouter(ctx: RouteContext): Router {
+  const router = Router();
+  const cookiePath = (token: string) => `${ctx.publicPath}/d/${token}`;
+
+  router
+    .route('/d/:token')
+    // Link checkers probe with HEAD: answer whether the link is genuine, with no Temporal I/O.
+    .head(requireLink(ctx), (_req, res) => {
+      res.status(200).type('html').end();
+    })
+    .get(requireLink(ctx), async (req, res) => {
+      const claims = linkClaims(req);
+      const state = await loadRunState(ctx.client, claims.wf, ctx.queryTimeoutMs);
+      const standing = standingOf(state, claims);
+      const evidence = buildEvidence(state, claims, standing);
+      ctx.logger.info(
+        { workflowId: claims.wf, round: claims.round, reviewer: claims.sub, role: claims.role, open: standing.open, secFetchSite: req.get('sec-fetch-site'), userAgent: req.get('user-agent') },
+        'decision page viewed',
+      );
+      let form: { action: string; csrf: string } | undefined;
+      if (standing.open) {
+        const token = linkToken(req);
+        const pair = ctx.csrf.issue(claims.nonce);
+        res.cookie(CSRF_COOKIE, pair.cookie, {
+          httpOnly: true,
+          sameSite: 'strict',
+          secure: ctx.secureCookies,
+          path: cookiePath(token),
+          maxAge: CSRF_COOKIE_MAX_AGE_MS,
+        });
+        form = { action: `${ctx.publicBase}/d/${token}`, csrf: pair.field };
+      }
+      res.status(200).type('html').send(renderDecisionPage(evidence, form));
+    })
+    .post(
+      requireLink(ctx),
+      (req, _res, next) => {
+        // Before the body is read: a cross-site post is refused whatever it carries.
+        checkSameOrigin(req.headers, ctx.publicOrigin);
+        next();
+      },
+      requireContentType('application/x-www-form-urlencoded'),
+      express.urlencoded({ extended: false, limit: FORM_BODY_LIMIT, parameterLimit: 20 }),
+      async (req, res) => {
+        const claims = linkClaims(req);
+        const body: unknown = req.body;
+        const field = body !== null && typeof body === 'object' ? (body as Record<string, unknown>)[CSRF_FIELD] : undefined;
+        ctx.csrf.verify(claims.nonce, readCookie(req.headers.cookie, CSRF_COOKIE), field);
+        const decision = parseDecision(DecisionFormSchema, body);
+        const result = await decide(
+          { client: ctx.client, signer: ctx.signer, timeoutMs: ctx.decisionTimeoutMs },
+          claims,
+          decision,
+          new Date(ctx.now()),
+        );
+        ctx.logger.info(
+          { workflowId: claims.wf, round: claims.round, reviewer: claims.sub, role: claims.role, kind: decision.kind, applied: result.applied, channel: 'page' },
+          result.applied ? 'decision applied' : 'decision queued as signal',
+        );
+        res.status(200).type('html').send(renderResultPage(result));
+      },
+    )
+    .all(() => {
+      throw new MethodNotAllowedError(['GET', 'HEAD', 'POST']);
+    });
+  return router;
+}

@@ -1,0 +1,37 @@
+/** The page after a decision: what was recorded and what happens next. */
+import { escapeHtml } from '../../mail/escape';
+import type { DecisionResult } from '../decide';
+import { page } from './layout';
+
+const VERB: Record<DecisionResult['kind'], string> = {
+  approve: 'approval',
+  reject: 'rejection',
+  escalate: 'escalation',
+};
+
+export function renderResultPage(result: DecisionResult): string {
+  const what = VERB[result.kind];
+  if (!result.applied) {
+    return page('Decision recorded', [
+      '<section class="card result-queued">',
+      `<h1>Your ${escapeHtml(what)} is recorded</h1>`,
+      '<p>Gatehouse is busy right now, so your decision was stored durably and will be applied as soon as the approval service catches up. You do not need to do anything else, and clicking again will not count twice.</p>',
+      '<p class="label">If the proposal changed or was decided by someone else in the meantime, your decision will not be applied.</p>',
+      '</section>',
+    ].join('\n'));
+  }
+  const remaining = result.remaining.map((r) => `${r.needed} × ${r.role}`).join(', ');
+  const next =
+    result.status === 'awaiting_approval'
+      ? remaining
+        ? `The proposal still needs: ${remaining}.`
+        : 'The proposal is waiting for the remaining reviewers.'
+      : `The proposal is now ${result.status.replace(/_/g, ' ')}.`;
+  return page('Decision recorded', [
+    '<section class="card result-ok">',
+    `<h1>Thank you — your ${escapeHtml(what)} is recorded</h1>`,
+    `<p>${escapeHtml(next)}</p>`,
+    `<p class="label">Round ${escapeHtml(String(result.round))}. You can close this page.</p>`,
+    '</section>',
+  ].join('\n'));
+}

@@ -1,0 +1,132 @@
+/**
+ * Sending mail over SMTP with nodemailer, once. Activities retry, so a send may run twice: every
+ * mail carries a Message-ID fixed by what it is about, and before sending the mailer asks the
+ * sent-mail index whether that Message-ID already went out.
+ */
+import { createTransport } from 'nodemailer';
+import { z } from 'zod';
+import { oneLine } from './escape';
+
+/** One mail, fully rendered. */
+export interface OutgoingMail {
+  /** One address, or several separated by commas; plain `local@domain` only, from our directory. */
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  /** `<id@domain>`: fixed per workflow, round, purpose and person, so a retry reuses it. */
+  messageId: string;
+}
+
+/** Sends mail; `alreadySent` tells a retry that the first attempt got through. */
+export interface Mailer {
+  send(mail: OutgoingMail): Promise<{ alreadySent: boolean }>;
+  close(): Promise<void>;
+}
+
+/** Looks up mail already delivered, by Message-ID (with or without angle brackets). */
+export interface SentMailIndex {
+  hasMessage(messageId: string): Promise<boolean>;
+}
+
+export interface SmtpMailerOptions {
+  /** e.g. `smtp://127.0.0.1:1025` or `smtps://user:pass@smtp.example.com`. */
+  smtpUrl: string;
+  /** Sender, e.g. `Gatehouse <gatehouse@example.com>`; from configuration, never from agents. */
+  from: string;
+  /** When given, a Message-ID found here is not sent again. */
+  sentIndex?: SentMailIndex;
+}
+
+/**
+ * Thrown when a mail is refused before sending: a recipient that is not a plain address, or a
+ * malformed Message-ID. Retrying cannot help.
+ */
+export class MailAddressError extends Error {
+  override readonly name = 'MailAddressError';
+}
+
+/**
+ * Thrown when the SMTP server or the connection fails. `permanent` is true for a 5xx reply (the
+ * server refused the mail for good); anything else may succeed on a retry.
+ */
+export class MailSendError extends Error {
+  override readonly name = 'MailSendError';
+
+  constructor(
+    message: string,
+    readonly permanent: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * zod's email check refuses quoted local parts, display names, comments and brackets: the forms
+ * behind nodemailer's address-parser advisories (`"a@evil.com x"@corp.com`, GHSA-mm7p-fcc7-pg87).
+ */
+const PlainAddressSchema = z.email().max(254);
+/** Printable ASCII without `<`, `>`, `@` or spaces on each side of the `@`: nothing that can break a header. */
+const MESSAGE_ID_CORE = /^[\x21-\x3B\x3D\x3F\x41-\x7E]{1,200}@[\x21-\x3B\x3D\x3F\x41-\x7E]{1,200}$/;
+const MAX_RECIPIENTS = 100;
+
+/**
+ * Creates a mailer on nodemailer's SMTP transport. File and URL access are off for every message,
+ * so no content can make nodemailer read a local file or fetch a URL (GHSA-p6gq-j5cr-w38f class).
+ */
+export function createSmtpMailer(options: SmtpMailerOptions): Mailer {
+  const transport = createTransport(options.smtpUrl, { disableFileAccess: true, disableUrlAccess: true });
+  return {
+    async send(mail) {
+      const to = parseRecipients(mail.to);
+      const messageId = normalizeMessageId(mail.messageId);
+      // Look first: a retried activity whose first attempt was delivered must not mail again.
+      if (options.sentIndex && (await options.sentIndex.hasMessage(messageId))) {
+        return { alreadySent: true };
+      }
+      try {
+        await transport.sendMail({
+          from: options.from,
+          to,
+          // Render makes subjects one line already; a header is the wrong place to trust that.
+          subject: oneLine(mail.subject, 900),
+          text: mail.text,
+          html: mail.html,
+          messageId,
+        });
+      } catch (err) {
+        const code = (err as { responseCode?: unknown }).responseCode;
+        const permanent = typeof code === 'number' && code >= 500 && code < 600;
+        throw new MailSendError(`SMTP send failed${typeof code === 'number' ? ` (${code})` : ''}`, permanent, { cause: err });
+      }
+      return { alreadySent: false };
+    },
+    async close() {
+      transport.close();
+    },
+  };
+}
+
+function parseRecipients(to: string): string[] {
+  const list = to.split(',').map((a) => a.trim());
+  if (list.length > MAX_RECIPIENTS) {
+    throw new MailAddressError(`too many recipients (${list.length}, at most ${MAX_RECIPIENTS})`);
+  }
+  list.forEach((address, index) => {
+    if (!PlainAddressSchema.safeParse(address).success) {
+      // The address may be agent-influenced: name the position, not the text.
+      throw new MailAddressError(`recipient ${index + 1} is not a plain email address`);
+    }
+  });
+  return list;
+}
+
+function normalizeMessageId(messageId: string): string {
+  const trimmed = messageId.trim();
+  const core = trimmed.startsWith('<') && trimmed.endsWith('>') ? trimmed.slice(1, -1) : trimmed;
+  if (!MESSAGE_ID_CORE.test(core)) {
+    throw new MailAddressError('Message-ID must look like <id@domain>');
+  }
+  return `<${core}>`;
+}

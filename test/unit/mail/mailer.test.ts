@@ -1,0 +1,104 @@
+import { DevInboxError, startDevInbox, type DevInbox } from '../../../src/mail/dev-inbox';
+import { createMaildevSentIndex } from '../../../src/mail/maildev-sent-index';
+import { createSmtpMailer, MailAddressError, type Mailer, type OutgoingMail } from '../../../src/mail/mailer';
+import { freePort } from '../../../src/util/free-port';
+
+interface MaildevMail {
+  subject: string;
+  text: string;
+  html: string;
+  messageId: string;
+  headers: Record<string, unknown>;
+  to: Array<{ address: string }>;
+}
+
+async function listMails(inbox: DevInbox): Promise<MaildevMail[]> {
+  const response = await fetch(`${inbox.apiBaseUrl}/email`);
+  expect(response.status).toBe(200);
+  return (await response.json()) as MaildevMail[];
+}
+
+/** maildev stores a mail only after parsing it, a moment after SMTP accepted it. */
+async function waitForMails(inbox: DevInbox, count: number): Promise<MaildevMail[]> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const mails = await listMails(inbox);
+    if (mails.length >= count || Date.now() > deadline) return mails;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const mail = (messageId: string): OutgoingMail => ({
+  to: 'alice@example.com',
+  subject: '[Gatehouse] Approval needed: Refund order 123',
+  text: 'Hello Alice,\nplease review.',
+  html: '<p>Hello Alice,</p><p>please review.</p>',
+  messageId,
+});
+
+describe('SMTP mailer with the dev inbox', () => {
+  let inbox: DevInbox;
+  let mailer: Mailer;
+
+  beforeAll(async () => {
+    inbox = await startDevInbox({ smtpPort: await freePort(), webPort: await freePort() });
+    mailer = createSmtpMailer({
+      smtpUrl: inbox.smtpUrl,
+      from: 'Gatehouse <gatehouse@test.example>',
+      sentIndex: createMaildevSentIndex(inbox.apiBaseUrl),
+    });
+  });
+
+  afterAll(async () => {
+    await mailer?.close();
+    await inbox?.close();
+  });
+
+  it('delivers a mail with subject, text, html and the given Message-ID', async () => {
+    const result = await mailer.send(mail('<wf-1.r1.review_requested.alice@gatehouse.test>'));
+    expect(result).toEqual({ alreadySent: false });
+
+    const [received, ...rest] = await waitForMails(inbox, 1);
+    expect(rest).toHaveLength(0);
+    expect(received!.subject).toBe('[Gatehouse] Approval needed: Refund order 123');
+    expect(received!.text.trim()).toBe('Hello Alice,\nplease review.');
+    expect(received!.html).toContain('<p>please review.</p>');
+    expect(received!.to.map((t) => t.address)).toEqual(['alice@example.com']);
+    expect(received!.messageId).toBe('wf-1.r1.review_requested.alice@gatehouse.test');
+    expect(received!.headers['message-id']).toBe('<wf-1.r1.review_requested.alice@gatehouse.test>');
+  });
+
+  it('reports alreadySent for a repeated Message-ID and does not mail twice', async () => {
+    const again = await mailer.send(mail('<wf-1.r1.review_requested.alice@gatehouse.test>'));
+    expect(again).toEqual({ alreadySent: true });
+    // The bare form names the same message.
+    expect(await mailer.send(mail('wf-1.r1.review_requested.alice@gatehouse.test'))).toEqual({ alreadySent: true });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await listMails(inbox)).toHaveLength(1);
+  });
+
+  it('sends a mail with a new Message-ID', async () => {
+    expect(await mailer.send(mail('<wf-1.r1.reminder.alice@gatehouse.test>'))).toEqual({ alreadySent: false });
+    expect(await waitForMails(inbox, 2)).toHaveLength(2);
+  });
+
+  it('finds messages by Message-ID with or without angle brackets', async () => {
+    const index = createMaildevSentIndex(`${inbox.apiBaseUrl}/`);
+    expect(await index.hasMessage('<wf-1.r1.review_requested.alice@gatehouse.test>')).toBe(true);
+    expect(await index.hasMessage('wf-1.r1.review_requested.alice@gatehouse.test')).toBe(true);
+    expect(await index.hasMessage('<wf-1.r2.review_requested.alice@gatehouse.test>')).toBe(false);
+  });
+
+  it('refuses recipients that are not plain addresses, without sending', async () => {
+    const before = (await listMails(inbox)).length;
+    for (const to of ['"a@evil.com x"@corp.com', 'Alice <alice@example.com>', 'alice@example.com\r\nBcc: x@evil.com']) {
+      await expect(mailer.send({ ...mail('<refused@gatehouse.test>'), to })).rejects.toBeInstanceOf(MailAddressError);
+    }
+    await expect(mailer.send(mail('no-at-sign'))).rejects.toBeInstanceOf(MailAddressError);
+    expect(await listMails(inbox)).toHaveLength(before);
+  });
+
+  it('refuses to start a second inbox in the same process', async () => {
+    await expect(startDevInbox({ smtpPort: 0, webPort: 0 })).rejects.toBeInstanceOf(DevInboxError);
+  });
+});
