@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Local Temporal dev server for Gatehouse.
 #
-# Usage: ./temporal-dev.sh [install|start|stop|status]   (default: start)
+# Usage: ./temporal-dev.sh [install|start|stop|status|up [--demo]]   (default: start)
 #
+#   up       the whole stack in the foreground (Temporal + Web UI, mail inbox, worker, decision
+#            service); --demo also submits the sample proposals; Ctrl-C stops it all
 #   install  ensure a Temporal CLI exists; prints its absolute path as the last stdout line
 #   start    start the local stack (for now: the Temporal dev server) — idempotent
 #   stop     stop the dev server started by this script
@@ -54,10 +56,12 @@ die() { log "ERROR: $*"; exit 1; }
 
 usage() {
   cat >&2 <<EOF
-Usage: $(basename "$0") [install|start|stop|status]   (default: start)
+Usage: $(basename "$0") [install|start|stop|status|up [--demo]]   (default: start)
 
   install  ensure a Temporal CLI exists; print its absolute path (last stdout line)
-  start    start the local dev stack (idempotent)
+  start    start the Temporal dev server with its Web UI in the background (idempotent)
+  up       run the whole stack in the foreground: Temporal, mail inbox, worker, decision
+           service; --demo submits the sample proposals; Ctrl-C stops everything
   stop     stop the Temporal dev server started by this script
   status   report whether it is running (exit 0 running, 3 not running)
 EOF
@@ -313,14 +317,100 @@ cmd_status() {
 # stack
 # ---------------------------------------------------------------------------
 
-# Start the local Gatehouse stack.
-# >>> EXTENSION POINT: the worker, HTTP service and mail inbox get started here later.
-# For now this only starts the Temporal dev server.
+# The whole local stack in the foreground: Temporal (Web UI), dev mail inbox, worker and decision
+# service. Ctrl-C stops everything this command started.
+INBOX_SMTP_PORT="${GATEHOUSE_INBOX_SMTP_PORT:-1025}"
+INBOX_WEB_PORT="${GATEHOUSE_INBOX_WEB_PORT:-1080}"
+HTTP_PORT="${GATEHOUSE_HTTP_PORT:-8080}"
+DEV_DIR="$REPO_ROOT/.gatehouse"
+DEV_ENV="$DEV_DIR/dev.env"
+STACK_PIDS=()
+STARTED_TEMPORAL=0
+
+ensure_built() {
+  cd "$REPO_ROOT"
+  if [ ! -d node_modules ]; then
+    log "installing npm dependencies"
+    npm install --no-audit --no-fund >&2
+  fi
+  log "building"
+  npm run --silent build >&2
+}
+
+ensure_dev_env() { # random dev keys once per checkout; production reads real ones from its environment
+  mkdir -p "$DEV_DIR/logs"
+  if [ ! -s "$DEV_ENV" ]; then
+    node "$REPO_ROOT/dist/src/cli/main.js" keys > "$DEV_ENV"
+    log "wrote fresh dev keys to $DEV_ENV"
+  fi
+}
+
+wait_for_port() { # wait_for_port PORT NAME
+  local i
+  for ((i = 0; i < 120; i++)); do
+    port_open "$1" && return 0
+    sleep 0.5
+  done
+  die "$2 did not start on port $1 (see $DEV_DIR/logs)"
+}
+
+start_process() { # start_process NAME SCRIPT
+  node "$REPO_ROOT/dist/src/$2" >> "$DEV_DIR/logs/$1.log" 2>&1 &
+  STACK_PIDS+=($!)
+}
+
+stop_stack() {
+  trap - INT TERM EXIT
+  log "stopping"
+  local pid
+  for pid in "${STACK_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${STACK_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  if [ "$STARTED_TEMPORAL" = 1 ]; then stop_temporal; fi
+}
+
+cmd_up() {
+  local demo=0
+  if [ "${1:-}" = "--demo" ]; then demo=1; elif [ -n "${1:-}" ]; then usage; exit 2; fi
+  ensure_built
+  server_running || STARTED_TEMPORAL=1
+  start_temporal
+  ensure_dev_env
+  trap stop_stack INT TERM EXIT
+  set -a
+  # shellcheck disable=SC1090
+  . "$DEV_ENV"
+  set +a
+  export GATEHOUSE_MODE=dev TEMPORAL_ADDRESS="$ADDRESS" GATEHOUSE_HTTP_PORT="$HTTP_PORT" \
+    GATEHOUSE_PUBLIC_URL="http://$HOST:$HTTP_PORT" SMTP_URL="smtp://$HOST:$INBOX_SMTP_PORT" \
+    GATEHOUSE_MAILDEV_API="http://$HOST:$INBOX_WEB_PORT" \
+    GATEHOUSE_INBOX_SMTP_PORT="$INBOX_SMTP_PORT" GATEHOUSE_INBOX_WEB_PORT="$INBOX_WEB_PORT"
+  start_process inbox dev/inbox-main.js
+  wait_for_port "$INBOX_WEB_PORT" "dev mail inbox"
+  start_process worker worker/main.js
+  start_process http http/main.js
+  wait_for_port "$HTTP_PORT" "decision service"
+  cat <<EOF
+Gatehouse is up:
+  Temporal Web UI   $UI_URL   (pending: GatehouseStatus = "awaiting_approval")
+  Mail inbox        http://$HOST:$INBOX_WEB_PORT
+  Decision service  http://$HOST:$HTTP_PORT   (/healthz, /readyz)
+  Temporal gRPC     $ADDRESS
+  Logs              $DEV_DIR/logs/
+  CLI               node dist/src/cli/main.js --help   (after: set -a; . $DEV_ENV; set +a)
+Press Ctrl-C to stop everything.
+EOF
+  if [ "$demo" = 1 ]; then
+    node "$REPO_ROOT/dist/src/cli/main.js" demo "$REPO_ROOT/examples"
+    echo "Demo proposals submitted: open the mail inbox, follow a link, decide."
+  fi
+  local pid
+  for pid in "${STACK_PIDS[@]}"; do
+    wait "$pid" || true
+  done
+}
+
 start_stack() {
   start_temporal
-  # TODO(lead): start_worker
-  # TODO(lead): start_http
-  # TODO(lead): start_mail_inbox
 }
 
 # ---------------------------------------------------------------------------
@@ -332,6 +422,10 @@ main() {
   case "$cmd" in
     install) cmd_install ;;
     start) start_stack ;;
+    up)
+      shift
+      cmd_up "$@"
+      ;;
     stop) stop_temporal ;;
     status) cmd_status ;;
     -h | --help | help) usage ;;

@@ -3,6 +3,7 @@
 import { ConfigError } from '../config/env';
 import { CliError, ExitCode, createCliContext } from './context';
 import { decideCommand } from './decide';
+import { demoCommand } from './demo';
 import { keysCommand } from './keys';
 import { listCommand } from './list';
 import { proposeCommand } from './propose';
@@ -15,6 +16,7 @@ const COMMANDS = {
   show: showCommand,
   decide: decideCommand,
   withdraw: withdrawCommand,
+  demo: demoCommand,
 } as const;
 
 const USAGE = `usage: gatehouse <command> [options]
@@ -23,6 +25,7 @@ const USAGE = `usage: gatehouse <command> [options]
   show <workflowId> [--json]        state of one run
   decide <workflowId> --as ID --role ROLE (--approve|--reject|--escalate|--delegate-to ID) [--comment C]
   withdraw <workflowId> --by ID [--reason R]
+  demo [dir]                        submit the sample proposals in examples/
   keys                              print fresh dev keys as env lines`;
 
 async function main(argv: string[]): Promise<number> {

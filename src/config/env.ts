@@ -29,6 +29,8 @@ export const ConfigSchema = z
     GATEHOUSE_MAIL_FROM: z.string().default('Gatehouse <gatehouse@localhost>'),
     /** maildev REST API used to check for an already-sent message in dev. */
     GATEHOUSE_MAILDEV_API: z.url().optional(),
+    /** Dev mode: where seed action types without a real executor record their effect. */
+    GATEHOUSE_SANDBOX_LEDGER: z.string().default('.gatehouse/sandbox-effects.jsonl'),
     GATEHOUSE_LINK_TTL_HOURS: z.coerce.number().positive().default(72),
     LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   })

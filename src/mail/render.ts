@@ -286,7 +286,7 @@ function secretScrubber(values: unknown[]): (text: string) => string {
   values.forEach((v) => collect(v, 0));
   // Longest first, so a secret that contains another is masked whole.
   const ordered = [...secrets].sort((a, b) => b.length - a.length);
-  return (text) => text;
+  return (text) => ordered.reduce((acc, secret) => acc.split(secret).join(REDACTED), text);
 }
 
 function checkedDecisionUrl(raw: string): string {

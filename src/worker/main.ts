@@ -28,7 +28,10 @@ async function main(): Promise<void> {
   }
   const sentIndex = config.GATEHOUSE_MAILDEV_API ? createMaildevSentIndex(config.GATEHOUSE_MAILDEV_API) : undefined;
   const mailer = createSmtpMailer({ smtpUrl: config.SMTP_URL, from: config.GATEHOUSE_MAIL_FROM, ...(sentIndex ? { sentIndex } : {}) });
-  const actionTypes = workerActionTypes(mailer, sentIndex);
+  const actionTypes = workerActionTypes(mailer, {
+    ...(sentIndex ? { sentIndex } : {}),
+    ...(config.GATEHOUSE_MODE === 'dev' ? { sandboxLedger: config.GATEHOUSE_SANDBOX_LEDGER } : {}),
+  });
   const policyBook = loadPolicyBook(config.GATEHOUSE_POLICIES_DIR, config.GATEHOUSE_REVIEWERS_FILE, actionTypes.names());
   logger.info({ policies: [...policyBook.policies.values()].map((p) => p.version) }, 'policies loaded');
 

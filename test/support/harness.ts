@@ -64,7 +64,7 @@ export async function createHarness(): Promise<Harness> {
   const mailer: Mailer = createSmtpMailer({ smtpUrl: inbox.smtpUrl, from: 'Gatehouse <gatehouse@test.example>', sentIndex });
   const logger = createLogger({ level: 'silent' });
 
-  const actionTypes = workerActionTypes(mailer, sentIndex);
+  const actionTypes = workerActionTypes(mailer, { sentIndex });
   for (const name of TEST_ACTION_TYPES) {
     actionTypes.register({
       name,

@@ -150,6 +150,19 @@ describe('renderNotification', () => {
     expect(text).toContain('Card ends 1111');
   });
 
+  it('masks short and nested redacted params the text scrubber would not catch', () => {
+    const { text, html } = renderNotification(
+      view({
+        proposal: proposal({ params: { pin: '123', bank: { iban: 'DE89370400440532013000' }, amount: 5 } }),
+        evaluation: { ...evaluation, redact: ['params.pin', 'params.bank'] },
+      }),
+    );
+    expect(text).toContain('pin: [redacted]');
+    expect(text).toContain('bank: [redacted]');
+    expect(html).not.toContain('DE89370400440532013000');
+    expect(text).toContain('amount: 5');
+  });
+
   it('shows a param in clear when the policy does not redact it', () => {
     const { text } = renderNotification(view({ evaluation: { ...evaluation, redact: [] } }));
     expect(text).toContain(CARD);
@@ -161,6 +174,11 @@ describe('renderNotification', () => {
     );
     expect(subject).not.toMatch(/[\r\n]/);
     expect(subject).toBe('[Gatehouse] Approval needed: Refund Bcc: victim@example.com X-Evil: 1');
+  });
+
+  it('removes control characters from the subject', () => {
+    const { subject } = renderNotification(view({ proposal: proposal({ summary: 'Refund\u0000 \u001b[2Jnow\u0085ok' }) }));
+    expect(subject).toBe('[Gatehouse] Approval needed: Refund [2Jnow ok');
   });
 
   it('prefixes the subject by purpose', () => {
