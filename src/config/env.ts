@@ -33,13 +33,6 @@ export const ConfigSchema = z
     GATEHOUSE_SANDBOX_LEDGER: z.string().default('.gatehouse/sandbox-effects.jsonl'),
     GATEHOUSE_LINK_TTL_HOURS: z.coerce.number().positive().default(72),
     LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
-  })
-  .superRefine((c, ctx) => {
-    if (c.GATEHOUSE_MODE === 'production') {
-      for (const key of ['GATEHOUSE_DECISION_SIGNING_KEY', 'GATEHOUSE_DECISION_PUBLIC_KEYS', 'GATEHOUSE_LINK_KEYS', 'SMTP_URL'] as const) {
-        if (!c[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is required in production mode' });
-      }
-    }
   });
 export type Config = z.infer<typeof ConfigSchema>;
 
@@ -51,11 +44,17 @@ export class ConfigError extends Error {
   }
 }
 
+/** Secrets that dev mode can do without (the dev script generates them) but production cannot. */
+const REQUIRED_IN_PRODUCTION = ['GATEHOUSE_DECISION_SIGNING_KEY', 'GATEHOUSE_DECISION_PUBLIC_KEYS', 'GATEHOUSE_LINK_KEYS', 'SMTP_URL'] as const;
+
 export function parseConfig(env: Record<string, string | undefined>): Config {
   const parsed = ConfigSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  // Checked apart from the schema so that one bad value does not hide the missing secrets.
+  const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  if (env['GATEHOUSE_MODE'] === 'production') {
+    problems.push(...REQUIRED_IN_PRODUCTION.filter((key) => !env[key]).map((key) => `${key}: is required in production mode`));
   }
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   return parsed.data;
 }
 

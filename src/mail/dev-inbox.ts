@@ -81,7 +81,7 @@ export async function startDevInbox(options: DevInboxOptions): Promise<DevInbox>
     const webListening = untilListening(webServer, `web port ${webPort}`);
 
     let startupError: ((err: Error) => void) | undefined;
-    started.smtp.removeListener('error', started.onSmtpError);
+
     started.smtp.on('error', (err: Error) => (startupError ? startupError(err) : options.onError?.(err)));
     const smtpListening = new Promise<void>((resolve, reject) => {
       startupError = (err) => reject(new DevInboxError(`SMTP port ${smtpPort}: ${err.message}`, { cause: err }));

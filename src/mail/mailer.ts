@@ -82,7 +82,7 @@ export function createSmtpMailer(options: SmtpMailerOptions): Mailer {
       const to = parseRecipients(mail.to);
       const messageId = normalizeMessageId(mail.messageId);
       // Look first: a retried activity whose first attempt was delivered must not mail again.
-      if (false) {
+      if (options.sentIndex && (await options.sentIndex.hasMessage(messageId))) {
         return { alreadySent: true };
       }
       try {

@@ -36,6 +36,8 @@ export interface Harness {
   target: HttpTarget;
   inbox: DevInbox;
   signer: DecisionSigner;
+  /** `kid:hex` of the signer's private key, as GATEHOUSE_DECISION_SIGNING_KEY takes it. */
+  signingKeySpec: string;
   linkKeyring: LinkKeyring;
   startWorker(): Promise<void>;
   stopWorker(): Promise<void>;
@@ -84,6 +86,7 @@ export async function createHarness(): Promise<Harness> {
     target,
     inbox,
     signer,
+    signingKeySpec: `test:${keys.privateKeyHex}`,
     linkKeyring,
     async startWorker() {
       worker = await createWorker({

@@ -1,0 +1,54 @@
+/** The worker process refuses to start on a broken policy or configuration, and says why. */
+import { execFile } from 'node:child_process';
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { generateDecisionKeyPair } from '../../src/links/decision-signer';
+import { generateLinkSecret } from '../../src/links/keyring';
+
+const WORKER = resolve(__dirname, '../../dist/src/worker/main.js');
+const POLICIES = resolve(__dirname, '../../policies');
+
+async function runWorker(env: Record<string, string>): Promise<{ code: number; stderr: string }> {
+  try {
+    await promisify(execFile)('node', [WORKER], { env: { PATH: process.env['PATH'] ?? '', ...env }, timeout: 20_000 });
+    return { code: 0, stderr: '' };
+  } catch (err) {
+    const e = err as { code: number; stderr: string };
+    return { code: e.code, stderr: e.stderr };
+  }
+}
+
+const validEnv = () => ({
+  TEMPORAL_ADDRESS: process.env['GATEHOUSE_TEST_TEMPORAL_ADDRESS']!,
+  GATEHOUSE_DECISION_PUBLIC_KEYS: `d1:${generateDecisionKeyPair().publicKeyHex}`,
+  GATEHOUSE_LINK_KEYS: `l1:${generateLinkSecret()}`,
+  SMTP_URL: 'smtp://127.0.0.1:9',
+});
+
+describe('worker start-up', () => {
+  it('exits 1 naming the file and field of a broken policy', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-broken-'));
+    copyFileSync(join(POLICIES, 'reviewers.yaml'), join(dir, 'reviewers.yaml'));
+    writeFileSync(join(dir, 'payment.refund.yaml'), 'actionType: payment.refund\nrisk: high\nmode: sometimes\nsla: { expireAfter: 1h }\n');
+    const result = await runWorker({ ...validEnv(), GATEHOUSE_POLICIES_DIR: dir, GATEHOUSE_REVIEWERS_FILE: join(dir, 'reviewers.yaml') });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('payment.refund.yaml');
+    expect(result.stderr).toContain('mode');
+  });
+
+  it('exits 1 listing every missing or invalid setting', async () => {
+    const result = await runWorker({ GATEHOUSE_MODE: 'production', GATEHOUSE_HTTP_PORT: 'eighty' });
+    expect(result.code).toBe(1);
+    for (const key of ['GATEHOUSE_HTTP_PORT', 'GATEHOUSE_LINK_KEYS', 'GATEHOUSE_DECISION_SIGNING_KEY', 'SMTP_URL']) {
+      expect(result.stderr).toContain(key);
+    }
+  });
+
+  it('refuses a link key that is too short', async () => {
+    const result = await runWorker({ ...validEnv(), GATEHOUSE_LINK_KEYS: 'l1:c2hvcnQ' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/GATEHOUSE_LINK_KEYS|link key/i);
+  });
+});
