@@ -44,10 +44,6 @@ export function withEvaluation(state: ApprovalState, evaluation: PolicyEvaluatio
   return { ...state, evaluation };
 }
 
-export function startReview(state: ApprovalState, now: string, deadline: string): ApprovalState {
-  return { ...transition(state, Status.awaitingApproval, now, state.evaluation?.reason), deadline };
-}
-
 export function escalate(state: ApprovalState, now: string, note: string): ApprovalState {
   const chain = state.evaluation?.escalation ?? [];
   if (state.escalationLevel >= chain.length) return state;
@@ -79,11 +75,20 @@ export function remainingSlots(state: ApprovalState): { role: string; needed: nu
     .filter((s) => s.needed > 0);
 }
 
+/** Steps that can take approvals now: all of them, or in sequential order up to the first incomplete one. */
+export function openSteps(state: ApprovalState): PolicyEvaluation['steps'] {
+  const steps = state.evaluation?.steps ?? [];
+  if (state.evaluation?.order !== 'sequential') return steps;
+  const remaining = new Set(remainingSlots(state).map((s) => s.role));
+  const firstOpen = steps.findIndex((s) => remaining.has(s.role));
+  return firstOpen === -1 ? steps : steps.slice(0, firstOpen + 1);
+}
+
 /** Everyone who may decide in this round, with the role they decide in. */
 export function eligibleReviewers(state: ApprovalState): { reviewer: Reviewer; role: string }[] {
   const evaluation = state.evaluation;
   if (!evaluation) return [];
-  const fromSteps = evaluation.steps.flatMap((s) => s.eligible.map((reviewer) => ({ reviewer, role: s.role })));
+  const fromSteps = openSteps(state).flatMap((s) => s.eligible.map((reviewer) => ({ reviewer, role: s.role })));
   const fromEscalation = evaluation.escalation
     .slice(0, state.escalationLevel)
     .flatMap((e) => e.eligible.map((reviewer) => ({ reviewer, role: e.role })));
@@ -97,7 +102,8 @@ function isEscalationRole(state: ApprovalState, role: string): boolean {
 
 /** Which step an approval in `role` fills: its own step, or for an escalation role the first open one. */
 function slotFor(state: ApprovalState, role: string): string | undefined {
-  const open = remainingSlots(state);
+  const openRoles = new Set(openSteps(state).map((s) => s.role));
+  const open = remainingSlots(state).filter((s) => openRoles.has(s.role));
   if (open.some((s) => s.role === role)) return role;
   return isEscalationRole(state, role) ? open[0]?.role : undefined;
 }
@@ -132,10 +138,12 @@ export function checkDecision(state: ApprovalState, signed: SignedDecision, keys
   }
   switch (d.kind) {
     case 'approve':
+    case 'approve_with_edits':
       return slotFor(state, d.reviewer.role)
         ? { ok: true }
         : refuse(DecisionRefusal.slotFilled, `the ${d.reviewer.role} approvals are already complete`);
     case 'reject':
+    case 'request_changes':
       return { ok: true };
     case 'escalate':
       return state.escalationLevel < (state.evaluation?.escalation.length ?? 0)
@@ -149,9 +157,6 @@ export function checkDecision(state: ApprovalState, signed: SignedDecision, keys
       }
       return { ok: true };
     }
-    case 'approve_with_edits':
-    case 'request_changes':
-      return refuse(DecisionRefusal.unsupported, `${d.kind} is not supported by this workflow version`);
     default: {
       const unreachable: never = d.kind;
       return refuse(DecisionRefusal.invalid, `unknown decision ${String(unreachable)}`);
@@ -159,10 +164,8 @@ export function checkDecision(state: ApprovalState, signed: SignedDecision, keys
   }
 }
 
-/** Records a checked decision and moves the state on when the round is settled. */
-export function applyDecision(state: ApprovalState, d: DecisionPayload, now: string): ApprovalState {
-  const filledRole = d.kind === 'approve' ? slotFor(state, d.reviewer.role) : undefined;
-  const record: DecisionRecord = {
+function recordOf(state: ApprovalState, d: DecisionPayload, now: string, filledRole: string | undefined): DecisionRecord {
+  return {
     nonce: d.nonce,
     round: d.round,
     reviewerId: d.reviewer.id,
@@ -174,14 +177,31 @@ export function applyDecision(state: ApprovalState, d: DecisionPayload, now: str
     ...(d.delegateTo !== undefined ? { delegateTo: d.delegateTo } : {}),
     ...(filledRole !== undefined ? { filledRole } : {}),
   };
-  let next: ApprovalState = { ...state, decisions: [...state.decisions, record] };
+}
+
+function settleIfComplete(state: ApprovalState, now: string): ApprovalState {
+  return remainingSlots(state).length === 0 ? transition(state, Status.approved, now, `approved by ${approverList(state)}`) : state;
+}
+
+/**
+ * Records a checked decision and moves the state on when the round is settled. An approval with
+ * edits is recorded here only as a decision; {@link applyEdit} starts the edited version's round.
+ */
+export function applyDecision(state: ApprovalState, d: DecisionPayload, now: string): ApprovalState {
+  const filledRole = d.kind === 'approve' ? slotFor(state, d.reviewer.role) : undefined;
+  let next: ApprovalState = { ...state, decisions: [...state.decisions, recordOf(state, d, now, filledRole)] };
   switch (d.kind) {
     case 'approve':
-      return remainingSlots(next).length === 0
-        ? transition(next, Status.approved, now, `approved by ${approverList(next)}`)
+      return settleIfComplete(next, now);
+    case 'reject': {
+      const rejections = currentRoundDecisions(next).filter((r) => r.kind === 'reject').length;
+      const limit = state.evaluation?.rejectionsToEnd ?? 1;
+      return rejections >= limit
+        ? transition(next, Status.rejected, now, `rejected by ${d.reviewer.id}: ${d.comment ?? ''}`.trim())
         : next;
-    case 'reject':
-      return transition(next, Status.rejected, now, `rejected by ${d.reviewer.id}: ${d.comment ?? ''}`.trim());
+    }
+    case 'request_changes':
+      return transition(next, Status.changesRequested, now, `changes requested by ${d.reviewer.id}: ${d.comment ?? ''}`.trim());
     case 'escalate':
       return escalate(next, now, `escalated by ${d.reviewer.id}`);
     case 'delegate': {
@@ -190,7 +210,6 @@ export function applyDecision(state: ApprovalState, d: DecisionPayload, now: str
       return next;
     }
     case 'approve_with_edits':
-    case 'request_changes':
       return next;
     default: {
       const unreachable: never = d.kind;
@@ -214,4 +233,73 @@ export function checkWithdraw(state: ApprovalState): WithdrawCheck {
   return open.includes(state.status)
     ? { ok: true }
     : { ok: false, message: `cannot withdraw: the run is ${state.status}` };
+}
+
+/**
+ * A new version of the params gets a new round: approvals of the old version do not carry over,
+ * and links of the old round stop working (their round has passed).
+ */
+export function startNewRound(
+  state: ApprovalState,
+  params: Record<string, unknown>,
+  evaluation: PolicyEvaluation,
+  now: string,
+  note: string,
+): ApprovalState {
+  const next: ApprovalState = {
+    ...state,
+    proposal: { ...state.proposal, params },
+    originalParams: state.originalParams ?? state.proposal.params,
+    paramsHash: evaluation.paramsHash,
+    evaluation,
+    round: state.round + 1,
+    escalationLevel: 0,
+    delegates: [],
+  };
+  return transition(next, Status.awaitingApproval, now, note);
+}
+
+/**
+ * Approve with edits, after the edited params were re-validated and the policy re-evaluated on
+ * them: a new round for the edited version, in which the editor's approval fills their slot; if
+ * the new version needs more approvals than that (the risk rose), the others are asked again.
+ */
+export function applyEdit(state: ApprovalState, d: DecisionPayload, evaluation: PolicyEvaluation, now: string): ApprovalState {
+  const recorded: ApprovalState = { ...state, decisions: [...state.decisions, recordOf(state, d, now, undefined)] };
+  let next = startNewRound(recorded, d.editedParams ?? {}, evaluation, now, `edited by ${d.reviewer.id}; round ${state.round + 1}`);
+  const stillEligible = eligibleReviewers(next).some((e) => e.reviewer.id === d.reviewer.id && e.role === d.reviewer.role);
+  const slot = stillEligible ? slotFor(next, d.reviewer.role) : undefined;
+  if (slot) {
+    const carried = recordOf(next, { ...d, kind: 'approve', round: next.round, nonce: `${d.nonce}:edited` }, now, slot);
+    next = { ...next, decisions: [...next.decisions, carried] };
+  }
+  return settleIfComplete(next, now);
+}
+
+/** The agent's revision after a request for changes: a new round on the revised version. */
+export function applyRevision(
+  state: ApprovalState,
+  revision: { by: string; params: Record<string, unknown>; summary?: string | undefined },
+  evaluation: PolicyEvaluation,
+  now: string,
+): ApprovalState {
+  const revised: ApprovalState = revision.summary ? { ...state, proposal: { ...state.proposal, summary: revision.summary } } : state;
+  const next = startNewRound(revised, revision.params, evaluation, now, `revised by ${revision.by}; round ${state.round + 1}`);
+  return settleIfComplete(next, now);
+}
+
+export type RevisionCheck = { ok: true } | { ok: false; message: string };
+
+/** Only the agent or its principal may revise, and only after a reviewer asked for changes. */
+export function checkRevision(state: ApprovalState, by: string): RevisionCheck {
+  if (state.status !== Status.changesRequested) return { ok: false, message: `no changes were requested: the run is ${state.status}` };
+  if (by !== state.proposal.agent.id && by !== state.proposal.requestedBy.id) {
+    return { ok: false, message: `${by} may not revise this proposal` };
+  }
+  return { ok: true };
+}
+
+/** The latest request for changes in the current state, for the agent's SDK handle. */
+export function latestFeedback(state: ApprovalState): DecisionRecord | undefined {
+  return [...state.decisions].reverse().find((d) => d.kind === 'request_changes');
 }

@@ -10,253 +10,196 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import { SignedDecisionSchema, WithdrawalSchema, type SignedDecision } from '../src/domain/decision';
+import { RevisionSchema, SignedDecisionSchema, WithdrawalSchema, type Revision, type SignedDecision } from '../src/domain/decision';
 import type { DecisionPublicKeys } from '../src/domain/decision-signature';
 import { DecisionRefusal, FailureType } from '../src/domain/errors';
-import { idempotencyKeyFor } from '../src/domain/ids';
+import type { PolicyEvaluation } from '../src/domain/evaluation';
 import type { Proposal } from '../src/domain/proposal';
 import type { ApprovalState } from '../src/domain/state';
 import { Status } from '../src/domain/status';
-import { commitAction, evaluatePolicy, notify, rollbackAction, verifyAction } from './activity-proxies';
+import { evaluatePolicy } from './activity-proxies';
 import {
   applyDecision,
+  applyEdit,
+  applyRevision,
   checkDecision,
+  checkRevision,
   checkWithdraw,
-  currentRoundDecisions,
-  eligibleReviewers,
-  escalate,
   initialState,
-  latestEscalationReviewers,
   remainingSlots,
-  startReview,
   transition,
   withEvaluation,
 } from './approval-state';
-import { decideSignal, decideUpdate, getStateQuery, withdrawUpdate } from './messages';
-import { NoticePurpose, type Notice } from './notices';
+import { executeApproved } from './execution';
+import { decideSignal, decideUpdate, getStateQuery, reviseUpdate, withdrawUpdate } from './messages';
+import { NoticePurpose, createOutbox, type Outbox } from './notices';
+import { runReview } from './review';
 import { createStatePublisher } from './search-attributes';
 
 export interface ApprovalInput {
   proposal: Proposal;
 }
 
+/** The run's mutable state, shared by the handlers and the story's steps. */
+export interface Run {
+  readonly workflowId: string;
+  get(): ApprovalState;
+  set(next: ApprovalState): void;
+  readonly outbox: Outbox;
+}
+
 const nowIso = (): string => new Date().toISOString();
 
 export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalState> {
   const { workflowId } = workflowInfo();
-  let state = initialState(workflowId, input.proposal);
-  const outbox: Notice[] = [];
   const publish = createStatePublisher();
+  let state = initialState(workflowId, input.proposal);
   // Filled from the worker's configuration by the policy activity; until then nothing is accepted.
   let decisionKeys: DecisionPublicKeys = {};
-  const update = (next: ApprovalState): void => {
-    state = next;
-    publish(state);
+  const run: Run = {
+    workflowId,
+    get: () => state,
+    set: (next) => {
+      state = next;
+      publish(state);
+    },
+    outbox: createOutbox(),
   };
+  registerHandlers(run, () => decisionKeys);
 
-  // Handlers first, before any await: updates without a handler at the end of the first
-  // activation are rejected, and buffered signals must meet the same checks as updates.
-  const parseDecision = (raw: unknown): SignedDecision => {
+  run.set(transition(state, Status.evaluating, nowIso()));
+  const evaluated = await evaluatePolicy({ proposal: state.proposal, workflowId });
+  decisionKeys = evaluated.decisionKeys;
+  if (state.status === Status.withdrawn) return finish(run);
+  run.set(withEvaluation(state, evaluated.evaluation));
+
+  switch (evaluated.evaluation.outcome) {
+    case 'deny':
+      run.set(transition(state, Status.denied, nowIso(), evaluated.evaluation.reason));
+      return finish(run);
+    case 'auto_approve':
+      run.set(transition(state, Status.autoApproved, nowIso(), evaluated.evaluation.reason));
+      break;
+    case 'review':
+      await runReview(run);
+      if (state.status !== Status.approved) return finish(run);
+      break;
+    default: {
+      const unreachable: never = evaluated.evaluation.outcome;
+      throw ApplicationFailure.nonRetryable(`unknown evaluation outcome ${String(unreachable)}`);
+    }
+  }
+  await executeApproved(run);
+  return finish(run);
+}
+
+/** Tells the principal the outcome, then waits for in-flight handlers so no decision is dropped. */
+async function finish(run: Run): Promise<ApprovalState> {
+  const state = run.get();
+  const contact = state.proposal.requestedBy;
+  if (contact.email && state.evaluation) {
+    run.outbox.push({ purpose: NoticePurpose.outcome, recipients: [{ reviewer: { id: contact.id, name: contact.name ?? contact.id, email: contact.email } }] });
+    await run.outbox.flush(run.get());
+  }
+  await condition(allHandlersFinished);
+  return run.get();
+}
+
+/**
+ * Handlers are registered before the first await: updates without a handler at the end of the
+ * first activation are rejected, and buffered signals must meet the same checks as updates.
+ */
+function registerHandlers(run: Run, keys: () => DecisionPublicKeys): void {
+  const check = (raw: unknown): SignedDecision => {
     const parsed = SignedDecisionSchema.safeParse(raw);
     if (!parsed.success) throw refusal(DecisionRefusal.invalid, `malformed decision: ${parsed.error.issues[0]?.message ?? ''}`);
-    const check = checkDecision(state, parsed.data, decisionKeys);
-    if (!check.ok) throw refusal(check.code, check.message);
+    const result = checkDecision(run.get(), parsed.data, keys());
+    if (!result.ok) throw refusal(result.code, result.message);
     return parsed.data;
   };
-  const apply = (signed: SignedDecision) => {
-    const before = state;
-    update(applyDecision(state, signed.payload, nowIso()));
-    queueDecisionNotices(before, state, signed, outbox);
+  const decide = async (signed: SignedDecision) => {
+    const before = run.get();
+    if (signed.payload.kind === 'approve_with_edits') {
+      const evaluation = await evaluateVersion(run, signed.payload.editedParams ?? {}, (reason) =>
+        refusal(DecisionRefusal.invalid, `the edited version is refused: ${reason}`),
+      );
+      // Another decision may have settled the round while the policy was evaluated.
+      const recheck = checkDecision(run.get(), signed, keys());
+      if (!recheck.ok) throw refusal(recheck.code, recheck.message);
+      run.set(applyEdit(run.get(), signed.payload, evaluation, nowIso()));
+    } else {
+      run.set(applyDecision(run.get(), signed.payload, nowIso()));
+    }
+    run.outbox.queueDecisionNotices(before, run.get(), signed);
+    const state = run.get();
     return { status: state.status, round: state.round, remaining: remainingSlots(state) };
   };
-  setHandler(decideUpdate, (signed) => apply(signed), { validator: (signed) => void parseDecision(signed) });
-  setHandler(decideSignal, (raw) => {
+
+  setHandler(decideUpdate, (signed) => decide(signed), { validator: (signed) => void check(signed) });
+  setHandler(decideSignal, async (raw) => {
     try {
-      apply(parseDecision(raw));
+      await decide(check(raw));
     } catch (err) {
       // A signal cannot be refused to its sender; an invalid one is logged and never applied.
-      log.warn('decision signal ignored', { reason: (err as Error).message, workflowId });
+      log.warn('decision signal ignored', { reason: (err as Error).message, workflowId: run.workflowId });
     }
   });
   setHandler(
+    reviseUpdate,
+    async (revision: Revision) => {
+      const evaluation = await evaluateVersion(run, revision.params, (reason) =>
+        ApplicationFailure.create({ type: FailureType.reviseRefused, message: `the revision is refused: ${reason}`, nonRetryable: true }),
+      );
+      const recheck = checkRevision(run.get(), revision.by);
+      if (!recheck.ok) throw ApplicationFailure.create({ type: FailureType.reviseRefused, message: recheck.message, nonRetryable: true });
+      run.set(applyRevision(run.get(), revision, evaluation, nowIso()));
+      return run.get().status;
+    },
+    {
+      validator: (revision) => {
+        const parsed = RevisionSchema.safeParse(revision);
+        if (!parsed.success) {
+          throw ApplicationFailure.create({ type: FailureType.reviseRefused, message: `malformed revision: ${parsed.error.issues[0]?.message ?? ''}`, nonRetryable: true });
+        }
+        const result = checkRevision(run.get(), parsed.data.by);
+        if (!result.ok) throw ApplicationFailure.create({ type: FailureType.reviseRefused, message: result.message, nonRetryable: true });
+      },
+    },
+  );
+  setHandler(
     withdrawUpdate,
     (withdrawal) => {
-      update(transition(state, Status.withdrawn, nowIso(), `withdrawn by ${withdrawal.by}${withdrawal.reason ? `: ${withdrawal.reason}` : ''}`));
-      return state.status;
+      run.set(transition(run.get(), Status.withdrawn, nowIso(), `withdrawn by ${withdrawal.by}${withdrawal.reason ? `: ${withdrawal.reason}` : ''}`));
+      return run.get().status;
     },
     {
       validator: (withdrawal) => {
         if (!WithdrawalSchema.safeParse(withdrawal).success) {
           throw ApplicationFailure.create({ type: FailureType.withdrawRefused, message: 'malformed withdrawal', nonRetryable: true });
         }
-        const check = checkWithdraw(state);
-        if (!check.ok) throw ApplicationFailure.create({ type: FailureType.withdrawRefused, message: check.message, nonRetryable: true });
+        const result = checkWithdraw(run.get());
+        if (!result.ok) throw ApplicationFailure.create({ type: FailureType.withdrawRefused, message: result.message, nonRetryable: true });
       },
     },
   );
-  setHandler(getStateQuery, () => state);
+  setHandler(getStateQuery, () => run.get());
+}
 
-  update(transition(state, Status.evaluating, nowIso()));
-  const evaluated = await evaluatePolicy({ proposal: state.proposal, workflowId });
-  const { evaluation } = evaluated;
-  decisionKeys = evaluated.decisionKeys;
-  if (state.status === Status.withdrawn) return finish();
-  update(withEvaluation(state, evaluation));
-
-  switch (evaluation.outcome) {
-    case 'deny':
-      update(transition(state, Status.denied, nowIso(), evaluation.reason));
-      return finish();
-    case 'auto_approve':
-      update(transition(state, Status.autoApproved, nowIso(), evaluation.reason));
-      break;
-    case 'review':
-      await awaitDecisions();
-      if (state.status !== Status.approved) return finish();
-      break;
-    default: {
-      const unreachable: never = evaluation.outcome;
-      throw ApplicationFailure.nonRetryable(`unknown evaluation outcome ${String(unreachable)}`);
-    }
-  }
-  await executeApproved();
-  return finish();
-
-  /** The SLA ladder: reminder, escalation along the chain, then expiry with the policy's default. */
-  async function awaitDecisions(): Promise<void> {
-    const { sla } = evaluation;
-    const start = Date.now();
-    const expireAt = start + sla.expireAfterMs;
-    let remindAt = sla.remindAfterMs ? start + sla.remindAfterMs : Infinity;
-    let escalateAt = sla.escalateAfterMs ? start + sla.escalateAfterMs : Infinity;
-    update(startReview(state, nowIso(), new Date(expireAt).toISOString()));
-    outbox.push({ purpose: NoticePurpose.reviewRequested, recipients: eligibleReviewers(state) });
-
-    while (state.status === Status.awaitingApproval) {
-      await sendNotices();
-      const nextAt = Math.min(remindAt, escalateAt, expireAt);
-      const woke = await condition(
-        () => state.status !== Status.awaitingApproval || outbox.length > 0,
-        Math.max(1, nextAt - Date.now()),
-      );
-      if (woke) continue;
-      const now = Date.now();
-      if (now >= expireAt) {
-        expire();
-        break;
-      }
-      if (now >= escalateAt) {
-        const before = state.escalationLevel;
-        update(escalate(state, nowIso(), 'escalated: SLA passed without a decision'));
-        if (state.escalationLevel > before) {
-          outbox.push({ purpose: NoticePurpose.escalated, recipients: roleOf(latestEscalationReviewers(state), state) });
-        }
-        const more = state.escalationLevel < evaluation.escalation.length;
-        escalateAt = more && sla.escalateAfterMs ? now + sla.escalateAfterMs : Infinity;
-      }
-      if (now >= remindAt) {
-        remindAt = Infinity;
-        outbox.push({ purpose: NoticePurpose.reminder, recipients: undecidedReviewers(state) });
-      }
-    }
-    await sendNotices();
-  }
-
-  function expire(): void {
-    if (evaluation.onExpiry === 'approve') {
-      // Written out in the policy by its risk owner; recorded so the audit shows nobody approved.
-      update(transition(state, Status.approved, nowIso(), 'expired without decision; policy default outcome: approve'));
-    } else {
-      update(transition(state, Status.expired, nowIso(), 'expired without decision; policy default outcome: deny'));
-    }
-  }
-
-  async function sendNotices(): Promise<void> {
-    while (outbox.length > 0) {
-      const notice = outbox.shift()!;
-      if (notice.recipients.length === 0) continue;
-      await notify({
-        ...notice,
-        workflowId,
-        round: state.round,
-        proposal: state.proposal,
-        evaluation,
-        paramsHash: state.paramsHash,
-        deadline: state.deadline,
-        outcome: { status: state.status, reason: state.outcomeReason },
-      });
-    }
-  }
-
-  async function executeApproved(): Promise<void> {
-    const idempotencyKey = idempotencyKeyFor(workflowId, state.round);
-    const request = {
-      workflowId,
-      actionType: state.proposal.actionType,
-      params: state.proposal.params,
-      approvedHash: state.paramsHash,
-      idempotencyKey,
-    };
-    update({ ...transition(state, Status.committing, nowIso()), execution: { idempotencyKey, executedHash: state.paramsHash } });
-    let commit: Awaited<ReturnType<typeof commitAction>>;
-    try {
-      commit = await commitAction(request);
-    } catch (err) {
-      const message = failureMessage(err);
-      update({ ...transition(state, Status.failed, nowIso(), `commit failed: ${message}`), execution: { ...state.execution!, error: message } });
-      return;
-    }
-    update({ ...transition(state, Status.verifying, nowIso()), execution: { ...state.execution!, commit: commit.result } });
-    const verification = await verifyAction({ ...request, commit: commit.result });
-    update({ ...state, execution: { ...state.execution!, verification } });
-    if (verification.ok) {
-      update(transition(state, Status.succeeded, nowIso(), 'committed and verified'));
-    } else if (commit.rollbackAvailable) {
-      const rollback = await rollbackAction({ ...request, commit: commit.result });
-      update({ ...transition(state, Status.rolledBack, nowIso(), 'verification failed; rolled back'), execution: { ...state.execution!, rollback } });
-    } else {
-      update(transition(state, Status.needsAttention, nowIso(), 'verification failed and the action has no rollback'));
-    }
-  }
-
-  async function finish(): Promise<ApprovalState> {
-    const contact = state.proposal.requestedBy;
-    if (contact.email) {
-      outbox.push({ purpose: NoticePurpose.outcome, recipients: [{ reviewer: { id: contact.id, name: contact.name ?? contact.id, email: contact.email } }] });
-    }
-    if (state.evaluation) await sendNotices();
-    // Decisions arriving while the run closes must be answered, not dropped.
-    await condition(allHandlersFinished);
-    return state;
-  }
+/**
+ * Re-validates a new params version and re-evaluates the policy on it. A version the policy
+ * would deny (invalid params, missing evidence) is refused, and the run stays as it was.
+ */
+async function evaluateVersion(
+  run: Run,
+  params: Record<string, unknown>,
+  refuse: (reason: string) => ApplicationFailure,
+): Promise<PolicyEvaluation> {
+  const proposal = { ...run.get().proposal, params };
+  const { evaluation } = await evaluatePolicy({ proposal, workflowId: run.workflowId });
+  if (evaluation.outcome === 'deny') throw refuse(evaluation.reason);
+  return evaluation;
 }
 
 function refusal(code: DecisionRefusal, message: string): ApplicationFailure {
   return ApplicationFailure.create({ type: FailureType.decisionRefused, message, details: [code], nonRetryable: true });
-}
-
-function failureMessage(err: unknown): string {
-  const cause = (err as { cause?: { message?: string } }).cause;
-  return cause?.message ?? (err as Error).message ?? String(err);
-}
-
-function roleOf(reviewers: ApprovalState['delegates'][number]['reviewer'][], state: ApprovalState): Notice['recipients'] {
-  return eligibleReviewers(state).filter((e) => reviewers.some((r) => r.id === e.reviewer.id));
-}
-
-function undecidedReviewers(state: ApprovalState): Notice['recipients'] {
-  const decided = new Set(currentRoundDecisions(state).map((d) => d.reviewerId));
-  return eligibleReviewers(state).filter((e) => !decided.has(e.reviewer.id));
-}
-
-/** Escalation and delegation chosen by a reviewer mail the people they bring in. */
-function queueDecisionNotices(before: ApprovalState, after: ApprovalState, signed: SignedDecision, outbox: Notice[]): void {
-  const d = signed.payload;
-  if (d.kind === 'escalate' && after.escalationLevel > before.escalationLevel) {
-    outbox.push({ purpose: NoticePurpose.escalated, recipients: roleOf(latestEscalationReviewers(after), after), note: `escalated by ${d.reviewer.id}` });
-  }
-  if (d.kind === 'delegate') {
-    const delegate = after.delegates[after.delegates.length - 1];
-    if (delegate) outbox.push({ purpose: NoticePurpose.delegated, recipients: [{ reviewer: delegate.reviewer, role: delegate.role }], note: `delegated by ${d.reviewer.id}` });
-  }
 }

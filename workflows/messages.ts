@@ -3,7 +3,7 @@
  * service, the CLI and the tests import these; nobody spells the names as strings.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { SignedDecision, Withdrawal } from '../src/domain/decision';
+import type { Revision, SignedDecision, Withdrawal } from '../src/domain/decision';
 import type { ApprovalState } from '../src/domain/state';
 
 export interface DecisionAccepted {
@@ -20,3 +20,5 @@ export const decideSignal = defineSignal<[SignedDecision]>('gatehouse.decideSign
 /** The agent pulls its proposal back; refused once the commit has started. */
 export const withdrawUpdate = defineUpdate<ApprovalState['status'], [Withdrawal]>('gatehouse.withdraw');
 export const getStateQuery = defineQuery<ApprovalState>('gatehouse.state');
+/** The agent's new version after a request for changes; starts a new round. */
+export const reviseUpdate = defineUpdate<ApprovalState['status'], [Revision]>('gatehouse.revise');

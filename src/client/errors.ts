@@ -38,6 +38,11 @@ export class WithdrawRefusedError extends Error {
   override readonly name = 'WithdrawRefusedError';
 }
 
+/** Thrown when a revision is refused: no changes were requested, or the new version is invalid. */
+export class ReviseRefusedError extends Error {
+  override readonly name = 'ReviseRefusedError';
+}
+
 /** Thrown when no run exists for a workflow id. */
 export class RunNotFoundError extends Error {
   override readonly name = 'RunNotFoundError';

@@ -25,8 +25,11 @@ import { SearchAttributes } from '../domain/search-attributes';
 import type { ApprovalState } from '../domain/state';
 import { Status } from '../domain/status';
 import type { approvalWorkflow } from '../../workflows/approval';
-import { getStateQuery, withdrawUpdate } from '../../workflows/messages';
-import { ProposalConflictError, RunNotFoundError, WithdrawRefusedError } from './errors';
+import { latestFeedback } from '../../workflows/approval-state';
+import { getStateQuery, reviseUpdate, withdrawUpdate } from '../../workflows/messages';
+import type { DecisionRecord } from '../domain/state';
+import type { Revision } from '../domain/decision';
+import { ProposalConflictError, ReviseRefusedError, RunNotFoundError, WithdrawRefusedError } from './errors';
 import { isClosedRunError } from './temporal-errors';
 import { validateProposal } from './validate';
 
@@ -55,6 +58,28 @@ export class ProposalHandle {
   /** Waits until the run is finished and returns its final state. */
   async result(): Promise<ApprovalState> {
     return this.handle.result();
+  }
+
+  /** The latest request for changes (reviewer, round, comment), if a reviewer asked for any. */
+  async feedback(): Promise<DecisionRecord | undefined> {
+    return latestFeedback(await this.status());
+  }
+
+  /**
+   * Submits a new version after a request for changes; a new round begins and links of the old
+   * round stop working. Refused with {@link ReviseRefusedError} when no changes were requested or
+   * the new version is invalid.
+   */
+  async revise(revision: Revision): Promise<ApprovalState['status']> {
+    try {
+      return await this.handle.executeUpdate(reviseUpdate, { args: [revision] });
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === FailureType.reviseRefused) {
+        throw new ReviseRefusedError(err.cause.message, { cause: err });
+      }
+      if (isClosedRunError(err)) throw new ReviseRefusedError('cannot revise: the run has finished', { cause: err });
+      throw err;
+    }
   }
 
   /** Pulls the proposal back; refused with {@link WithdrawRefusedError} once the commit has started. */

@@ -4,6 +4,7 @@ export {
   DecisionRefusedError,
   ProposalConflictError,
   ProposalValidationError,
+  ReviseRefusedError,
   RunNotFoundError,
   WithdrawRefusedError,
   type FieldProblem,

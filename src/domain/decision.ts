@@ -77,3 +77,13 @@ export const WithdrawalSchema = z.object({
   reason: z.string().max(2_000).optional(),
 });
 export type Withdrawal = z.infer<typeof WithdrawalSchema>;
+
+/** A new version of the proposal after a reviewer asked for changes; starts a new round. */
+export const RevisionSchema = z.object({
+  /** The agent or the principal it acts for. */
+  by: SubjectIdSchema,
+  params: z.record(z.string(), z.unknown()),
+  summary: z.string().min(1).max(200).regex(/^[^\u0000-\u001f\u007f]*$/).optional(),
+  comment: z.string().max(5_000).optional(),
+});
+export type Revision = z.infer<typeof RevisionSchema>;

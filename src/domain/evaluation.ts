@@ -28,7 +28,11 @@ export const PolicyEvaluationSchema = z.object({
   triggersFired: z.array(FiredTriggerSchema),
   sampling: z.object({ rate: z.number(), draw: z.number(), picked: z.boolean() }).optional(),
   steps: z.array(StepRequirementSchema),
+  order: z.enum(['parallel', 'sequential']),
+  rejectionsToEnd: z.number().int().min(1),
   escalation: z.array(z.object({ role: z.string(), eligible: z.array(ReviewerSchema) })),
+  /** People with the `operator` role: told when a run needs attention. */
+  operators: z.array(ReviewerSchema),
   sla: z.object({
     remindAfterMs: z.number().optional(),
     escalateAfterMs: z.number().optional(),

@@ -84,8 +84,14 @@ export const PolicySchema = z
     denyReason: z.string().max(300).optional(),
     triggers: z.array(TriggerSchema).default([]),
     approvals: z
-      .object({ steps: z.array(ApprovalStepSchema).min(1) })
-      .default({ steps: [{ role: 'approver', count: 1 }] }),
+      .object({
+        steps: z.array(ApprovalStepSchema).min(1),
+        /** `sequential`: a step opens only when the one before it is complete. */
+        order: z.enum(['parallel', 'sequential']).default('parallel'),
+        /** Rejections that end the round; more than one lets a quorum outvote a dissent. */
+        rejectionsToEnd: z.number().int().min(1).default(1),
+      })
+      .default({ steps: [{ role: 'approver', count: 1 }], order: 'parallel', rejectionsToEnd: 1 }),
     sla: SlaSchema,
     /** What happens when nobody decides in time; approving needs to be written out here. */
     onExpiry: z.enum(['deny', 'approve']).default('deny'),

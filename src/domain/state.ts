@@ -61,5 +61,7 @@ export const ApprovalStateSchema = z.object({
   transitions: z.array(TransitionSchema),
   outcomeReason: z.string().optional(),
   execution: ExecutionRecordSchema.optional(),
+  /** The agent's params before a reviewer edited them; absent when nobody did. */
+  originalParams: z.record(z.string(), z.unknown()).optional(),
 });
 export type ApprovalState = z.infer<typeof ApprovalStateSchema>;

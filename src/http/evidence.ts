@@ -34,8 +34,10 @@ const MAX = {
 export interface EvidenceField {
   label: string;
   value: string;
-  /** Multi-line (JSON, a preview): shown preformatted. */
+  /** Multi-line: line breaks are kept. */
   multiline: boolean;
+  /** Code-like (JSON, a preview, a diff): shown in a monospace font. */
+  code?: boolean;
 }
 
 /** Everything a reviewer needs to decide, cleaned and capped. */
@@ -116,7 +118,7 @@ export function buildEvidence(state: ApprovalState, claims: LinkClaims, standing
 function paramField(label: string, value: unknown, agent: (text: string, max?: number) => string): EvidenceField {
   if (typeof value === 'string') return { label, value: agent(value, MAX.paramValue), multiline: value.includes('\n') };
   const json = JSON.stringify(value, null, 2) ?? String(value);
-  return { label, value: agent(json, MAX.paramValue), multiline: json.includes('\n') };
+  return { label, value: agent(json, MAX.paramValue), multiline: json.includes('\n'), code: true };
 }
 
 function agentFields(
@@ -125,8 +127,8 @@ function agentFields(
   agentLine: (text: string, max?: number) => string,
 ): EvidenceField[] {
   const fields: EvidenceField[] = [];
-  const add = (label: string, text: unknown, max: number = MAX.text) => {
-    if (typeof text === 'string' && text.trim() !== '') fields.push({ label, value: agent(text, max), multiline: true });
+  const add = (label: string, text: unknown, max: number = MAX.text, code = false) => {
+    if (typeof text === 'string' && text.trim() !== '') fields.push({ label, value: agent(text, max), multiline: true, ...(code ? { code } : {}) });
   };
   add('Rationale', evidence.rationale);
   if (evidence.sources && evidence.sources.length > 0) {
@@ -143,10 +145,10 @@ function agentFields(
     fields.push({ label: 'Personal data', value: 'The agent reports personal data in this proposal.', multiline: false });
   }
   if (evidence.preconditions && Object.keys(evidence.preconditions).length > 0) {
-    add('Preconditions', JSON.stringify(evidence.preconditions, null, 2));
+    add('Preconditions', JSON.stringify(evidence.preconditions, null, 2), MAX.text, true);
   }
-  add('Preview', evidence.preview, MAX.preview);
-  add('Diff', evidence.diff, MAX.preview);
+  add('Preview', evidence.preview, MAX.preview, true);
+  add('Diff', evidence.diff, MAX.preview, true);
   add('Rollback plan', evidence.rollbackPlan);
   add('Risk notes', evidence.riskNotes);
   return fields;

@@ -24,6 +24,8 @@ export function securityHeaders(publicOrigin: string): RequestHandler {
       },
     },
     referrerPolicy: { policy: 'no-referrer' },
+    // Same as frame-ancestors 'none', for browsers that predate CSP level 2.
+    frameguard: { action: 'deny' },
     // Behind TLS in production; over plain http in dev browsers ignore it.
     strictTransportSecurity: { maxAge: 31_536_000, includeSubDomains: true },
   });

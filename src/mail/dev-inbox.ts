@@ -72,8 +72,9 @@ export async function startDevInbox(options: DevInboxOptions): Promise<DevInbox>
       () => new MailDev({ smtp: smtpPort, web: webPort, ip: host, mailDirectory, silent: true }),
     );
     server = started;
-    // The store is module-global: without this, an inbox started after another in the same
-    // process would show the previous one's mail.
+    // The store is module-global and outlives close(). maildev empties it too when it reloads
+    // the (new, empty) mail directory, but asynchronously; clearing it here means the inbox is
+    // empty the moment start-up resolves.
     started.store.length = 0;
 
     const webServer = maildevWeb.server;
@@ -81,7 +82,7 @@ export async function startDevInbox(options: DevInboxOptions): Promise<DevInbox>
     const webListening = untilListening(webServer, `web port ${webPort}`);
 
     let startupError: ((err: Error) => void) | undefined;
-
+    started.smtp.removeListener('error', started.onSmtpError);
     started.smtp.on('error', (err: Error) => (startupError ? startupError(err) : options.onError?.(err)));
     const smtpListening = new Promise<void>((resolve, reject) => {
       startupError = (err) => reject(new DevInboxError(`SMTP port ${smtpPort}: ${err.message}`, { cause: err }));

@@ -79,7 +79,8 @@ export function decisionPageRouter(ctx: RouteContext): Router {
           new Date(ctx.now()),
         );
         ctx.logger.info(
-          { workflowId: claims.wf, round: claims.round, reviewer: claims.sub, role: claims.role, kind: decision.kind, applied: result.applied, channel: 'page' },
+          // With the fetch metadata: the audit can tell a person's click from an automated POST.
+          { workflowId: claims.wf, round: claims.round, reviewer: claims.sub, role: claims.role, kind: decision.kind, applied: result.applied, channel: 'page', secFetchSite: req.get('sec-fetch-site'), userAgent: req.get('user-agent') },
           result.applied ? 'decision applied' : 'decision queued as signal',
         );
         res.status(200).type('html').send(renderResultPage(result));

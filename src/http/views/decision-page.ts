@@ -70,9 +70,7 @@ function paramsCard(e: DecisionEvidence): string {
 
 function agentCard(e: DecisionEvidence): string {
   if (e.agentWritten.length === 0) return '';
-  const inner = e.agentWritten
-    .map((f) => `<h3 class="label">${escapeHtml(f.label)}</h3>\n${f.multiline ? `<pre>${escapeHtml(f.value)}</pre>` : `<p>${escapeHtml(f.value)}</p>`}`)
-    .join('\n');
+  const inner = e.agentWritten.map((f) => `<h3 class="label">${escapeHtml(f.label)}</h3>\n${fieldValue(f)}`).join('\n');
   return ['<section class="card untrusted">', `<p class="label">${escapeHtml(UNTRUSTED_LABEL)}</p>`, inner, '</section>'].join('\n');
 }
 
@@ -141,7 +139,14 @@ function decideSection(e: DecisionEvidence, form: DecisionFormTarget | undefined
 }
 
 function fieldRow(f: EvidenceField): [string, string] {
-  return [escapeHtml(f.label), f.multiline ? `<pre>${escapeHtml(f.value)}</pre>` : escapeHtml(f.value)];
+  return [escapeHtml(f.label), fieldValue(f)];
+}
+
+/** Line breaks kept for multi-line text; monospace only for code-like values. */
+function fieldValue(f: EvidenceField): string {
+  if (f.code) return `<pre>${escapeHtml(f.value)}</pre>`;
+  // `white-space: pre-wrap` keeps the line breaks of multi-line text.
+  return `<p class="text">${escapeHtml(f.value)}</p>`;
 }
 
 /** Rows are already-escaped HTML. */

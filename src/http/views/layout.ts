@@ -20,6 +20,8 @@ h2{font-size:17px;margin:0 0 8px}
 .label{font-size:13px;color:var(--muted);margin:0}
 .untrusted{background:var(--warn-bg);border:2px dashed var(--warn-line)}
 .untrusted>.label{color:var(--warn-ink);font-weight:600}
+.untrusted h3.label{margin:12px 0 2px;font-weight:600;color:var(--warn-ink)}
+p.text{margin:0;white-space:pre-wrap;overflow-wrap:anywhere}
 table{border-collapse:collapse;width:100%}
 th,td{text-align:left;vertical-align:top;padding:6px 0;border-bottom:1px solid var(--line)}
 tr:last-child>th,tr:last-child>td{border-bottom:0}

@@ -22,11 +22,15 @@ export function renderResultPage(result: DecisionResult): string {
   }
   const remaining = result.remaining.map((r) => `${r.needed} × ${r.role}`).join(', ');
   const next =
-    result.status === 'awaiting_approval'
+    result.status === 'awaiting_approval' && result.kind === 'reject'
+      ? 'Your rejection is counted; the policy needs more reviewers to reject before the proposal is closed.'
+      : result.status === 'awaiting_approval'
       ? remaining
         ? `The proposal still needs: ${remaining}.`
         : 'The proposal is waiting for the remaining reviewers.'
-      : `The proposal is now ${result.status.replace(/_/g, ' ')}.`;
+      : result.status === 'approved'
+        ? 'The proposal is approved. Gatehouse now executes it once and checks that it really happened.'
+        : `The proposal is now ${result.status.replace(/_/g, ' ')}.`;
   return page('Decision recorded', [
     '<section class="card result-ok">',
     `<h1>Thank you — your ${escapeHtml(what)} is recorded</h1>`,

@@ -1,4 +1,8 @@
+import { existsSync } from 'node:fs';
+import fsPromises = require('node:fs/promises');
 import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startDevInbox, DevInboxError } from '../../../src/mail/dev-inbox';
 import { createMaildevSentIndex, SentIndexError } from '../../../src/mail/maildev-sent-index';
 import { createSmtpMailer } from '../../../src/mail/mailer';
@@ -11,6 +15,17 @@ async function mailCount(apiBaseUrl: string): Promise<number> {
   return ((await response.json()) as unknown[]).length;
 }
 
+/** maildev stores a mail only after parsing it, a moment after SMTP accepted it. */
+async function waitForCount(apiBaseUrl: string, count: number): Promise<number> {
+  const deadline = Date.now() + 5_000;
+  let seen = await mailCount(apiBaseUrl);
+  while (seen < count && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    seen = await mailCount(apiBaseUrl);
+  }
+  return seen;
+}
+
 function occupy(port: number): Promise<Server> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -20,16 +35,34 @@ function occupy(port: number): Promise<Server> {
 }
 
 describe('startDevInbox', () => {
-  it('picks free ports for port 0 and serves the web UI and REST API', async () => {
+  it('picks free ports for port 0 and receives mail on them', async () => {
     const inbox = await startDevInbox({ smtpPort: 0, webPort: 0 });
     try {
-      expect(inbox.smtpUrl).toMatch(/^smtp:\/\/127\.0\.0\.1:\d+$/);
-      expect(inbox.smtpUrl).not.toMatch(/:1025$/);
+      const smtpPort = Number(/^smtp:\/\/127\.0\.0\.1:(\d+)$/.exec(inbox.smtpUrl)?.[1]);
+      expect(smtpPort).toBeGreaterThan(0);
+      expect(smtpPort).not.toBe(1025);
       expect(inbox.webUrl).toBe(`${inbox.apiBaseUrl}/`);
       expect((await fetch(inbox.webUrl)).status).toBe(200);
-      expect(await mailCount(inbox.apiBaseUrl)).toBe(0);
+
+      const mailer = createSmtpMailer({ smtpUrl: inbox.smtpUrl, from: 'gatehouse@test.example' });
+      await mailer.send(mail);
+      await mailer.close();
+      expect(await waitForCount(inbox.apiBaseUrl, 1)).toBe(1);
     } finally {
       await inbox.close();
+    }
+  });
+
+  it('deletes its mail directory on close', async () => {
+    const rm = jest.spyOn(fsPromises, 'rm');
+    try {
+      const inbox = await startDevInbox({ smtpPort: 0, webPort: 0 });
+      await inbox.close();
+      const removed = rm.mock.calls.map(([path]) => String(path)).filter((p) => p.startsWith(join(tmpdir(), 'gatehouse-inbox-')));
+      expect(removed).toHaveLength(1);
+      expect(existsSync(removed[0]!)).toBe(false);
+    } finally {
+      rm.mockRestore();
     }
   });
 
@@ -50,9 +83,7 @@ describe('startDevInbox', () => {
     const mailer = createSmtpMailer({ smtpUrl: first.smtpUrl, from: 'gatehouse@test.example' });
     await mailer.send(mail);
     await mailer.close();
-    const deadline = Date.now() + 5_000;
-    while ((await mailCount(first.apiBaseUrl)) < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    expect(await mailCount(first.apiBaseUrl)).toBe(1);
+    expect(await waitForCount(first.apiBaseUrl, 1)).toBe(1);
     await first.close();
     await first.close();
 

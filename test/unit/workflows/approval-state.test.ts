@@ -10,7 +10,6 @@ import {
   escalate,
   initialState,
   remainingSlots,
-  startReview,
   transition,
   withEvaluation,
 } from '../../../workflows/approval-state';
@@ -21,7 +20,11 @@ const trusted = { k: keys.publicKeyHex };
 const person = (id: string, ...roles: string[]): Reviewer => ({ id, name: id, email: `${id}@x.example`, roles });
 const NOW = '2026-01-01T00:00:00.000Z';
 
-function reviewState(steps: PolicyEvaluation['steps'], escalation: PolicyEvaluation['escalation'] = []): ApprovalState {
+function reviewState(
+  steps: PolicyEvaluation['steps'],
+  escalation: PolicyEvaluation['escalation'] = [],
+  { order = 'parallel', rejectionsToEnd = 1 }: { order?: 'parallel' | 'sequential'; rejectionsToEnd?: number } = {},
+): ApprovalState {
   const proposal = {
     id: 'p1',
     actionType: 'payment.refund',
@@ -41,13 +44,16 @@ function reviewState(steps: PolicyEvaluation['steps'], escalation: PolicyEvaluat
     paramsHash: state.paramsHash,
     triggersFired: [],
     steps,
+    order,
+    rejectionsToEnd,
     escalation,
+    operators: [],
     sla: { expireAfterMs: 1000 },
     onExpiry: 'deny',
     redact: [],
   };
   state = withEvaluation(transition(state, 'evaluating', NOW), evaluation);
-  return startReview(state, NOW, '2026-01-02T00:00:00.000Z');
+  return { ...transition(state, 'awaiting_approval', NOW), deadline: '2026-01-02T00:00:00.000Z' };
 }
 
 let n = 0;

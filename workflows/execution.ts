@@ -1,0 +1,55 @@
+/**
+ * After approval: commit once (same idempotency key on every attempt), verify, and roll back or
+ * call an operator when the effect is not what was approved.
+ */
+import { idempotencyKeyFor } from '../src/domain/ids';
+import { Status } from '../src/domain/status';
+import { commitAction, rollbackAction, verifyAction } from './activity-proxies';
+import { transition } from './approval-state';
+import type { Run } from './approval';
+import { NoticePurpose } from './notices';
+
+const nowIso = (): string => new Date().toISOString();
+
+export async function executeApproved(run: Run): Promise<void> {
+  const state = run.get();
+  const idempotencyKey = idempotencyKeyFor(run.workflowId, state.round);
+  const request = {
+    workflowId: run.workflowId,
+    actionType: state.proposal.actionType,
+    // The approved version, never the agent's original when a reviewer edited it.
+    params: state.proposal.params,
+    approvedHash: state.paramsHash,
+    idempotencyKey,
+  };
+  run.set({ ...transition(state, Status.committing, nowIso()), execution: { idempotencyKey, executedHash: state.paramsHash } });
+  let commit: Awaited<ReturnType<typeof commitAction>>;
+  try {
+    commit = await commitAction(request);
+  } catch (err) {
+    const message = failureMessage(err);
+    run.set({ ...transition(run.get(), Status.failed, nowIso(), `commit failed: ${message}`), execution: { ...run.get().execution!, error: message } });
+    return;
+  }
+  run.set({ ...transition(run.get(), Status.verifying, nowIso()), execution: { ...run.get().execution!, commit: commit.result } });
+  const verification = await verifyAction({ ...request, commit: commit.result });
+  run.set({ ...run.get(), execution: { ...run.get().execution!, verification } });
+  if (verification.ok) {
+    run.set(transition(run.get(), Status.succeeded, nowIso(), 'committed and verified'));
+    return;
+  }
+  if (commit.rollbackAvailable) {
+    const rollback = await rollbackAction({ ...request, commit: commit.result });
+    run.set({ ...transition(run.get(), Status.rolledBack, nowIso(), 'verification failed; rolled back'), execution: { ...run.get().execution!, rollback } });
+    return;
+  }
+  run.set(transition(run.get(), Status.needsAttention, nowIso(), 'verification failed and the action has no rollback'));
+  const operators = run.get().evaluation?.operators ?? [];
+  run.outbox.push({ purpose: NoticePurpose.needsAttention, recipients: operators.map((reviewer) => ({ reviewer })) });
+  await run.outbox.flush(run.get());
+}
+
+function failureMessage(err: unknown): string {
+  const cause = (err as { cause?: { message?: string } }).cause;
+  return cause?.message ?? (err as Error).message ?? String(err);
+}
