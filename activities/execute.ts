@@ -60,7 +60,8 @@ export function createExecutionActivities(actionTypes: ActionTypeRegistry, logge
       try {
         const outcome = await executor.commit(params, ctx);
         ctx.logger.info({ alreadyApplied: outcome.alreadyApplied }, 'commit done');
-        return { result: outcome.record, alreadyApplied: outcome.alreadyApplied, rollbackAvailable: executor.rollback !== undefined };
+        const rollbackAvailable = executor.rollback !== undefined && (executor.canRollback?.(params) ?? true);
+        return { result: outcome.record, alreadyApplied: outcome.alreadyApplied, rollbackAvailable };
       } catch (err) {
         if (err instanceof CommitRejectedError) {
           throw ApplicationFailure.nonRetryable(err.message, FailureType.commitRejected);

@@ -56,5 +56,19 @@ export function createHttpRequestExecutor(): Executor<HttpRequestParams> {
       const check = await effectExists(params);
       return { ok: check.exists, observed: { verifyStatus: check.status } };
     },
+    canRollback: (params) => params.rollback !== undefined,
+    async rollback(params, _record, ctx) {
+      const undo = params.rollback!;
+      const response = await fetch(undo.url, {
+        method: undo.method,
+        headers: { 'idempotency-key': `${ctx.idempotencyKey}:rollback` },
+        redirect: 'error',
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
+      await response.arrayBuffer();
+      // 404: nothing (left) to undo, which is what a rollback wants.
+      if (!response.ok && response.status !== 404) throw new Error(`rollback answered ${response.status}`);
+      return { rollbackStatus: response.status };
+    },
   };
 }

@@ -32,6 +32,8 @@ export interface Executor<P = Record<string, unknown>> {
   /** Read-only: does the effect exist as committed? */
   verify(params: P, record: CommitRecord, ctx: ExecutionContext): Promise<VerifyOutcome>;
   rollback?(params: P, record: CommitRecord, ctx: ExecutionContext): Promise<CommitRecord>;
+  /** Whether `rollback` can undo these params (some actions carry their own undo); true when absent. */
+  canRollback?(params: P): boolean;
 }
 
 /** Thrown when the target refuses the action for good; the commit is not retried. */

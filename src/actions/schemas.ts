@@ -29,6 +29,13 @@ export const HttpRequestParamsSchema = z.object({
     /** Status meaning "the effect is there"; 404 means "not there yet". */
     expectStatus: z.number().int().min(200).max(299).default(200),
   }),
+  /** How to undo the effect when verification fails; without it a failed verification needs a human. */
+  rollback: z
+    .object({
+      method: z.enum(['POST', 'DELETE']),
+      url: z.url({ protocol: /^https?$/ }),
+    })
+    .optional(),
 });
 export type HttpRequestParams = z.infer<typeof HttpRequestParamsSchema>;
 

@@ -112,12 +112,14 @@ function buildContent(view: NotificationView): Content {
   const { proposal, evaluation } = view;
   const redact = evaluation?.redact ?? [];
   // Paths such as `params.cardNumber` or `evidence.preview` address this object.
-  const original = { params: proposal.params, evidence: proposal.evidence };
+  // `evidence` defaults to {} when parsed; a proposal that skipped the schema may lack it.
+  const original = { params: proposal.params, evidence: proposal.evidence ?? {} };
   const masked = redactPaths(original, redact);
   const scrub = secretScrubber(redact.map((path) => readPath(original, path)));
-  // Agent text: strip invisible/control characters, mask redacted values it may repeat, cap.
+  // Agent text: strip invisible/control characters first (so a zero-width space cannot hide a
+  // secret from the scrubber), then mask redacted values it repeats, then cap.
   const agent = (text: string, max: number = MAX.text) => cleanText(scrub(cleanText(text, Infinity)), max);
-  const agentLine = (text: string, max: number = MAX.line) => oneLine(scrub(text), max);
+  const agentLine = (text: string, max: number = MAX.line) => oneLine(scrub(oneLine(text, Infinity)), max);
 
   const summary = agentLine(proposal.summary, MAX.subjectSummary);
   return {
@@ -201,7 +203,8 @@ function factsFor(view: NotificationView, agentLine: Clean): Fact[] {
   ];
   if (evaluation) {
     facts.push({ label: 'Risk', value: evaluation.risk });
-    facts.push({ label: 'Policy decision', value: oneLine(evaluation.reason, MAX.line) });
+    // The reason can quote params (a failed validation), so it is scrubbed like agent text.
+    facts.push({ label: 'Policy decision', value: agentLine(evaluation.reason) });
     if (evaluation.triggersFired.length > 0) {
       facts.push({
         label: 'Triggers fired',

@@ -25,7 +25,21 @@ import { getStateQuery } from '../../workflows/messages';
 import { startHttpTarget, type HttpTarget } from './http-target';
 
 export const FIXTURE_POLICIES = resolve(__dirname, '../fixtures/policies');
-const TEST_ACTION_TYPES = ['test.auto', 'test.single', 'test.quorum', 'test.dual', 'test.sla', 'test.deny'];
+const TEST_ACTION_TYPES = [
+  'test.auto',
+  'test.single',
+  'test.quorum',
+  'test.quorum3',
+  'test.dual',
+  'test.sequential',
+  'test.sla',
+  'test.deny',
+  'test.edits',
+  'test.sampled',
+  'test.exception',
+  'test.expire_approve',
+  'test.verify',
+];
 
 export type DevInbox = Awaited<ReturnType<typeof startDevInbox>>;
 

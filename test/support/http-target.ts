@@ -11,6 +11,10 @@ export interface HttpTarget {
   effects: Map<string, number>;
   /** Every POST received, with its key, including replays the target deduplicated. */
   posts: string[];
+  /** The body each effect was created with, by idempotency key. */
+  bodies: Map<string, unknown>;
+  /** Resources removed by a rollback (DELETE). */
+  rollbacks: string[];
   /** The next N commits apply their effect, then drop the connection without answering. */
   dropResponsesAfterEffect(n: number): void;
   close(): Promise<void>;
@@ -19,6 +23,8 @@ export interface HttpTarget {
 export async function startHttpTarget(): Promise<HttpTarget> {
   const effects = new Map<string, number>();
   const posts: string[] = [];
+  const bodies = new Map<string, unknown>();
+  const rollbacks: string[] = [];
   const byResource = new Map<string, string>();
   let drops = 0;
   const server: Server = createServer((req, res) => {
@@ -41,6 +47,8 @@ export async function startHttpTarget(): Promise<HttpTarget> {
         if (!effects.has(key)) {
           effects.set(key, 1);
           byResource.set(resource, key);
+          const text = Buffer.concat(chunks).toString('utf8');
+          bodies.set(key, text ? (JSON.parse(text) as unknown) : undefined);
         }
         if (drops > 0) {
           drops--;
@@ -48,6 +56,11 @@ export async function startHttpTarget(): Promise<HttpTarget> {
           return;
         }
         res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ resource, key }));
+        return;
+      }
+      if (req.method === 'DELETE' && url.pathname.startsWith('/effects/')) {
+        rollbacks.push(resource);
+        res.writeHead(byResource.delete(resource) ? 204 : 404).end();
         return;
       }
       res.writeHead(404).end();
@@ -59,6 +72,8 @@ export async function startHttpTarget(): Promise<HttpTarget> {
     url: `http://127.0.0.1:${port}`,
     effects,
     posts,
+    bodies,
+    rollbacks,
     dropResponsesAfterEffect: (n) => {
       drops = n;
     },

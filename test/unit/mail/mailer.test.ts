@@ -1,6 +1,9 @@
+import { generateLinkSecret, parseLinkKeyring } from '../../../src/links/keyring';
+import { newNonce, signLinkToken, verifyLinkToken } from '../../../src/links/token';
 import { DevInboxError, startDevInbox, type DevInbox } from '../../../src/mail/dev-inbox';
 import { createMaildevSentIndex } from '../../../src/mail/maildev-sent-index';
 import { createSmtpMailer, MailAddressError, type Mailer, type OutgoingMail } from '../../../src/mail/mailer';
+import { renderNotification } from '../../../src/mail/render';
 import { freePort } from '../../../src/util/free-port';
 
 interface MaildevMail {
@@ -96,6 +99,37 @@ describe('SMTP mailer with the dev inbox', () => {
     }
     await expect(mailer.send(mail('no-at-sign'))).rejects.toBeInstanceOf(MailAddressError);
     expect(await listMails(inbox)).toHaveLength(before);
+  });
+
+  it('delivers a rendered notification whose link token still verifies after transfer encoding', async () => {
+    const ring = parseLinkKeyring(`k1:${generateLinkSecret()}`);
+    const claims = { wf: 'payment.refund:p-9', round: 1, sub: 'alice', role: 'finance', exp: Math.floor(Date.now() / 1000) + 3600, nonce: newNonce() };
+    const url = `https://gatehouse.example.com/d/${signLinkToken(claims, ring)}`;
+    const rendered = renderNotification({
+      purpose: 'review_requested',
+      recipientName: 'Alice',
+      proposal: {
+        id: 'p-9',
+        actionType: 'payment.refund',
+        params: { amount: 120 },
+        agent: { id: 'bot', name: 'Bot' },
+        requestedBy: { id: 'bob' },
+        summary: 'Refund order 9 — über <b>',
+        evidence: { rationale: 'x'.repeat(1_500) },
+      },
+      paramsHash: `sha256:${'d'.repeat(64)}`,
+      round: 1,
+      decisionUrl: url,
+    });
+    const before = (await listMails(inbox)).length;
+    await mailer.send({ to: 'alice@example.com', messageId: '<wf-9.r1.review_requested.alice@gatehouse.test>', ...rendered });
+    const received = (await waitForMails(inbox, before + 1)).find((m) => m.messageId === 'wf-9.r1.review_requested.alice@gatehouse.test');
+
+    expect(received?.subject).toBe('[Gatehouse] Approval needed: Refund order 9 — über <b>');
+    for (const part of [received!.text, received!.html]) {
+      const token = /\/d\/([A-Za-z0-9._-]+)/.exec(part)?.[1];
+      expect(verifyLinkToken(token!, ring, Date.now())).toEqual(claims);
+    }
   });
 
   it('refuses to start a second inbox in the same process', async () => {

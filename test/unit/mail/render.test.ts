@@ -140,7 +140,7 @@ describe('renderNotification', () => {
     const { subject, text, html } = renderNotification(
       view({
         proposal: proposal(
-          { summary: `Refund to ${CARD}` },
+          { summary: `Refund to ${CARD.slice(0, 4)}\u200B${CARD.slice(4)}` },
           { preview: `Card ${CARD} gets EUR 120`, rationale: `Card ends ${CARD.slice(-4)}` },
         ),
       }),
