@@ -3,7 +3,7 @@
  * what was approved, and hands the executor the same idempotency key on every attempt.
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { CommitRejectedError, type CommitRecord, type ExecutionContext, type Executor, type VerifyOutcome } from '../src/actions/executor';
+import { CommitRejectedError, type CommitRecord, type PreconditionDrift, type ExecutionContext, type Executor, type VerifyOutcome } from '../src/actions/executor';
 import type { ActionTypeRegistry } from '../src/actions/registry';
 import { paramsHash } from '../src/domain/canonical-hash';
 import { FailureType } from '../src/domain/errors';
@@ -55,6 +55,20 @@ export function createExecutionActivities(actionTypes: ActionTypeRegistry, logge
   }
 
   return {
+    /**
+     * Compares what the agent saw (the evidence's preconditions) with the target now. A drift
+     * sends the run back for re-approval instead of committing a decision about another world.
+     */
+    async checkPreconditions(request: ExecutionRequest & { expected: Record<string, unknown> }): Promise<PreconditionDrift[]> {
+      const { executor, params, ctx } = prepare(request);
+      const fields = Object.keys(request.expected);
+      if (!executor.readPreconditions || fields.length === 0) return [];
+      const actual = await executor.readPreconditions(params, fields, ctx);
+      return fields
+        .filter((f) => JSON.stringify(actual[f]) !== JSON.stringify(request.expected[f]))
+        .map((field) => ({ field, expected: request.expected[field], actual: actual[field] }));
+    },
+
     async commitAction(request: ExecutionRequest): Promise<CommitResult> {
       const { executor, params, ctx } = prepare(request);
       try {

@@ -35,8 +35,8 @@ export const { commitAction } = proxyActivities<GatehouseActivities>({
   summary: 'commit',
 });
 
-/** Read-only checks that the effect exists (verify) or undo it (rollback). */
-export const { verifyAction, rollbackAction } = proxyActivities<GatehouseActivities>({
+/** Read-only checks (preconditions, verify) and the undo (rollback). */
+export const { checkPreconditions, verifyAction, rollbackAction } = proxyActivities<GatehouseActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '500 milliseconds', maximumInterval: '10 seconds', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES },
 });

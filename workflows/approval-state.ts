@@ -249,7 +249,7 @@ export function startNewRound(
   const next: ApprovalState = {
     ...state,
     proposal: { ...state.proposal, params },
-    originalParams: state.originalParams ?? state.proposal.params,
+    ...(evaluation.paramsHash !== state.paramsHash ? { originalParams: state.originalParams ?? state.proposal.params } : {}),
     paramsHash: evaluation.paramsHash,
     evaluation,
     round: state.round + 1,
@@ -302,4 +302,33 @@ export function checkRevision(state: ApprovalState, by: string): RevisionCheck {
 /** The latest request for changes in the current state, for the agent's SDK handle. */
 export function latestFeedback(state: ApprovalState): DecisionRecord | undefined {
   return [...state.decisions].reverse().find((d) => d.kind === 'request_changes');
+}
+
+/**
+ * The target changed after the approval (the record version or balance the agent saw): a new
+ * round on the world as it is now, with the difference shown to the reviewers.
+ */
+export function reopenForDrift(
+  state: ApprovalState,
+  drift: { field: string; expected: unknown; actual: unknown }[],
+  now: string,
+): ApprovalState {
+  const observed = Object.fromEntries(drift.map((d) => [d.field, d.actual]));
+  const preconditions = { ...state.proposal.evidence.preconditions, ...observed };
+  const next: ApprovalState = {
+    ...state,
+    proposal: { ...state.proposal, evidence: { ...state.proposal.evidence, preconditions } },
+    preconditionDrift: drift,
+  };
+  const reopened = startNewRound(next, state.proposal.params, state.evaluation!, now, `preconditions changed since approval (${formatDrift(drift)}); re-approval needed`);
+  return settleIfComplete(reopened, now);
+}
+
+function formatDrift(drift: { field: string; expected: unknown; actual: unknown }[]): string {
+  return drift.map((d) => `${d.field} ${JSON.stringify(d.expected)} → ${JSON.stringify(d.actual)}`).join(', ');
+}
+
+/** The note a re-approval round's mail carries, so reviewers see what changed. */
+export function describeDrift(state: ApprovalState): string | undefined {
+  return state.preconditionDrift?.length ? `Changed since the last approval: ${formatDrift(state.preconditionDrift)}` : undefined;
 }

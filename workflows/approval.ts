@@ -13,11 +13,12 @@ import {
 import { RevisionSchema, SignedDecisionSchema, WithdrawalSchema, type Revision, type SignedDecision } from '../src/domain/decision';
 import type { DecisionPublicKeys } from '../src/domain/decision-signature';
 import { DecisionRefusal, FailureType } from '../src/domain/errors';
+import { idempotencyKeyFor } from '../src/domain/ids';
 import type { PolicyEvaluation } from '../src/domain/evaluation';
 import type { Proposal } from '../src/domain/proposal';
 import type { ApprovalState } from '../src/domain/state';
 import { Status } from '../src/domain/status';
-import { evaluatePolicy } from './activity-proxies';
+import { checkPreconditions, evaluatePolicy } from './activity-proxies';
 import {
   applyDecision,
   applyEdit,
@@ -27,6 +28,7 @@ import {
   checkWithdraw,
   initialState,
   remainingSlots,
+  reopenForDrift,
   transition,
   withEvaluation,
 } from './approval-state';
@@ -89,8 +91,40 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalSt
       throw ApplicationFailure.nonRetryable(`unknown evaluation outcome ${String(unreachable)}`);
     }
   }
+  if (!(await preconditionsHold(run))) return finish(run);
   await executeApproved(run);
   return finish(run);
+}
+
+/** How often a run goes back for re-approval because the world moved, before it gives up. */
+const MAX_PRECONDITION_ROUNDS = 3;
+
+/**
+ * Before committing, the target must still be as the agent saw it. If not, the run goes back to
+ * its reviewers with the difference instead of committing a stale decision.
+ */
+async function preconditionsHold(run: Run): Promise<boolean> {
+  for (let attempt = 1; ; attempt++) {
+    const state = run.get();
+    const expected = state.proposal.evidence.preconditions;
+    if (!expected || Object.keys(expected).length === 0) return true;
+    const drift = await checkPreconditions({
+      workflowId: run.workflowId,
+      actionType: state.proposal.actionType,
+      params: state.proposal.params,
+      approvedHash: state.paramsHash,
+      idempotencyKey: idempotencyKeyFor(run.workflowId, state.round),
+      expected,
+    });
+    if (drift.length === 0) return true;
+    if (attempt >= MAX_PRECONDITION_ROUNDS) {
+      run.set(transition(state, Status.failed, nowIso(), `preconditions kept changing (${drift.map((d) => d.field).join(', ')}); nothing executed`));
+      return false;
+    }
+    run.set(reopenForDrift(state, drift, nowIso()));
+    if (run.get().status === Status.awaitingApproval) await runReview(run);
+    if (run.get().status !== Status.approved) return false;
+  }
 }
 
 /** Tells the principal the outcome, then waits for in-flight handlers so no decision is dropped. */

@@ -6,7 +6,7 @@
 import { condition } from '@temporalio/workflow';
 import type { ApprovalState } from '../src/domain/state';
 import { Status } from '../src/domain/status';
-import { escalate, transition } from './approval-state';
+import { describeDrift, escalate, transition } from './approval-state';
 import type { Run } from './approval';
 import { NoticePurpose, undecidedReviewers } from './notices';
 
@@ -29,7 +29,8 @@ async function reviewRound(run: Run): Promise<void> {
   let escalateAt = sla.escalateAfterMs ? start + sla.escalateAfterMs : Infinity;
   const opening = run.get().status === Status.evaluating ? run.get().evaluation!.reason : undefined;
   run.set({ ...transition(run.get(), Status.awaitingApproval, nowIso(), opening), deadline: new Date(expireAt).toISOString() });
-  run.outbox.push({ purpose: NoticePurpose.reviewRequested, recipients: undecidedReviewers(run.get()) });
+  const note = describeDrift(run.get());
+  run.outbox.push({ purpose: NoticePurpose.reviewRequested, recipients: undecidedReviewers(run.get()), ...(note ? { note } : {}) });
 
   while (inReview(run.get()) && run.get().round === round) {
     await run.outbox.flush(run.get());

@@ -56,6 +56,13 @@ export function createHttpRequestExecutor(): Executor<HttpRequestParams> {
       const check = await effectExists(params);
       return { ok: check.exists, observed: { verifyStatus: check.status } };
     },
+    async readPreconditions(params, fields) {
+      if (!params.preconditionUrl) return {};
+      const response = await fetch(params.preconditionUrl, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+      if (!response.ok) throw new Error(`precondition resource answered ${response.status}`);
+      const body = (await response.json()) as Record<string, unknown>;
+      return Object.fromEntries(fields.map((f) => [f, body[f]]));
+    },
     canRollback: (params) => params.rollback !== undefined,
     async rollback(params, _record, ctx) {
       const undo = params.rollback!;

@@ -27,7 +27,19 @@ export interface VerifyOutcome {
   observed: unknown;
 }
 
+/** One precondition that no longer holds: what the agent saw and what the target shows now. */
+export interface PreconditionDrift {
+  field: string;
+  expected: unknown;
+  actual: unknown;
+}
+
 export interface Executor<P = Record<string, unknown>> {
+  /**
+   * Reads the target's current values of the fields the agent based its proposal on (the
+   * evidence's `preconditions`). Called after approval and before commit.
+   */
+  readPreconditions?(params: P, fields: string[], ctx: ExecutionContext): Promise<Record<string, unknown>>;
   commit(params: P, ctx: ExecutionContext): Promise<CommitOutcome>;
   /** Read-only: does the effect exist as committed? */
   verify(params: P, record: CommitRecord, ctx: ExecutionContext): Promise<VerifyOutcome>;

@@ -29,6 +29,8 @@ export const HttpRequestParamsSchema = z.object({
     /** Status meaning "the effect is there"; 404 means "not there yet". */
     expectStatus: z.number().int().min(200).max(299).default(200),
   }),
+  /** A read-only JSON resource holding the values the agent's preconditions refer to. */
+  preconditionUrl: z.url({ protocol: /^https?$/ }).optional(),
   /** How to undo the effect when verification fails; without it a failed verification needs a human. */
   rollback: z
     .object({

@@ -61,6 +61,8 @@ export const ApprovalStateSchema = z.object({
   transitions: z.array(TransitionSchema),
   outcomeReason: z.string().optional(),
   execution: ExecutionRecordSchema.optional(),
+  /** Preconditions found changed after an approval, which sent the run back for re-approval. */
+  preconditionDrift: z.array(z.object({ field: z.string(), expected: z.unknown(), actual: z.unknown() })).optional(),
   /** The agent's params before a reviewer edited them; absent when nobody did. */
   originalParams: z.record(z.string(), z.unknown()).optional(),
 });

@@ -21,11 +21,16 @@ export const CSRF_COOKIE_MAX_AGE_MS = 2 * 60 * 60 * 1000;
 const COOKIE_BYTES = 16;
 const FIELD_BYTES = 32;
 const LABEL = 'gatehouse csrf v1';
+/** 16 random bytes as unpadded base64url. */
+const COOKIE_VALUE = /^[A-Za-z0-9_-]{22}$/;
 
 /** Issues and checks CSRF pairs. */
 export interface CsrfGuard {
-  /** A fresh pair for a form rendered for the link with this nonce. */
-  issue(linkNonce: string): { cookie: string; field: string };
+  /**
+   * A pair for a form rendered for the link with this nonce. Passing the cookie the browser already
+   * holds keeps it, so a second tab on the same link does not invalidate the first one's form.
+   */
+  issue(linkNonce: string, existingCookie?: string): { cookie: string; field: string };
   /**
    * @throws {@link CsrfError} when the cookie or field is missing or they do not match this link.
    */
@@ -48,8 +53,9 @@ export function createCsrfGuard(secret: Buffer): CsrfGuard {
   const fieldFor = (linkNonce: string, cookie: string): Buffer =>
     createHmac('sha256', secret).update(`${LABEL}\n${linkNonce}\n${cookie}`, 'utf8').digest();
   return {
-    issue(linkNonce) {
-      const cookie = randomBytes(COOKIE_BYTES).toString('base64url');
+    issue(linkNonce, existingCookie) {
+      // Reusing a cookie someone else planted gains them nothing: the field needs our secret.
+      const cookie = existingCookie && COOKIE_VALUE.test(existingCookie) ? existingCookie : randomBytes(COOKIE_BYTES).toString('base64url');
       return { cookie, field: fieldFor(linkNonce, cookie).toString('base64url') };
     },
     verify(linkNonce, cookie, field) {

@@ -15,6 +15,8 @@ export interface HttpTarget {
   bodies: Map<string, unknown>;
   /** Resources removed by a rollback (DELETE). */
   rollbacks: string[];
+  /** State the agent's preconditions refer to, served as JSON at /state/<id>. */
+  state: Map<string, Record<string, unknown>>;
   /** The next N commits apply their effect, then drop the connection without answering. */
   dropResponsesAfterEffect(n: number): void;
   close(): Promise<void>;
@@ -25,6 +27,7 @@ export async function startHttpTarget(): Promise<HttpTarget> {
   const posts: string[] = [];
   const bodies = new Map<string, unknown>();
   const rollbacks: string[] = [];
+  const state = new Map<string, Record<string, unknown>>();
   const byResource = new Map<string, string>();
   let drops = 0;
   const server: Server = createServer((req, res) => {
@@ -58,6 +61,11 @@ export async function startHttpTarget(): Promise<HttpTarget> {
         res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ resource, key }));
         return;
       }
+      if (req.method === 'GET' && url.pathname.startsWith('/state/')) {
+        const current = state.get(url.pathname.slice('/state/'.length));
+        res.writeHead(current ? 200 : 404, { 'content-type': 'application/json' }).end(JSON.stringify(current ?? {}));
+        return;
+      }
       if (req.method === 'DELETE' && url.pathname.startsWith('/effects/')) {
         rollbacks.push(resource);
         res.writeHead(byResource.delete(resource) ? 204 : 404).end();
@@ -74,6 +82,7 @@ export async function startHttpTarget(): Promise<HttpTarget> {
     posts,
     bodies,
     rollbacks,
+    state,
     dropResponsesAfterEffect: (n) => {
       drops = n;
     },

@@ -210,6 +210,30 @@ describe('after approval', () => {
     expect(final.transitions.find((t) => t.to === 'approved')?.note).toBe('expired without decision; policy default outcome: approve');
   });
 
+  it('sends the run back for re-approval with the difference when the world changed after approval', async () => {
+    const proposal = h.proposal('test.single');
+    const params = { ...(proposal.params as Record<string, unknown>), preconditionUrl: `${h.target.url}/state/${proposal.id}` };
+    h.target.state.set(proposal.id, { version: 7, balance: 100 });
+    const run = await h.gatehouse.propose({ ...proposal, params, evidence: { rationale: 'x', preconditions: { version: 7 } } });
+    await until(run.workflowId, awaiting, 'awaiting');
+    h.target.state.set(proposal.id, { version: 8, balance: 100 });
+    await decide(run.workflowId, 'alice', 'approver', 'approve');
+    const reopened = await until(run.workflowId, (s) => s.round === 2 && awaiting(s), 're-approval round');
+    expect(reopened.preconditionDrift).toEqual([{ field: 'version', expected: 7, actual: 8 }]);
+    expect(reopened.transitions.at(-1)?.note).toContain('version 7 → 8');
+    expect(h.target.posts.some((k) => k.includes(run.workflowId))).toBe(false);
+    const mail = await eventually(
+      async () => (await readInbox(h.inbox.apiBaseUrl)).find((m) => m.to.includes('alice@test.example') && m.subject.includes(proposal.id) && m.text.includes('version 7 → 8')),
+      15_000,
+      're-approval mail with the difference',
+    );
+    expect(mail).toBeDefined();
+    await decide(run.workflowId, 'alice', 'approver', 'approve');
+    const final = await run.result();
+    expect(final.status).toBe('succeeded');
+    expect(h.target.effects.get(final.execution!.idempotencyKey)).toBe(1);
+  });
+
   it('rolls back when verification fails and the action can be undone', async () => {
     const proposal = h.proposal('test.verify');
     const params = proposal.params as Record<string, unknown>;

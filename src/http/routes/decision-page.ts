@@ -45,7 +45,7 @@ export function decisionPageRouter(ctx: RouteContext): Router {
       let form: { action: string; csrf: string } | undefined;
       if (standing.open) {
         const token = linkToken(req);
-        const pair = ctx.csrf.issue(claims.nonce);
+        const pair = ctx.csrf.issue(claims.nonce, readCookie(req.headers.cookie, CSRF_COOKIE));
         res.cookie(CSRF_COOKIE, pair.cookie, {
           httpOnly: true,
           sameSite: 'strict',
