@@ -9,11 +9,14 @@ import type { PolicyBook } from '../src/policy/load';
 import { createEvaluatePolicy } from './evaluate-policy';
 import { createExecutionActivities } from './execute';
 import { createNotify, type NotifyDeps } from './notify';
+import { createRecordAudit } from './record-audit';
 
 export interface ActivityDeps extends NotifyDeps {
   policyBook: PolicyBook;
   actionTypes: ActionTypeRegistry;
   decisionKeys: DecisionPublicKeys;
+  /** JSONL file of the hash-chained audit log. */
+  auditLogFile: string;
   logger: Logger;
 }
 
@@ -21,6 +24,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     evaluatePolicy: createEvaluatePolicy(deps.policyBook, deps.actionTypes, deps.decisionKeys),
     notify: createNotify(deps),
+    recordAudit: createRecordAudit(deps.auditLogFile),
     ...createExecutionActivities(deps.actionTypes, deps.logger),
   };
 }

@@ -35,6 +35,13 @@ export const { commitAction } = proxyActivities<GatehouseActivities>({
   summary: 'commit',
 });
 
+/** The audit copy must land even if the disk is briefly unavailable. */
+export const { recordAudit } = proxyActivities<GatehouseActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+  summary: 'audit',
+});
+
 /** Read-only checks (preconditions, verify) and the undo (rollback). */
 export const { checkPreconditions, verifyAction, rollbackAction } = proxyActivities<GatehouseActivities>({
   startToCloseTimeout: '30 seconds',

@@ -7,6 +7,7 @@ import {
   allHandlersFinished,
   condition,
   log,
+  patched,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -18,7 +19,7 @@ import type { PolicyEvaluation } from '../src/domain/evaluation';
 import type { Proposal } from '../src/domain/proposal';
 import type { ApprovalState } from '../src/domain/state';
 import { Status } from '../src/domain/status';
-import { checkPreconditions, evaluatePolicy } from './activity-proxies';
+import { checkPreconditions, evaluatePolicy, recordAudit } from './activity-proxies';
 import {
   applyDecision,
   applyEdit,
@@ -135,6 +136,8 @@ async function finish(run: Run): Promise<ApprovalState> {
     run.outbox.push({ purpose: NoticePurpose.outcome, recipients: [{ reviewer: { id: contact.id, name: contact.name ?? contact.id, email: contact.email } }] });
     await run.outbox.flush(run.get());
   }
+  // Histories recorded before the audit log existed replay without this step.
+  if (patched('audit-log')) await recordAudit({ state: run.get() });
   await condition(allHandlersFinished);
   return run.get();
 }

@@ -2,6 +2,7 @@
 /** `gatehouse`: the operator's command line. One file per command. */
 import { ConfigError } from '../config/env';
 import { CliError, ExitCode, createCliContext } from './context';
+import { auditCommand } from './audit';
 import { decideCommand } from './decide';
 import { demoCommand } from './demo';
 import { keysCommand } from './keys';
@@ -17,6 +18,7 @@ const COMMANDS = {
   decide: decideCommand,
   withdraw: withdrawCommand,
   demo: demoCommand,
+  audit: auditCommand,
 } as const;
 
 const USAGE = `usage: gatehouse <command> [options]
@@ -25,6 +27,7 @@ const USAGE = `usage: gatehouse <command> [options]
   show <workflowId> [--json]        state of one run
   decide <workflowId> --as ID --role ROLE (--approve|--reject|--escalate|--delegate-to ID) [--comment C]
   withdraw <workflowId> --by ID [--reason R]
+  audit <workflowId> [--json]       audit record of a run; --since 7d --jsonl exports; verify checks the log
   demo [dir]                        submit the sample proposals in examples/
   keys                              print fresh dev keys as env lines`;
 

@@ -31,6 +31,8 @@ export const ConfigSchema = z
     GATEHOUSE_MAILDEV_API: z.url().optional(),
     /** Dev mode: where seed action types without a real executor record their effect. */
     GATEHOUSE_SANDBOX_LEDGER: z.string().default('.gatehouse/sandbox-effects.jsonl'),
+    /** Append-only, hash-chained audit log (JSONL). */
+    GATEHOUSE_AUDIT_LOG: z.string().default('.gatehouse/audit.jsonl'),
     GATEHOUSE_LINK_TTL_HOURS: z.coerce.number().positive().default(72),
     LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   });

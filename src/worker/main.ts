@@ -48,6 +48,7 @@ async function main(): Promise<void> {
     linkKeyring: parseLinkKeyring(config.GATEHOUSE_LINK_KEYS),
     publicUrl: config.GATEHOUSE_PUBLIC_URL,
     linkTtlMs: config.GATEHOUSE_LINK_TTL_HOURS * 3_600_000,
+    auditLogFile: config.GATEHOUSE_AUDIT_LOG,
     logger,
   });
   logger.info({ taskQueue: config.GATEHOUSE_TASK_QUEUE, address: config.TEMPORAL_ADDRESS }, 'worker started');

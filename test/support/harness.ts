@@ -3,7 +3,9 @@
  * a task queue of its own, a real HTTP target, a real SMTP inbox, and a decision signer.
  */
 import { randomUUID } from 'node:crypto';
-import { resolve } from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import type { z } from 'zod';
@@ -53,6 +55,8 @@ export interface Harness {
   /** `kid:hex` of the signer's private key, as GATEHOUSE_DECISION_SIGNING_KEY takes it. */
   signingKeySpec: string;
   linkKeyring: LinkKeyring;
+  /** The hash-chained audit log this harness's worker writes. */
+  auditLogFile: string;
   startWorker(): Promise<void>;
   stopWorker(): Promise<void>;
   /** A proposal of `actionType` whose commit posts to the HTTP target. */
@@ -79,6 +83,7 @@ export async function createHarness(): Promise<Harness> {
   const sentIndex = createMaildevSentIndex(inbox.apiBaseUrl);
   const mailer: Mailer = createSmtpMailer({ smtpUrl: inbox.smtpUrl, from: 'Gatehouse <gatehouse@test.example>', sentIndex });
   const logger = createLogger({ level: 'silent' });
+  const auditLogFile = join(mkdtempSync(join(tmpdir(), 'gatehouse-audit-')), 'audit.jsonl');
 
   const actionTypes = workerActionTypes(mailer, { sentIndex });
   for (const name of TEST_ACTION_TYPES) {
@@ -102,6 +107,7 @@ export async function createHarness(): Promise<Harness> {
     signer,
     signingKeySpec: `test:${keys.privateKeyHex}`,
     linkKeyring,
+    auditLogFile,
     async startWorker() {
       worker = await createWorker({
         connection: nativeConnection,
@@ -115,6 +121,7 @@ export async function createHarness(): Promise<Harness> {
         linkKeyring,
         publicUrl: 'http://127.0.0.1:9/',
         linkTtlMs: 3_600_000,
+        auditLogFile,
         logger,
         tuning: { shutdownGraceTime: '1 second', shutdownForceTime: '3 seconds' },
       });

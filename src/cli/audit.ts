@@ -1,0 +1,109 @@
+/**
+ * `gatehouse audit <workflowId> [--json]`   the audit record of one run
+ * `gatehouse audit --since 7d --jsonl`      every run started in the window, one entry per line
+ * `gatehouse audit verify`                  the log's hash chain, and its agreement with the runs still retained
+ */
+import { parseArgs } from 'node:util';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { readChain, verifyChain } from '../audit/hash-chain-log';
+import { auditEntries, buildAuditRecord, type AuditRecord } from '../audit/record';
+import { canonicalJson } from '../domain/canonical-hash';
+import type { ApprovalState } from '../domain/state';
+import { getStateQuery } from '../../workflows/messages';
+import { CliError, ExitCode, type CliContext } from './context';
+
+/** A finished run answers from its result (no worker needed); an open one from its query. */
+async function runState(client: Client, workflowId: string): Promise<ApprovalState> {
+  const handle = client.workflow.getHandle(workflowId);
+  try {
+    const description = await handle.describe();
+    return description.status.name === 'RUNNING' ? await handle.query(getStateQuery) : ((await handle.result()) as ApprovalState);
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw new CliError(`no approval run ${workflowId}`, ExitCode.notFound);
+    throw err;
+  }
+}
+
+function parseWindow(text: string): number {
+  const match = /^(\d+)([hd])$/.exec(text);
+  if (!match) throw new CliError(`--since takes a window such as 24h or 7d, not "${text}"`, ExitCode.usage);
+  return Number(match[1]) * (match[2] === 'h' ? 3_600_000 : 86_400_000);
+}
+
+function printRecord(ctx: CliContext, record: AuditRecord): void {
+  ctx.out(`Audit of ${record.workflowId}`);
+  ctx.out(`  status           ${record.status}`);
+  ctx.out(`  proposal hash    ${record.proposalHash}`);
+  ctx.out(`  policy version   ${record.policyVersion ?? '(not evaluated)'}`);
+  ctx.out(`  approved hash    ${record.approvedParamsHash}`);
+  if (record.changesFromProposal.length > 0) {
+    ctx.out('  approved version differs from the proposal:');
+    for (const c of record.changesFromProposal) ctx.out(`    ${c.path}: ${JSON.stringify(c.before)} → ${JSON.stringify(c.after)}`);
+  }
+  for (const e of record.entries) {
+    const detail =
+      e.kind === 'decision'
+        ? `round ${e.data['round']} ${e.data['reviewer']} (${e.data['role']}) ${e.data['decision']}${e.data['comment'] ? `: ${e.data['comment']}` : ''}`
+        : e.kind === 'transition'
+          ? `${e.data['from']} → ${e.data['to']}${e.data['note'] ? `  ${e.data['note']}` : ''}`
+          : canonicalJson(e.data);
+    ctx.out(`  ${e.at}  ${e.kind.padEnd(10)} ${detail}`);
+  }
+}
+
+async function exportWindow(ctx: CliContext, since: string): Promise<void> {
+  const start = new Date(Date.now() - parseWindow(since)).toISOString();
+  const { client } = await ctx.connect();
+  for await (const wf of client.workflow.list({ query: `WorkflowType = "approvalWorkflow" AND StartTime > "${start}"` })) {
+    for (const entry of auditEntries(await runState(client, wf.workflowId))) ctx.out(JSON.stringify(entry));
+  }
+}
+
+async function verify(ctx: CliContext): Promise<void> {
+  const file = ctx.config.GATEHOUSE_AUDIT_LOG;
+  const chain = verifyChain(file);
+  if (!chain.ok) throw new CliError(`audit log ${file} is broken at line ${chain.brokenAt}: ${chain.reason}`, ExitCode.failure);
+  const { client } = await ctx.connect();
+  const logged = readChain(file);
+  let compared = 0;
+  let gone = 0;
+  for (const workflowId of new Set(logged.map((l) => l.workflowId))) {
+    let state: ApprovalState;
+    try {
+      state = await runState(client, workflowId);
+    } catch (err) {
+      // Past the namespace's retention the log is all that is left; that is what it is for.
+      if (err instanceof CliError && err.exitCode === ExitCode.notFound) {
+        gone++;
+        continue;
+      }
+      throw err;
+    }
+    const fromRun = new Map(auditEntries(state).map((e) => [e.entryId, canonicalJson(e)]));
+    for (const line of logged.filter((l) => l.workflowId === workflowId)) {
+      const { seq: _seq, prevHash: _prev, hash: _hash, ...entry } = line;
+      const expected = fromRun.get(line.entryId);
+      if (expected !== undefined && expected !== canonicalJson(entry)) {
+        throw new CliError(`audit log line ${line.seq} (${line.entryId}) disagrees with the workflow`, ExitCode.failure);
+      }
+      if (expected !== undefined) compared++;
+    }
+  }
+  ctx.out(`audit log ${file}: chain intact over ${chain.lines} entries; ${compared} entries agree with their runs; ${gone} runs no longer retained`);
+}
+
+export async function auditCommand(ctx: CliContext, args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { json: { type: 'boolean' }, jsonl: { type: 'boolean' }, since: { type: 'string' } },
+  });
+  if (positionals[0] === 'verify') return verify(ctx);
+  if (values.since) return exportWindow(ctx, values.since);
+  const workflowId = positionals[0];
+  if (!workflowId) throw new CliError('usage: gatehouse audit <workflowId> [--json] | --since 7d --jsonl | verify', ExitCode.usage);
+  const { client } = await ctx.connect();
+  const record = buildAuditRecord(await runState(client, workflowId));
+  if (values.json) ctx.out(JSON.stringify(record, null, 2));
+  else printRecord(ctx, record);
+}
