@@ -9,6 +9,7 @@ import { keysCommand } from './keys';
 import { listCommand } from './list';
 import { proposeCommand } from './propose';
 import { showCommand } from './show';
+import { statsCommand } from './stats';
 import { withdrawCommand } from './withdraw';
 
 const COMMANDS = {
@@ -19,6 +20,7 @@ const COMMANDS = {
   withdraw: withdrawCommand,
   demo: demoCommand,
   audit: auditCommand,
+  stats: statsCommand,
 } as const;
 
 const USAGE = `usage: gatehouse <command> [options]
@@ -28,6 +30,7 @@ const USAGE = `usage: gatehouse <command> [options]
   decide <workflowId> --as ID --role ROLE (--approve|--reject|--escalate|--delegate-to ID) [--comment C]
   withdraw <workflowId> --by ID [--reason R]
   audit <workflowId> [--json]       audit record of a run; --since 7d --jsonl exports; verify checks the log
+  stats [--since 7d] [--json]       time to approval, rejection rates, share auto-approved
   demo [dir]                        submit the sample proposals in examples/
   keys                              print fresh dev keys as env lines`;
 

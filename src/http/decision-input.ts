@@ -7,8 +7,11 @@ import { z } from 'zod';
 import { DecisionKind } from '../domain/decision';
 import { BadRequestError } from './errors';
 
-/** Decisions offered on the page and the API. Edits, change requests and delegation need more UI. */
-export const ReviewerDecisionKindSchema = z.enum([DecisionKind.approve, DecisionKind.reject, DecisionKind.escalate]);
+/**
+ * Decisions offered on the page and the API. Approving with edits and delegating need more than a
+ * button (an params editor, a reviewer picker); until then they go through the CLI.
+ */
+export const ReviewerDecisionKindSchema = z.enum([DecisionKind.approve, DecisionKind.reject, DecisionKind.requestChanges, DecisionKind.escalate]);
 export type ReviewerDecisionKind = z.infer<typeof ReviewerDecisionKindSchema>;
 
 const ParamsHashSchema = z.string().regex(/^sha256:[0-9a-f]{64}$/, 'must be the params hash shown on the page');
@@ -30,6 +33,9 @@ const DecisionFieldsSchema = z.object({
 const requireReason = (d: { kind: ReviewerDecisionKind; comment?: string | undefined }, ctx: z.RefinementCtx) => {
   if (d.kind === 'reject' && !d.comment) {
     ctx.addIssue({ code: 'custom', path: ['comment'], message: 'a rejection needs a reason' });
+  }
+  if (d.kind === 'request_changes' && !d.comment) {
+    ctx.addIssue({ code: 'custom', path: ['comment'], message: 'a request for changes must say what to change' });
   }
 };
 

@@ -12,7 +12,7 @@ import { LinkNotUsableError } from './errors';
 
 /** What the reviewer may do on the page. */
 export type Standing =
-  | { open: true; approve: boolean; reject: boolean; escalate: boolean }
+  | { open: true; approve: boolean; reject: boolean; requestChanges: boolean; escalate: boolean }
   /** The page shows the evidence and why no decision is possible, without a form. */
   | { open: false; code: DecisionRefusal; reason: string };
 
@@ -44,6 +44,7 @@ export function standingOf(state: ApprovalState, claims: LinkClaims): Standing {
     open: true,
     approve: open.some((s) => s.role === claims.role) || (escalationRoles.includes(claims.role) && open.length > 0),
     reject: true,
+    requestChanges: true,
     escalate: state.escalationLevel < (state.evaluation?.escalation.length ?? 0),
   };
 }

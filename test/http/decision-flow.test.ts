@@ -38,6 +38,7 @@ describe('decision flow', () => {
     expect(page.html).toMatch(/<button class="approve"[^>]*>Approve<\/button>/);
     expect(page.html).toMatch(/<button class="reject"[^>]*>Reject<\/button>/);
     expect(page.html).toMatch(/<button class="escalate"[^>]*>Escalate<\/button>/);
+    expect(page.html).toMatch(/<button class="changes"[^>]*>Request changes<\/button>/);
     expect(page.headers.get('cache-control')).toBe('no-store');
     expect(page.headers.get('referrer-policy')).toBe('no-referrer');
     expect(page.cookie).toBeDefined();
@@ -83,6 +84,22 @@ describe('decision flow', () => {
     expect(final.status).toBe('rejected');
     expect(final.outcomeReason).toContain('wrong customer');
     expect(final.execution).toBeUndefined();
+  });
+
+  it('sends the proposal back to the agent on a request for changes, which needs a reason', async () => {
+    const workflowId = await awaitingRun(h, 'test.single');
+    const url = `${service.url}/d/${signLink(h.linkKeyring, { wf: workflowId, sub: 'carol' })}`;
+    const page = await getPage(url);
+    const fields = { kind: 'request_changes', paramsHash: page.paramsHash!, csrf: page.csrf! };
+    const withoutReason = await postForm(url, fields, page.cookie);
+    expect(withoutReason.status).toBe(400);
+    expect(withoutReason.body).toContain('must say what to change');
+    const asked = await postForm(url, { ...fields, comment: 'refund 40, not 42' }, page.cookie);
+    expect(asked.status).toBe(200);
+    expect(asked.body).toContain('asked for changes');
+    const state = await stateOf(h, workflowId);
+    expect(state.status).toBe('changes_requested');
+    expect(state.decisions).toEqual([expect.objectContaining({ reviewerId: 'carol', kind: 'request_changes', comment: 'refund 40, not 42' })]);
   });
 
   it('serves the evidence and takes the decision as JSON on the API', async () => {

@@ -124,11 +124,21 @@ function decideSection(e: DecisionEvidence, form: DecisionFormTarget | undefined
       '</form>',
     );
   }
+  if (e.standing.requestChanges) {
+    parts.push(
+      `<form class="card" method="post" action="${action}">`,
+      hidden('request_changes'),
+      '<label for="changes-comment">What should the agent change? (required)</label>',
+      '<textarea id="changes-comment" name="comment" maxlength="5000" required></textarea>',
+      '<button class="changes" type="submit">Request changes</button>',
+      '</form>',
+    );
+  }
   if (e.standing.escalate) {
     parts.push(
-      `<form class="card wide" method="post" action="${action}">`,
+      `<form class="card" method="post" action="${action}">`,
       hidden('escalate'),
-      '<label for="escalate-comment">Not yours to decide? Escalate to the next role (optional note)</label>',
+      '<label for="escalate-comment">Not yours to decide? Escalate (optional note)</label>',
       '<textarea id="escalate-comment" name="comment" maxlength="5000"></textarea>',
       '<button class="escalate" type="submit">Escalate</button>',
       '</form>',

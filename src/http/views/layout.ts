@@ -39,9 +39,9 @@ form{margin:0}
 label{display:block;font-weight:600;margin:0 0 4px}
 textarea{width:100%;min-height:80px;padding:8px;border:1px solid #9aa5b1;border-radius:6px;font:inherit}
 button{display:block;width:100%;margin-top:10px;padding:12px 16px;border:0;border-radius:8px;font-family:inherit;font-size:16px;font-weight:600;line-height:1.2;color:#fff;cursor:pointer}
-.approve{background:var(--ok)}.reject{background:var(--no)}.escalate{background:#3e4c59}
+.approve{background:var(--ok)}.reject{background:var(--no)}.changes{background:#1d4ed8}.escalate{background:#3e4c59}
 .decide{display:grid;gap:14px}
-@media (min-width:700px){.decide{grid-template-columns:1fr 1fr}.decide .wide{grid-column:1 / -1}}
+@media (min-width:700px){.decide{grid-template-columns:1fr 1fr}}
 .result-ok{border-left:6px solid var(--ok)}.result-queued{border-left:6px solid var(--warn-line)}.result-problem{border-left:6px solid var(--no)}
 footer{color:var(--muted);font-size:13px;margin:18px 0 8px}
 `.trim();

@@ -6,6 +6,7 @@ import { page } from './layout';
 const VERB: Record<DecisionResult['kind'], string> = {
   approve: 'approval',
   reject: 'rejection',
+  request_changes: 'request for changes',
   escalate: 'escalation',
 };
 
@@ -20,17 +21,7 @@ export function renderResultPage(result: DecisionResult): string {
       '</section>',
     ].join('\n'));
   }
-  const remaining = result.remaining.map((r) => `${r.needed} × ${r.role}`).join(', ');
-  const next =
-    result.status === 'awaiting_approval' && result.kind === 'reject'
-      ? 'Your rejection is counted; the policy needs more reviewers to reject before the proposal is closed.'
-      : result.status === 'awaiting_approval'
-      ? remaining
-        ? `The proposal still needs: ${remaining}.`
-        : 'The proposal is waiting for the remaining reviewers.'
-      : result.status === 'approved'
-        ? 'The proposal is approved. Gatehouse now executes it once and checks that it really happened.'
-        : `The proposal is now ${result.status.replace(/_/g, ' ')}.`;
+  const next = whatNext(result);
   return page('Decision recorded', [
     '<section class="card result-ok">',
     `<h1>Thank you — your ${escapeHtml(what)} is recorded</h1>`,
@@ -38,4 +29,21 @@ export function renderResultPage(result: DecisionResult): string {
     `<p class="label">Round ${escapeHtml(String(result.round))}. You can close this page.</p>`,
     '</section>',
   ].join('\n'));
+}
+
+function whatNext(result: Extract<DecisionResult, { applied: true }>): string {
+  switch (result.status) {
+    case 'awaiting_approval': {
+      if (result.kind === 'reject') return 'Your rejection is counted; the policy needs more reviewers to reject before the proposal is closed.';
+      if (result.kind === 'escalate') return 'The next role in the escalation chain has been asked to decide.';
+      const remaining = result.remaining.map((r) => `${r.needed} × ${r.role}`).join(', ');
+      return remaining ? `The proposal still needs: ${remaining}.` : 'The proposal is waiting for the remaining reviewers.';
+    }
+    case 'approved':
+      return 'The proposal is approved. Gatehouse now executes it once and checks that it really happened.';
+    case 'changes_requested':
+      return 'The agent has been asked for changes. When it sends a revised version, the reviewers get a new email.';
+    default:
+      return `The proposal is now ${result.status.replace(/_/g, ' ')}.`;
+  }
 }
