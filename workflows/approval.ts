@@ -35,6 +35,7 @@ import {
 } from './approval-state';
 import { executeApproved } from './execution';
 import { decideSignal, decideUpdate, getStateQuery, reviseUpdate, withdrawUpdate } from './messages';
+import { recordRunMetrics } from './metrics';
 import { NoticePurpose, createOutbox, type Outbox } from './notices';
 import { runReview } from './review';
 import { createStatePublisher } from './search-attributes';
@@ -138,6 +139,7 @@ async function finish(run: Run): Promise<ApprovalState> {
   }
   // Histories recorded before the audit log existed replay without this step.
   if (patched('audit-log')) await recordAudit({ state: run.get() });
+  recordRunMetrics(run.get());
   await condition(allHandlersFinished);
   return run.get();
 }

@@ -33,6 +33,8 @@ export const ConfigSchema = z
     GATEHOUSE_SANDBOX_LEDGER: z.string().default('.gatehouse/sandbox-effects.jsonl'),
     /** Append-only, hash-chained audit log (JSONL). */
     GATEHOUSE_AUDIT_LOG: z.string().default('.gatehouse/audit.jsonl'),
+    /** Worker's Prometheus endpoint (`host:port`, served at /metrics). */
+    GATEHOUSE_METRICS_ADDRESS: z.string().default('127.0.0.1:9464'),
     GATEHOUSE_LINK_TTL_HOURS: z.coerce.number().positive().default(72),
     LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   });

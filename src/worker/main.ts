@@ -14,7 +14,7 @@ import { loadPolicyBook, PolicyLoadError } from '../policy/load';
 import { connectionOptions } from '../temporal/connection';
 import { workerActionTypes } from './action-types';
 import { createWorker } from './create-worker';
-import { installRuntimeLogging } from './runtime-logger';
+import { installRuntime } from './runtime';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -35,7 +35,7 @@ async function main(): Promise<void> {
   const policyBook = loadPolicyBook(config.GATEHOUSE_POLICIES_DIR, config.GATEHOUSE_REVIEWERS_FILE, actionTypes.names());
   logger.info({ policies: [...policyBook.policies.values()].map((p) => p.version) }, 'policies loaded');
 
-  installRuntimeLogging(logger);
+  installRuntime(logger, { metricsAddress: config.GATEHOUSE_METRICS_ADDRESS });
   const connection = await NativeConnection.connect(connectionOptions(config));
   const worker = await createWorker({
     connection,

@@ -17,14 +17,18 @@ class PinoSdkLogger implements SdkLogger {
 
 let installed = false;
 
-/** Installs the runtime once per process, before any connection is made. */
-export function installRuntimeLogging(logger: Logger): void {
+/**
+ * Installs the runtime once per process, before any connection is made: SDK logs into pino and,
+ * when an address is given, a Prometheus endpoint with the SDK's metrics and Gatehouse's own.
+ */
+export function installRuntime(logger: Logger, options: { metricsAddress?: string } = {}): void {
   if (installed) return;
   installed = true;
   Runtime.install({
     logger: new PinoSdkLogger(logger.child({ component: 'temporal' })),
     telemetryOptions: {
       logging: { forward: {}, filter: makeTelemetryFilterString({ core: 'WARN', other: 'ERROR' }) },
+      ...(options.metricsAddress ? { metrics: { prometheus: { bindAddress: options.metricsAddress } } } : {}),
     },
   });
 }
