@@ -3,6 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { loadConfig, type Config } from '../config/env';
 import { GatehouseClient } from '../client';
 import { connectionOptions } from '../temporal/connection';
+import { dataConverterFor } from '../temporal/payload-codec';
 
 export const ExitCode = { ok: 0, failure: 1, usage: 2, notFound: 3, refused: 4 } as const;
 
@@ -32,7 +33,7 @@ export function createCliContext(): CliContext {
     out: (line) => process.stdout.write(`${line}\n`),
     async connect() {
       connection ??= await Connection.connect(connectionOptions(config));
-      const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+      const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverterFor(config.GATEHOUSE_PAYLOAD_KEYS) });
       const gatehouse = await GatehouseClient.connect({ client, taskQueue: config.GATEHOUSE_TASK_QUEUE });
       return { client, gatehouse };
     },

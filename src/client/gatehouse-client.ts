@@ -31,6 +31,7 @@ import type { DecisionRecord } from '../domain/state';
 import type { Revision } from '../domain/decision';
 import { ProposalConflictError, ReviseRefusedError, RunNotFoundError, WithdrawRefusedError } from './errors';
 import { isClosedRunError } from './temporal-errors';
+import { dataConverterFor } from '../temporal/payload-codec';
 import { validateProposal } from './validate';
 
 export interface GatehouseClientOptions {
@@ -41,6 +42,8 @@ export interface GatehouseClientOptions {
   taskQueue?: string;
   /** Action types to validate params against; the built-in ones by default. */
   actionTypes?: ActionTypeRegistry;
+  /** `kid:base64,…` payload keys, the same as the workers': params and evidence leave encrypted. */
+  payloadKeys?: string;
 }
 
 /** A proposal's run: ask for its state, wait for its outcome, or withdraw it. */
@@ -109,6 +112,7 @@ export class GatehouseClient {
       new Client({
         connection: await Connection.connect({ address: options.address ?? '127.0.0.1:7233' }),
         namespace: options.namespace ?? 'default',
+        dataConverter: dataConverterFor(options.payloadKeys),
       });
     return new GatehouseClient(client, options.taskQueue ?? 'gatehouse', options.actionTypes ?? builtInActionTypes());
   }

@@ -31,6 +31,12 @@ export const ConfigSchema = z
     GATEHOUSE_MAILDEV_API: z.url().optional(),
     /** Dev mode: where seed action types without a real executor record their effect. */
     GATEHOUSE_SANDBOX_LEDGER: z.string().default('.gatehouse/sandbox-effects.jsonl'),
+    /** `kid:base64,…` AES-256 keys: payloads in Temporal history are encrypted with the first. */
+    GATEHOUSE_PAYLOAD_KEYS: z.string().optional(),
+    /** Bearer token the Web UI's codec requests must carry. */
+    GATEHOUSE_CODEC_TOKEN: z.string().min(16).optional(),
+    /** Origin of the Temporal Web UI allowed to call the codec endpoint. */
+    GATEHOUSE_CODEC_CORS_ORIGIN: z.string().default('http://127.0.0.1:8233'),
     /** Append-only, hash-chained audit log (JSONL). */
     GATEHOUSE_AUDIT_LOG: z.string().default('.gatehouse/audit.jsonl'),
     /** Worker's Prometheus endpoint (`host:port`, served at /metrics). */
@@ -49,7 +55,13 @@ export class ConfigError extends Error {
 }
 
 /** Secrets that dev mode can do without (the dev script generates them) but production cannot. */
-const REQUIRED_IN_PRODUCTION = ['GATEHOUSE_DECISION_SIGNING_KEY', 'GATEHOUSE_DECISION_PUBLIC_KEYS', 'GATEHOUSE_LINK_KEYS', 'SMTP_URL'] as const;
+const REQUIRED_IN_PRODUCTION = [
+  'GATEHOUSE_DECISION_SIGNING_KEY',
+  'GATEHOUSE_DECISION_PUBLIC_KEYS',
+  'GATEHOUSE_LINK_KEYS',
+  'SMTP_URL',
+  'GATEHOUSE_PAYLOAD_KEYS',
+] as const;
 
 export function parseConfig(env: Record<string, string | undefined>): Config {
   const parsed = ConfigSchema.safeParse(env);

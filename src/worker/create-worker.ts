@@ -2,6 +2,7 @@
  * Builds a worker from explicit dependencies, so the process entry point and the tests assemble
  * the same thing.
  */
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../../activities';
 import { workflowsPath } from './workflows-path';
@@ -12,6 +13,8 @@ export interface WorkerSetup extends ActivityDeps {
   taskQueue: string;
   /** A pre-built bundle (tests build one per run); otherwise the workflows are bundled here. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Encrypts payloads in history; must match the clients'. */
+  dataConverter?: DataConverter;
   tuning?: Partial<Pick<WorkerOptions, 'maxCachedWorkflows' | 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'shutdownGraceTime' | 'shutdownForceTime'>>;
 }
 
@@ -22,6 +25,7 @@ export async function createWorker(setup: WorkerSetup): Promise<Worker> {
     taskQueue: setup.taskQueue,
     ...(setup.workflowBundle ? { workflowBundle: setup.workflowBundle } : { workflowsPath: workflowsPath() }),
     activities: createActivities(setup),
+    ...(setup.dataConverter ? { dataConverter: setup.dataConverter } : {}),
     // An activity stuck in I/O must not keep a stopping worker alive forever.
     shutdownGraceTime: '5 seconds',
     shutdownForceTime: '10 seconds',

@@ -5,13 +5,14 @@
  */
 import { NativeConnection } from '@temporalio/worker';
 import { ConfigError, loadConfig } from '../config/env';
-import { parseDecisionPublicKeys } from '../links/decision-signer';
-import { parseLinkKeyring } from '../links/keyring';
+import { DecisionKeyError, parseDecisionPublicKeys } from '../links/decision-signer';
+import { LinkKeyringError, parseLinkKeyring } from '../links/keyring';
 import { createMaildevSentIndex } from '../mail/maildev-sent-index';
 import { createSmtpMailer } from '../mail/mailer';
 import { createLogger } from '../observability/logger';
 import { loadPolicyBook, PolicyLoadError } from '../policy/load';
 import { connectionOptions } from '../temporal/connection';
+import { dataConverterFor, PayloadKeyError } from '../temporal/payload-codec';
 import { workerActionTypes } from './action-types';
 import { createWorker } from './create-worker';
 import { installRuntime } from './runtime';
@@ -49,6 +50,7 @@ async function main(): Promise<void> {
     publicUrl: config.GATEHOUSE_PUBLIC_URL,
     linkTtlMs: config.GATEHOUSE_LINK_TTL_HOURS * 3_600_000,
     auditLogFile: config.GATEHOUSE_AUDIT_LOG,
+    dataConverter: dataConverterFor(config.GATEHOUSE_PAYLOAD_KEYS),
     logger,
   });
   logger.info({ taskQueue: config.GATEHOUSE_TASK_QUEUE, address: config.TEMPORAL_ADDRESS }, 'worker started');
@@ -62,7 +64,7 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   // Start-up problems are for a human: print them plainly, then exit non-zero.
-  if (err instanceof ConfigError || err instanceof PolicyLoadError) {
+  if (err instanceof ConfigError || err instanceof PolicyLoadError || err instanceof PayloadKeyError || err instanceof LinkKeyringError || err instanceof DecisionKeyError) {
     process.stderr.write(`gatehouse worker: ${err.message}\n`);
   } else {
     process.stderr.write(`gatehouse worker failed: ${(err as Error)?.stack ?? String(err)}\n`);

@@ -51,7 +51,8 @@ async function rejection(pending: Promise<unknown>): Promise<Error> {
     () => undefined,
     (e: unknown) => e,
   );
-  expect(err).toBeInstanceOf(Error);
+  // Not toBeInstanceOf(Error): errors made by Node's net module come from another realm than Jest's.
+  expect(err).toHaveProperty('message');
   return err as Error;
 }
 
@@ -360,15 +361,15 @@ describe('SQL injection', () => {
     const id = unique("acct'); DROP TABLE accounts; --");
     const owner = "x'); DELETE FROM accounts; --";
     const note = 'Robert"); UPDATE accounts SET balance = 0; --';
-    const accounts = async (): Promise<number> => Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM accounts')).rows[0]!.n);
+    // An injected DELETE or UPDATE would show in the row count or the sum of balances.
+    const accounts = async () => (await pool.query<{ n: string; total: string }>('SELECT count(*) AS n, sum(balance) AS total FROM accounts')).rows[0]!;
     const before = await accounts();
     const key = unique('key');
     const p = params({ operation: 'insert', key: { id }, values: { owner, note, tags: { $1: "'; --" } } });
     const outcome = await executor.commit(p, ctx(key));
     expect(await row(id)).toMatchObject({ id, owner, note, tags: { $1: "'; --" } });
     await expect(executor.verify(p, outcome.record, ctx(key))).resolves.toMatchObject({ ok: true });
-    expect(await accounts()).toBe(before + 1);
-    expect(Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM accounts WHERE balance = 0')).rows[0]!.n)).toBe(1);
+    expect(await accounts()).toEqual({ n: String(Number(before.n) + 1), total: before.total });
   });
 
   it('quotes identifiers, so a reserved word is a column like any other', async () => {

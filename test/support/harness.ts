@@ -21,6 +21,7 @@ import { createMaildevSentIndex } from '../../src/mail/maildev-sent-index';
 import { createSmtpMailer, type Mailer } from '../../src/mail/mailer';
 import { createLogger } from '../../src/observability/logger';
 import { loadPolicyBook } from '../../src/policy/load';
+import { dataConverterFor } from '../../src/temporal/payload-codec';
 import { createWorker } from '../../src/worker/create-worker';
 import { workerActionTypes } from '../../src/worker/action-types';
 import { getStateQuery } from '../../workflows/messages';
@@ -66,13 +67,19 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function createHarness(): Promise<Harness> {
+export interface HarnessOptions {
+  /** `kid:base64,…`: encrypt payloads with the AES-GCM codec in client and worker. */
+  payloadKeys?: string;
+}
+
+export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
   const address = process.env['GATEHOUSE_TEST_TEMPORAL_ADDRESS'];
   const bundlePath = process.env['GATEHOUSE_TEST_WORKFLOW_BUNDLE'];
   if (!address || !bundlePath) throw new Error('the jest global setup did not start Temporal');
   installQuietRuntime();
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection });
+  const dataConverter = dataConverterFor(options.payloadKeys);
+  const client = new Client({ connection, dataConverter });
   const nativeConnection = await NativeConnection.connect({ address });
   const taskQueue = `test-${randomUUID()}`;
   const target = await startHttpTarget();
@@ -122,6 +129,7 @@ export async function createHarness(): Promise<Harness> {
         publicUrl: 'http://127.0.0.1:9/',
         linkTtlMs: 3_600_000,
         auditLogFile,
+        dataConverter,
         logger,
         tuning: { shutdownGraceTime: '1 second', shutdownForceTime: '3 seconds' },
       });
