@@ -44,10 +44,11 @@ export async function submitDecision(
       }
       throw err;
     }
-    if (err instanceof WorkflowNotFoundError) throw new RunNotFoundError(signed.payload.workflowId, { cause: err });
+    // A finished run answers with a not-found error that names the completion: check that first.
     if (isClosedRunError(err)) {
       throw new DecisionRefusedError(DecisionRefusal.notAwaiting, 'the run has finished; no decision is possible', { cause: err });
     }
+    if (err instanceof WorkflowNotFoundError) throw new RunNotFoundError(signed.payload.workflowId, { cause: err });
     if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isDeadlineError(err)) {
       await handle.signal(decideSignal, signed);
       return { applied: false, queued: true };

@@ -25,6 +25,11 @@ export const ConfigSchema = z
     GATEHOUSE_PUBLIC_URL: z.url().default('http://127.0.0.1:8080'),
     GATEHOUSE_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
     GATEHOUSE_HTTP_HOST: z.string().default('127.0.0.1'),
+    /** How long the decision service waits for a worker before recording a decision as a signal. */
+    GATEHOUSE_DECISION_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
+    GATEHOUSE_HTTP_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(60),
+    /** Express `trust proxy` (e.g. `loopback` or a hop count) when behind a reverse proxy. */
+    GATEHOUSE_TRUST_PROXY: z.string().optional(),
     SMTP_URL: z.string().optional(),
     GATEHOUSE_MAIL_FROM: z.string().default('Gatehouse <gatehouse@localhost>'),
     /** maildev REST API used to check for an already-sent message in dev. */

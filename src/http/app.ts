@@ -4,6 +4,7 @@
  * state of its own: the workflow is the authority on every decision, so replicas scale freely.
  */
 import type { Client } from '@temporalio/client';
+import { codecRouter, type CodecRouteOptions } from './routes/codec';
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import type { DecisionSigner } from '../links/decision-signer';
 import type { LinkKeyring } from '../links/keyring';
@@ -45,6 +46,8 @@ export interface AppDeps {
   trustProxy?: boolean | number | string;
   /** Clock, epoch ms; for tests of expiry. */
   now?: () => number;
+  /** Serve `/codec/*` for the Temporal Web UI with this codec (absent: no codec endpoint). */
+  codec?: Omit<CodecRouteOptions, 'logger'>;
 }
 
 export const DEFAULT_DECISION_TIMEOUT_MS = 5_000;
@@ -73,6 +76,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('query parser', false);
   app.use(securityHeaders(ctx.publicOrigin));
   app.use(healthRouter(ctx));
+  if (deps.codec) app.use(codecRouter({ ...deps.codec, logger: deps.logger }));
   const linkRoutes = ['/d', '/api'];
   app.use(linkRoutes, noStore);
   const limit = deps.rateLimit ?? DEFAULT_RATE_LIMIT;

@@ -8,10 +8,7 @@
  */
 import type { Client } from '@temporalio/client';
 import { ZodError } from 'zod';
-import { DecisionRefusedError, RunNotFoundError } from '../client/errors';
 import { submitDecision } from '../client/submit-decision';
-import { isClosedRunError } from '../client/temporal-errors';
-import { DecisionRefusal } from '../domain/errors';
 import type { DecisionPayload, SignedDecision } from '../domain/decision';
 import type { DecisionSigner } from '../links/decision-signer';
 import type { LinkClaims } from '../links/token';
@@ -56,14 +53,7 @@ export async function decide(deps: DecideDeps, claims: LinkClaims, decision: Rev
     if (err instanceof ZodError) throw new BadRequestError('bad_form', err.issues.map((i) => i.message).join('; '), { cause: err });
     throw err;
   }
-  const delivery = await submitDecision(deps.client, signed, { timeoutMs: deps.timeoutMs }).catch((err: unknown) => {
-    // An update to a finished run fails with NOT_FOUND "workflow execution already completed",
-    // which surfaces as RunNotFoundError; the reviewer must hear "outcome fixed" (409), not 404.
-    if (err instanceof RunNotFoundError && isClosedRunError(err.cause)) {
-      throw new DecisionRefusedError(DecisionRefusal.notAwaiting, 'the run has finished; no decision is possible', { cause: err });
-    }
-    throw err;
-  });
+  const delivery = await submitDecision(deps.client, signed, { timeoutMs: deps.timeoutMs });
   return delivery.applied
     ? { applied: true, kind: decision.kind, ...delivery.result }
     : { applied: false, queued: true, kind: decision.kind };

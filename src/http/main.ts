@@ -12,6 +12,7 @@ import { createDecisionSigner, DecisionKeyError, parseDecisionSigningKey, type D
 import { LinkKeyringError, parseLinkKeyring, type LinkKeyring } from '../links/keyring';
 import { createLogger } from '../observability/logger';
 import { connectionOptions } from '../temporal/connection';
+import { dataConverterFor } from '../temporal/payload-codec';
 import { createApp } from './app';
 
 /** In-flight requests get this long to finish on shutdown; a decision POST waits at most ~5 s. */
@@ -25,8 +26,23 @@ async function main(): Promise<void> {
   // Lazy: the service starts (and answers /healthz) while Temporal is still coming up; /readyz
   // says 503 until it is reachable, and the first request connects.
   const connection = Connection.lazy(connectionOptions(config));
-  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-  const app = createApp({ client, linkKeyring, signer, logger, publicUrl: config.GATEHOUSE_PUBLIC_URL });
+  const dataConverter = dataConverterFor(config.GATEHOUSE_PAYLOAD_KEYS);
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter });
+  const codec = dataConverter.payloadCodecs?.[0];
+  const app = createApp({
+    client,
+    linkKeyring,
+    signer,
+    logger,
+    publicUrl: config.GATEHOUSE_PUBLIC_URL,
+    decisionTimeoutMs: config.GATEHOUSE_DECISION_TIMEOUT_MS,
+    queryTimeoutMs: config.GATEHOUSE_DECISION_TIMEOUT_MS,
+    rateLimit: { windowMs: 60_000, limit: config.GATEHOUSE_HTTP_RATE_LIMIT_PER_MINUTE },
+    ...(config.GATEHOUSE_TRUST_PROXY ? { trustProxy: config.GATEHOUSE_TRUST_PROXY } : {}),
+    ...(codec
+      ? { codec: { codec, corsOrigin: config.GATEHOUSE_CODEC_CORS_ORIGIN, ...(config.GATEHOUSE_CODEC_TOKEN ? { token: config.GATEHOUSE_CODEC_TOKEN } : {}) } }
+      : {}),
+  });
 
   const server = await listen(app, config.GATEHOUSE_HTTP_PORT, config.GATEHOUSE_HTTP_HOST);
   const { address, port } = server.address() as AddressInfo;

@@ -1,5 +1,10 @@
 /** Payloads in Temporal history are ciphertext; the client and worker with the key read them. */
 import { generatePayloadKey, AesGcmPayloadCodec, parsePayloadKeys, PayloadKeyError, ENCRYPTED_ENCODING } from '../../src/temporal/payload-codec';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { payloadToJSON } from '@temporalio/common/lib/proto-utils';
+import { createApp } from '../../src/http/app';
+import { createLogger } from '../../src/observability/logger';
 import { decideUpdate } from '../../workflows/messages';
 import { createHarness, eventually, type Harness } from '../support/harness';
 
@@ -28,6 +33,47 @@ describe('payload encryption', () => {
     const input = history.events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!;
     expect(new TextDecoder().decode(input.metadata!['encoding']!)).toBe(ENCRYPTED_ENCODING);
     expect(new TextDecoder().decode(input.metadata!['encryption-key-id']!)).toBe('k2');
+  });
+
+  it('decodes history payloads through the codec endpoint for an authorized Web UI, and refuses others', async () => {
+    const secret = 'codec-secret-evidence';
+    const run = await h.gatehouse.propose(h.proposal('test.auto', { evidence: { rationale: secret } }));
+    await run.result();
+    const history = await h.client.workflow.getHandle(run.workflowId).fetchHistory();
+    const input = history.events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!;
+    const token = 'operator-token-0123456789';
+    const app = createApp({
+      client: h.client,
+      linkKeyring: h.linkKeyring,
+      signer: h.signer,
+      logger: createLogger({ level: 'silent' }),
+      publicUrl: 'http://127.0.0.1:9',
+      codec: { codec: new AesGcmPayloadCodec(parsePayloadKeys(KEYS)), token, corsOrigin: 'http://127.0.0.1:8233' },
+    });
+    const server: Server = await new Promise((r) => {
+      const s = app.listen(0, '127.0.0.1', () => r(s));
+    });
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const body = JSON.stringify({ payloads: [payloadToJSON(input)] });
+      const headers = { 'content-type': 'application/json', 'x-namespace': 'default' };
+      const ok = await fetch(`${base}/codec/decode`, { method: 'POST', headers: { ...headers, authorization: `Bearer ${token}` }, body });
+      expect(ok.status).toBe(200);
+      expect(ok.headers.get('access-control-allow-origin')).toBe('http://127.0.0.1:8233');
+      const decoded = (await ok.json()) as { payloads: { data: string }[] };
+      expect(Buffer.from(decoded.payloads[0]!.data, 'base64').toString('utf8')).toContain(secret);
+
+      const anonymous = await fetch(`${base}/codec/decode`, { method: 'POST', headers, body });
+      expect(anonymous.status).toBe(401);
+      expect(await anonymous.text()).not.toContain(secret);
+      const wrong = await fetch(`${base}/codec/decode`, { method: 'POST', headers: { ...headers, authorization: 'Bearer nope' }, body });
+      expect(wrong.status).toBe(401);
+      const preflight = await fetch(`${base}/codec/decode`, { method: 'OPTIONS', headers: { origin: 'http://127.0.0.1:8233', 'access-control-request-method': 'POST' } });
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers.get('access-control-allow-headers')).toContain('x-namespace');
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 
   it('opens payloads written under a key that is no longer the first, and refuses a tampered one', async () => {
