@@ -1,12 +1,9 @@
 /** `gatehouse audit`: the record of a run that went through approve-with-edits, redacted, and the hash-chained log. */
-import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { decideUpdate } from '../../workflows/messages';
+import { runCli } from '../support/cli';
 import { createHarness, eventually, type Harness } from '../support/harness';
 
-const CLI = resolve(__dirname, '../../dist/src/cli/main.js');
 const CARD = '4111111111111111';
 let h: Harness;
 
@@ -16,21 +13,7 @@ beforeAll(async () => {
 });
 afterAll(() => h?.close());
 
-async function gatehouse(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = {
-    PATH: process.env['PATH'] ?? '',
-    TEMPORAL_ADDRESS: process.env['GATEHOUSE_TEST_TEMPORAL_ADDRESS']!,
-    GATEHOUSE_TASK_QUEUE: h.taskQueue,
-    GATEHOUSE_AUDIT_LOG: h.auditLogFile,
-  };
-  try {
-    const { stdout, stderr } = await promisify(execFile)('node', [CLI, ...args], { env });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const gatehouse = (...args: string[]) => runCli({ GATEHOUSE_TASK_QUEUE: h.taskQueue, GATEHOUSE_AUDIT_LOG: h.auditLogFile }, ...args);
 
 describe('gatehouse audit', () => {
   let workflowId: string;

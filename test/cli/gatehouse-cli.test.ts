@@ -1,12 +1,10 @@
 /** The `gatehouse` command as an operator runs it: a real process against the real server. */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
+import { runCli } from '../support/cli';
 import { createHarness, eventually, type Harness } from '../support/harness';
 
-const CLI = resolve(__dirname, '../../dist/src/cli/main.js');
 let h: Harness;
 let dir: string;
 
@@ -17,21 +15,7 @@ beforeAll(async () => {
 });
 afterAll(() => h?.close());
 
-async function gatehouse(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = {
-    PATH: process.env['PATH'] ?? '',
-    TEMPORAL_ADDRESS: process.env['GATEHOUSE_TEST_TEMPORAL_ADDRESS']!,
-    GATEHOUSE_TASK_QUEUE: h.taskQueue,
-    GATEHOUSE_DECISION_SIGNING_KEY: h.signingKeySpec,
-  };
-  try {
-    const { stdout, stderr } = await promisify(execFile)('node', [CLI, ...args], { env });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const gatehouse = (...args: string[]) => runCli({ GATEHOUSE_TASK_QUEUE: h.taskQueue, GATEHOUSE_DECISION_SIGNING_KEY: h.signingKeySpec }, ...args);
 
 describe('gatehouse CLI', () => {
   it('proposes from a JSON file, lists it as pending, shows it and approves it', async () => {
