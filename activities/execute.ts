@@ -92,7 +92,12 @@ export function createExecutionActivities(actionTypes: ActionTypeRegistry, logge
     async rollbackAction(request: ExecutionRequest & { commit: CommitRecord }): Promise<CommitRecord> {
       const { executor, params, ctx } = prepare(request);
       if (!executor.rollback) throw ApplicationFailure.nonRetryable('executor has no rollback', FailureType.noExecutor);
-      return executor.rollback(params, request.commit, ctx);
+      try {
+        return await executor.rollback(params, request.commit, ctx);
+      } catch (err) {
+        if (err instanceof CommitRejectedError) throw ApplicationFailure.nonRetryable(err.message, FailureType.commitRejected);
+        throw err;
+      }
     },
   };
 }

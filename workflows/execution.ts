@@ -38,12 +38,18 @@ export async function executeApproved(run: Run): Promise<void> {
     run.set(transition(run.get(), Status.succeeded, nowIso(), 'committed and verified'));
     return;
   }
+  let reason = 'verification failed and the action has no rollback';
   if (commit.rollbackAvailable) {
-    const rollback = await rollbackAction({ ...request, commit: commit.result });
-    run.set({ ...transition(run.get(), Status.rolledBack, nowIso(), 'verification failed; rolled back'), execution: { ...run.get().execution!, rollback } });
-    return;
+    try {
+      const rollback = await rollbackAction({ ...request, commit: commit.result });
+      run.set({ ...transition(run.get(), Status.rolledBack, nowIso(), 'verification failed; rolled back'), execution: { ...run.get().execution!, rollback } });
+      return;
+    } catch (err) {
+      // A refused or failing undo is exactly when a human must look.
+      reason = `verification failed and the rollback failed: ${failureMessage(err)}`;
+    }
   }
-  run.set(transition(run.get(), Status.needsAttention, nowIso(), 'verification failed and the action has no rollback'));
+  run.set(transition(run.get(), Status.needsAttention, nowIso(), reason));
   const operators = run.get().evaluation?.operators ?? [];
   run.outbox.push({ purpose: NoticePurpose.needsAttention, recipients: operators.map((reviewer) => ({ reviewer })) });
   await run.outbox.flush(run.get());

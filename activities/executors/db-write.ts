@@ -69,7 +69,7 @@ function rejected(message: string): CommitRejectedError {
 }
 
 function identifier(name: string, what: string): string {
-  if (false) throw rejected(`${what} ${JSON.stringify(name)} is not a plain SQL identifier`);
+  if (!IDENTIFIER.test(name)) throw rejected(`${what} ${JSON.stringify(name)} is not a plain SQL identifier`);
   return escapeIdentifier(name);
 }
 
@@ -161,6 +161,20 @@ async function ledgerExists(client: PoolClient): Promise<boolean> {
   return result.rows[0]?.exists === true;
 }
 
+/** Checked first so that a role without CREATE can use a ledger an operator made for it. */
+async function ensureLedger(client: PoolClient): Promise<void> {
+  if (await ledgerExists(client)) return;
+  try {
+    await client.query(LEDGER_DDL);
+  } catch (err) {
+    // Two first commits can race to create it (the loser sees a duplicate pg_type row); its retry finds the table.
+    if (err instanceof DatabaseError && (err.code === '23505' || err.code === '42P07')) {
+      throw new Error(`the ${LEDGER_TABLE} ledger was being created concurrently; retry`, { cause: err });
+    }
+    throw err;
+  }
+}
+
 /** The target rows by key (at most two: enough to tell "one" from "several"). */
 async function rowsByKey(client: PoolClient, target: Target, lock: boolean): Promise<Row[]> {
   const result = await client.query<{ row: Row }>(
@@ -190,7 +204,7 @@ async function compareRow(client: PoolClient, target: Target, extra: Record<stri
   const result = await client.query<Row>(
     `SELECT ${['1 AS found', ...select].join(', ')}
        FROM ${target.table} AS target, jsonb_populate_record(NULL::${target.table}, $1::jsonb) AS written
-      WHERE ${whereKey(target, 2)}${lock ? ' FOR UPDATE OF target' : ''}`,
+      WHERE ${whereKey(target, 2)} LIMIT 2${lock ? ' FOR UPDATE OF target' : ''}`,
     [JSON.stringify(expected), ...target.keyValues],
   );
   if (result.rows.length > 1) throw rejected(`the key matches ${result.rows.length} or more rows; it must identify one`);
@@ -230,7 +244,7 @@ export function createDbWriteExecutor(options: DbWriteExecutorOptions): Executor
       const pool = poolFor(params.database);
       const base = { database: params.database, table: params.table, operation: params.operation, key: params.key, ledger: LEDGER_TABLE };
       const outcome = await inTransaction(pool, 'BEGIN', async (client) => {
-        if (!(await ledgerExists(client))) await client.query(LEDGER_DDL);
+        await ensureLedger(client);
         // Claim the key first: a concurrent attempt with the same key waits here for this
         // transaction and then finds the claim, so two attempts can never both write.
         const claim = await client.query<{ applied_at: Date }>(
@@ -256,14 +270,12 @@ export function createDbWriteExecutor(options: DbWriteExecutorOptions): Executor
           };
         }
         const record: CommitRecord = { ...base, appliedAt: claimed.applied_at.toISOString() };
-        let before: Row | null = null;
-        try {
-          before = await write(client, params, target, record);
-        } catch (err) {
-          throw classify(err, `writing ${params.operation} to ${params.table}`);
-        }
+        const before = await write(client, params, target, record);
         await client.query(`UPDATE ${LEDGER_TABLE} SET before = $2::jsonb WHERE idempotency_key = $1`, [ctx.idempotencyKey, before === null ? null : JSON.stringify(before)]);
         return { commit: true, value: { alreadyApplied: false, record } };
+      }).catch((err: unknown) => {
+        // Classified here, around COMMIT too: a deferred constraint fails only there.
+        throw classify(err, `writing ${params.operation} to ${params.table}`);
       });
       ctx.logger.info({ table: params.table, operation: params.operation, alreadyApplied: outcome.alreadyApplied }, 'db.write commit');
       return outcome;
@@ -308,16 +320,14 @@ export function createDbWriteExecutor(options: DbWriteExecutorOptions): Executor
         const entry = ledger.rows[0];
         if (!entry) return { commit: false, value: { rolledBack: false, reason: 'nothing was applied under this key' } };
         if (entry.rolled_back_at) return { commit: false, value: { rolledBack: true, alreadyRolledBack: true, rolledBackAt: entry.rolled_back_at.toISOString() } };
-        try {
-          await undo(client, params, target, entry.before);
-        } catch (err) {
-          throw classify(err, `rolling back ${params.operation} on ${params.table}`);
-        }
+        await undo(client, params, target, entry.before);
         const marked = await client.query<{ rolled_back_at: Date }>(
           `UPDATE ${LEDGER_TABLE} SET rolled_back_at = now() WHERE idempotency_key = $1 RETURNING rolled_back_at`,
           [ctx.idempotencyKey],
         );
         return { commit: true, value: { rolledBack: true, operation: params.operation, rolledBackAt: marked.rows[0]!.rolled_back_at.toISOString() } };
+      }).catch((err: unknown) => {
+        throw classify(err, `rolling back ${params.operation} on ${params.table}`);
       });
       ctx.logger.info({ table: params.table, operation: params.operation, ...result }, 'db.write rollback');
       return result;

@@ -31,6 +31,22 @@ export const ConfigSchema = z
     /** Express `trust proxy` (e.g. `loopback` or a hop count) when behind a reverse proxy. */
     GATEHOUSE_TRUST_PROXY: z.string().optional(),
     SMTP_URL: z.string().optional(),
+    /** `name=postgres://…,…`: databases the db.write executor may write to, by the name proposals use. */
+    GATEHOUSE_DATABASES: z
+      .string()
+      .optional()
+      .transform((spec, ctx) => {
+        const databases: Record<string, string> = {};
+        for (const entry of (spec ?? '').split(',').map((e) => e.trim()).filter(Boolean)) {
+          const at = entry.indexOf('=');
+          const name = entry.slice(0, at);
+          const url = entry.slice(at + 1);
+          if (at < 1 || !/^postgres(ql)?:\/\//.test(url)) {
+            ctx.addIssue({ code: 'custom', message: `"${name || entry.slice(0, 20)}…" must be name=postgres://…` });
+          } else databases[name] = url;
+        }
+        return databases;
+      }),
     GATEHOUSE_MAIL_FROM: z.string().default('Gatehouse <gatehouse@localhost>'),
     /** maildev REST API used to check for an already-sent message in dev. */
     GATEHOUSE_MAILDEV_API: z.url().optional(),

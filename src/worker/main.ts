@@ -13,6 +13,7 @@ import { createLogger } from '../observability/logger';
 import { loadPolicyBook, PolicyLoadError } from '../policy/load';
 import { connectionOptions } from '../temporal/connection';
 import { dataConverterFor, PayloadKeyError } from '../temporal/payload-codec';
+import { createDbWritePools } from '../../activities/executors/db-write';
 import { workerActionTypes } from './action-types';
 import { createWorker } from './create-worker';
 import { installRuntime } from './runtime';
@@ -29,7 +30,9 @@ async function main(): Promise<void> {
   }
   const sentIndex = config.GATEHOUSE_MAILDEV_API ? createMaildevSentIndex(config.GATEHOUSE_MAILDEV_API) : undefined;
   const mailer = createSmtpMailer({ smtpUrl: config.SMTP_URL, from: config.GATEHOUSE_MAIL_FROM, ...(sentIndex ? { sentIndex } : {}) });
+  const databases = createDbWritePools(config.GATEHOUSE_DATABASES, logger);
   const actionTypes = workerActionTypes(mailer, {
+    databases,
     ...(sentIndex ? { sentIndex } : {}),
     ...(config.GATEHOUSE_MODE === 'dev' ? { sandboxLedger: config.GATEHOUSE_SANDBOX_LEDGER } : {}),
   });
@@ -59,6 +62,7 @@ async function main(): Promise<void> {
   } finally {
     await connection.close();
     await mailer.close();
+    await Promise.all(Object.values(databases).map((pool) => pool.end()));
   }
 }
 

@@ -147,6 +147,17 @@ describe('commit and verify', () => {
     await expect(executor.verify(p, {}, ctx(unique('never-committed')))).resolves.toMatchObject({ ok: false, observed: { ledger: 'missing', row: 'found' } });
   });
 
+  it('fails verification, rather than throwing, when the table is gone', async () => {
+    await pool.query('CREATE TABLE scratch (id text PRIMARY KEY, note text)');
+    const key = unique('key');
+    const p = params({ table: 'scratch', operation: 'insert', key: { id: 'a' }, values: { note: 'x' } });
+    const outcome = await executor.commit(p, ctx(key));
+    await pool.query('DROP TABLE scratch');
+    const verification = await executor.verify(p, outcome.record, ctx(key));
+    expect(verification.ok).toBe(false);
+    expect(verification.observed).toEqual({ error: expect.stringContaining('SQLSTATE 42P01') });
+  });
+
   it('fails verification of a delete while the row is still there', async () => {
     const id = await seed();
     const key = unique('key');
@@ -293,6 +304,16 @@ describe('refusals', () => {
     expect(await row(id)).toMatchObject({ balance: '100.00', owner: 'ada', order: null });
   });
 
+  it('rejects a deferred constraint that fails only at COMMIT', async () => {
+    await pool.query('CREATE TABLE transfers (id text PRIMARY KEY, account_id text REFERENCES accounts (id) DEFERRABLE INITIALLY DEFERRED)');
+    const key = unique('key');
+    const err = await rejection(executor.commit(params({ table: 'transfers', operation: 'insert', key: { id: 't1' }, values: { account_id: 'nobody' } }), ctx(key)));
+    expect(err).toBeInstanceOf(CommitRejectedError);
+    expect(err.message).toMatch(/SQLSTATE 23503/);
+    expect(await ledger(key)).toBeUndefined();
+    expect((await pool.query('SELECT * FROM transfers')).rows).toEqual([]);
+  });
+
   it('throws a retryable error when the database cannot be reached', async () => {
     const unreachable = new Pool({ host: '127.0.0.1', port: await freePort(), user: 'postgres', connectionTimeoutMillis: 2_000 });
     try {
@@ -319,6 +340,15 @@ describe('refusals', () => {
     const err = await rejection(executor.commit(params({ operation: 'update', key: {}, values: { balance: 0 } }), ctx()));
     expect(err).toBeInstanceOf(CommitRejectedError);
     expect(await totalEffects()).toBe(before);
+  });
+
+  it('refuses a key that matches more than one row', async () => {
+    const owner = unique('shared-owner');
+    const ids = [await seed({ owner, balance: 10 }), await seed({ owner, balance: 20 })];
+    const err = await rejection(executor.commit(params({ operation: 'update', key: { owner }, values: { balance: 0 } }), ctx()));
+    expect(err).toBeInstanceOf(CommitRejectedError);
+    expect(err.message).toMatch(/matches 2 or more rows/);
+    expect(await Promise.all(ids.map(async (id) => (await row(id))?.balance))).toEqual(['10.00', '20.00']);
   });
 
   it('refuses a key column that is also written', async () => {
@@ -412,6 +442,16 @@ describe('rollback', () => {
     expect(await rowJson(id)).toEqual(previous);
   });
 
+  it('re-inserts a deleted row with its generated-always identity', async () => {
+    await pool.query('CREATE TABLE IF NOT EXISTS entries (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, memo text, version int NOT NULL DEFAULT 1)');
+    const { id } = (await pool.query<{ id: number }>("INSERT INTO entries (memo) VALUES ('rent') RETURNING id")).rows[0]!;
+    const key = unique('key');
+    const p = params({ table: 'entries', operation: 'delete', key: { id } });
+    const outcome = await executor.commit(p, ctx(key));
+    await executor.rollback!(p, outcome.record, ctx(key));
+    expect((await pool.query('SELECT id, memo, version FROM entries WHERE id = $1', [id])).rows).toEqual([{ id, memo: 'rent', version: 1 }]);
+  });
+
   it('deletes an inserted row', async () => {
     const id = unique('acct');
     const key = unique('key');
@@ -466,7 +506,7 @@ describe('readPreconditions', () => {
 
   it('leaves out a column or row that does not exist, so a precondition on it reads as drift', async () => {
     const id = await seed();
-    await expect(executor.readPreconditions!(params({ operation: 'delete', key: { id } }), ['version', 'nickname'], ctx())).resolves.toEqual({ version: 1 });
-    await expect(executor.readPreconditions!(params({ operation: 'delete', key: { id: unique('acct') } }), ['version'], ctx())).resolves.toEqual({});
+    await expect(executor.readPreconditions!(params({ operation: 'delete', key: { id } }), ['version', 'nickname'], ctx())).resolves.toStrictEqual({ version: 1 });
+    await expect(executor.readPreconditions!(params({ operation: 'delete', key: { id: unique('acct') } }), ['version'], ctx())).resolves.toStrictEqual({});
   });
 });
