@@ -4,31 +4,12 @@
  * `gatehouse audit verify`                  the log's hash chain, and its agreement with the runs still retained
  */
 import { parseArgs } from 'node:util';
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { readChain, verifyChain } from '../audit/hash-chain-log';
 import { auditEntries, buildAuditRecord, type AuditRecord } from '../audit/record';
 import { canonicalJson } from '../domain/canonical-hash';
 import type { ApprovalState } from '../domain/state';
-import { getStateQuery } from '../../workflows/messages';
 import { CliError, ExitCode, type CliContext } from './context';
-
-/** A finished run answers from its result (no worker needed); an open one from its query. */
-async function runState(client: Client, workflowId: string): Promise<ApprovalState> {
-  const handle = client.workflow.getHandle(workflowId);
-  try {
-    const description = await handle.describe();
-    return description.status.name === 'RUNNING' ? await handle.query(getStateQuery) : ((await handle.result()) as ApprovalState);
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) throw new CliError(`no approval run ${workflowId}`, ExitCode.notFound);
-    throw err;
-  }
-}
-
-function parseWindow(text: string): number {
-  const match = /^(\d+)([hd])$/.exec(text);
-  if (!match) throw new CliError(`--since takes a window such as 24h or 7d, not "${text}"`, ExitCode.usage);
-  return Number(match[1]) * (match[2] === 'h' ? 3_600_000 : 86_400_000);
-}
+import { parseWindowMs, runsSince, runState } from './runs';
 
 function printRecord(ctx: CliContext, record: AuditRecord): void {
   ctx.out(`Audit of ${record.workflowId}`);
@@ -52,10 +33,10 @@ function printRecord(ctx: CliContext, record: AuditRecord): void {
 }
 
 async function exportWindow(ctx: CliContext, since: string): Promise<void> {
-  const start = new Date(Date.now() - parseWindow(since)).toISOString();
   const { client } = await ctx.connect();
-  for await (const wf of client.workflow.list({ query: `WorkflowType = "approvalWorkflow" AND StartTime > "${start}"` })) {
-    for (const entry of auditEntries(await runState(client, wf.workflowId))) ctx.out(JSON.stringify(entry));
+  const skipped = (workflowId: string, reason: string) => process.stderr.write(`gatehouse: skipped ${workflowId}: ${reason}\n`);
+  for await (const state of runsSince(client, ctx.config.GATEHOUSE_TASK_QUEUE, parseWindowMs(since), skipped)) {
+    for (const entry of auditEntries(state)) ctx.out(JSON.stringify(entry));
   }
 }
 

@@ -2,8 +2,8 @@
 import { parseArgs } from 'node:util';
 import type { ApprovalState } from '../domain/state';
 import { computeStats, type Stats } from '../observability/stats';
-import { getStateQuery } from '../../workflows/messages';
-import { CliError, ExitCode, type CliContext } from './context';
+import type { CliContext } from './context';
+import { parseWindowMs, runsSince } from './runs';
 
 const pct = (v: number | null) => (v === null ? '–' : `${(v * 100).toFixed(1)} %`);
 const duration = (ms: number | null) => (ms === null ? '–' : ms < 120_000 ? `${(ms / 1000).toFixed(1)} s` : `${(ms / 60_000).toFixed(1)} min`);
@@ -23,15 +23,11 @@ export function formatStats(stats: Stats): string[] {
 
 export async function statsCommand(ctx: CliContext, args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { since: { type: 'string', default: '7d' }, json: { type: 'boolean' } } });
-  const match = /^(\d+)([hd])$/.exec(values.since);
-  if (!match) throw new CliError(`--since takes a window such as 24h or 7d, not "${values.since}"`, ExitCode.usage);
-  const start = new Date(Date.now() - Number(match[1]) * (match[2] === 'h' ? 3_600_000 : 86_400_000)).toISOString();
+  const windowMs = parseWindowMs(values.since);
   const { client } = await ctx.connect();
   const states: ApprovalState[] = [];
-  for await (const wf of client.workflow.list({ query: `WorkflowType = "approvalWorkflow" AND StartTime > "${start}"` })) {
-    const handle = client.workflow.getHandle(wf.workflowId);
-    states.push(wf.status.name === 'RUNNING' ? await handle.query(getStateQuery) : ((await handle.result().catch(() => undefined)) as ApprovalState));
-  }
+  const skipped = (workflowId: string, reason: string) => process.stderr.write(`gatehouse: skipped ${workflowId}: ${reason}\n`);
+  for await (const state of runsSince(client, ctx.config.GATEHOUSE_TASK_QUEUE, windowMs, skipped)) states.push(state);
   const stats = computeStats(states.filter((s) => s?.proposal));
   if (values.json) ctx.out(JSON.stringify(stats, null, 2));
   else for (const line of formatStats(stats)) ctx.out(line);
