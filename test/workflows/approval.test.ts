@@ -5,6 +5,7 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ProposalConflictError, ProposalValidationError, WithdrawRefusedError } from '../../src/client';
 import { decisionUpdateIdFor } from '../../src/domain/ids';
+import { SearchAttributes } from '../../src/domain/search-attributes';
 import { decideSignal, decideUpdate, getStateQuery } from '../../workflows/messages';
 import { createHarness, eventually, type Harness } from '../support/harness';
 import { readInbox } from '../support/inbox';
@@ -67,6 +68,31 @@ describe('approval workflow', () => {
     expect(final.status).toBe('succeeded');
     expect(final.decisions).toEqual([expect.objectContaining({ reviewerId: 'alice', kind: 'approve', round: 1 })]);
     expect(h.target.effects.get(final.execution!.idempotencyKey)).toBe(1);
+  });
+
+  it('shows operators a summary, details and current search attributes in the Web UI', async () => {
+    const proposal = h.proposal('test.dual');
+    const run = await h.gatehouse.propose(proposal);
+    await waitForStatus(run.workflowId, 'awaiting_approval');
+    const described = await eventually(async () => {
+      const d = await h.client.workflow.getHandle(run.workflowId).describe();
+      return d.typedSearchAttributes.get(SearchAttributes.status) === 'awaiting_approval' ? d : undefined;
+    });
+    const sa = described.typedSearchAttributes;
+    expect(sa.get(SearchAttributes.actionType)).toBe('test.dual');
+    expect(sa.get(SearchAttributes.agent)).toBe('agent-7');
+    expect(sa.get(SearchAttributes.risk)).toBe('critical');
+    expect([...(sa.get(SearchAttributes.reviewers) ?? [])].sort()).toEqual(['carol', 'dave']);
+    expect(sa.get(SearchAttributes.deadline)).toBeInstanceOf(Date);
+    expect(await described.staticSummary()).toBe(`test.dual: ${proposal.summary}`);
+    expect(await described.staticDetails()).toContain('agent-7');
+    // Visibility is eventually consistent: the list catches up with the upsert shortly.
+    const listed = await eventually(async () => {
+      const rows = await h.gatehouse.list(`GatehouseStatus = "awaiting_approval" AND GatehouseReviewers = "dave" AND WorkflowId = "${run.workflowId}"`);
+      return rows.length > 0 ? rows : undefined;
+    });
+    expect(listed).toEqual([{ workflowId: run.workflowId, status: 'awaiting_approval', actionType: 'test.dual' }]);
+    await run.withdraw('agent-7');
   });
 
   it('executes nothing after a rejection and records the reason', async () => {
