@@ -31,6 +31,8 @@ export const ConfigSchema = z
     /** Express `trust proxy` (e.g. `loopback` or a hop count) when behind a reverse proxy. */
     GATEHOUSE_TRUST_PROXY: z.string().optional(),
     SMTP_URL: z.string().optional(),
+    /** Payments API for payment.refund (POST /refunds with Idempotency-Key; GET /refunds/by-key/<key>). */
+    GATEHOUSE_PAYMENTS_URL: z.url().optional(),
     /** `name=postgres://…,…`: databases the db.write executor may write to, by the name proposals use. */
     GATEHOUSE_DATABASES: z
       .string()

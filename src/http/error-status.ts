@@ -11,6 +11,10 @@
  * - Refusals whose cause is the reviewer's identity (self-approval, not eligible, a bad decision
  *   signature, another workflow) are 403; refusals because the run moved on (decided, round
  *   passed, params revised, outcome fixed) are 409.
+ * - An edited params version the workflow refuses (its generic `invalid`: the action's schema or
+ *   the policy rejects it) is 400 `invalid_edit` with the workflow's reason as detail: the
+ *   reviewer fixes their input, nothing conflicts. `decide.ts` tells it apart by the decision's
+ *   kind, so other `invalid` refusals (nobody left to escalate to) stay 409.
  * - 5xx only for faults on our side: Temporal unreachable or no worker answering a query (503),
  *   and anything unexpected (500, logged with its stack).
  */
@@ -67,6 +71,7 @@ const REFUSAL: Record<DecisionRefusal, Problem> = {
 
 const BAD_REQUEST: Record<BadRequestCode, Problem> = {
   bad_form: p(400, 'bad_form', 'The decision form is incomplete', 'Please go back and check the form. A rejection needs a reason.'),
+  invalid_edit: p(400, 'invalid_edit', 'The edited parameters cannot be used', 'Nothing was decided. Go back, correct the edited version as the note below says, and send it again.'),
   malformed_body: p(400, 'malformed_body', 'The request could not be read', 'The request body is not valid. Send the decision from the decision page, or as JSON to the API.'),
   wrong_content_type: p(400, 'wrong_content_type', 'Unexpected request format', 'The decision page sends application/x-www-form-urlencoded; the API accepts application/json only.'),
 };

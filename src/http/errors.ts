@@ -9,6 +9,12 @@ import type { DecisionRefusal } from '../domain/errors';
 export const BadRequestCode = {
   /** The form or JSON body parsed but does not describe a decision (unknown kind, reject without reason). */
   badForm: 'bad_form',
+  /**
+   * An edited params version that cannot be used: not a JSON object, too large, unchanged, touching
+   * a redacted field, or refused by the workflow because it fails the action's schema or policy.
+   * The reviewer's input to fix, so 400, not the 409 the workflow's generic `invalid` refusal gets.
+   */
+  invalidEdit: 'invalid_edit',
   /** The body is not valid urlencoded or JSON. */
   malformedBody: 'malformed_body',
   /** The body is not the one content type the route accepts. */
@@ -65,9 +71,10 @@ export class MethodNotAllowedError extends Error {
 }
 
 /**
- * Thrown when a genuine link cannot show a decision form: its holder may not decide on this run
- * (self-approval, not eligible) or its round has passed. The workflow would refuse the same
- * decision with the same code; checking on GET only spares the reviewer a form that cannot work.
+ * Thrown when a genuine link cannot show a decision form, or cannot take a decision that depends on
+ * the run's state (an edit, a delegation): its holder may not decide on this run (self-approval,
+ * not eligible), its round has passed, or the params moved on. The workflow would refuse the same
+ * decision with the same code; checking first spares the reviewer a form that cannot work.
  */
 export class LinkNotUsableError extends Error {
   override readonly name = 'LinkNotUsableError';

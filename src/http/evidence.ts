@@ -8,13 +8,17 @@
  * characters and capped; the policy's redacted fields are masked, also where the agent repeats
  * them. Nothing here is HTML-escaped: the views escape, the API returns JSON.
  */
-import type { DecisionKind } from '../domain/decision';
+import { DecisionKind } from '../domain/decision';
 import type { ApprovalState } from '../domain/state';
 import type { Status } from '../domain/status';
 import type { LinkClaims } from '../links/token';
 import { cleanText, oneLine } from '../mail/escape';
-import { readPath, REDACTED, redactPaths } from '../policy/field-path';
+import { REDACTED, redactPaths } from '../policy/field-path';
 import { currentRoundDecisions, eligibleReviewers, remainingSlots } from '../../workflows/approval-state';
+import { delegateCandidates } from './delegation';
+import { paramsEditor, type ParamsEditor } from './edited-params';
+import { diffParams } from './params-diff';
+import { redactedParamPaths, redactionRoot, scrubberFor } from './redaction';
 import type { Standing } from './standing';
 
 /** Caps, in characters. The page shows more than the mail, but nothing unbounded. */
@@ -28,6 +32,8 @@ const MAX = {
   sources: 50,
   url: 500,
   comment: 5_000,
+  diffValue: 1_000,
+  diffRows: 100,
 } as const;
 
 /** One row of a fixed two-column table. */
@@ -38,6 +44,22 @@ export interface EvidenceField {
   multiline: boolean;
   /** Code-like (JSON, a preview, a diff): shown in a monospace font. */
   code?: boolean;
+}
+
+/** One changed field between the agent's params and the version under review. */
+export interface ParamChange {
+  /** Dotted path below `params`. */
+  field: string;
+  /** Display text; `(not set)` when the field is absent on that side, the marker when redacted. */
+  agent: string;
+  current: string;
+}
+
+/** A precondition the target no longer met when the run was about to commit. */
+export interface DriftedFact {
+  field: string;
+  expected: string;
+  actual: string;
 }
 
 /** Everything a reviewer needs to decide, cleaned and capped. */
@@ -67,15 +89,28 @@ export interface DecisionEvidence {
   /** Decisions so far in this round. */
   decisions: { reviewerId: string; role: string; kind: DecisionKind; decidedAt: string; comment?: string }[];
   standing: Standing;
+  /**
+   * How the params under review differ from the agent's original version (`originalParams`), field
+   * by field, redaction applied to both sides; with the reviewers who approved an edited version.
+   * Absent while the params are the agent's original.
+   */
+  edits?: { editedBy: { reviewerId: string; role: string; round: number }[]; changes: ParamChange[]; truncated: boolean };
+  /** Facts about the target that changed after an earlier approval and sent the run back. */
+  preconditionDrift?: DriftedFact[];
+  /**
+   * Not HTML-cleaned, on purpose: these are the exact values an edit starts from, so they
+   * round-trip; the page shows invisible characters as escapes. Present while the reviewer may approve.
+   */
+  editor?: ParamsEditor;
+  /** People of the reviewer's role who may take the decision over (ids are what the API takes). */
+  delegateCandidates?: { id: string; name: string }[];
 }
 
 export function buildEvidence(state: ApprovalState, claims: LinkClaims, standing: Standing): DecisionEvidence {
   const { proposal, evaluation } = state;
   const redact = evaluation?.redact ?? [];
-  // Policy paths such as `params.cardNumber` or `evidence.preview` address this object.
-  const original = { params: proposal.params, evidence: proposal.evidence };
-  const masked = redactPaths(original, redact);
-  const scrub = secretScrubber(redact.map((path) => readPath(original, path)));
+  const masked = redactPaths(redactionRoot(state), redact);
+  const scrub = scrubberFor(state);
   const agent = (text: string, max: number = MAX.text) => cleanText(scrub(cleanText(text, Infinity)), max);
   const agentLine = (text: string, max: number = MAX.line) => oneLine(scrub(text), max);
   const me = eligibleReviewers(state).find((e) => e.reviewer.id === claims.sub && e.role === claims.role);
@@ -112,6 +147,56 @@ export function buildEvidence(state: ApprovalState, claims: LinkClaims, standing
       ...(d.comment ? { comment: cleanText(d.comment, MAX.comment) } : {}),
     })),
     standing,
+    ...editsOf(state, agent),
+    ...driftOf(state, agentLine),
+    ...(standing.open && standing.approve ? { editor: paramsEditor(state) } : {}),
+    ...(standing.open
+      ? { delegateCandidates: delegateCandidates(state, claims).map((r) => ({ id: r.id, name: oneLine(r.name, MAX.line) })) }
+      : {}),
+  };
+}
+
+function editsOf(state: ApprovalState, agent: (text: string, max?: number) => string): Pick<DecisionEvidence, 'edits'> {
+  if (!state.originalParams) return {};
+  const { differences, truncated } = diffParams(state.originalParams, state.proposal.params, redactedParamPaths(state), MAX.diffRows);
+  if (differences.length === 0) return {};
+  const show = (value: unknown, redacted: boolean): string => {
+    if (value === undefined) return '(not set)';
+    if (redacted) return REDACTED;
+    return agent(typeof value === 'string' ? value : JSON.stringify(value) ?? String(value), MAX.diffValue);
+  };
+  // The agent's own revisions also change the params; only reviewers' edits are named.
+  const editedBy = state.decisions
+    .filter((d) => d.kind === DecisionKind.approveWithEdits)
+    .map((d) => ({ reviewerId: d.reviewerId, role: d.role, round: d.round }));
+  return {
+    edits: {
+      editedBy,
+      changes: differences.map((d) => ({
+        field: oneLine(d.path.join('.') || '(all parameters)', MAX.paramKey),
+        agent: show(d.before, d.redacted),
+        current: show(d.after, d.redacted),
+      })),
+      truncated,
+    },
+  };
+}
+
+function driftOf(state: ApprovalState, agentLine: (text: string, max?: number) => string): Pick<DecisionEvidence, 'preconditionDrift'> {
+  const drift = state.preconditionDrift ?? [];
+  if (drift.length === 0) return {};
+  const redact = new Set(state.evaluation?.redact ?? []);
+  const show = (field: string, value: unknown): string => {
+    if (redact.has(`evidence.preconditions.${field}`) || redact.has('evidence.preconditions') || redact.has('evidence')) return REDACTED;
+    if (value === undefined) return '(not set)';
+    return agentLine(typeof value === 'string' ? value : JSON.stringify(value) ?? String(value));
+  };
+  return {
+    preconditionDrift: drift.slice(0, 50).map((d) => ({
+      field: agentLine(d.field, MAX.paramKey),
+      expected: show(d.field, d.expected),
+      actual: show(d.field, d.actual),
+    })),
   };
 }
 
@@ -152,24 +237,4 @@ function agentFields(
   add('Rollback plan', evidence.rollbackPlan);
   add('Risk notes', evidence.riskNotes);
   return fields;
-}
-
-/**
- * Masks values the policy redacts wherever the agent repeats them (a card number copied into the
- * preview). Same rule as the mail: strings and numbers of 4+ characters only.
- */
-function secretScrubber(values: unknown[]): (text: string) => string {
-  const secrets = new Set<string>();
-  const collect = (value: unknown, depth: number): void => {
-    if (typeof value === 'string' || typeof value === 'number') {
-      const text = cleanText(String(value), Infinity).trim();
-      if (text.length >= 4 && text !== REDACTED) secrets.add(text);
-    } else if (value !== null && typeof value === 'object' && depth < 5) {
-      Object.values(value).forEach((v) => collect(v, depth + 1));
-    }
-  };
-  values.forEach((v) => collect(v, 0));
-  // Longest first, so a secret that contains another is masked whole.
-  const ordered = [...secrets].sort((a, b) => b.length - a.length);
-  return (text) => ordered.reduce((acc, secret) => acc.split(secret).join(REDACTED), text);
 }

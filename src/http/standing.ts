@@ -8,11 +8,23 @@ import type { ApprovalState } from '../domain/state';
 import { Status } from '../domain/status';
 import type { LinkClaims } from '../links/token';
 import { currentRoundDecisions, eligibleReviewers, remainingSlots } from '../../workflows/approval-state';
+import { delegateCandidates } from './delegation';
+import { paramsEditor } from './edited-params';
 import { LinkNotUsableError } from './errors';
 
 /** What the reviewer may do on the page. */
 export type Standing =
-  | { open: true; approve: boolean; reject: boolean; requestChanges: boolean; escalate: boolean }
+  | {
+      open: true;
+      approve: boolean;
+      /** Approving an edited version fills the same slot as approving; the editor must be usable too. */
+      approveWithEdits: boolean;
+      reject: boolean;
+      requestChanges: boolean;
+      escalate: boolean;
+      /** Someone of the same role is left to hand the decision to. */
+      delegate: boolean;
+    }
   /** The page shows the evidence and why no decision is possible, without a form. */
   | { open: false; code: DecisionRefusal; reason: string };
 
@@ -40,11 +52,14 @@ export function standingOf(state: ApprovalState, claims: LinkClaims): Standing {
   }
   const open = remainingSlots(state);
   const escalationRoles = (state.evaluation?.escalation ?? []).slice(0, state.escalationLevel).map((e) => e.role);
+  const approve = open.some((s) => s.role === claims.role) || (escalationRoles.includes(claims.role) && open.length > 0);
   return {
     open: true,
-    approve: open.some((s) => s.role === claims.role) || (escalationRoles.includes(claims.role) && open.length > 0),
+    approve,
+    approveWithEdits: approve && paramsEditor(state).offered,
     reject: true,
     requestChanges: true,
     escalate: state.escalationLevel < (state.evaluation?.escalation.length ?? 0),
+    delegate: delegateCandidates(state, claims).length > 0,
   };
 }

@@ -95,7 +95,13 @@ export function evaluatePolicy(input: EvaluationInput): PolicyEvaluation {
   }));
   const short = steps.find((s) => s.eligible.length < s.count);
   if (short) {
-    return deny(`not enough eligible reviewers for role "${short.role}" (${short.eligible.length} of ${short.count})`);
+    // Keep what fired and who was asked for, so the audit shows why nobody could approve.
+    return {
+      ...evaluated,
+      outcome: EvaluationOutcome.deny,
+      reason: `not enough eligible reviewers for role "${short.role}" (${short.eligible.length} of ${short.count})`,
+      steps,
+    };
   }
   const reasons = [
     policy.mode === 'supervised' ? 'supervised action type' : undefined,

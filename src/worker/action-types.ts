@@ -3,6 +3,7 @@ import type { Pool } from 'pg';
 import { createDbWriteExecutor } from '../../activities/executors/db-write';
 import { createEmailSendExecutor } from '../../activities/executors/email-send';
 import { createHttpRequestExecutor } from '../../activities/executors/http-request';
+import { createPaymentRefundExecutor } from '../../activities/executors/payment-refund';
 import { builtInActionTypes, type ActionTypeRegistry } from '../actions/registry';
 import { createSandboxExecutor } from '../dev/sandbox-executor';
 import type { Mailer, SentMailIndex } from '../mail/mailer';
@@ -13,6 +14,8 @@ export interface WorkerActionOptions {
   sandboxLedger?: string;
   /** PostgreSQL pools by database name: enables the real db.write executor. */
   databases?: Record<string, Pool>;
+  /** Base URL of the payments API: enables the real payment.refund executor. */
+  paymentsUrl?: string;
 }
 
 export function workerActionTypes(mailer: Mailer, options: WorkerActionOptions = {}): ActionTypeRegistry {
@@ -22,10 +25,11 @@ export function workerActionTypes(mailer: Mailer, options: WorkerActionOptions =
   const realDb = options.databases && Object.keys(options.databases).length > 0;
   if (options.sandboxLedger) {
     for (const name of ['ticket.update', 'db.write', 'access.grant', 'payment.refund', 'code.deploy']) {
-      if (name === 'db.write' && realDb) continue;
+      if ((name === 'db.write' && realDb) || (name === 'payment.refund' && options.paymentsUrl)) continue;
       registry.withExecutor(name, createSandboxExecutor(options.sandboxLedger, name));
     }
   }
   if (realDb) registry.withExecutor('db.write', createDbWriteExecutor({ pools: options.databases! }));
+  if (options.paymentsUrl) registry.withExecutor('payment.refund', createPaymentRefundExecutor({ baseUrl: options.paymentsUrl }));
   return registry;
 }

@@ -33,6 +33,7 @@ async function main(): Promise<void> {
   const databases = createDbWritePools(config.GATEHOUSE_DATABASES, logger);
   const actionTypes = workerActionTypes(mailer, {
     databases,
+    ...(config.GATEHOUSE_PAYMENTS_URL ? { paymentsUrl: config.GATEHOUSE_PAYMENTS_URL } : {}),
     ...(sentIndex ? { sentIndex } : {}),
     ...(config.GATEHOUSE_MODE === 'dev' ? { sandboxLedger: config.GATEHOUSE_SANDBOX_LEDGER } : {}),
   });

@@ -6,7 +6,7 @@
 import { resolve } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { createHarness, type Harness } from '../support/harness';
-import { awaitingRun, startService, stateOf, tokenFromInbox, type RunningService } from '../http/service';
+import { awaitingRun, signLink, startService, stateOf, tokenFromInbox, type RunningService } from '../http/service';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = resolve(__dirname, '../../test-artifacts');
@@ -77,5 +77,48 @@ describe('decision page in Chromium', () => {
       expect.objectContaining({ reviewerId: 'alice', kind: 'approve', comment: 'Checked against the provider: double charge confirmed.' }),
     ]);
     expect(h.target.effects.get(final.execution!.idempotencyKey)).toBe(1);
+  });
+
+  it('lets a reviewer approve an edited version, and shows the next reviewer what changed', async () => {
+    const card = '4111111111111111';
+    const proposal = h.proposal('test.edits');
+    const params = { ...proposal.params, body: { amount: 420, card, note: 'refund for order 9912' } };
+    const workflowId = await awaitingRun(h, 'test.edits', {
+      id: proposal.id,
+      params,
+      summary: 'Refund $420.00 to customer 4711 for a damaged delivery',
+      evidence: { rationale: 'The courier confirmed the damage; the customer asked for a refund.', confidence: 0.8 },
+    });
+
+    const context = await browser.newContext({ viewport: { width: 1024, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(`${service.url}/d/${signLink(h.linkKeyring, { wf: workflowId, sub: 'alice' })}`);
+    const shown = JSON.parse(await page.inputValue('#edit-params')) as { body: Record<string, unknown> };
+    expect(shown.body).toEqual({ amount: 420, note: 'refund for order 9912' });
+    expect(await page.getByText('params.body.card').count()).toBe(1);
+    const delegateOptions = await page.locator('#delegate-to option').allInnerTexts();
+    expect(delegateOptions).toEqual(['Choose a reviewer…', 'Bob Approver (bob)', 'Carol Finance (carol)']);
+    await page.screenshot({ path: resolve(ARTIFACTS, 'decision-page-edit-form.png'), fullPage: true });
+
+    await page.fill('#edit-params', JSON.stringify({ ...shown, body: { ...shown.body, amount: 4200 } }, null, 2));
+    await page.fill('#edit-comment', 'The order was 4200, not 420.');
+    await Promise.all([page.waitForLoadState('load'), page.click('button.edits')]);
+    expect(await page.locator('h1').innerText()).toContain('your approval of the edited version is recorded');
+    expect(await page.locator('.result-ok p').first().innerText()).toContain('The edited version needs further approval: 1 × manager');
+    await page.screenshot({ path: resolve(ARTIFACTS, 'decision-result-edited.png'), fullPage: true });
+
+    await page.goto(`${service.url}/d/${signLink(h.linkKeyring, { wf: workflowId, sub: 'dave', role: 'manager', round: 2 })}`);
+    const diff = page.locator('table.diff tbody tr');
+    expect(await diff.count()).toBe(1);
+    expect(await diff.first().innerText()).toMatch(/body\.amount\s+420\s+4200/);
+    expect(await page.content()).not.toContain(card);
+    await page.screenshot({ path: resolve(ARTIFACTS, 'decision-page-edits-diff.png'), fullPage: true });
+
+    await Promise.all([page.waitForLoadState('load'), page.click('button.approve')]);
+    expect(await page.locator('h1').innerText()).toContain('your approval is recorded');
+    await context.close();
+    const final = await h.client.workflow.getHandle(workflowId).result();
+    expect(final.status).toBe('succeeded');
+    expect(h.target.bodies.get(final.execution!.idempotencyKey)).toEqual({ amount: 4200, card, note: 'refund for order 9912' });
   });
 });

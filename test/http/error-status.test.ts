@@ -40,6 +40,13 @@ describe('error status table', () => {
   it('maps request problems to 400, 403, 404, 413, 429 and 503', () => {
     expect(problemFor(new BadRequestError('bad_form', 'comment: a rejection needs a reason'))).toMatchObject({ status: 400, detail: 'comment: a rejection needs a reason' });
     expect(problemFor(new BadRequestError('wrong_content_type')).status).toBe(400);
+    // An edited version the workflow refuses is the reviewer's input to fix, unlike other `invalid` refusals.
+    expect(problemFor(new BadRequestError('invalid_edit', 'the edited version is refused: params invalid: params.url: Invalid URL'))).toMatchObject({
+      status: 400,
+      code: 'invalid_edit',
+      detail: 'the edited version is refused: params invalid: params.url: Invalid URL',
+    });
+    expect(problemFor(new DecisionRefusedError(DecisionRefusal.invalid, 'the escalation chain is exhausted')).status).toBe(409);
     expect(problemFor(new CsrfError('mismatch')).status).toBe(403);
     expect(problemFor(new RunNotFoundError('wf')).status).toBe(404);
     expect(problemFor(Object.assign(new Error('too big'), { type: 'entity.too.large', status: 413 })).status).toBe(413);

@@ -70,6 +70,8 @@ export interface Harness {
 export interface HarnessOptions {
   /** `kid:base64,…`: encrypt payloads with the AES-GCM codec in client and worker. */
   payloadKeys?: string;
+  /** Payments API for the real payment.refund executor. */
+  paymentsUrl?: string;
   /** PostgreSQL pools for the real db.write executor. */
   databases?: Record<string, import('pg').Pool>;
 }
@@ -94,7 +96,11 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
   const logger = createLogger({ level: 'silent' });
   const auditLogFile = join(mkdtempSync(join(tmpdir(), 'gatehouse-audit-')), 'audit.jsonl');
 
-  const actionTypes = workerActionTypes(mailer, { sentIndex, ...(options.databases ? { databases: options.databases } : {}) });
+  const actionTypes = workerActionTypes(mailer, {
+    sentIndex,
+    ...(options.databases ? { databases: options.databases } : {}),
+    ...(options.paymentsUrl ? { paymentsUrl: options.paymentsUrl } : {}),
+  });
   for (const name of TEST_ACTION_TYPES) {
     actionTypes.register({
       name,

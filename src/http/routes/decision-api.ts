@@ -11,14 +11,15 @@ import express, { Router } from 'express';
 import type { RouteContext } from '../context';
 import { requireContentType } from '../content-type';
 import { decide } from '../decide';
-import { DecisionJsonSchema, parseDecision } from '../decision-input';
+import { parseDecisionJson } from '../decision-input';
 import { MethodNotAllowedError } from '../errors';
 import { buildEvidence } from '../evidence';
 import { linkClaims, requireLink } from '../link';
 import { loadRunState } from '../run-state';
 import { standingOf } from '../standing';
 
-export const JSON_BODY_LIMIT = '16kb';
+/** Room for an edited version (at most 64 kB, checked after parsing) plus a comment. */
+export const JSON_BODY_LIMIT = '128kb';
 
 export function decisionApiRouter(ctx: RouteContext): Router {
   const router = Router();
@@ -39,9 +40,9 @@ export function decisionApiRouter(ctx: RouteContext): Router {
       express.json({ limit: JSON_BODY_LIMIT, strict: true }),
       async (req, res) => {
         const claims = linkClaims(req);
-        const decision = parseDecision(DecisionJsonSchema, req.body);
+        const decision = parseDecisionJson(req.body);
         const result = await decide(
-          { client: ctx.client, signer: ctx.signer, timeoutMs: ctx.decisionTimeoutMs },
+          { client: ctx.client, signer: ctx.signer, timeoutMs: ctx.decisionTimeoutMs, queryTimeoutMs: ctx.queryTimeoutMs },
           claims,
           decision,
           new Date(ctx.now()),

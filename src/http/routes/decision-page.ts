@@ -10,7 +10,7 @@ import { CSRF_COOKIE, CSRF_COOKIE_MAX_AGE_MS, CSRF_FIELD, readCookie } from '../
 import type { RouteContext } from '../context';
 import { requireContentType } from '../content-type';
 import { decide } from '../decide';
-import { DecisionFormSchema, parseDecision } from '../decision-input';
+import { parseDecisionForm } from '../decision-input';
 import { MethodNotAllowedError } from '../errors';
 import { buildEvidence } from '../evidence';
 import { linkClaims, linkToken, requireLink } from '../link';
@@ -20,8 +20,12 @@ import { standingOf } from '../standing';
 import { renderDecisionPage } from '../views/decision-page';
 import { renderResultPage } from '../views/result-page';
 
-/** A decision is a kind, a comment of at most 5 000 characters and two short fields. */
-export const FORM_BODY_LIMIT = '16kb';
+/**
+ * A decision is a kind, a comment of at most 5 000 characters and a few short fields; an edit adds
+ * up to 64 kB of JSON, which urlencoding can triple. The 64 kB rule itself is checked after parsing,
+ * with a message that says so.
+ */
+export const FORM_BODY_LIMIT = '256kb';
 
 export function decisionPageRouter(ctx: RouteContext): Router {
   const router = Router();
@@ -71,9 +75,9 @@ export function decisionPageRouter(ctx: RouteContext): Router {
         const body: unknown = req.body;
         const field = body !== null && typeof body === 'object' ? (body as Record<string, unknown>)[CSRF_FIELD] : undefined;
         ctx.csrf.verify(claims.nonce, readCookie(req.headers.cookie, CSRF_COOKIE), field);
-        const decision = parseDecision(DecisionFormSchema, body);
+        const decision = parseDecisionForm(body);
         const result = await decide(
-          { client: ctx.client, signer: ctx.signer, timeoutMs: ctx.decisionTimeoutMs },
+          { client: ctx.client, signer: ctx.signer, timeoutMs: ctx.decisionTimeoutMs, queryTimeoutMs: ctx.queryTimeoutMs },
           claims,
           decision,
           new Date(ctx.now()),

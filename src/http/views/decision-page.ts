@@ -3,6 +3,7 @@
  * moment, whatever cleaning happened before; agent text sits in a box that says who wrote it.
  */
 import { escapeHtml } from '../../mail/escape';
+import { editorJson } from '../edited-params';
 import type { DecisionEvidence, EvidenceField } from '../evidence';
 import { formatTime, page } from './layout';
 
@@ -20,7 +21,9 @@ export function renderDecisionPage(e: DecisionEvidence, form: DecisionFormTarget
   const body = [
     summaryCard(e),
     factsCard(e),
+    driftCard(e),
     paramsCard(e),
+    editsCard(e),
     agentCard(e),
     decisionsCard(e),
     decideSection(e, form),
@@ -66,6 +69,44 @@ function factsCard(e: DecisionEvidence): string {
 function paramsCard(e: DecisionEvidence): string {
   const body = e.params.length > 0 ? table(e.params.map(fieldRow)) : '<p>(no parameters)</p>';
   return card('Parameters (exactly what will be executed)', body);
+}
+
+/** The target moved after an approval: the reviewers must see what changed before approving again. */
+function driftCard(e: DecisionEvidence): string {
+  if (!e.preconditionDrift) return '';
+  const items = e.preconditionDrift
+    .map((d) => `<li><code>${escapeHtml(d.field)}</code>: ${escapeHtml(d.expected)} → ${escapeHtml(d.actual)}</li>`)
+    .join('');
+  return [
+    '<section class="card notice" aria-labelledby="drift">',
+    '<h2 id="drift">Changed since the last approval</h2>',
+    `<ul>${items}</ul>`,
+    '<p class="label">The target no longer matched what the agent saw, so nothing was executed. Decide on the world as it is now.</p>',
+    '</section>',
+  ].join('\n');
+}
+
+/** What changed since the agent's original version: a reviewer approving an edit must see the edit. */
+function editsCard(e: DecisionEvidence): string {
+  if (!e.edits) return '';
+  const who = e.edits.editedBy
+    .map((d) => `Edited by <strong>${escapeHtml(d.reviewerId)}</strong> (${escapeHtml(d.role)}) in round ${escapeHtml(String(d.round))}.`)
+    .join(' ');
+  const by = `<p>${who || 'Revised since the agent’s first version.'} The agent originally proposed different values for these fields:</p>`;
+  const rows = e.edits.changes
+    .map((c) => `<tr><th scope="row"><code>${escapeHtml(c.field)}</code></th><td class="old"><pre>${escapeHtml(c.agent)}</pre></td><td class="new"><pre>${escapeHtml(c.current)}</pre></td></tr>`)
+    .join('\n');
+  return [
+    '<section class="card" aria-labelledby="edits">',
+    '<h2 id="edits">Changes to the agent’s original version</h2>',
+    by,
+    '<table class="diff">',
+    '<thead><tr><th scope="col">Field</th><th scope="col">Agent’s original</th><th scope="col">Under review</th></tr></thead>',
+    `<tbody>\n${rows}\n</tbody>`,
+    '</table>',
+    e.edits.truncated ? '<p class="label">More fields changed than are shown here.</p>' : '',
+    '</section>',
+  ].filter((part) => part !== '').join('\n');
 }
 
 function agentCard(e: DecisionEvidence): string {
@@ -144,8 +185,47 @@ function decideSection(e: DecisionEvidence, form: DecisionFormTarget | undefined
       '</form>',
     );
   }
+  if (e.standing.delegate && e.delegateCandidates && e.delegateCandidates.length > 0) {
+    const options = e.delegateCandidates.map((c) => `<option value="${escapeHtml(c.id)}">${escapeHtml(c.name)} (${escapeHtml(c.id)})</option>`).join('');
+    parts.push(
+      `<form class="card" method="post" action="${action}">`,
+      hidden('delegate'),
+      '<label for="delegate-to">Hand this decision to</label>',
+      `<select id="delegate-to" name="delegateTo" required><option value="">Choose a reviewer…</option>${options}</select>`,
+      '<label for="delegate-comment" class="spaced">Note for them (optional)</label>',
+      '<textarea id="delegate-comment" name="comment" maxlength="5000"></textarea>',
+      '<button class="delegate" type="submit">Delegate</button>',
+      '<p class="label">They decide in your place, as ' + escapeHtml(e.reviewer.role) + '; you cannot decide on this round afterwards.</p>',
+      '</form>',
+    );
+  }
+  parts.push(editForm(e, action, hidden));
   parts.push('</div>', '</section>');
   return parts.join('\n');
+}
+
+function editForm(e: DecisionEvidence, action: string, hidden: (kind: string) => string): string {
+  if (!e.editor) return '';
+  if (!e.editor.offered) return `<div class="card notice wide"><p>${escapeHtml(e.editor.reason)}</p></div>`;
+  if (!e.standing.open || !e.standing.approveWithEdits) return '';
+  const json = editorJson(e.editor.params);
+  const rows = Math.min(30, Math.max(8, json.split('\n').length + 1));
+  const redacted =
+    e.editor.redactedFields.length > 0
+      ? `<p class="hint">Redacted fields are not shown and cannot be edited here; they keep their current value: ${e.editor.redactedFields.map((f) => `<code>${escapeHtml(f)}</code>`).join(', ')}.</p>`
+      : '';
+  return [
+    `<form class="card wide" method="post" action="${action}">`,
+    hidden('approve_with_edits'),
+    '<label for="edit-params">Approve with edits</label>',
+    '<p class="hint">Change the parameters below (JSON) and approve your version. It replaces the agent’s as a whole: a field you delete is removed. Gatehouse checks it against the action type and the policy again; if your version needs more approvals, those reviewers are asked before anything runs.</p>',
+    redacted,
+    `<textarea id="edit-params" class="code" name="editedParams" rows="${rows}" spellcheck="false" autocomplete="off" autocapitalize="off" required>${escapeHtml(json)}</textarea>`,
+    '<label for="edit-comment" class="spaced">Comment (optional)</label>',
+    '<textarea id="edit-comment" name="comment" maxlength="5000"></textarea>',
+    '<button class="edits" type="submit">Approve with edits</button>',
+    '</form>',
+  ].filter((part) => part !== '').join('\n');
 }
 
 function fieldRow(f: EvidenceField): [string, string] {

@@ -40,7 +40,17 @@ label{display:block;font-weight:600;margin:0 0 4px}
 textarea{width:100%;min-height:80px;padding:8px;border:1px solid #9aa5b1;border-radius:6px;font:inherit}
 button{display:block;width:100%;margin-top:10px;padding:12px 16px;border:0;border-radius:8px;font-family:inherit;font-size:16px;font-weight:600;line-height:1.2;color:#fff;cursor:pointer}
 .approve{background:var(--ok)}.reject{background:var(--no)}.changes{background:#1d4ed8}.escalate{background:#3e4c59}
+.edits{background:#6d28d9}.delegate{background:#0e7490}
+select{width:100%;padding:8px;border:1px solid #9aa5b1;border-radius:6px;font:inherit;background:#fff;color:var(--ink)}
+textarea.code{min-height:200px;font:13px/1.45 ui-monospace,Menlo,Consolas,monospace;white-space:pre;overflow-wrap:normal;overflow-x:auto}
+label.spaced{margin-top:10px}
+.hint{font-size:14px;color:var(--muted);margin:0 0 8px}
+table.diff thead th{color:var(--muted);font-size:13px;font-weight:600}
+table.diff th{width:26%}
+table.diff td{width:37%;padding-right:12px}
+td.old pre{color:var(--no)}td.new pre{color:var(--ok);font-weight:600}
 .decide{display:grid;gap:14px}
+.wide{grid-column:1/-1}
 @media (min-width:700px){.decide{grid-template-columns:1fr 1fr}}
 .result-ok{border-left:6px solid var(--ok)}.result-queued{border-left:6px solid var(--warn-line)}.result-problem{border-left:6px solid var(--no)}
 footer{color:var(--muted);font-size:13px;margin:18px 0 8px}

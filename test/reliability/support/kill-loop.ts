@@ -1,0 +1,288 @@
+/**
+ * The worker-kill experiment shared by the suite (20 kills) and the soak (100+): generation after
+ * generation, a real worker process is started, new runs are driven to their commit, and the
+ * process is SIGKILLed while the target holds every commit request open. Then one last worker
+ * finishes everything, and each run is checked against the target's effect log.
+ *
+ * Kill points alternate per run: after the target applied the effect (the worker dies before it
+ * hears the answer: the retry must find the effect and not send again), and before it applied
+ * anything (the retry must send it, once). Half the runs are auto-approved, half wait for a
+ * signed approval first. A retried commit still in flight at a later kill is killed again.
+ *
+ * Why generations instead of one kill at a time: a killed activity is retried only after its
+ * 30 s startToCloseTimeout (workflows/activity-proxies.ts; commit does not heartbeat), so the
+ * kills run back to back and the retries of earlier generations land on later workers.
+ */
+import { randomUUID } from 'node:crypto';
+import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { verifyChain, readChain } from '../../../src/audit/hash-chain-log';
+import { GatehouseClient } from '../../../src/client';
+import type { ApprovalState } from '../../../src/domain/state';
+import { createDecisionSigner, generateDecisionKeyPair } from '../../../src/links/decision-signer';
+import { generateLinkSecret } from '../../../src/links/keyring';
+import { startDevInbox } from '../../../src/mail/dev-inbox';
+import { decideUpdate, getStateQuery } from '../../../workflows/messages';
+import { eventually } from '../../support/harness';
+import { startSlowTarget, type SlowTarget } from './slow-target';
+import { spawnWorker, type WorkerProcess, type WorkerProcessEnv } from './worker-process';
+
+const REVIEWERS = resolve(__dirname, '../../fixtures/policies/reviewers.yaml');
+/** Above this amount the policy asks a human; at or below it the action is auto-approved. */
+const REVIEW_ABOVE = 1_000;
+
+export interface KillLoopOptions {
+  address: string;
+  kills: number;
+  runsPerKill: number;
+  /** Progress lines (the soak prints them). */
+  log?: (line: string) => void;
+  /** How long the last worker gets to finish every run (retries wait out a 30 s timeout). */
+  finishTimeoutMs?: number;
+}
+
+export interface RunOutcome {
+  workflowId: string;
+  resource: string;
+  killPoint: 'after_effect' | 'before_effect';
+  reviewed: boolean;
+  status: string | undefined;
+  effects: number;
+  posts: number;
+  /** Attempt number of the commit activity that completed (1 = never interrupted). */
+  commitAttempts: number;
+}
+
+export interface KillLoopReport {
+  kills: number;
+  runs: number;
+  succeeded: number;
+  /** Runs whose resource holds more than one effect. */
+  duplicates: number;
+  /** Runs that did not end `succeeded` with an effect. */
+  lost: number;
+  /** Commit attempts cut short by a kill, over all runs. */
+  interruptedCommits: number;
+  /** Runs whose commit was cut short more than once. */
+  killedTwice: number;
+  auditChainOk: boolean;
+  /** Audit entry ids written more than once. */
+  auditDuplicates: number;
+  killPhaseMs: number;
+  finishMs: number;
+  outcomes: RunOutcome[];
+}
+
+interface Pending {
+  handle: WorkflowHandle;
+  workflowId: string;
+  resource: string;
+  killPoint: RunOutcome['killPoint'];
+  reviewed: boolean;
+}
+
+function writePolicies(dir: string): { policiesDir: string; reviewersFile: string } {
+  const policiesDir = join(dir, 'policies');
+  mkdirSync(policiesDir);
+  writeFileSync(
+    join(policiesDir, 'http.request.yaml'),
+    [
+      'actionType: http.request',
+      'risk: medium',
+      'mode: exception-only',
+      'triggers:',
+      '  - id: large-amount',
+      `    description: Amount above ${REVIEW_ABOVE}`,
+      `    when: { field: params.body.amount, op: gt, value: ${REVIEW_ABOVE} }`,
+      'approvals: { steps: [{ role: approver, count: 1 }] }',
+      'sla: { expireAfter: 1h }',
+      '',
+    ].join('\n'),
+  );
+  const reviewersFile = join(policiesDir, 'reviewers.yaml');
+  copyFileSync(REVIEWERS, reviewersFile);
+  return { policiesDir, reviewersFile };
+}
+
+export async function runKillLoop(options: KillLoopOptions): Promise<KillLoopReport> {
+  const log = options.log ?? (() => undefined);
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-kill-'));
+  const { policiesDir, reviewersFile } = writePolicies(dir);
+  const auditLog = join(dir, 'audit.jsonl');
+  const keys = generateDecisionKeyPair();
+  const signer = createDecisionSigner({ keyId: 'kill', privateKeyHex: keys.privateKeyHex });
+  const taskQueue = `kill-${randomUUID()}`;
+  const target = await startSlowTarget();
+  const inbox = await startDevInbox({ smtpPort: 0, webPort: 0 });
+  const connection = await Connection.connect({ address: options.address });
+  const client = new Client({ connection });
+  const env: WorkerProcessEnv = {
+    TEMPORAL_ADDRESS: options.address,
+    GATEHOUSE_TASK_QUEUE: taskQueue,
+    GATEHOUSE_DECISION_PUBLIC_KEYS: `kill:${keys.publicKeyHex}`,
+    GATEHOUSE_LINK_KEYS: `l1:${generateLinkSecret()}`,
+    SMTP_URL: inbox.smtpUrl,
+    GATEHOUSE_MAILDEV_API: inbox.apiBaseUrl,
+    GATEHOUSE_POLICIES_DIR: policiesDir,
+    GATEHOUSE_REVIEWERS_FILE: reviewersFile,
+    GATEHOUSE_AUDIT_LOG: auditLog,
+    GATEHOUSE_SANDBOX_LEDGER: join(dir, 'sandbox.jsonl'),
+  };
+  const runs: Pending[] = [];
+  const workers = new Set<WorkerProcess>();
+  const spawnOne = (): WorkerProcess => {
+    const worker = spawnWorker(env);
+    workers.add(worker);
+    return worker;
+  };
+  const gatehouse = await GatehouseClient.connect({ client, taskQueue });
+
+  const approve = async (run: Pending): Promise<void> => {
+    const t0 = Date.now();
+    let first = 0;
+    const state = await eventually(async () => {
+      const q0 = Date.now();
+      const s = await run.handle.query(getStateQuery);
+      log(`DBG query ${run.resource} took ${Date.now() - q0} ms status ${s.status}`);
+      if (!first) first = Date.now() - t0;
+      return s.status === 'awaiting_approval' ? s : undefined;
+    }, 60_000, `${run.workflowId} awaiting approval`);
+    await run.handle.executeUpdate(decideUpdate, {
+      args: [
+        signer.sign({
+          nonce: randomUUID(),
+          workflowId: run.workflowId,
+          round: state.round,
+          reviewer: { id: 'alice', role: 'approver' },
+          kind: 'approve',
+          paramsHash: state.paramsHash,
+          decidedAt: new Date().toISOString(),
+        }),
+      ],
+    });
+    log(`DBG approve ${run.resource}: first answer ${first} ms, awaiting+update ${Date.now() - t0} ms`);
+  };
+
+  const propose = async (generation: number, index: number): Promise<Pending> => {
+    const id = `kill-${generation}-${index}-${randomUUID().slice(0, 8)}`;
+    const reviewed = index % 2 === 1;
+    const killPoint = (generation + index) % 2 === 0 ? 'after_effect' : 'before_effect';
+    // Every third generation's unapplied commits are held again on their retry, so the worker
+    // that picks the retry up is killed in the middle of it too.
+    const again = killPoint === 'before_effect' && generation % 3 === 0 ? [{ kind: 'hold' as const, applyFirst: true }] : [];
+    target.script(id, [{ kind: 'hold', applyFirst: killPoint === 'after_effect' }, ...again]);
+    const proposal = await gatehouse.propose({
+      id,
+      actionType: 'http.request',
+      params: {
+        method: 'POST',
+        url: `${target.url}/effects/${id}`,
+        body: { amount: reviewed ? 5_000 : 42 },
+        verify: { url: `${target.url}/check/${id}` },
+      },
+      agent: { id: 'agent-7', name: 'Refund agent' },
+      requestedBy: { id: 'peter', name: 'Peter Principal' },
+      summary: `Kill test ${id}`,
+      evidence: { rationale: 'fault injection', confidence: 0.9 },
+    });
+    const run: Pending = { handle: client.workflow.getHandle(proposal.workflowId), workflowId: proposal.workflowId, resource: id, killPoint, reviewed };
+    if (reviewed) await approve(run);
+    return run;
+  };
+
+  const started = Date.now();
+  let killed = 0;
+  let killPhaseMs = 0;
+  let finishMs = 0;
+  try {
+    for (let generation = 1; generation <= options.kills; generation++) {
+      const spawnedAt = Date.now();
+      const worker = spawnOne();
+      let readyAt = 0;
+      void worker.ready.then(() => (readyAt = Date.now()));
+      const fresh = await Promise.all(Array.from({ length: options.runsPerKill }, (_, i) => propose(generation, i)));
+      runs.push(...fresh);
+      // Every new commit is inside the target (applied and unanswered, or held unapplied).
+      await target.until(() => fresh.every((r) => target.held(r.resource) > 0), 60_000, `generation ${generation}'s commits`);
+      const held = target.held();
+      await worker.kill();
+      workers.delete(worker);
+      killed++;
+      log(
+        `kill ${killed}/${options.kills}: ${held} commit request(s) in flight; worker up in ${readyAt - spawnedAt} ms, ` +
+          `commits reached ${Date.now() - readyAt} ms later; ${runs.length} runs, ${Math.round((Date.now() - started) / 1000)} s`,
+      );
+    }
+    killPhaseMs = Date.now() - started;
+    // From here on the target answers; one last worker takes over every retry.
+    target.stopHolding();
+    spawnOne();
+    const finishStarted = Date.now();
+    const deadline = options.finishTimeoutMs ?? 150_000;
+    const finals = await Promise.all(
+      runs.map((r) =>
+        Promise.race([
+          r.handle.result() as Promise<ApprovalState>,
+          new Promise<undefined>((resolveLater) => setTimeout(() => resolveLater(undefined), deadline).unref()),
+        ]),
+      ),
+    );
+    finishMs = Date.now() - finishStarted;
+    const outcomes: RunOutcome[] = [];
+    for (const [i, run] of runs.entries()) {
+      outcomes.push({
+        workflowId: run.workflowId,
+        resource: run.resource,
+        killPoint: run.killPoint,
+        reviewed: run.reviewed,
+        status: finals[i]?.status,
+        effects: target.effects.get(run.resource) ?? 0,
+        posts: target.posts.filter((p) => p.resource === run.resource).length,
+        commitAttempts: await commitAttempts(run.handle),
+      });
+    }
+    const auditIds = readChain(auditLog).map((l) => l.entryId);
+    const report: KillLoopReport = {
+      kills: killed,
+      runs: runs.length,
+      succeeded: outcomes.filter((o) => o.status === 'succeeded').length,
+      duplicates: outcomes.filter((o) => o.effects > 1).length,
+      lost: outcomes.filter((o) => o.status !== 'succeeded' || o.effects === 0).length,
+      interruptedCommits: outcomes.reduce((n, o) => n + Math.max(0, o.commitAttempts - 1), 0),
+      killedTwice: outcomes.filter((o) => o.commitAttempts > 2).length,
+      auditChainOk: verifyChain(auditLog).ok,
+      auditDuplicates: auditIds.length - new Set(auditIds).size,
+      killPhaseMs,
+      finishMs,
+      outcomes,
+    };
+    log(`finished: ${JSON.stringify({ ...report, outcomes: undefined })}`);
+    return report;
+  } catch (err) {
+    for (const worker of workers) log(`worker ${worker.pid} output:\n${worker.output()}`);
+    throw err;
+  } finally {
+    target.stopHolding();
+    await Promise.all([...workers].map((w) => w.stop()));
+    await connection.close();
+    await inbox.close();
+    await target.close();
+  }
+}
+
+/** The attempt number of the commit activity's last attempt, from the run's history. */
+async function commitAttempts(handle: WorkflowHandle): Promise<number> {
+  const history = await handle.fetchHistory();
+  const events = history.events ?? [];
+  const scheduled = new Set(
+    events
+      .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'commitAction')
+      .map((e) => String(e.eventId)),
+  );
+  const started = events
+    .map((e) => e.activityTaskStartedEventAttributes)
+    .filter((a) => a && scheduled.has(String(a.scheduledEventId)));
+  return Math.max(0, ...started.map((a) => a?.attempt ?? 0));
+}
