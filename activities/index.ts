@@ -3,6 +3,7 @@
  * the same way.
  */
 import type { ActionTypeRegistry } from '../src/actions/registry';
+import type { AuditLog } from '../src/audit/chain';
 import type { DecisionPublicKeys } from '../src/domain/decision-signature';
 import type { Logger } from '../src/observability/logger';
 import type { PolicyBook } from '../src/policy/load';
@@ -15,8 +16,8 @@ export interface ActivityDeps extends NotifyDeps {
   policyBook: PolicyBook;
   actionTypes: ActionTypeRegistry;
   decisionKeys: DecisionPublicKeys;
-  /** JSONL file of the hash-chained audit log. */
-  auditLogFile: string;
+  /** Where the hash-chained audit entries go (JSONL file or PostgreSQL). */
+  auditLog: AuditLog;
   logger: Logger;
 }
 
@@ -24,7 +25,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     evaluatePolicy: createEvaluatePolicy(deps.policyBook, deps.actionTypes, deps.decisionKeys),
     notify: createNotify(deps),
-    recordAudit: createRecordAudit(deps.auditLogFile),
+    recordAudit: createRecordAudit(deps.auditLog),
     ...createExecutionActivities(deps.actionTypes, deps.logger),
   };
 }

@@ -4,7 +4,8 @@
  * `gatehouse audit verify`                  the log's hash chain, and its agreement with the runs still retained
  */
 import { parseArgs } from 'node:util';
-import { readChain, verifyChain } from '../audit/hash-chain-log';
+import { verifyLines, type ChainedLine } from '../audit/chain';
+import { auditLogFromConfig } from '../audit/from-config';
 import { auditEntries, buildAuditRecord, type AuditRecord } from '../audit/record';
 import { canonicalJson } from '../domain/canonical-hash';
 import type { ApprovalState } from '../domain/state';
@@ -41,11 +42,17 @@ async function exportWindow(ctx: CliContext, since: string): Promise<void> {
 }
 
 async function verify(ctx: CliContext): Promise<void> {
-  const file = ctx.config.GATEHOUSE_AUDIT_LOG;
-  const chain = verifyChain(file);
+  const log = auditLogFromConfig(ctx.config);
+  let logged: ChainedLine[];
+  try {
+    logged = await log.read();
+  } finally {
+    await log.close?.();
+  }
+  const file = log.describe();
+  const chain = verifyLines(logged);
   if (!chain.ok) throw new CliError(`audit log ${file} is broken at line ${chain.brokenAt}: ${chain.reason}`, ExitCode.failure);
   const { client } = await ctx.connect();
-  const logged = readChain(file);
   let compared = 0;
   let gone = 0;
   for (const workflowId of new Set(logged.map((l) => l.workflowId))) {

@@ -62,6 +62,8 @@ export const ConfigSchema = z
     GATEHOUSE_CODEC_CORS_ORIGIN: z.string().default('http://127.0.0.1:8233'),
     /** Append-only, hash-chained audit log (JSONL). */
     GATEHOUSE_AUDIT_LOG: z.string().default('.gatehouse/audit.jsonl'),
+    /** PostgreSQL for the audit chain in production (table gatehouse_audit); replaces the file. */
+    GATEHOUSE_AUDIT_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL').optional(),
     /** Worker's Prometheus endpoint (`host:port`, served at /metrics). */
     GATEHOUSE_METRICS_ADDRESS: z.string().default('127.0.0.1:9464'),
     GATEHOUSE_LINK_TTL_HOURS: z.coerce.number().positive().default(72),

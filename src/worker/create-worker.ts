@@ -23,7 +23,7 @@ export async function createWorker(setup: WorkerSetup): Promise<Worker> {
     connection: setup.connection,
     namespace: setup.namespace,
     taskQueue: setup.taskQueue,
-    ...(setup.workflowBundle ? { workflowBundle: setup.workflowBundle } : { workflowsPath: workflowsPath(), bundlerOptions: { preloadModules: [require.resolve('../domain/decision-signature')] } }),
+    ...(setup.workflowBundle ? { workflowBundle: setup.workflowBundle } : { workflowsPath: workflowsPath() }),
     activities: createActivities(setup),
     ...(setup.dataConverter ? { dataConverter: setup.dataConverter } : {}),
     // An activity stuck in I/O must not keep a stopping worker alive forever.

@@ -4,6 +4,7 @@
  * them to scale out. A broken policy file or configuration stops it before it polls anything.
  */
 import { NativeConnection } from '@temporalio/worker';
+import { auditLogFromConfig } from '../audit/from-config';
 import { ConfigError, loadConfig } from '../config/env';
 import { DecisionKeyError, parseDecisionPublicKeys } from '../links/decision-signer';
 import { LinkKeyringError, parseLinkKeyring } from '../links/keyring';
@@ -40,6 +41,7 @@ async function main(): Promise<void> {
   const policyBook = loadPolicyBook(config.GATEHOUSE_POLICIES_DIR, config.GATEHOUSE_REVIEWERS_FILE, actionTypes.names());
   logger.info({ policies: [...policyBook.policies.values()].map((p) => p.version) }, 'policies loaded');
 
+  const auditLog = auditLogFromConfig(config);
   installRuntime(logger, { metricsAddress: config.GATEHOUSE_METRICS_ADDRESS });
   const connection = await NativeConnection.connect(connectionOptions(config));
   const worker = await createWorker({
@@ -53,7 +55,7 @@ async function main(): Promise<void> {
     linkKeyring: parseLinkKeyring(config.GATEHOUSE_LINK_KEYS),
     publicUrl: config.GATEHOUSE_PUBLIC_URL,
     linkTtlMs: config.GATEHOUSE_LINK_TTL_HOURS * 3_600_000,
-    auditLogFile: config.GATEHOUSE_AUDIT_LOG,
+    auditLog,
     dataConverter: dataConverterFor(config.GATEHOUSE_PAYLOAD_KEYS),
     logger,
   });
@@ -64,6 +66,7 @@ async function main(): Promise<void> {
     await connection.close();
     await mailer.close();
     await Promise.all(Object.values(databases).map((pool) => pool.end()));
+    await auditLog.close?.();
   }
 }
 

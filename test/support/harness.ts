@@ -11,6 +11,7 @@ import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporal
 import type { z } from 'zod';
 import { createHttpRequestExecutor } from '../../activities/executors/http-request';
 import { HttpRequestParamsSchema } from '../../src/actions/schemas';
+import { createFileAuditLog } from '../../src/audit/hash-chain-log';
 import { GatehouseClient } from '../../src/client';
 import type { DecisionKind, SignedDecision } from '../../src/domain/decision';
 import type { ProposalInput } from '../../src/domain/proposal';
@@ -136,7 +137,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
         linkKeyring,
         publicUrl: 'http://127.0.0.1:9/',
         linkTtlMs: 3_600_000,
-        auditLogFile,
+        auditLog: createFileAuditLog(auditLogFile),
         dataConverter,
         logger,
         tuning: { shutdownGraceTime: '1 second', shutdownForceTime: '3 seconds' },

@@ -1,0 +1,73 @@
+/** The hash-chained audit log in both stores: a JSONL file and PostgreSQL. */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Pool } from 'pg';
+import { verifyLines, type AuditLog } from '../../src/audit/chain';
+import { createFileAuditLog } from '../../src/audit/hash-chain-log';
+import { createPostgresAuditLog } from '../../src/audit/postgres-log';
+import type { AuditEntry } from '../../src/audit/record';
+import { startPostgres, type TestPostgres } from '../support/postgres';
+
+const entry = (workflowId: string, n: number): AuditEntry => ({
+  entryId: `${workflowId}:t${n}`,
+  workflowId,
+  at: new Date(Date.UTC(2026, 10, 24, 10, 0, n)).toISOString(),
+  kind: 'transition',
+  data: { from: 'a', to: 'b', note: `step ${n}` },
+});
+const entries = (workflowId: string, count: number) => Array.from({ length: count }, (_, i) => entry(workflowId, i));
+
+async function behavesAsAChain(log: AuditLog): Promise<void> {
+  expect(await log.append(entries('wf-1', 3))).toEqual({ appended: 3 });
+  // A retried activity writes the same entries again: nothing is added twice.
+  expect(await log.append(entries('wf-1', 4))).toEqual({ appended: 1 });
+  await Promise.all(Array.from({ length: 8 }, (_, i) => log.append(entries(`wf-p${i}`, 5))));
+  const lines = await log.read();
+  expect(lines).toHaveLength(4 + 40);
+  expect(new Set(lines.map((l) => l.entryId)).size).toBe(44);
+  expect(verifyLines(lines)).toEqual({ ok: true, lines: 44 });
+}
+
+describe('audit log in a JSONL file', () => {
+  it('appends idempotently and keeps one unbroken chain under concurrent appends', async () => {
+    await behavesAsAChain(createFileAuditLog(join(mkdtempSync(join(tmpdir(), 'gatehouse-chain-')), 'audit.jsonl')));
+  });
+
+  it('notices an edited, a removed and a reordered line', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'gatehouse-chain-')), 'audit.jsonl');
+    const log = createFileAuditLog(file);
+    await log.append(entries('wf', 4));
+    const original = readFileSync(file, 'utf8');
+    const lines = original.trim().split('\n');
+    writeFileSync(file, original.replace('step 2', 'step 9'));
+    expect(verifyLines(await log.read())).toMatchObject({ ok: false, brokenAt: 3 });
+    writeFileSync(file, `${[lines[0], lines[2], lines[3]].join('\n')}\n`);
+    expect(verifyLines(await log.read())).toMatchObject({ ok: false, brokenAt: 2 });
+    writeFileSync(file, `${[lines[0], lines[2], lines[1], lines[3]].join('\n')}\n`);
+    expect(verifyLines(await log.read())).toMatchObject({ ok: false, brokenAt: 2 });
+  });
+});
+
+describe('audit log in PostgreSQL', () => {
+  let pg: TestPostgres;
+  let pool: Pool;
+  beforeAll(async () => {
+    pg = await startPostgres();
+    pool = new Pool({ connectionString: pg.url, max: 4 });
+  }, 30_000);
+  afterAll(async () => {
+    await pool?.end();
+    await pg?.stop();
+  });
+
+  it('appends idempotently and keeps one unbroken chain under concurrent appends', async () => {
+    await behavesAsAChain(createPostgresAuditLog(pool));
+  });
+
+  it('notices a row edited in the table', async () => {
+    const log = createPostgresAuditLog(pool);
+    await pool.query(`UPDATE gatehouse_audit SET line = jsonb_set(line, '{data,note}', '"rewritten"') WHERE seq = 2`);
+    expect(verifyLines(await log.read())).toMatchObject({ ok: false, brokenAt: 2 });
+  });
+});
