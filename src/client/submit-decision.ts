@@ -32,7 +32,7 @@ export async function submitDecision(
   const deadline = new Date(Date.now() + (options.timeoutMs ?? 5_000));
   try {
     const result = await client.withDeadline(deadline, () =>
-      handle.executeUpdate(decideUpdate, { args: [signed], updateId: decisionUpdateIdFor(signed.payload.nonce) }),
+      handle.executeUpdate(decideUpdate, { args: [signed], updateId: decisionUpdateIdFor(signed.payload) }),
     );
     return { applied: true, result };
   } catch (err) {

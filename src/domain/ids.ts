@@ -2,6 +2,8 @@
  * Every id and idempotency key Gatehouse derives is built here, and only here, so that the same
  * proposal always maps to the same workflow and the same commit key.
  */
+import { canonicalJson, sha256Hex } from './canonical-hash';
+import type { DecisionPayload } from './decision';
 import type { Proposal } from './proposal';
 
 /** Readable in the Web UI and stable: the same proposal submitted twice is one workflow. */
@@ -14,9 +16,17 @@ export function idempotencyKeyFor(workflowId: string, round: number): string {
   return `gatehouse:${workflowId}:r${round}`;
 }
 
-/** Update id of a decision: a retried POST of the same link is the same update. */
-export function decisionUpdateIdFor(nonce: string): string {
-  return `decision:${nonce}`;
+/**
+ * Update id of a decision: the link's nonce plus what was decided. A retried POST of the same
+ * decision is the same update (Temporal answers it with the first outcome); a different decision
+ * from the same link is a new update, which the workflow refuses as a duplicate of the nonce, and
+ * a corrected edit after a refused one is not answered with the old refusal.
+ */
+export function decisionUpdateIdFor(
+  payload: Pick<DecisionPayload, 'nonce' | 'kind' | 'paramsHash' | 'comment' | 'editedParams' | 'delegateTo'>,
+): string {
+  const { kind, paramsHash, comment, editedParams, delegateTo } = payload;
+  return `decision:${payload.nonce}:${sha256Hex(canonicalJson({ kind, paramsHash, comment, editedParams, delegateTo })).slice(0, 16)}`;
 }
 
 /** Message-ID of a notification: a retried send can look for it before mailing again. */

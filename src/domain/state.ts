@@ -63,7 +63,7 @@ export const ApprovalStateSchema = z.object({
   execution: ExecutionRecordSchema.optional(),
   /** Preconditions found changed after an approval, which sent the run back for re-approval. */
   preconditionDrift: z.array(z.object({ field: z.string(), expected: z.unknown(), actual: z.unknown() })).optional(),
-  /** The agent's params before a reviewer edited them; absent when nobody did. */
+  /** The first version of the params, kept once they changed (a reviewer's edit or the agent's revision). */
   originalParams: z.record(z.string(), z.unknown()).optional(),
 });
 export type ApprovalState = z.infer<typeof ApprovalStateSchema>;

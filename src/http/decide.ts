@@ -13,7 +13,6 @@
 import type { Client } from '@temporalio/client';
 import { ZodError } from 'zod';
 import { DecisionRefusedError } from '../client/errors';
-import { canonicalJson, sha256Hex } from '../domain/canonical-hash';
 import { submitDecision } from '../client/submit-decision';
 import { DecisionKind, type DecisionPayload, type SignedDecision } from '../domain/decision';
 import { DecisionRefusal } from '../domain/errors';
@@ -59,7 +58,7 @@ export interface DecideDeps {
 export async function decide(deps: DecideDeps, claims: LinkClaims, decision: ReviewerDecision, now: Date): Promise<DecisionResult> {
   const details = await detailsFor(deps, claims, decision);
   const payload: DecisionPayload = {
-    nonce: details.editedParams ? editNonce(claims.nonce, details.editedParams) : claims.nonce,
+    nonce: claims.nonce,
     workflowId: claims.wf,
     round: claims.round,
     reviewer: { id: claims.sub, role: claims.role },
@@ -122,18 +121,6 @@ async function detailsFor(
       throw new TypeError(`unknown decision ${String(unreachable)}`);
     }
   }
-}
-
-/**
- * An edit is refused inside the workflow's update handler (the policy runs as an activity there),
- * and Temporal answers a repeated update id with the first outcome. With the link's nonce alone, a
- * reviewer who corrects a refused edit would get the old refusal for ever. Each edited version is
- * its own decision, so its nonce (and update id) also depends on the version: the same version
- * sent twice is still one update, and the workflow's one-decision-per-reviewer-and-round rule,
- * not the nonce, stops a second, different decision.
- */
-function editNonce(linkNonce: string, editedParams: Record<string, unknown>): string {
-  return `edit-${sha256Hex(`${linkNonce}\n${canonicalJson(editedParams)}`)}`;
 }
 
 /** The run's state, refused with the workflow's own codes when the link cannot decide on it now. */

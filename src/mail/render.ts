@@ -11,8 +11,9 @@
  */
 import type { PolicyEvaluation } from '../domain/evaluation';
 import type { Proposal } from '../domain/proposal';
-import { readPath, REDACTED, redactPaths } from '../policy/field-path';
+import { readPath, redactPaths } from '../policy/field-path';
 import { cleanText, escapeHtml, oneLine } from './escape';
+import { secretScrubber } from './secret-scrubber';
 
 /** Why a mail is sent; matches the workflow's notice purposes. */
 export type NotificationPurpose =
@@ -270,26 +271,6 @@ function agentFieldsFor(
   add('Rollback plan', evidence.rollbackPlan);
   add('Risk notes', evidence.riskNotes);
   return fields;
-}
-
-/**
- * Masks values the policy redacts wherever the agent repeats them (a card number copied into
- * the preview). Only strings and numbers of 4+ characters: shorter ones would mask half the text.
- */
-function secretScrubber(values: unknown[]): (text: string) => string {
-  const secrets = new Set<string>();
-  const collect = (value: unknown, depth: number): void => {
-    if (typeof value === 'string' || typeof value === 'number') {
-      const text = cleanText(String(value), Infinity).trim();
-      if (text.length >= 4 && text !== REDACTED) secrets.add(text);
-    } else if (value !== null && typeof value === 'object' && depth < 5) {
-      Object.values(value).forEach((v) => collect(v, depth + 1));
-    }
-  };
-  values.forEach((v) => collect(v, 0));
-  // Longest first, so a secret that contains another is masked whole.
-  const ordered = [...secrets].sort((a, b) => b.length - a.length);
-  return (text) => ordered.reduce((acc, secret) => acc.split(secret).join(REDACTED), text);
 }
 
 function checkedDecisionUrl(raw: string): string {

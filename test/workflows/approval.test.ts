@@ -199,8 +199,8 @@ describe('approval workflow', () => {
     await waitForStatus(run.workflowId, 'awaiting_approval');
     const handle = h.client.workflow.getHandle(run.workflowId);
     const signed = await h.decision(run.workflowId, { id: 'alice', role: 'approver' }, 'approve');
-    await handle.executeUpdate(decideUpdate, { args: [signed], updateId: decisionUpdateIdFor(signed.payload.nonce) });
-    await handle.executeUpdate(decideUpdate, { args: [signed], updateId: decisionUpdateIdFor(signed.payload.nonce) });
+    await handle.executeUpdate(decideUpdate, { args: [signed], updateId: decisionUpdateIdFor(signed.payload) });
+    await handle.executeUpdate(decideUpdate, { args: [signed], updateId: decisionUpdateIdFor(signed.payload) });
     await handle.signal(decideSignal, signed);
     await eventually(async () => ((await handle.query(getStateQuery)).decisions.length === 1 ? true : undefined));
     const state = await handle.query(getStateQuery);
