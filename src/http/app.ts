@@ -4,6 +4,7 @@
  * state of its own: the workflow is the authority on every decision, so replicas scale freely.
  */
 import type { Client } from '@temporalio/client';
+import { requestLog } from './request-log';
 import { codecRouter, type CodecRouteOptions } from './routes/codec';
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import type { DecisionSigner } from '../links/decision-signer';
@@ -74,6 +75,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('trust proxy', deps.trustProxy ?? false);
   // Nothing reads query strings; refusing to parse them leaves no `?next=` to misuse.
   app.set('query parser', false);
+  app.use(requestLog(deps.logger));
   app.use(securityHeaders(ctx.publicOrigin));
   app.use(healthRouter(ctx));
   if (deps.codec) app.use(codecRouter({ ...deps.codec, logger: deps.logger }));
@@ -99,7 +101,7 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
     }
     const problem = problemFor(err);
     // The route pattern (`/d/:token`), never the URL: the URL holds the token.
-    const where = { method: req.method, route: (req.route as { path?: string } | undefined)?.path, status: problem.status, code: problem.code };
+    const where = { requestId: res.locals['requestId'] as string | undefined, method: req.method, route: (req.route as { path?: string } | undefined)?.path, status: problem.status, code: problem.code };
     if (problem.status >= 500) {
       logger.error({ ...where, err }, 'request failed');
     } else {
