@@ -14,24 +14,14 @@
  * kills run back to back and the retries of earlier generations land on later workers.
  */
 import { randomUUID } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
-import { verifyChain, readChain } from '../../../src/audit/hash-chain-log';
+import { readChain, verifyChain } from '../../../src/audit/hash-chain-log';
 import { GatehouseClient } from '../../../src/client';
 import type { ApprovalState } from '../../../src/domain/state';
-import { createDecisionSigner, generateDecisionKeyPair } from '../../../src/links/decision-signer';
-import { generateLinkSecret } from '../../../src/links/keyring';
 import { startDevInbox } from '../../../src/mail/dev-inbox';
-import { decideUpdate, getStateQuery } from '../../../workflows/messages';
-import { eventually } from '../../support/harness';
-import { startSlowTarget, type SlowTarget } from './slow-target';
-import { spawnWorker, type WorkerProcess, type WorkerProcessEnv } from './worker-process';
-
-const REVIEWERS = resolve(__dirname, '../../fixtures/policies/reviewers.yaml');
-/** Above this amount the policy asks a human; at or below it the action is auto-approved. */
-const REVIEW_ABOVE = 1_000;
+import { startSlowTarget } from './slow-target';
+import { approveWhenWaiting, httpProposal, prepareWorkerSetup } from './worker-setup';
+import { spawnWorker, type WorkerProcess } from './worker-process';
 
 export interface KillLoopOptions {
   address: string;
@@ -63,10 +53,10 @@ export interface KillLoopReport {
   duplicates: number;
   /** Runs that did not end `succeeded` with an effect. */
   lost: number;
-  /** Commit attempts cut short by a kill, over all runs. */
+  /** Commit attempts that never completed (cut short by a kill), over all runs. */
   interruptedCommits: number;
   /** Runs whose commit was cut short more than once. */
-  killedTwice: number;
+  interruptedTwice: number;
   auditChainOk: boolean;
   /** Audit entry ids written more than once. */
   auditDuplicates: number;
@@ -83,53 +73,20 @@ interface Pending {
   reviewed: boolean;
 }
 
-function writePolicies(dir: string): { policiesDir: string; reviewersFile: string } {
-  const policiesDir = join(dir, 'policies');
-  mkdirSync(policiesDir);
-  writeFileSync(
-    join(policiesDir, 'http.request.yaml'),
-    [
-      'actionType: http.request',
-      'risk: medium',
-      'mode: exception-only',
-      'triggers:',
-      '  - id: large-amount',
-      `    description: Amount above ${REVIEW_ABOVE}`,
-      `    when: { field: params.body.amount, op: gt, value: ${REVIEW_ABOVE} }`,
-      'approvals: { steps: [{ role: approver, count: 1 }] }',
-      'sla: { expireAfter: 1h }',
-      '',
-    ].join('\n'),
-  );
-  const reviewersFile = join(policiesDir, 'reviewers.yaml');
-  copyFileSync(REVIEWERS, reviewersFile);
-  return { policiesDir, reviewersFile };
-}
-
 export async function runKillLoop(options: KillLoopOptions): Promise<KillLoopReport> {
   const log = options.log ?? (() => undefined);
-  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-kill-'));
-  const { policiesDir, reviewersFile } = writePolicies(dir);
-  const auditLog = join(dir, 'audit.jsonl');
-  const keys = generateDecisionKeyPair();
-  const signer = createDecisionSigner({ keyId: 'kill', privateKeyHex: keys.privateKeyHex });
+  const setup = prepareWorkerSetup();
   const taskQueue = `kill-${randomUUID()}`;
   const target = await startSlowTarget();
   const inbox = await startDevInbox({ smtpPort: 0, webPort: 0 });
   const connection = await Connection.connect({ address: options.address });
   const client = new Client({ connection });
-  const env: WorkerProcessEnv = {
+  const env = setup.env({
     TEMPORAL_ADDRESS: options.address,
     GATEHOUSE_TASK_QUEUE: taskQueue,
-    GATEHOUSE_DECISION_PUBLIC_KEYS: `kill:${keys.publicKeyHex}`,
-    GATEHOUSE_LINK_KEYS: `l1:${generateLinkSecret()}`,
     SMTP_URL: inbox.smtpUrl,
     GATEHOUSE_MAILDEV_API: inbox.apiBaseUrl,
-    GATEHOUSE_POLICIES_DIR: policiesDir,
-    GATEHOUSE_REVIEWERS_FILE: reviewersFile,
-    GATEHOUSE_AUDIT_LOG: auditLog,
-    GATEHOUSE_SANDBOX_LEDGER: join(dir, 'sandbox.jsonl'),
-  };
+  });
   const runs: Pending[] = [];
   const workers = new Set<WorkerProcess>();
   const spawnOne = (): WorkerProcess => {
@@ -139,32 +96,6 @@ export async function runKillLoop(options: KillLoopOptions): Promise<KillLoopRep
   };
   const gatehouse = await GatehouseClient.connect({ client, taskQueue });
 
-  const approve = async (run: Pending): Promise<void> => {
-    const t0 = Date.now();
-    let first = 0;
-    const state = await eventually(async () => {
-      const q0 = Date.now();
-      const s = await run.handle.query(getStateQuery);
-      log(`DBG query ${run.resource} took ${Date.now() - q0} ms status ${s.status}`);
-      if (!first) first = Date.now() - t0;
-      return s.status === 'awaiting_approval' ? s : undefined;
-    }, 60_000, `${run.workflowId} awaiting approval`);
-    await run.handle.executeUpdate(decideUpdate, {
-      args: [
-        signer.sign({
-          nonce: randomUUID(),
-          workflowId: run.workflowId,
-          round: state.round,
-          reviewer: { id: 'alice', role: 'approver' },
-          kind: 'approve',
-          paramsHash: state.paramsHash,
-          decidedAt: new Date().toISOString(),
-        }),
-      ],
-    });
-    log(`DBG approve ${run.resource}: first answer ${first} ms, awaiting+update ${Date.now() - t0} ms`);
-  };
-
   const propose = async (generation: number, index: number): Promise<Pending> => {
     const id = `kill-${generation}-${index}-${randomUUID().slice(0, 8)}`;
     const reviewed = index % 2 === 1;
@@ -173,22 +104,9 @@ export async function runKillLoop(options: KillLoopOptions): Promise<KillLoopRep
     // that picks the retry up is killed in the middle of it too.
     const again = killPoint === 'before_effect' && generation % 3 === 0 ? [{ kind: 'hold' as const, applyFirst: true }] : [];
     target.script(id, [{ kind: 'hold', applyFirst: killPoint === 'after_effect' }, ...again]);
-    const proposal = await gatehouse.propose({
-      id,
-      actionType: 'http.request',
-      params: {
-        method: 'POST',
-        url: `${target.url}/effects/${id}`,
-        body: { amount: reviewed ? 5_000 : 42 },
-        verify: { url: `${target.url}/check/${id}` },
-      },
-      agent: { id: 'agent-7', name: 'Refund agent' },
-      requestedBy: { id: 'peter', name: 'Peter Principal' },
-      summary: `Kill test ${id}`,
-      evidence: { rationale: 'fault injection', confidence: 0.9 },
-    });
+    const proposal = await gatehouse.propose(httpProposal(target.url, id, reviewed));
     const run: Pending = { handle: client.workflow.getHandle(proposal.workflowId), workflowId: proposal.workflowId, resource: id, killPoint, reviewed };
-    if (reviewed) await approve(run);
+    if (reviewed) await approveWhenWaiting(run.handle, setup.signer);
     return run;
   };
 
@@ -209,6 +127,9 @@ export async function runKillLoop(options: KillLoopOptions): Promise<KillLoopRep
       const held = target.held();
       await worker.kill();
       workers.delete(worker);
+      // Only this worker was alive, so every held request was its own: wait until the target
+      // has seen each connection close, so none of them is answered (and applied) later.
+      await target.until(() => target.held() === 0, 10_000, `generation ${generation}'s connections to close`);
       killed++;
       log(
         `kill ${killed}/${options.kills}: ${held} commit request(s) in flight; worker up in ${readyAt - spawnedAt} ms, ` +
@@ -243,7 +164,7 @@ export async function runKillLoop(options: KillLoopOptions): Promise<KillLoopRep
         commitAttempts: await commitAttempts(run.handle),
       });
     }
-    const auditIds = readChain(auditLog).map((l) => l.entryId);
+    const auditIds = readChain(setup.auditLog).map((l) => l.entryId);
     const report: KillLoopReport = {
       kills: killed,
       runs: runs.length,
@@ -251,8 +172,8 @@ export async function runKillLoop(options: KillLoopOptions): Promise<KillLoopRep
       duplicates: outcomes.filter((o) => o.effects > 1).length,
       lost: outcomes.filter((o) => o.status !== 'succeeded' || o.effects === 0).length,
       interruptedCommits: outcomes.reduce((n, o) => n + Math.max(0, o.commitAttempts - 1), 0),
-      killedTwice: outcomes.filter((o) => o.commitAttempts > 2).length,
-      auditChainOk: verifyChain(auditLog).ok,
+      interruptedTwice: outcomes.filter((o) => o.commitAttempts > 2).length,
+      auditChainOk: verifyChain(setup.auditLog).ok,
       auditDuplicates: auditIds.length - new Set(auditIds).size,
       killPhaseMs,
       finishMs,

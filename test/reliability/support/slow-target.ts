@@ -46,6 +46,8 @@ export interface SlowTarget {
   held(resource?: string): number;
   /** Scripts the next POSTs to `resource`; POSTs past the script are answered 201 at once. */
   script(resource: string, steps: PostStep[]): void;
+  /** The next reads of the check URL answer these statuses, whatever the effect's state. */
+  scriptChecks(resource: string, statuses: number[]): void;
   /** Answers every held request (applying effects not yet applied). */
   releaseAll(): void;
   /** From now on held steps are answered at once: for the end of a kill phase. */
@@ -68,6 +70,7 @@ export async function startSlowTarget(options: SlowTargetOptions = {}): Promise<
   const posts: PostRecord[] = [];
   const checks = new Map<string, number>();
   const scripts = new Map<string, PostStep[]>();
+  const checkScripts = new Map<string, number[]>();
   const holding = new Set<Held>();
   const events = new EventEmitter();
   events.setMaxListeners(0);
@@ -122,7 +125,7 @@ export async function startSlowTarget(options: SlowTargetOptions = {}): Promise<
       if (req.method === 'POST' && url.pathname.startsWith('/effects/')) onPost(req, res, resource);
       else if (req.method === 'GET' && url.pathname.startsWith('/check/')) {
         checks.set(resource, (checks.get(resource) ?? 0) + 1);
-        res.writeHead((effects.get(resource) ?? 0) > 0 ? 200 : 404).end();
+        res.writeHead(checkScripts.get(resource)?.shift() ?? ((effects.get(resource) ?? 0) > 0 ? 200 : 404)).end();
       } else res.writeHead(404).end();
       events.emit('request');
     });
@@ -145,6 +148,7 @@ export async function startSlowTarget(options: SlowTargetOptions = {}): Promise<
     checks,
     held: (resource) => [...holding].filter((h) => resource === undefined || h.resource === resource).length,
     script: (resource, steps) => void scripts.set(resource, [...steps]),
+    scriptChecks: (resource, statuses) => void checkScripts.set(resource, [...statuses]),
     releaseAll,
     stopHolding: () => {
       holdingEnabled = false;
