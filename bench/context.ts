@@ -1,0 +1,279 @@
+/**
+ * Everything a bench phase needs, assembled once: the dev server, the worker process, a client,
+ * the Gatehouse SDK, the decision service, a decision signer and link keys; and the operations
+ * the phases time (propose, decide by SDK or HTTP, start and signal the floor), each recording
+ * what the correctness gate later checks.
+ */
+import { randomUUID } from 'node:crypto';
+import { execFileSync, fork } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { GatehouseClient } from '../src/client';
+import { submitDecision } from '../src/client/submit-decision';
+import { paramsHash } from '../src/domain/canonical-hash';
+import type { ProposalInput } from '../src/domain/proposal';
+import { createDecisionSigner, generateDecisionKeyPair, type DecisionSigner } from '../src/links/decision-signer';
+import { generateLinkSecret, parseLinkKeyring, type LinkKeyring } from '../src/links/keyring';
+import { newNonce, signLinkToken } from '../src/links/token';
+import type { SignedDecision } from '../src/domain/decision';
+import { decideUpdate } from '../workflows/messages';
+import { decisionUpdateIdFor } from '../src/domain/ids';
+import { benchActionTypes, type BenchActionType, type BenchParams } from './actions';
+import { now, sleep } from './clock';
+import { floorDecideSignal, type floorWorkflow } from './floor-workflow';
+import { startHttp, type BenchHttp } from './http';
+import type { LoadResult } from './http-load';
+import { startDevServer, type DevServer } from './temporal-server';
+import { startWorkerProcess, type WorkerHost } from './worker-host';
+import { benchTuning, type BenchTuning } from './worker-options';
+
+export const GATEHOUSE_QUEUE = 'bench-gatehouse';
+export const FLOOR_QUEUE = 'bench-floor';
+
+/** Who decides in which role, per action type (bench/policies/reviewers.yaml). */
+export const DECIDERS: Record<Exclude<BenchActionType, 'bench.auto'>, { id: string; role: string }[]> = {
+  'bench.single': [{ id: 'alice', role: 'approver' }],
+  'bench.dual': [
+    { id: 'carol', role: 'finance' },
+    { id: 'dave', role: 'manager' },
+  ],
+};
+
+export interface Expectations {
+  /** Gatehouse runs that must end `succeeded`, with exactly one commit each. */
+  gatehouse: Set<string>;
+  /** Floor runs that must complete with exactly one activity each. */
+  floor: Set<string>;
+  /** Approvals sent and accepted (update applied or queued as a signal). */
+  decisionsAccepted: number;
+  /** Decisions refused or failed: any is a failed run. */
+  decisionFailures: string[];
+}
+
+export interface Bench {
+  server: DevServer;
+  client: Client;
+  gatehouse: GatehouseClient;
+  worker: WorkerHost;
+  http: BenchHttp;
+  signer: DecisionSigner;
+  linkKeyring: LinkKeyring;
+  tuning: BenchTuning;
+  auditLogFile: string;
+  expect: Expectations;
+  runTag: string;
+  close(): Promise<void>;
+}
+
+export async function createBench(options: { maxCachedWorkflows: number; log: (line: string) => void }): Promise<Bench> {
+  const cleanups: (() => Promise<void>)[] = [];
+  const close = async () => {
+    for (const fn of cleanups.reverse()) {
+      try {
+        await fn();
+      } catch (err) {
+        options.log(`cleanup: ${(err as Error).message}`);
+      }
+    }
+  };
+  try {
+    const server = await startDevServer();
+    cleanups.push(() => server.stop());
+    options.log(`temporal dev server ${server.version} on ${server.address} (db in ${server.dir})`);
+    const keys = generateDecisionKeyPair();
+    const signer = createDecisionSigner({ keyId: 'bench', privateKeyHex: keys.privateKeyHex });
+    const linkKeys = `k1:${generateLinkSecret()}`;
+    const linkKeyring = parseLinkKeyring(linkKeys);
+    const tuning = benchTuning(options.maxCachedWorkflows);
+    const auditLogFile = join(server.dir, 'audit.jsonl');
+    const bundled = now();
+    execFileSync(process.execPath, ['--import', 'tsx', resolve(__dirname, 'bundle.ts'), server.dir], { stdio: ['ignore', 'inherit', 'inherit'] });
+    options.log(`workflow bundles built in ${Math.round(now() - bundled)} ms`);
+    const worker = await startWorkerProcess({
+      address: server.address,
+      namespace: 'default',
+      gatehouseTaskQueue: GATEHOUSE_QUEUE,
+      floorTaskQueue: FLOOR_QUEUE,
+      decisionPublicKey: { keyId: 'bench', publicKeyHex: keys.publicKeyHex },
+      linkKeys,
+      publicUrl: 'http://127.0.0.1:9/',
+      auditLogFile,
+      tuning,
+      bundles: { gatehouse: join(server.dir, 'gatehouse.js'), floor: join(server.dir, 'floor.js') },
+    });
+    cleanups.push(() => worker.stop());
+    options.log(`worker process ${worker.pid} ready in ${Math.round(worker.startMs)} ms`);
+    const connection = await Connection.connect({ address: server.address });
+    cleanups.push(() => connection.close());
+    const client = new Client({ connection, namespace: 'default' });
+    const gatehouse = await GatehouseClient.connect({ client, taskQueue: GATEHOUSE_QUEUE, actionTypes: benchActionTypes() });
+    const http = await startHttp({ client, linkKeyring, signer });
+    cleanups.push(() => http.close());
+    return {
+      server,
+      client,
+      gatehouse,
+      worker,
+      http,
+      signer,
+      linkKeyring,
+      tuning,
+      auditLogFile,
+      expect: { gatehouse: new Set(), floor: new Set(), decisionsAccepted: 0, decisionFailures: [] },
+      runTag: Date.now().toString(36),
+      close,
+    };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+let seq = 0;
+/** A unique proposal id for this run: readable in the Web UI, safe in Message-IDs. */
+export function nextId(bench: Bench, phase: string): string {
+  return `${bench.runTag}-${phase}-${++seq}`;
+}
+
+export function benchParams(id: string): BenchParams {
+  return { account: `acct-${id}`.slice(0, 64), amount: 42.5, currency: 'EUR', note: 'bench refund' };
+}
+
+export function proposalInput(actionType: BenchActionType, id: string): ProposalInput {
+  return {
+    id,
+    actionType,
+    params: benchParams(id),
+    agent: { id: 'bench-agent', name: 'Bench agent' },
+    requestedBy: { id: 'peter', name: 'Peter Principal' },
+    summary: `Bench ${actionType} ${id}`,
+    evidence: { rationale: 'benchmark traffic', confidence: 0.9 },
+  };
+}
+
+/** Starts an approval run through the SDK; returns its workflow id. */
+export async function propose(bench: Bench, actionType: BenchActionType, id: string): Promise<string> {
+  const handle = await bench.gatehouse.propose(proposalInput(actionType, id));
+  bench.expect.gatehouse.add(handle.workflowId);
+  return handle.workflowId;
+}
+
+export function workflowIdOf(actionType: BenchActionType, id: string): string {
+  return `${actionType}:${id}`;
+}
+
+function signedApproval(bench: Bench, wf: string, id: string, reviewer: { id: string; role: string }, nonce = randomUUID()): SignedDecision {
+  return bench.signer.sign({
+    nonce,
+    workflowId: wf,
+    round: 1,
+    reviewer,
+    kind: 'approve',
+    paramsHash: paramsHash(benchParams(id)),
+    decidedAt: new Date().toISOString(),
+  });
+}
+
+/** Signs and submits an approval through the SDK (Update, signal fallback). */
+export async function decideSdk(bench: Bench, wf: string, id: string, reviewer: { id: string; role: string }): Promise<void> {
+  try {
+    await submitDecision(bench.client, signedApproval(bench, wf, id, reviewer));
+    bench.expect.decisionsAccepted++;
+  } catch (err) {
+    bench.expect.decisionFailures.push(`${wf}: ${(err as Error).message}`);
+    throw err;
+  }
+}
+
+/** A pre-signed approval, for timing the bare Update RPC. */
+export function presign(bench: Bench, wf: string, id: string, reviewer: { id: string; role: string }): SignedDecision {
+  return signedApproval(bench, wf, id, reviewer);
+}
+
+/** The bare Update RPC a decision service would make, with no signing and no fallback. */
+export async function rawUpdate(bench: Bench, signed: SignedDecision): Promise<void> {
+  try {
+    await bench.client.workflow
+      .getHandle(signed.payload.workflowId)
+      .executeUpdate(decideUpdate, { args: [signed], updateId: decisionUpdateIdFor(signed.payload) });
+    bench.expect.decisionsAccepted++;
+  } catch (err) {
+    bench.expect.decisionFailures.push(`${signed.payload.workflowId}: ${(err as Error).message}`);
+    throw err;
+  }
+}
+
+/** The reviewer's mailed link, minted as the notify activity does. */
+export function linkToken(bench: Bench, wf: string, reviewer: { id: string; role: string }): string {
+  const exp = Math.floor(Date.now() / 1000) + 3_600;
+  return signLinkToken({ wf, round: 1, sub: reviewer.id, role: reviewer.role, exp, nonce: newNonce() }, bench.linkKeyring);
+}
+
+/** POSTs an approval to the JSON decision API, as a chat integration or the page would. */
+export async function decideHttp(bench: Bench, wf: string, id: string, reviewer: { id: string; role: string }, token = linkToken(bench, wf, reviewer)): Promise<void> {
+  const res = await fetch(`${bench.http.baseUrl}/api/decisions/${token}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ kind: 'approve', paramsHash: paramsHash(benchParams(id)) }),
+  });
+  const body = (await res.json()) as { applied?: boolean; queued?: boolean; error?: { code?: string } };
+  if (res.status !== 200 || !(body.applied || body.queued)) {
+    const message = `${wf}: HTTP ${res.status} ${JSON.stringify(body).slice(0, 200)}`;
+    bench.expect.decisionFailures.push(message);
+    throw new Error(message);
+  }
+  bench.expect.decisionsAccepted++;
+}
+
+export async function startFloor(bench: Bench, id: string): Promise<string> {
+  const wf = `bench.floor:${id}`;
+  await bench.client.workflow.start<typeof floorWorkflow>('floorWorkflow', { workflowId: wf, taskQueue: FLOOR_QUEUE });
+  bench.expect.floor.add(wf);
+  return wf;
+}
+
+export async function signalFloor(bench: Bench, wf: string): Promise<void> {
+  await bench.client.workflow.getHandle(wf).signal(floorDecideSignal, { approve: true });
+}
+
+/** Start and decision in one RPC: the floor of an auto-approved action's end-to-end path. */
+export async function signalWithStartFloor(bench: Bench, id: string): Promise<string> {
+  const wf = `bench.floor:${id}`;
+  await bench.client.workflow.signalWithStart<typeof floorWorkflow, [{ approve: boolean }]>('floorWorkflow', {
+    workflowId: wf,
+    taskQueue: FLOOR_QUEUE,
+    signal: floorDecideSignal,
+    signalArgs: [{ approve: true }],
+  });
+  bench.expect.floor.add(wf);
+  return wf;
+}
+
+/**
+ * POSTs approvals to the JSON decision API from a separate process (bench/http-load.ts), `lanes`
+ * at a time; records each outcome like decideHttp. Returns the load generator's timings.
+ */
+export async function decideHttpBatch(
+  bench: Bench,
+  runs: { wf: string; id: string; token: string }[],
+  lanes: number,
+): Promise<LoadResult> {
+  const child = fork(resolve(__dirname, 'http-load.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const result = await new Promise<LoadResult>((ok, fail) => {
+    child.once('message', (m) => ok(m as LoadResult));
+    child.once('exit', (code) => fail(new Error(`load generator exited with ${code}`)));
+    child.send({
+      lanes,
+      items: runs.map(({ token, id }) => ({
+        url: `${bench.http.baseUrl}/api/decisions/${token}`,
+        body: JSON.stringify({ kind: 'approve', paramsHash: paramsHash(benchParams(id)) }),
+      })),
+    });
+  });
+  result.results.forEach((r, i) => {
+    const accepted = r.status === 200 && /"(applied|queued)":true/.test(r.body);
+    if (accepted) bench.expect.decisionsAccepted++;
+    else bench.expect.decisionFailures.push(`${runs[i]!.wf}: HTTP ${r.status} ${r.body.slice(0, 200)}`);
+  });
+  return result;
+}

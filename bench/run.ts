@@ -1,0 +1,325 @@
+/**
+ * `npm run bench [-- --quick] [-- --json] [-- --out FILE]`: Gatehouse against the floor of
+ * Temporal itself, on one box, in one run (issue 7; method in shared/notes/performance.md §6).
+ *
+ * Starts its own dev server (SQLite file, WAL, synchronous=normal), one worker process holding
+ * the Gatehouse worker and the floor worker with the same options, the decision service, and
+ * drives them from this process. Interleaved blocks (floor, Gatehouse, floor, …) so drift
+ * cancels; open-loop arrivals for latency; a correctness gate over every run it started.
+ * Progress goes to stderr; the table (or, with --json, one JSON object) to stdout.
+ */
+import { writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { now, sleep } from './clock';
+import { createBench, type Bench } from './context';
+import {
+  autoEndToEnd,
+  correctnessGate,
+  floorEndToEnd,
+  floorLatency,
+  floorPool,
+  floorThroughput,
+  gatehouseLatency,
+  gatehousePool,
+  gatehouseThroughput,
+  histogram,
+  measureHistory,
+  measureHttp,
+  measurePending,
+  type E2eSamples,
+  type Throughput,
+  type Gate,
+  type HistoryFigures,
+  type HttpFigures,
+  type LatencySamples,
+  type PendingFigures,
+} from './phases';
+import { renderTable, targetsOf } from './report';
+import { median, ratio, round, summarize } from './stats';
+import { SQLITE_PRAGMAS } from './temporal-server';
+
+interface Plan {
+  mode: 'quick' | 'full';
+  maxCachedWorkflows: number;
+  /** Floor of the open-loop decision rate (per s); otherwise half the approval path's saturation rate. */
+  minRate: number;
+  warmup: number;
+  blocks: number;
+  throughputCount: number;
+  lanes: number;
+  poolSize: number;
+  submitters: number;
+  autoCount: number;
+  http: { seconds: number; connections: number; pageRuns: number; decisions: number; lanes: number; blocks: number };
+  pending: { n: number; sample: number; lanes: number };
+}
+
+const PLANS: Record<Plan['mode'], Plan> = {
+  quick: {
+    mode: 'quick',
+    maxCachedWorkflows: 250,
+    minRate: 8,
+    warmup: 5,
+    blocks: 2,
+    throughputCount: 12,
+    lanes: 12,
+    poolSize: 8,
+    submitters: 8,
+    autoCount: 10,
+    http: { seconds: 1, connections: 16, pageRuns: 2, decisions: 12, lanes: 8, blocks: 1 },
+    pending: { n: 40, sample: 10, lanes: 12 },
+  },
+  full: {
+    mode: 'full',
+    maxCachedWorkflows: 250,
+    minRate: 4,
+    warmup: 40,
+    blocks: 3,
+    throughputCount: 100,
+    lanes: 32,
+    poolSize: 40,
+    submitters: 16,
+    autoCount: 60,
+    http: { seconds: 3, connections: 32, pageRuns: 8, decisions: 100, lanes: 16, blocks: 2 },
+    // 10,000 (issue 7) takes over an hour on 2 cores with today's product: `--pending 10000`.
+    pending: { n: 2_000, sample: 100, lanes: 32 },
+  },
+};
+
+const USAGE = `usage: npm run bench -- [--quick] [--json] [--out FILE] [--pending N] [--rate R]
+  --quick      small counts, under a minute on 2 cores (a smoke run, not figures to quote)
+  --json       print one JSON object instead of the table
+  --out FILE   also write the JSON object to FILE
+  --pending N  approvals to hold waiting (default: 40 quick, 2000 full; issue 7 asks 10000)
+  --rate R     open-loop decision rate per second (default: half the measured approval rate);
+               pin it to compare two builds at the same load
+`;
+
+function parseArgs(argv: string[]): { plan: Plan; json: boolean; out?: string; rate?: number } {
+  const valued = ['--out', '--pending', '--rate'];
+  const flags = ['--json', '--quick'];
+  const values = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (flags.includes(a)) continue;
+    if (valued.includes(a) && argv[i + 1] !== undefined) {
+      values.set(a, argv[++i]!);
+      continue;
+    }
+    process.stderr.write(USAGE);
+    process.exit(2);
+  }
+  const plan = structuredClone(PLANS[argv.includes('--quick') ? 'quick' : 'full']);
+  const pending = Number(values.get('--pending') ?? plan.pending.n);
+  const rate = values.has('--rate') ? Number(values.get('--rate')) : undefined;
+  if (!(pending > 0) || (rate !== undefined && !(rate > 0))) {
+    process.stderr.write(USAGE);
+    process.exit(2);
+  }
+  plan.pending.n = pending;
+  return { plan, json: argv.includes('--json'), ...(values.has('--out') ? { out: values.get('--out')! } : {}), ...(rate ? { rate } : {}) };
+}
+
+const loadAtStart = loadavg()[0]!;
+const log = (line: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+
+async function measure(bench: Bench, plan: Plan, fixedRate?: number) {
+  const history: HistoryFigures = await measureHistory(bench);
+  log(`history events: floor ${history.floor}, single ${history.single}, dual ${history.dual}, auto ${history.auto}`);
+
+  log(`warm-up: ${plan.warmup} lifecycles each`);
+  await floorThroughput(bench, plan.warmup, plan.lanes);
+  await gatehouseThroughput(bench, plan.warmup, plan.lanes);
+
+  const tp = { floor: [] as Throughput[], gatehouse: [] as Throughput[] };
+  const starts = { floor: [] as number[], floorReady: [] as number[], gatehouse: [] as number[], evaluated: [] as number[] };
+  const lat = { floor: emptyLatency(), sdk: emptyLatency(), http: emptyLatency() };
+  let rate = fixedRate ?? 0;
+  for (let b = 0; b < plan.blocks; b++) {
+    // Interleaved: which side goes first alternates, so drift within a block cancels too.
+    const order = b % 2 === 0 ? (['floor', 'gatehouse'] as const) : (['gatehouse', 'floor'] as const);
+    for (const side of order) {
+      const perSec = side === 'floor' ? await floorThroughput(bench, plan.throughputCount, plan.lanes) : await gatehouseThroughput(bench, plan.throughputCount, plan.lanes);
+      tp[side].push(perSec);
+      const c = perSec.cpuMsPerOp;
+      log(`block ${b + 1}: ${side} ${perSec.perSec.toFixed(1)} completed/s (${plan.lanes} lanes); CPU ms per lifecycle: worker ${c.worker.toFixed(1)}, server ${c.server.toFixed(1)}`);
+    }
+    if (rate === 0) {
+      // Latency is measured at about half the approval path's saturation rate (performance.md #3).
+      rate = Math.max(plan.minRate, Math.min(40, Math.round(tp.gatehouse[0]!.perSec / 2)));
+      log(`open-loop decision rate: ${rate}/s`);
+    }
+    const fp = await floorPool(bench, plan.poolSize, plan.submitters);
+    const gp = await gatehousePool(bench, 'bench.single', plan.poolSize * 2, plan.submitters);
+    starts.floor.push(fp.startedPerSec);
+    starts.floorReady.push(fp.readyPerSec);
+    starts.gatehouse.push(gp.startedPerSec);
+    starts.evaluated.push(gp.readyPerSec);
+    log(`block ${b + 1}: starts/s floor ${fp.startedPerSec.toFixed(1)} (waiting ${fp.readyPerSec.toFixed(1)}/s), proposals ${gp.startedPerSec.toFixed(1)} (evaluated ${gp.readyPerSec.toFixed(1)}/s)`);
+    // Let the pools' last tasks (review mails, timers) land before timing decisions.
+    await sleep(1_000);
+    const sdkRuns = gp.runs.slice(0, plan.poolSize);
+    const httpRuns = gp.runs.slice(plan.poolSize);
+    const steps = [
+      () => floorLatency(bench, fp, rate, lat.floor),
+      () => gatehouseLatency(bench, sdkRuns, rate, 'sdk', lat.sdk),
+      () => gatehouseLatency(bench, httpRuns, rate, 'http', lat.http),
+    ];
+    for (let i = 0; i < steps.length; i++) await steps[(i + b) % steps.length]!();
+    log(`block ${b + 1}: decision→activity p50 floor ${summarize(lat.floor.toActivity).p50} ms, sdk ${summarize(lat.sdk.toActivity).p50} ms, http ${summarize(lat.http.toActivity).p50} ms`);
+  }
+
+  const autoE2e: E2eSamples = { toCommit: [], toCompleted: [] };
+  const floorE2e: E2eSamples = { toCommit: [], toCompleted: [] };
+  for (let b = 0; b < 2; b++) {
+    await floorEndToEnd(bench, Math.ceil(plan.autoCount / 2), rate, floorE2e);
+    await autoEndToEnd(bench, Math.ceil(plan.autoCount / 2), rate, autoE2e);
+  }
+  log(`end to end p50: auto-approved → commit ${summarize(autoE2e.toCommit).p50} ms, floor signal-with-start → activity ${summarize(floorE2e.toCommit).p50} ms`);
+
+  const http: HttpFigures = await measureHttp(bench, { ...plan.http, submitters: plan.submitters });
+  log(`http req/s: hello ${Math.round(http.helloWorld.reqPerSec)}, bad signature ${Math.round(http.badSignature.reqPerSec)}, page ${Math.round(http.page.reqPerSec)}; decisions/s: update RPC ${http.updateRpcPerSec}, POST ${http.decisionPostPerSec}`);
+
+  log(`pending: ramping to ${plan.pending.n} waiting approvals`);
+  const pending: PendingFigures = await measurePending(bench, { ...plan.pending, submitters: plan.submitters, rate, log });
+  log(`pending: ${pending.n} waiting, RSS ${pending.rssMb.settled} MB, decision p99 ${pending.decision.sdkToCommit.p99} ms`);
+
+  return { history, tp, starts, lat, rate, autoE2e, floorE2e, http, pending };
+}
+
+function cpuMedian(runs: Throughput[]): { worker: number; server: number; driver: number } {
+  return {
+    worker: round(median(runs.map((t) => t.cpuMsPerOp.worker))),
+    server: round(median(runs.map((t) => t.cpuMsPerOp.server))),
+    driver: round(median(runs.map((t) => t.cpuMsPerOp.driver))),
+  };
+}
+
+function emptyLatency(): LatencySamples {
+  return { toActivity: [], response: [] };
+}
+
+function compose(plan: Plan, bench: Bench, m: Awaited<ReturnType<typeof measure>>, gate: Gate, durationSec: number) {
+  const floorDecision = summarize(m.lat.floor.toActivity);
+  const sdkDecision = summarize(m.lat.sdk.toActivity);
+  const httpDecision = summarize(m.lat.http.toActivity);
+  const floor = {
+    completedPerSec: round(median(m.tp.floor.map((t) => t.perSec))),
+    completedPerSecBlocks: m.tp.floor.map((t) => round(t.perSec)),
+    cpuMsPerLifecycle: cpuMedian(m.tp.floor),
+    startedPerSec: round(median(m.starts.floor)),
+    waitingPerSec: round(median(m.starts.floorReady)),
+    signalToActivityMs: floorDecision,
+    signalResponseMs: summarize(m.lat.floor.response),
+    signalWithStartToActivityMs: summarize(m.floorE2e.toCommit),
+    signalWithStartToCompletedMs: summarize(m.floorE2e.toCompleted),
+    historyEvents: m.history.floor,
+  };
+  const gatehouse = {
+    completedPerSec: round(median(m.tp.gatehouse.map((t) => t.perSec))),
+    completedPerSecBlocks: m.tp.gatehouse.map((t) => round(t.perSec)),
+    cpuMsPerLifecycle: cpuMedian(m.tp.gatehouse),
+    startedPerSec: round(median(m.starts.gatehouse)),
+    evaluatedPerSec: round(median(m.starts.evaluated)),
+    decisionToCommitMs: { sdk: sdkDecision, http: httpDecision },
+    decisionResponseMs: { sdk: summarize(m.lat.sdk.response), http: summarize(m.lat.http.response) },
+    autoApproved: { proposeToCommitMs: summarize(m.autoE2e.toCommit), proposeToCompletedMs: summarize(m.autoE2e.toCompleted) },
+    http: m.http,
+    historyEvents: { single: m.history.single, dual: m.history.dual, auto: m.history.auto },
+  };
+  const ratios = {
+    decisionLatencyP50: ratio(sdkDecision.p50, floorDecision.p50),
+    decisionLatencyP99: ratio(sdkDecision.p99, floorDecision.p99),
+    decisionLatencyP50Http: ratio(httpDecision.p50, floorDecision.p50),
+    decisionLatencyP99Http: ratio(httpDecision.p99, floorDecision.p99),
+    throughput: ratio(gatehouse.completedPerSec, floor.completedPerSec),
+    /** Worker + server CPU per completed lifecycle, floor ÷ Gatehouse: the throughput ratio a CPU-bound, unshared box would show. */
+    throughputByCpu: ratio(floor.cpuMsPerLifecycle.worker + floor.cpuMsPerLifecycle.server, gatehouse.cpuMsPerLifecycle.worker + gatehouse.cpuMsPerLifecycle.server),
+    startRate: ratio(gatehouse.startedPerSec, floor.startedPerSec),
+    historySingle: ratio(m.history.single, m.history.floor),
+    historyDual: ratio(m.history.dual, m.history.floor),
+    autoE2eP50: ratio(gatehouse.autoApproved.proposeToCommitMs.p50, floor.signalWithStartToActivityMs.p50),
+    badSignatureVsHello: ratio(m.http.badSignature.reqPerSec, m.http.helloWorld.reqPerSec),
+    pageVsHello: ratio(m.http.page.reqPerSec, m.http.helloWorld.reqPerSec),
+    postVsUpdateRpc: ratio(m.http.decisionPostPerSec, m.http.updateRpcPerSec),
+    pendingP99VsEmpty: ratio(m.pending.decision.sdkToCommit.p99, sdkDecision.p99),
+  };
+  const pending = {
+    ...m.pending,
+    workerRssMb: m.pending.rssMb.settled,
+    decisionLatencyP99Ms: m.pending.decision.sdkToCommit.p99,
+  };
+  const cpu = cpus();
+  const result = {
+    meta: {
+      mode: plan.mode,
+      durationSec: round(durationSec, 1),
+      machine: { nproc: cpu.length, cpuModel: cpu[0]?.model ?? 'unknown', memoryGb: round(totalmem() / 2 ** 30, 1) },
+      /** 1-minute load average when the run started and ended: above the core count, other jobs shared the box. */
+      loadAverage: { start: round(loadAtStart, 2), end: round(loadavg()[0]!, 2) },
+      versions: { node: process.version, temporal: bench.server.version, sdk: sdkVersion() },
+      sqlitePragmas: [...SQLITE_PRAGMAS],
+      worker: { ...bench.tuning, reuseV8Context: true, processes: 1 },
+      plan: { ...plan, openLoopRatePerSec: m.rate },
+    },
+    floor,
+    gatehouse,
+    ratios,
+    historyEvents: { single: m.history.single, dual: m.history.dual, auto: m.history.auto, floor: m.history.floor, breakdown: m.history.breakdown },
+    pending,
+    correct: gate.correct,
+    gate,
+    targets: [] as ReturnType<typeof targetsOf>,
+    histograms: {
+      floorSignalToActivity: histogram(m.lat.floor.toActivity),
+      sdkDecisionToCommit: histogram(m.lat.sdk.toActivity),
+      httpDecisionToCommit: histogram(m.lat.http.toActivity),
+      pendingSdkDecisionToCommit: m.pending.decision.histogram,
+    },
+  };
+  result.targets = targetsOf(result);
+  return result;
+}
+
+export type BenchResult = ReturnType<typeof compose>;
+
+function sdkVersion(): string {
+  try {
+    return (require('@temporalio/worker/package.json') as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+async function main(): Promise<void> {
+  const { plan, json, out, rate } = parseArgs(process.argv.slice(2));
+  const t0 = now();
+  log(`mode ${plan.mode}; ${cpus().length} cores, ${round(totalmem() / 2 ** 30, 1)} GB`);
+  const bench = await createBench({ maxCachedWorkflows: plan.maxCachedWorkflows, log });
+  let code = 0;
+  const stop = () => {
+    log('interrupted; cleaning up');
+    void bench.close().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    const m = await measure(bench, plan, rate);
+    const gate = await correctnessGate(bench);
+    log(gate.correct ? 'correctness gate: held' : `correctness gate FAILED: ${gate.problems.join('; ')}`);
+    const result = compose(plan, bench, m, gate, (now() - t0) / 1000);
+    const text = json ? `${JSON.stringify(result, null, 2)}\n` : renderTable(result);
+    process.stdout.write(text);
+    if (out) writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+    if (!gate.correct) code = 1;
+  } catch (err) {
+    log(`failed: ${(err as Error)?.stack ?? String(err)}`);
+    code = 1;
+  } finally {
+    await bench.close();
+  }
+  log(`done in ${((now() - t0) / 1000).toFixed(1)} s`);
+  process.exit(code);
+}
+
+void main();

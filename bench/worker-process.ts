@@ -1,0 +1,112 @@
+/**
+ * The worker process: the real Gatehouse worker (createWorker, real activities, bench policies)
+ * and the floor worker, with the same options, on one connection. Runs apart from the driver so
+ * its RSS is its own. Reports commit starts, floor activity starts and mails over IPC.
+ */
+import { resolve } from 'node:path';
+import { Context } from '@temporalio/activity';
+import { DefaultLogger, NativeConnection, Runtime, Worker, makeTelemetryFilterString, type InjectedSinks } from '@temporalio/worker';
+import type { Executor } from '../src/actions/executor';
+import { createFileAuditLog } from '../src/audit/hash-chain-log';
+import type { Mailer } from '../src/mail/mailer';
+import { parseLinkKeyring } from '../src/links/keyring';
+import { createLogger } from '../src/observability/logger';
+import { loadPolicyBook } from '../src/policy/load';
+import { createWorker } from '../src/worker/create-worker';
+import { benchActionTypes, type BenchParams } from './actions';
+import { now } from './clock';
+import type { FloorActivities, FloorSinks } from './floor-workflow';
+import type { WorkerEvent, WorkerProcessConfig } from './worker-options';
+
+const POLICIES = resolve(__dirname, 'policies');
+
+function report(event: WorkerEvent): void {
+  process.send?.(event);
+}
+
+/** Commits do no I/O; they report when they start, which is what the latency figures measure. */
+const executor: Executor<BenchParams> = {
+  async commit(_params, ctx) {
+    report({ type: 'commit', wf: ctx.workflowId, at: now(), attempt: ctx.attempt });
+    return { record: { ref: ctx.idempotencyKey }, alreadyApplied: false };
+  },
+  async verify() {
+    return { ok: true, observed: 'present' };
+  },
+};
+
+/** Renders and "sends" nothing further: the mail path is measured apart (performance.md #8). */
+const mailer: Mailer = {
+  async send(mail) {
+    report({ type: 'mail', messageId: mail.messageId, at: now() });
+    return { alreadySent: false };
+  },
+  async close() {},
+};
+
+async function main(): Promise<void> {
+  const config = JSON.parse(process.env['BENCH_WORKER'] ?? '') as WorkerProcessConfig;
+  Runtime.install({
+    logger: new DefaultLogger('WARN'),
+    telemetryOptions: { logging: { forward: {}, filter: makeTelemetryFilterString({ core: 'WARN', other: 'ERROR' }) } },
+  });
+  const connection = await NativeConnection.connect({ address: config.address });
+  const actionTypes = benchActionTypes(executor);
+  const policyBook = loadPolicyBook(POLICIES, resolve(POLICIES, 'reviewers.yaml'), actionTypes.names());
+  const started = now();
+  const gatehouse = await createWorker({
+    connection,
+    namespace: config.namespace,
+    taskQueue: config.gatehouseTaskQueue,
+    workflowBundle: { codePath: config.bundles.gatehouse },
+    policyBook,
+    actionTypes,
+    decisionKeys: { [config.decisionPublicKey.keyId]: config.decisionPublicKey.publicKeyHex },
+    mailer,
+    linkKeyring: parseLinkKeyring(config.linkKeys),
+    publicUrl: config.publicUrl,
+    linkTtlMs: 24 * 3_600_000,
+    auditLog: createFileAuditLog(config.auditLogFile),
+    logger: createLogger({ level: 'silent' }),
+    tuning: config.tuning,
+  });
+  const floorActivities: FloorActivities = {
+    async floorCommit(input) {
+      report({ type: 'floor', wf: input.workflowId, at: now(), attempt: Context.current().info.attempt });
+    },
+  };
+  const floor = await Worker.create({
+    connection,
+    namespace: config.namespace,
+    taskQueue: config.floorTaskQueue,
+    workflowBundle: { codePath: config.bundles.floor },
+    activities: floorActivities,
+    sinks: {
+      bench: { waiting: { fn: (info) => report({ type: 'waiting', wf: info.workflowId, at: now() }) } },
+    } satisfies InjectedSinks<FloorSinks>,
+    ...config.tuning,
+  });
+  report({ type: 'ready', startMs: now() - started });
+  process.on('message', (msg: { type?: string }) => {
+    if (msg?.type === 'stop') {
+      gatehouse.shutdown();
+      floor.shutdown();
+    }
+  });
+  // The driver going away must not leave a worker polling a dead server.
+  process.on('disconnect', () => {
+    if (gatehouse.getState() === 'RUNNING') gatehouse.shutdown();
+    if (floor.getState() === 'RUNNING') floor.shutdown();
+  });
+  await Promise.all([gatehouse.run(), floor.run()]);
+  await connection.close();
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    report({ type: 'failed', message: (err as Error)?.stack ?? String(err) });
+    process.stderr.write(`bench worker failed: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.exit(1);
+  },
+);
