@@ -28,7 +28,8 @@ export interface RunningService {
  */
 export async function startService(h: Harness, overrides: Partial<AppDeps> = {}): Promise<RunningService> {
   const server: Server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  // A backlog above Node's default 511, so a burst of a thousand connections is queued, not reset.
+  await new Promise<void>((resolve) => server.listen({ port: 0, host: '127.0.0.1', backlog: 2048 }, resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const csrfSecret = randomBytes(32);
   const app = createApp({

@@ -3,7 +3,9 @@
  * the write and its idempotency key committed in one transaction, verified by reading it back.
  */
 import { randomUUID } from 'node:crypto';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
+import { createDbWritePools } from '../../activities/executors/db-write';
+import { createLogger } from '../../src/observability/logger';
 import { decideUpdate, getStateQuery } from '../../workflows/messages';
 import { createHarness, eventually, type Harness } from '../support/harness';
 import { startPostgres, type TestPostgres } from '../support/postgres';
@@ -14,7 +16,8 @@ let h: Harness;
 
 beforeAll(async () => {
   pg = await startPostgres();
-  pool = new Pool({ connectionString: pg.url, max: 2 });
+  // The executor's own pool factory: it listens for errors of idle clients (a server shutting down).
+  pool = createDbWritePools({ accounts: pg.url }, createLogger({ level: 'silent' }))['accounts']!;
   await pool.query('CREATE TABLE customers (id integer PRIMARY KEY, email text NOT NULL, version integer NOT NULL DEFAULT 1)');
   h = await createHarness({ databases: { accounts: pool } });
   await h.startWorker();
