@@ -3,7 +3,7 @@
  * after the namespace's retention period while auditors keep records for a year or more, so
  * every entry is copied here.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { extendChain, verifyLines, type AuditLog, type ChainCheck, type ChainedLine } from './chain';
 import type { AuditEntry } from './record';
@@ -46,18 +46,43 @@ async function withLock<T>(file: string, fn: () => T): Promise<T> {
   }
 }
 
+/**
+ * What this process knows of a log file: its size when last read or written, the last line and
+ * the entry ids. Appends re-read the file only when its size says someone else wrote to it, so
+ * an append costs the new lines, not the whole history of the chain.
+ */
+interface ChainCache {
+  size: number;
+  last: ChainedLine | undefined;
+  ids: Set<string>;
+}
+const caches = new Map<string, ChainCache>();
+
+function cacheFor(file: string): ChainCache {
+  const size = existsSync(file) ? statSync(file).size : 0;
+  const cached = caches.get(file);
+  if (cached && cached.size === size) return cached;
+  const lines = readChain(file);
+  const fresh = { size, last: lines[lines.length - 1], ids: new Set(lines.map((l) => l.entryId)) };
+  caches.set(file, fresh);
+  return fresh;
+}
+
 export async function appendEntries(file: string, entries: AuditEntry[]): Promise<{ appended: number }> {
   return withLock(file, () => {
-    const existing = readChain(file);
-    const known = new Set(existing.map((l) => l.entryId));
-    const fresh = extendChain({ ...(existing.length ? { last: existing[existing.length - 1]! } : {}), has: (id) => known.has(id) }, entries);
+    const cache = cacheFor(file);
+    const fresh = extendChain({ ...(cache.last ? { last: cache.last } : {}), has: (id) => cache.ids.has(id) }, entries);
     if (fresh.length === 0) return { appended: 0 };
+    const text = fresh.map((line) => `${JSON.stringify(line)}\n`).join('');
     const fd = openSync(file, 'a');
     try {
-      writeSync(fd, fresh.map((line) => `${JSON.stringify(line)}\n`).join(''));
+      writeSync(fd, text);
     } finally {
       closeSync(fd);
     }
+    cache.size += Buffer.byteLength(text);
+    cache.last = fresh[fresh.length - 1];
+    for (const line of fresh) cache.ids.add(line.entryId);
     return { appended: fresh.length };
   });
 }
