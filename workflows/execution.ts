@@ -32,7 +32,18 @@ export async function executeApproved(run: Run): Promise<void> {
     return;
   }
   run.set({ ...transition(run.get(), Status.verifying, nowIso()), execution: { ...run.get().execution!, commit: commit.result } });
-  const verification = await verifyAction({ ...request, commit: commit.result });
+  let verification: Awaited<ReturnType<typeof verifyAction>>;
+  try {
+    verification = await verifyAction({ ...request, commit: commit.result });
+  } catch (err) {
+    // The effect may well exist; nobody could confirm it. A human decides, nothing is undone.
+    const message = failureMessage(err);
+    run.set({ ...transition(run.get(), Status.needsAttention, nowIso(), `verification could not run: ${message}`), execution: { ...run.get().execution!, error: message } });
+    const operators = run.get().evaluation?.operators ?? [];
+    run.outbox.push({ purpose: NoticePurpose.needsAttention, recipients: operators.map((reviewer) => ({ reviewer })) });
+    await run.outbox.flush(run.get());
+    return;
+  }
   run.set({ ...run.get(), execution: { ...run.get().execution!, verification } });
   if (verification.ok) {
     run.set(transition(run.get(), Status.succeeded, nowIso(), 'committed and verified'));

@@ -9,10 +9,16 @@ const REQUEST_TIMEOUT_MS = 10_000;
 /** Statuses that say "try again later" rather than "never". */
 const RETRYABLE_STATUSES = new Set([408, 409, 425, 429]);
 
+/** Statuses that say "no such effect"; anything else unexpected means "cannot tell". */
+const ABSENT_STATUSES = new Set([404, 410]);
+
 async function effectExists(params: HttpRequestParams): Promise<{ exists: boolean; status: number }> {
   const response = await fetch(params.verify.url, { method: 'GET', signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
   await response.arrayBuffer();
-  return { exists: response.status === params.verify.expectStatus, status: response.status };
+  if (response.status === params.verify.expectStatus) return { exists: true, status: response.status };
+  if (ABSENT_STATUSES.has(response.status)) return { exists: false, status: response.status };
+  // A 503 is not "absent": treating it so would send the effect twice or roll back a good one.
+  throw new Error(`verify URL answered ${response.status}; cannot tell whether the effect exists, will retry`);
 }
 
 async function readBody(response: Response): Promise<unknown> {

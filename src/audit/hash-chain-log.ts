@@ -26,6 +26,8 @@ export function verifyChain(file: string): ChainCheck {
   }
 }
 
+const STALE_LOCK_MS = 30_000;
+
 /** Exclusive lock beside the log so two workers on one machine never interleave a chain. */
 async function withLock<T>(file: string, fn: () => T): Promise<T> {
   const lock = `${file}.lock`;
@@ -36,6 +38,13 @@ async function withLock<T>(file: string, fn: () => T): Promise<T> {
       break;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 200) throw err;
+      // A worker killed while holding the lock leaves it behind; an append takes milliseconds,
+      // so a lock this old is abandoned and every later run would otherwise stall on it.
+      try {
+        if (Date.now() - statSync(lock).mtimeMs > STALE_LOCK_MS) unlinkSync(lock);
+      } catch {
+        // removed meanwhile by its owner or by another waiter
+      }
       await new Promise((r) => setTimeout(r, 25));
     }
   }

@@ -1,5 +1,5 @@
 /** The hash-chained audit log in both stores: a JSONL file and PostgreSQL. */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'pg';
@@ -32,6 +32,15 @@ async function behavesAsAChain(log: AuditLog): Promise<void> {
 describe('audit log in a JSONL file', () => {
   it('appends idempotently and keeps one unbroken chain under concurrent appends', async () => {
     await behavesAsAChain(createFileAuditLog(join(mkdtempSync(join(tmpdir(), 'gatehouse-chain-')), 'audit.jsonl')));
+  });
+
+  it('breaks a lock left behind by a crashed writer instead of stalling every run', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'gatehouse-chain-')), 'audit.jsonl');
+    writeFileSync(`${file}.lock`, '');
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(`${file}.lock`, old, old);
+    expect(await createFileAuditLog(file).append(entries('wf-stale', 2))).toEqual({ appended: 2 });
+    expect(existsSync(`${file}.lock`)).toBe(false);
   });
 
   it('notices an edited, a removed and a reordered line', async () => {
