@@ -61,13 +61,13 @@ const PLANS: Record<Plan['mode'], Plan> = {
     minRate: 8,
     warmup: 5,
     blocks: 2,
-    throughputCount: 12,
-    lanes: 12,
+    throughputCount: 10,
+    lanes: 10,
     poolSize: 8,
     submitters: 8,
-    autoCount: 10,
-    http: { seconds: 1, connections: 16, pageRuns: 2, decisions: 12, lanes: 8, blocks: 1 },
-    pending: { n: 40, sample: 10, lanes: 12 },
+    autoCount: 8,
+    http: { seconds: 1, connections: 16, pageRuns: 2, decisions: 10, lanes: 8, blocks: 1 },
+    pending: { n: 30, sample: 10, lanes: 10 },
   },
   full: {
     mode: 'full',
@@ -90,7 +90,7 @@ const USAGE = `usage: npm run bench -- [--quick] [--json] [--out FILE] [--pendin
   --quick      small counts, under a minute on 2 cores (a smoke run, not figures to quote)
   --json       print one JSON object instead of the table
   --out FILE   also write the JSON object to FILE
-  --pending N  approvals to hold waiting (default: 40 quick, 2000 full; issue 7 asks 10000)
+  --pending N  approvals to hold waiting (default: 30 quick, 2000 full; issue 7 asks 10000)
   --rate R     open-loop decision rate per second (default: half the measured approval rate);
                pin it to compare two builds at the same load
 `;

@@ -16,7 +16,7 @@ beforeAll(async () => {
   report = await runKillLoop({ address: process.env['GATEHOUSE_TEST_TEMPORAL_ADDRESS']!, kills: KILLS, runsPerKill: 2, log: (l) => timeline.push(l) });
   const { outcomes, ...counts } = report;
   writeFigures('worker-kill', { ...counts, timeline });
-}, 360_000);
+}, 600_000);
 
 describe('worker SIGKILLed during the commit', () => {
   it('ends every run succeeded after the worker process is killed mid-commit 20 times', () => {
