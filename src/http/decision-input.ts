@@ -5,20 +5,13 @@
  * or a delegation the new version or the delegate.
  */
 import { z } from 'zod';
-import { DecisionKind } from '../domain/decision';
+import { DecisionKindSchema } from '../domain/decision';
 import { SubjectIdSchema } from '../domain/proposal';
 import { checkEditedObject, parseEditorText } from './edited-params';
 import { BadRequestError } from './errors';
 
-/** Every decision the workflow knows is offered on the page and the API. */
-export const ReviewerDecisionKindSchema = z.enum([
-  DecisionKind.approve,
-  DecisionKind.reject,
-  DecisionKind.approveWithEdits,
-  DecisionKind.requestChanges,
-  DecisionKind.escalate,
-  DecisionKind.delegate,
-]);
+/** Every decision the workflow knows is offered on the page and the API: the domain's list. */
+export const ReviewerDecisionKindSchema = DecisionKindSchema;
 export type ReviewerDecisionKind = z.infer<typeof ReviewerDecisionKindSchema>;
 
 const ParamsHashSchema = z.string().regex(/^sha256:[0-9a-f]{64}$/, 'must be the params hash shown on the page');
