@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { workflowsPath } from '../src/worker/workflows-path';
+import { workflowBundleOptions } from '../src/worker/workflows-path';
 
 const quiet = {
   log: () => undefined,
@@ -18,7 +18,7 @@ const quiet = {
 };
 
 async function main(outDir: string): Promise<void> {
-  const gatehouse = await bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: quiet });
+  const gatehouse = await bundleWorkflowCode({ ...workflowBundleOptions(), logger: quiet });
   writeFileSync(join(outDir, 'gatehouse.js'), gatehouse.code);
   const floor = await bundleWorkflowCode({ workflowsPath: resolve(__dirname, 'floor-workflow.ts'), logger: quiet });
   writeFileSync(join(outDir, 'floor.js'), floor.code);

@@ -1,16 +1,13 @@
 /**
  * Activity stubs with timeouts and retries chosen per intent. Only types cross from activities/.
  */
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { GatehouseActivities } from '../activities';
 import { NON_RETRYABLE_FAILURE_TYPES } from '../src/domain/errors';
 
-/** Policy evaluation is pure CPU over files already in memory: quick, retried briefly. */
-export const { evaluatePolicy } = proxyActivities<GatehouseActivities>({
-  startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '200 milliseconds', maximumInterval: '5 seconds', nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES },
-  summary: 'evaluate policy',
-});
+const POLICY_RETRY = { initialInterval: '200 milliseconds', maximumInterval: '5 seconds', nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES } as const;
+const READ_RETRY = { initialInterval: '500 milliseconds', maximumInterval: '10 seconds', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES } as const;
+const AUDIT_RETRY = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' } as const;
 
 /** Mail can be down for a while; a reviewer must still get the mail once it is back. */
 export const { notify } = proxyActivities<GatehouseActivities>({
@@ -21,7 +18,8 @@ export const { notify } = proxyActivities<GatehouseActivities>({
 
 /**
  * The side effect. Every attempt carries the same idempotency key and checks the target first,
- * so retrying is safe; it is retried until it succeeds or fails for good.
+ * so retrying is safe; it is retried until it succeeds or fails for good. It stays a regular
+ * activity: its attempts are recorded in history and any worker can take over a retry.
  */
 export const { commitAction } = proxyActivities<GatehouseActivities>({
   startToCloseTimeout: '30 seconds',
@@ -35,15 +33,41 @@ export const { commitAction } = proxyActivities<GatehouseActivities>({
   summary: 'commit',
 });
 
-/** The audit copy must land even if the disk is briefly unavailable. */
-export const { recordAudit } = proxyActivities<GatehouseActivities>({
+/** The undo: like the commit, a side effect, so a regular activity. */
+export const { rollbackAction } = proxyActivities<GatehouseActivities>({
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-  summary: 'audit',
+  retry: READ_RETRY,
+  summary: 'rollback',
 });
 
-/** Read-only checks (preconditions, verify) and the undo (rollback). */
-export const { checkPreconditions, verifyAction, rollbackAction } = proxyActivities<GatehouseActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '500 milliseconds', maximumInterval: '10 seconds', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES },
-});
+/**
+ * The steps around the decision that change nothing in the world: policy evaluation (CPU over
+ * files already in memory), precondition and verification reads, and the audit append (an
+ * idempotent write keyed by the run). They can run in either form; see `stepActivities`.
+ */
+export type StepActivities = Pick<GatehouseActivities, 'evaluatePolicy' | 'checkPreconditions' | 'verifyAction' | 'recordAudit'>;
+
+const remoteReads = proxyActivities<GatehouseActivities>({ startToCloseTimeout: '30 seconds', retry: READ_RETRY });
+const remoteSteps: StepActivities = {
+  evaluatePolicy: proxyActivities<GatehouseActivities>({ startToCloseTimeout: '10 seconds', retry: POLICY_RETRY, summary: 'evaluate policy' }).evaluatePolicy,
+  checkPreconditions: remoteReads.checkPreconditions,
+  verifyAction: remoteReads.verifyAction,
+  recordAudit: proxyActivities<GatehouseActivities>({ startToCloseTimeout: '30 seconds', retry: AUDIT_RETRY, summary: 'audit' }).recordAudit,
+};
+
+/**
+ * Local activities run in the worker that holds the run, inside the same workflow task, and leave
+ * one marker in history instead of six events and two extra workflow tasks. Retries beyond the
+ * threshold wait on a durable timer, so a long outage still costs no busy worker.
+ */
+const localSteps: StepActivities = {
+  evaluatePolicy: proxyLocalActivities<GatehouseActivities>({ startToCloseTimeout: '10 seconds', retry: POLICY_RETRY, summary: 'evaluate policy' }).evaluatePolicy,
+  checkPreconditions: proxyLocalActivities<GatehouseActivities>({ startToCloseTimeout: '30 seconds', retry: READ_RETRY, summary: 'check preconditions' }).checkPreconditions,
+  verifyAction: proxyLocalActivities<GatehouseActivities>({ startToCloseTimeout: '30 seconds', retry: READ_RETRY, summary: 'verify' }).verifyAction,
+  recordAudit: proxyLocalActivities<GatehouseActivities>({ startToCloseTimeout: '30 seconds', retry: AUDIT_RETRY, summary: 'audit' }).recordAudit,
+};
+
+/** Runs started before local steps existed replay with the regular activities they recorded. */
+export function stepActivities(local: boolean): StepActivities {
+  return local ? localSteps : remoteSteps;
+}

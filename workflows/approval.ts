@@ -19,7 +19,7 @@ import type { PolicyEvaluation } from '../src/domain/evaluation';
 import type { Proposal } from '../src/domain/proposal';
 import type { ApprovalState } from '../src/domain/state';
 import { Status } from '../src/domain/status';
-import { checkPreconditions, evaluatePolicy, recordAudit } from './activity-proxies';
+import { stepActivities, type StepActivities } from './activity-proxies';
 import {
   applyDecision,
   applyEdit,
@@ -50,13 +50,21 @@ export interface Run {
   get(): ApprovalState;
   set(next: ApprovalState): void;
   readonly outbox: Outbox;
+  /** Started after the 'local-steps' patch (see approvalWorkflow): the shorter history. */
+  readonly lean: boolean;
+  /** Policy, precondition, verification and audit steps, local or regular. */
+  readonly steps: StepActivities;
 }
 
 const nowIso = (): string => new Date().toISOString();
 
 export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalState> {
   const { workflowId } = workflowInfo();
-  const publish = createStatePublisher();
+  // Runs started before this change recorded regular activities for the read-only steps and a
+  // search-attribute upsert on every status; they replay that way. New runs use local
+  // activities and publish only the statuses operators filter on: a third of the history.
+  const lean = patched('local-steps');
+  const publish = createStatePublisher({ skipTransientStatuses: lean });
   let state = initialState(workflowId, input.proposal);
   // Filled from the worker's configuration by the policy activity; until then nothing is accepted.
   let decisionKeys: DecisionPublicKeys = {};
@@ -68,11 +76,13 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalSt
       publish(state);
     },
     outbox: createOutbox(),
+    lean,
+    steps: stepActivities(lean),
   };
   registerHandlers(run, () => decisionKeys);
 
   run.set(transition(state, Status.evaluating, nowIso()));
-  const evaluated = await evaluatePolicy({ proposal: state.proposal, workflowId });
+  const evaluated = await run.steps.evaluatePolicy({ proposal: state.proposal, workflowId });
   decisionKeys = evaluated.decisionKeys;
   if (state.status === Status.withdrawn) return finish(run);
   run.set(withEvaluation(state, evaluated.evaluation));
@@ -110,7 +120,7 @@ async function preconditionsHold(run: Run): Promise<boolean> {
     const state = run.get();
     const expected = state.proposal.evidence.preconditions;
     if (!expected || Object.keys(expected).length === 0) return true;
-    const drift = await checkPreconditions({
+    const drift = await run.steps.checkPreconditions({
       workflowId: run.workflowId,
       actionType: state.proposal.actionType,
       params: state.proposal.params,
@@ -137,8 +147,9 @@ async function finish(run: Run): Promise<ApprovalState> {
     run.outbox.push({ purpose: NoticePurpose.outcome, recipients: [{ reviewer: { id: contact.id, name: contact.name ?? contact.id, email: contact.email } }] });
     await run.outbox.flush(run.get());
   }
-  // Histories recorded before the audit log existed replay without this step.
-  if (patched('audit-log')) await recordAudit({ state: run.get() });
+  // Histories recorded before the audit log existed replay without this step; runs with local
+  // steps came later still, so they need no second marker for it.
+  if (run.lean || patched('audit-log')) await run.steps.recordAudit({ state: run.get() });
   recordRunMetrics(run.get());
   await condition(allHandlersFinished);
   return run.get();
@@ -234,7 +245,7 @@ async function evaluateVersion(
   refuse: (reason: string) => ApplicationFailure,
 ): Promise<PolicyEvaluation> {
   const proposal = { ...run.get().proposal, params };
-  const { evaluation } = await evaluatePolicy({ proposal, workflowId: run.workflowId });
+  const { evaluation } = await run.steps.evaluatePolicy({ proposal, workflowId: run.workflowId });
   if (evaluation.outcome === 'deny') throw refuse(evaluation.reason);
   return evaluation;
 }

@@ -4,7 +4,7 @@
  */
 import { idempotencyKeyFor } from '../src/domain/ids';
 import { Status } from '../src/domain/status';
-import { commitAction, rollbackAction, verifyAction } from './activity-proxies';
+import { commitAction, rollbackAction } from './activity-proxies';
 import { transition } from './approval-state';
 import type { Run } from './approval';
 import { NoticePurpose } from './notices';
@@ -32,9 +32,9 @@ export async function executeApproved(run: Run): Promise<void> {
     return;
   }
   run.set({ ...transition(run.get(), Status.verifying, nowIso()), execution: { ...run.get().execution!, commit: commit.result } });
-  let verification: Awaited<ReturnType<typeof verifyAction>>;
+  let verification: Awaited<ReturnType<Run['steps']['verifyAction']>>;
   try {
-    verification = await verifyAction({ ...request, commit: commit.result });
+    verification = await run.steps.verifyAction({ ...request, commit: commit.result });
   } catch (err) {
     // The effect may well exist; nobody could confirm it. A human decides, nothing is undone.
     const message = failureMessage(err);

@@ -3,25 +3,39 @@ import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import { SearchAttributes } from '../src/domain/search-attributes';
 import type { ApprovalState } from '../src/domain/state';
+import { Status } from '../src/domain/status';
 import { eligibleReviewers, remainingSlots } from './approval-state';
 
+/**
+ * States a run passes through within one workflow task or one short step (evaluating right after
+ * the start, approved right before committing, verifying right after the commit): an operator
+ * never finds a run resting there, so upserting them would only lengthen the history.
+ */
+const TRANSIENT_STATUSES: ReadonlySet<string> = new Set([Status.evaluating, Status.autoApproved, Status.approved, Status.verifying]);
+
+export interface PublisherOptions {
+  /** Leave the transient statuses out of the search attributes (runs recorded before replay with them). */
+  skipTransientStatuses: boolean;
+}
+
 /** Returns a publisher that upserts only when something operators filter on changed, to keep history short. */
-export function createStatePublisher(): (state: ApprovalState) => void {
+export function createStatePublisher(options: PublisherOptions): (state: ApprovalState) => void {
   let last = '';
   return (state) => {
-  const reviewers = [...new Set(eligibleReviewers(state).map((e) => e.reviewer.id))].sort();
-  const pairs: SearchAttributeUpdatePair[] = [
-    { key: SearchAttributes.status, value: state.status },
-    { key: SearchAttributes.reviewers, value: reviewers },
-  ];
-  if (state.evaluation) pairs.push({ key: SearchAttributes.risk, value: state.evaluation.risk });
-  if (state.deadline) pairs.push({ key: SearchAttributes.deadline, value: new Date(state.deadline) });
-  const fingerprint = JSON.stringify(pairs.map((p) => p.value));
-  if (fingerprint !== last) {
-    last = fingerprint;
-    upsertSearchAttributes(pairs);
-  }
-  setCurrentDetails(describe(state));
+    setCurrentDetails(describe(state));
+    if (options.skipTransientStatuses && TRANSIENT_STATUSES.has(state.status)) return;
+    const reviewers = [...new Set(eligibleReviewers(state).map((e) => e.reviewer.id))].sort();
+    const pairs: SearchAttributeUpdatePair[] = [
+      { key: SearchAttributes.status, value: state.status },
+      { key: SearchAttributes.reviewers, value: reviewers },
+    ];
+    if (state.evaluation) pairs.push({ key: SearchAttributes.risk, value: state.evaluation.risk });
+    if (state.deadline) pairs.push({ key: SearchAttributes.deadline, value: new Date(state.deadline) });
+    const fingerprint = JSON.stringify(pairs.map((p) => p.value));
+    if (fingerprint !== last) {
+      last = fingerprint;
+      upsertSearchAttributes(pairs);
+    }
   };
 }
 

@@ -5,7 +5,7 @@
 import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../../activities';
-import { workflowsPath } from './workflows-path';
+import { workflowBundleOptions } from './workflows-path';
 
 export interface WorkerSetup extends ActivityDeps {
   connection: NativeConnection;
@@ -23,7 +23,7 @@ export async function createWorker(setup: WorkerSetup): Promise<Worker> {
     connection: setup.connection,
     namespace: setup.namespace,
     taskQueue: setup.taskQueue,
-    ...(setup.workflowBundle ? { workflowBundle: setup.workflowBundle } : { workflowsPath: workflowsPath() }),
+    ...(setup.workflowBundle ? { workflowBundle: setup.workflowBundle } : bundledHere()),
     activities: createActivities(setup),
     ...(setup.dataConverter ? { dataConverter: setup.dataConverter } : {}),
     // An activity stuck in I/O must not keep a stopping worker alive forever.
@@ -31,4 +31,9 @@ export async function createWorker(setup: WorkerSetup): Promise<Worker> {
     shutdownForceTime: '10 seconds',
     ...setup.tuning,
   });
+}
+
+function bundledHere(): Pick<WorkerOptions, 'workflowsPath' | 'bundlerOptions'> {
+  const { workflowsPath, preloadModules } = workflowBundleOptions();
+  return { workflowsPath, bundlerOptions: { preloadModules } };
 }

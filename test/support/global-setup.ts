@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { ALL_SEARCH_ATTRIBUTE_KEYS } from '../../src/domain/search-attributes';
-import { workflowsPath } from '../../src/worker/workflows-path';
+import { workflowBundleOptions } from '../../src/worker/workflows-path';
 
 export const ARTIFACTS = resolve(__dirname, '../../test-artifacts');
 
@@ -37,7 +37,7 @@ export default async function globalSetup(): Promise<void> {
       if (attempt >= 3) throw err;
     }
   }
-  const { code } = await bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: quietLogger });
+  const { code } = await bundleWorkflowCode({ ...workflowBundleOptions(), logger: quietLogger });
   const bundlePath = resolve(ARTIFACTS, 'workflow-bundle.js');
   writeFileSync(bundlePath, code);
   process.env['GATEHOUSE_TEST_TEMPORAL_ADDRESS'] = env.connection.options.address;

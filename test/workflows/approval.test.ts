@@ -70,6 +70,27 @@ describe('approval workflow', () => {
     expect(h.target.effects.get(final.execution!.idempotencyKey)).toBe(1);
   });
 
+  it('keeps a single approval short: read-only steps as local activities, only resting statuses upserted', async () => {
+    const run = await h.gatehouse.propose(h.proposal('test.single'));
+    await waitForStatus(run.workflowId, 'awaiting_approval');
+    await h.client.workflow
+      .getHandle(run.workflowId)
+      .executeUpdate(decideUpdate, { args: [await h.decision(run.workflowId, { id: 'alice', role: 'approver' }, 'approve')] });
+    expect((await run.result()).status).toBe('succeeded');
+    const { events = [] } = await h.client.workflow.getHandle(run.workflowId).fetchHistory();
+    const scheduled = events.flatMap((e) => (e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes.activityType?.name] : []));
+    // Only the mail and the side effect are regular activities; the rest are markers.
+    expect(scheduled.sort()).toEqual(['commitAction', 'notify']);
+    const localMarkers = events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity');
+    expect(localMarkers).toHaveLength(3); // policy, verify, audit
+    const upsertedStatuses = events.flatMap((e) => {
+      const field = e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.[SearchAttributes.status.name];
+      return field?.data ? [JSON.parse(Buffer.from(field.data).toString('utf8'))] : [];
+    });
+    expect(upsertedStatuses).toEqual(['awaiting_approval', 'committing', 'succeeded']);
+    expect(events.length).toBeLessThanOrEqual(30);
+  });
+
   it('shows operators a summary, details and current search attributes in the Web UI', async () => {
     const proposal = h.proposal('test.dual');
     const run = await h.gatehouse.propose(proposal);

@@ -1,0 +1,24 @@
+/**
+ * Libraries loaded once into the worker's reusable V8 context and shared by every run, instead of
+ * being evaluated again for each workflow the worker creates or replays (a cache miss after
+ * eviction is a replay): zod's classes and locale, noble's Ed25519 tables, canonical JSON.
+ *
+ * The SDK deep-freezes shared modules once they are loaded, so anything these libraries compute
+ * lazily on first use (noble's base-point tables, zod's "may this context eval?" probe) is
+ * computed here, before the freeze. Only stateless code belongs here: a module that keeps
+ * per-run state would leak it between runs. Our own zod schemas stay per run for that reason
+ * (zod fills some of their properties lazily on first use).
+ */
+import { ed25519 } from '@noble/curves/ed25519';
+import { z } from 'zod';
+import { canonicalJson } from '../src/domain/canonical-hash';
+import { checkDecisionSignature } from '../src/domain/decision-signature';
+
+const WARM_UP_SEED = new Uint8Array(32).fill(7);
+const warmUpKey = ed25519.getPublicKey(WARM_UP_SEED);
+const warmUpMessage = new TextEncoder().encode(canonicalJson({ warmUp: true }));
+ed25519.verify(ed25519.sign(warmUpMessage, WARM_UP_SEED), warmUpMessage, warmUpKey);
+z.object({ warmUp: z.boolean(), list: z.array(z.string()).optional() }).safeParse({ warmUp: true });
+
+/** Re-exported so the bundle keeps the modules this file preloads. */
+export { canonicalJson, checkDecisionSignature, ed25519, z };
