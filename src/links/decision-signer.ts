@@ -4,6 +4,7 @@
  * one place that holds the private key. Verification lives in `src/domain/decision-signature.ts`
  * because the workflow sandbox runs it.
  */
+import { createPrivateKey, sign as signNative } from 'node:crypto';
 import { ed25519 } from '@noble/curves/ed25519';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils';
 import { DecisionPayloadSchema, type DecisionPayload, type SignedDecision } from '../domain/decision';
@@ -64,16 +65,23 @@ export function createDecisionSigner(key: DecisionSigningKey): DecisionSigner {
   if (!KEY_HEX.test(key.privateKeyHex)) {
     throw new DecisionKeyError(`decision signing key "${key.keyId}": private key must be 64 hex characters`);
   }
-  const privateKey = hexToBytes(key.privateKeyHex.toLowerCase());
+  const seed = hexToBytes(key.privateKeyHex.toLowerCase());
+  const publicKey = ed25519.getPublicKey(seed);
+  // Signing runs on every decision POST: node:crypto's native Ed25519 takes ~40 µs where the
+  // pure-JS one takes ~0.8 ms, and Ed25519 is deterministic, so the bytes are the same.
+  const privateKey = createPrivateKey({
+    key: { kty: 'OKP', crv: 'Ed25519', d: Buffer.from(seed).toString('base64url'), x: Buffer.from(publicKey).toString('base64url') },
+    format: 'jwk',
+  });
   const keyId = key.keyId;
   return {
     keyId,
-    publicKeyHex: bytesToHex(ed25519.getPublicKey(privateKey)),
+    publicKeyHex: bytesToHex(publicKey),
     sign(payload) {
       // Sign what the workflow will see: the schema's output, without unknown keys. Signing the
       // raw input would cover fields the verifier strips, and the signature would never verify.
       const parsed = DecisionPayloadSchema.parse(payload);
-      const value = bytesToHex(ed25519.sign(decisionSigningBytes(parsed), privateKey));
+      const value = signNative(null, decisionSigningBytes(parsed), privateKey).toString('hex');
       return { payload: parsed, signature: { keyId, value } };
     },
   };

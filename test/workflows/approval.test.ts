@@ -77,7 +77,7 @@ describe('approval workflow', () => {
       .getHandle(run.workflowId)
       .executeUpdate(decideUpdate, { args: [await h.decision(run.workflowId, { id: 'alice', role: 'approver' }, 'approve')] });
     expect((await run.result()).status).toBe('succeeded');
-    const { events = [] } = await h.client.workflow.getHandle(run.workflowId).fetchHistory();
+    const events = (await h.client.workflow.getHandle(run.workflowId).fetchHistory()).events ?? [];
     const scheduled = events.flatMap((e) => (e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes.activityType?.name] : []));
     // Only the mail and the side effect are regular activities; the rest are markers.
     expect(scheduled.sort()).toEqual(['commitAction', 'notify']);
