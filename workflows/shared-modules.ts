@@ -6,8 +6,13 @@
  * The SDK deep-freezes shared modules once they are loaded, so anything these libraries compute
  * lazily on first use (noble's base-point tables, zod's "may this context eval?" probe) is
  * computed here, before the freeze. Only stateless code belongs here: a module that keeps
- * per-run state would leak it between runs. Our own zod schemas stay per run for that reason
- * (zod fills some of their properties lazily on first use).
+ * per-run state would leak it between runs.
+ *
+ * Our own schemas stay per run: zod binds their methods lazily and resets their regexes'
+ * lastIndex on every check, both impossible on a frozen object. For the same reason a schema the
+ * workflow parses must not use zod's built-in formats backed by a shared regex (z.email(),
+ * z.uuid(), z.hex(), …): that regex lives in the frozen zod module and its check would throw.
+ * The workflow tests parse every schema the workflow uses, valid and invalid, through this bundle.
  */
 import { ed25519 } from '@noble/curves/ed25519';
 import { z } from 'zod';
