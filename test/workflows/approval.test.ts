@@ -6,7 +6,7 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/cl
 import { ProposalConflictError, ProposalValidationError, WithdrawRefusedError } from '../../src/client';
 import { decisionUpdateIdFor } from '../../src/domain/ids';
 import { SearchAttributes } from '../../src/domain/search-attributes';
-import { decideSignal, decideUpdate, getStateQuery } from '../../workflows/messages';
+import { decideSignal, decideUpdate, getStateQuery, reviseUpdate, withdrawUpdate } from '../../workflows/messages';
 import { createHarness, eventually, type Harness } from '../support/harness';
 import { readInbox } from '../support/inbox';
 
@@ -212,6 +212,29 @@ describe('approval workflow', () => {
 
     // a valid signal from the second approver completes the quorum
     await handle.signal(decideSignal, await h.decision(run.workflowId, { id: 'bob', role: 'approver' }, 'approve'));
+    expect((await run.result()).status).toBe('succeeded');
+  });
+
+  it('refuses malformed decisions, revisions and withdrawals with the schema\'s reason, inside the shared sandbox', async () => {
+    const run = await h.gatehouse.propose(h.proposal('test.single'));
+    await waitForStatus(run.workflowId, 'awaiting_approval');
+    const handle = h.client.workflow.getHandle(run.workflowId);
+    const before = await settledHistoryLength(run.workflowId);
+    const valid = await h.decision(run.workflowId, { id: 'alice', role: 'approver' }, 'approve');
+    const malformed: [string, Promise<unknown>, RegExp][] = [
+      ['decision', handle.executeUpdate(decideUpdate, { args: [{ ...valid, payload: { ...valid.payload, decidedAt: 'yesterday' } }] }), /malformed decision/],
+      ['decision', handle.executeUpdate(decideUpdate, { args: [{ ...valid, signature: { keyId: 'k', value: 'zz' } }] }), /malformed decision/],
+      ['decision', handle.executeUpdate(decideUpdate, { args: ['approve' as never] }), /malformed decision/],
+      ['revision', handle.executeUpdate(reviseUpdate, { args: [{ by: '', params: 7 } as never] }), /malformed revision/],
+      ['withdrawal', handle.executeUpdate(withdrawUpdate, { args: [{ reason: 5 } as never] }), /malformed withdrawal/],
+    ];
+    for (const [what, pending, message] of malformed) {
+      const err = await pending.catch((e: unknown) => e);
+      expect([what, err]).toEqual([what, expect.any(WorkflowUpdateFailedError)]);
+      expect((err as WorkflowUpdateFailedError).cause?.message).toMatch(message);
+    }
+    expect(await historyLength(run.workflowId)).toBe(before);
+    await handle.executeUpdate(decideUpdate, { args: [valid] });
     expect((await run.result()).status).toBe('succeeded');
   });
 
