@@ -8,6 +8,7 @@ import type { ActionTypeRegistry } from '../src/actions/registry';
 import { paramsHash } from '../src/domain/canonical-hash';
 import { FailureType } from '../src/domain/errors';
 import type { Logger } from '../src/observability/logger';
+import { whileHeartbeating } from './heartbeat';
 
 export interface ExecutionRequest {
   workflowId: string;
@@ -72,7 +73,7 @@ export function createExecutionActivities(actionTypes: ActionTypeRegistry, logge
     async commitAction(request: ExecutionRequest): Promise<CommitResult> {
       const { executor, params, ctx } = prepare(request);
       try {
-        const outcome = await executor.commit(params, ctx);
+        const outcome = await whileHeartbeating(() => executor.commit(params, ctx));
         ctx.logger.info({ alreadyApplied: outcome.alreadyApplied }, 'commit done');
         const rollbackAvailable = executor.rollback !== undefined && (executor.canRollback?.(params) ?? true);
         return { result: outcome.record, alreadyApplied: outcome.alreadyApplied, rollbackAvailable };
@@ -93,7 +94,7 @@ export function createExecutionActivities(actionTypes: ActionTypeRegistry, logge
       const { executor, params, ctx } = prepare(request);
       if (!executor.rollback) throw ApplicationFailure.nonRetryable('executor has no rollback', FailureType.noExecutor);
       try {
-        return await executor.rollback(params, request.commit, ctx);
+        return await whileHeartbeating(() => executor.rollback!(params, request.commit, ctx));
       } catch (err) {
         if (err instanceof CommitRejectedError) throw ApplicationFailure.nonRetryable(err.message, FailureType.commitRejected);
         throw err;

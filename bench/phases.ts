@@ -333,20 +333,45 @@ export interface PendingFigures {
   maxCachedWorkflows: number;
   startedPerSec: number;
   readyPerSec: number;
-  /** Worker RSS (MB) before the ramp, at each quarter of it, and settled with all n waiting. */
-  rssMb: { before: number; checkpoints: { waiting: number; rssMb: number }[]; settled: number; afterDrain: number };
+  /** Worker RSS (MB) before the ramp, at each quarter of it once idle (the last is all n waiting), after the drain. */
+  rssMb: { before: number; checkpoints: PendingCheckpoint[]; settled: number; afterDrain: number };
   /** RSS growth per extra waiting approval beyond the cache: least-squares slope over the checkpoints ≥ cache and n. */
   kbPerPendingBeyondCache: number | null;
+  /**
+   * The same slope for the heap after a full GC: what the waiting runs retain, without the
+   * garbage RSS still holds. Covers the workflows only when they run on the worker's main thread
+   * (BENCH_WORKER_DEBUG_MODE=1); `heapScope` says which.
+   */
+  heapKbPerPendingBeyondCache: number | null;
+  heapScope: HeapScope;
+  heapBeforeMb: number | undefined;
   decision: { sdkToCommit: Summary; sdkResponse: Summary; histogram: Record<string, number> };
   drainPerSec: number;
 }
 
-/** Least-squares RSS growth per waiting approval (KB), over points at or beyond the cache; RSS is noisy (GC), two points are not enough. */
-function slopeKb(points: { waiting: number; rssMb: number }[]): number | null {
+export type HeapScope = 'main thread and workflows' | 'main thread only' | 'not collected';
+
+export interface PendingCheckpoint {
+  waiting: number;
+  rssMb: number;
+  heapMb?: number;
+  heapScope: HeapScope;
+}
+
+/** The worker's heap after a full GC, and what it covers (see WorkerHost.memory). */
+async function heapAfterGc(bench: Bench, waiting: number): Promise<Pick<PendingCheckpoint, 'heapMb' | 'heapScope'>> {
+  const dir = process.env['BENCH_HEAP_SNAPSHOTS'];
+  const m = await bench.worker.memory(dir ? `${dir}/pending-${waiting}.heapsnapshot` : undefined);
+  if (!m.gcRan) return { heapScope: 'not collected' };
+  return { heapMb: m.heapUsedMb, heapScope: m.workflowsOnThisThread ? 'main thread and workflows' : 'main thread only' };
+}
+
+/** Least-squares growth per waiting approval (KB), over points at or beyond the cache; RSS is noisy (GC), two points are not enough. */
+function slopeKb(points: { waiting: number; mb: number }[]): number | null {
   if (points.length < 3) return null;
   const mx = points.reduce((s, p) => s + p.waiting, 0) / points.length;
-  const my = points.reduce((s, p) => s + p.rssMb, 0) / points.length;
-  const cov = points.reduce((s, p) => s + (p.waiting - mx) * (p.rssMb - my), 0);
+  const my = points.reduce((s, p) => s + p.mb, 0) / points.length;
+  const cov = points.reduce((s, p) => s + (p.waiting - mx) * (p.mb - my), 0);
   const v = points.reduce((s, p) => s + (p.waiting - mx) ** 2, 0);
   return v > 0 ? round((cov / v) * 1024, 2) : null;
 }
@@ -362,33 +387,37 @@ async function settledRss(bench: Bench): Promise<number> {
 
 export async function measurePending(bench: Bench, cfg: { n: number; submitters: number; rate: number; sample: number; lanes: number; log: (s: string) => void }): Promise<PendingFigures> {
   const before = await settledRss(bench);
+  const heapBefore = await heapAfterGc(bench, 0);
+  // The ramp pauses at each quarter until every run started so far waits and the worker is idle,
+  // so each RSS point holds waiting runs, not the garbage of the ones being evaluated.
   const marks = [0.25, 0.5, 0.75, 1].map((f) => Math.round(cfg.n * f));
-  const checkpoints: { waiting: number; rssMb: number }[] = [];
-  let readyCount = 0;
+  const checkpoints: PendingCheckpoint[] = [];
   const runs: { wf: string; id: string }[] = [];
-  const readiness: Promise<number>[] = [];
-  const t0 = now();
+  let readyCount = 0;
+  let startMs = 0;
+  let readyMs = 0;
   let lastLog = now();
-  const started = await closedLoop(idsFor(bench, 'wait', cfg.n), cfg.submitters, async (id) => {
-    const wf = await propose(bench, 'bench.single', id);
-    runs.push({ wf, id });
-    readiness.push(
-      bench.worker.waitFor('ready', wf, 30 * 60_000).then((at) => {
-        readyCount++;
-        if (readyCount === marks[checkpoints.length]) checkpoints.push({ waiting: readyCount, rssMb: round(bench.worker.rssMb(), 1) });
-        return at;
-      }),
-    );
-    if (now() - lastLog > 10_000) {
-      lastLog = now();
-      cfg.log(`  pending ramp: ${runs.length}/${cfg.n} started, ${readyCount} waiting, worker RSS ${Math.round(bench.worker.rssMb())} MB`);
-    }
-  });
-  failOn(started.errors, 'pending proposals');
-  const ready = await Promise.all(readiness);
-  const readyMs = Math.max(...ready) - t0;
-  await sleep(2_000);
-  const settled = await settledRss(bench);
+  for (const mark of marks) {
+    const t0 = now();
+    const readiness: Promise<number>[] = [];
+    const started = await closedLoop(idsFor(bench, 'wait', mark - runs.length), cfg.submitters, async (id) => {
+      const wf = await propose(bench, 'bench.single', id);
+      runs.push({ wf, id });
+      readiness.push(bench.worker.waitFor('ready', wf, 30 * 60_000).then((at) => (readyCount++, at)));
+      if (now() - lastLog > 10_000) {
+        lastLog = now();
+        cfg.log(`  pending ramp: ${runs.length}/${cfg.n} started, ${readyCount} waiting, worker RSS ${Math.round(bench.worker.rssMb())} MB`);
+      }
+    });
+    failOn(started.errors, 'pending proposals');
+    startMs += started.elapsedMs;
+    readyMs += Math.max(...(await Promise.all(readiness))) - t0;
+    await sleep(2_000);
+    checkpoints.push({ waiting: mark, rssMb: await settledRss(bench), ...(await heapAfterGc(bench, mark)) });
+    const point = checkpoints[checkpoints.length - 1]!;
+    cfg.log(`  ${mark} waiting: worker RSS ${point.rssMb} MB; heap after GC ${point.heapMb ?? '?'} MB (${point.heapScope})`);
+  }
+  const settled = checkpoints[checkpoints.length - 1]!.rssMb;
   cfg.log(`  ${cfg.n} waiting: worker RSS ${settled} MB (before ${before} MB)`);
 
   // Decide a sample spread over the whole set (most of it long evicted from the cache).
@@ -406,14 +435,20 @@ export async function measurePending(bench: Bench, cfg: { n: number; submitters:
   const afterDrain = await settledRss(bench);
 
   const cache = bench.tuning.maxCachedWorkflows ?? 0;
-  const kbPerPendingBeyondCache = slopeKb([...checkpoints.filter((c) => c.waiting >= cache && c.waiting < cfg.n), { waiting: cfg.n, rssMb: settled }]);
+  const beyondCache = checkpoints.filter((c) => c.waiting >= cache);
+  const kbPerPendingBeyondCache = slopeKb(beyondCache.map((c) => ({ waiting: c.waiting, mb: c.rssMb })));
+  const heapPoints = beyondCache.flatMap((c) => (c.heapMb === undefined ? [] : [{ waiting: c.waiting, mb: c.heapMb }]));
+  const heapKbPerPendingBeyondCache = slopeKb(heapPoints);
   return {
     n: cfg.n,
     maxCachedWorkflows: cache,
-    startedPerSec: round((cfg.n * 1000) / started.elapsedMs),
+    startedPerSec: round((cfg.n * 1000) / startMs),
     readyPerSec: round((cfg.n * 1000) / readyMs),
     rssMb: { before, checkpoints, settled, afterDrain },
     kbPerPendingBeyondCache,
+    heapKbPerPendingBeyondCache,
+    heapScope: checkpoints[checkpoints.length - 1]!.heapScope,
+    heapBeforeMb: heapBefore.heapMb,
     decision: { sdkToCommit: summarize(lat.toActivity), sdkResponse: summarize(lat.response), histogram: histogram(lat.toActivity) },
     drainPerSec: round((rest.length * 1000) / drain.elapsedMs),
   };

@@ -259,7 +259,7 @@ function compose(plan: Plan, bench: Bench, m: Awaited<ReturnType<typeof measure>
       loadAverage: { start: round(loadAtStart, 2), end: round(loadavg()[0]!, 2) },
       versions: { node: process.version, temporal: bench.server.version, sdk: sdkVersion() },
       sqlitePragmas: [...SQLITE_PRAGMAS],
-      worker: { ...bench.tuning, reuseV8Context: true, processes: 1 },
+      worker: { ...bench.tuning, reuseV8Context: true, processes: 1, ...(process.env['BENCH_WORKER_DEBUG_MODE'] === '1' ? { debugMode: true } : {}) },
       plan: { ...plan, openLoopRatePerSec: m.rate },
     },
     floor,

@@ -23,6 +23,12 @@ export interface WorkerHost {
   /** Resolves with the time of the event (at once if it already happened). */
   waitFor(kind: Kind, wf: string, timeoutMs?: number): Promise<number>;
   rssMb(): number;
+  /**
+   * The worker's main-thread heap after a GC (run the worker with BENCH_WORKER_EXEC_ARGV=--expose-gc
+   * for the GC; with BENCH_WORKER_DEBUG_MODE=1 workflows run on that thread too, so their heap
+   * is included), and a heap snapshot written to `snapshotFile` when given.
+   */
+  memory(snapshotFile?: string): Promise<Omit<Extract<WorkerEvent, { type: 'memory' }>, 'type'>>;
   stop(): Promise<void>;
 }
 
@@ -37,7 +43,8 @@ export async function startWorkerProcess(config: WorkerProcessConfig): Promise<W
   const script = process.env['BENCH_WORKER_SCRIPT'] ?? resolve(__dirname, 'worker-process.ts');
   const child: ChildProcess = fork(script, [], {
     // BENCH_WORKER_EXEC_ARGV (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the worker.
-    execArgv: ['--import', 'tsx', ...(process.env['BENCH_WORKER_EXEC_ARGV']?.split(' ').filter(Boolean) ?? [])],
+    // --expose-gc lets memory() collect the main thread before RSS is read.
+    execArgv: ['--import', 'tsx', '--expose-gc', ...(process.env['BENCH_WORKER_EXEC_ARGV']?.split(' ').filter(Boolean) ?? [])],
     env: { ...process.env, BENCH_WORKER: JSON.stringify(config) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -57,6 +64,7 @@ export async function startWorkerProcess(config: WorkerProcessConfig): Promise<W
   let exited = false;
   let startup: { ok: (ms: number) => void; fail: (e: Error) => void } | undefined;
   const started = new Promise<number>((ok, fail) => (startup = { ok, fail }));
+  const memoryReplies: ((m: Extract<WorkerEvent, { type: 'memory' }>) => void)[] = [];
   child.on('message', (raw: WorkerEvent) => {
     switch (raw.type) {
       case 'ready':
@@ -64,6 +72,9 @@ export async function startWorkerProcess(config: WorkerProcessConfig): Promise<W
         break;
       case 'failed':
         startup?.fail(new Error(raw.message));
+        break;
+      case 'memory':
+        memoryReplies.shift()?.(raw);
         break;
       case 'commit':
       case 'floor': {
@@ -132,6 +143,12 @@ export async function startWorkerProcess(config: WorkerProcessConfig): Promise<W
       });
     },
     rssMb: () => rssMb(child.pid!),
+    memory(snapshotFile) {
+      return new Promise((ok) => {
+        memoryReplies.push(({ type: _type, ...m }) => ok(m));
+        child.send({ type: 'memory', ...(snapshotFile ? { snapshotFile } : {}) });
+      });
+    },
     async stop() {
       if (exited) return;
       child.send({ type: 'stop' });

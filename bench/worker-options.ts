@@ -41,4 +41,6 @@ export type WorkerEvent =
   | { type: 'mail'; messageId: string; at: number }
   /** A floor run took its first task and waits for its signal. */
   | { type: 'waiting'; wf: string; at: number }
-  | { type: 'failed'; message: string };
+  | { type: 'failed'; message: string }
+  /** Answer to a memory request: the worker's main-thread heap after a GC (workflows included in debug mode). */
+  | { type: 'memory'; heapUsedMb: number; externalMb: number; gcRan: boolean; workflowsOnThisThread: boolean; snapshot?: string };

@@ -4,6 +4,7 @@
  * its RSS is its own. Reports commit starts, floor activity starts and mails over IPC.
  */
 import { resolve } from 'node:path';
+import { writeHeapSnapshot } from 'node:v8';
 import { Context } from '@temporalio/activity';
 import { DefaultLogger, NativeConnection, Runtime, Worker, makeTelemetryFilterString, type InjectedSinks } from '@temporalio/worker';
 import type { Executor } from '../src/actions/executor';
@@ -68,7 +69,7 @@ async function main(): Promise<void> {
     linkTtlMs: 24 * 3_600_000,
     auditLog: createFileAuditLog(config.auditLogFile),
     logger: createLogger({ level: 'silent' }),
-    tuning: config.tuning,
+    tuning: { ...config.tuning, ...(process.env['BENCH_WORKER_DEBUG_MODE'] === '1' ? { debugMode: true } : {}) },
   });
   const floorActivities: FloorActivities = {
     async floorCommit(input) {
@@ -87,11 +88,12 @@ async function main(): Promise<void> {
     ...config.tuning,
   });
   report({ type: 'ready', startMs: now() - started });
-  process.on('message', (msg: { type?: string }) => {
+  process.on('message', (msg: { type?: string; snapshotFile?: string }) => {
     if (msg?.type === 'stop') {
       gatehouse.shutdown();
       floor.shutdown();
     }
+    if (msg?.type === 'memory') report(memoryReport(msg.snapshotFile));
   });
   // The driver going away must not leave a worker polling a dead server.
   process.on('disconnect', () => {
@@ -100,6 +102,27 @@ async function main(): Promise<void> {
   });
   await Promise.all([gatehouse.run(), floor.run()]);
   await connection.close();
+}
+
+/**
+ * This thread's heap after a full GC (the bench starts the worker with --expose-gc). With
+ * BENCH_WORKER_DEBUG_MODE=1 the workflows run on this thread too, so the figure covers every
+ * waiting run's retained memory; in the normal threaded mode their threads collect on their own
+ * schedule, which is why RSS alone moves by ±100 MB.
+ */
+function memoryReport(snapshotFile: string | undefined): WorkerEvent {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  const usage = process.memoryUsage();
+  const mb = (bytes: number) => Math.round((bytes / 1048576) * 10) / 10;
+  return {
+    type: 'memory',
+    heapUsedMb: mb(usage.heapUsed),
+    externalMb: mb(usage.external),
+    gcRan: gc !== undefined,
+    workflowsOnThisThread: process.env['BENCH_WORKER_DEBUG_MODE'] === '1',
+    ...(snapshotFile ? { snapshot: writeHeapSnapshot(snapshotFile) } : {}),
+  };
 }
 
 main().then(

@@ -23,6 +23,8 @@ export const { notify } = proxyActivities<GatehouseActivities>({
  */
 export const { commitAction } = proxyActivities<GatehouseActivities>({
   startToCloseTimeout: '30 seconds',
+  // The attempt heartbeats while it runs: a worker that died mid-commit is replaced in seconds.
+  heartbeatTimeout: '10 seconds',
   retry: {
     initialInterval: '500 milliseconds',
     backoffCoefficient: 2,
@@ -36,6 +38,7 @@ export const { commitAction } = proxyActivities<GatehouseActivities>({
 /** The undo: like the commit, a side effect, so a regular activity. */
 export const { rollbackAction } = proxyActivities<GatehouseActivities>({
   startToCloseTimeout: '30 seconds',
+  heartbeatTimeout: '10 seconds',
   retry: READ_RETRY,
   summary: 'rollback',
 });

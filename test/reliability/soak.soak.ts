@@ -5,7 +5,8 @@
  *   npm run build && npx jest --testMatch '<rootDir>/test/reliability/*.soak.ts' --testTimeout 3600000
  *
  * It prints one line per kill and the counts at the end, and writes them to
- * test-artifacts/reliability/soak.json. About 5 s per kill on a 2-core machine, plus 30 s at the end.
+ * test-artifacts/reliability/soak.json. About 5 s per kill on a 2-core machine, plus the 10 s heartbeat
+ * timeout at the end.
  */
 import { writeFigures } from './support/figures';
 import { runKillLoop, type KillLoopReport } from './support/kill-loop';

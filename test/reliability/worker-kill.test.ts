@@ -37,6 +37,10 @@ describe('worker SIGKILLed during the commit', () => {
     expect(report.interruptedTwice).toBeGreaterThan(0);
   });
 
+  it('notices each dead worker by its missing heartbeats, not by the 30 s attempt timeout', () => {
+    expect(report.outcomes.filter((o) => o.commitRetryCause !== 'heartbeat')).toEqual([]);
+  });
+
   it('finds an effect applied before the kill and does not send it again', () => {
     const afterEffect = report.outcomes.filter((o) => o.killPoint === 'after_effect');
     expect(afterEffect.length).toBeGreaterThanOrEqual(KILLS / 2);

@@ -9,9 +9,9 @@
  * anything (the retry must send it, once). Half the runs are auto-approved, half wait for a
  * signed approval first. A retried commit still in flight at a later kill is killed again.
  *
- * Why generations instead of one kill at a time: a killed activity is retried only after its
- * 30 s startToCloseTimeout (workflows/activity-proxies.ts; commit does not heartbeat), so the
- * kills run back to back and the retries of earlier generations land on later workers.
+ * Why generations instead of one kill at a time: a killed attempt is retried once its heartbeat
+ * timeout (10 s, workflows/activity-proxies.ts) passes, so the kills run back to back and the
+ * retries of earlier generations land on later workers.
  */
 import { randomUUID } from 'node:crypto';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
@@ -29,7 +29,7 @@ export interface KillLoopOptions {
   runsPerKill: number;
   /** Progress lines (the soak prints them). */
   log?: (line: string) => void;
-  /** How long the last worker gets to finish every run (retries wait out a 30 s timeout). */
+  /** How long the last worker gets to finish every run (retries wait out the heartbeat timeout). */
   finishTimeoutMs?: number;
 }
 
@@ -43,6 +43,8 @@ export interface RunOutcome {
   posts: number;
   /** Attempt number of the commit activity that completed (1 = never interrupted). */
   commitAttempts: number;
+  /** Why the attempt before the last one ended, when there was one: 'heartbeat' when the server noticed the dead worker by its silence. */
+  commitRetryCause: string | undefined;
 }
 
 export interface KillLoopReport {
@@ -161,7 +163,7 @@ export async function runKillLoop(options: KillLoopOptions): Promise<KillLoopRep
         status: finals[i]?.status,
         effects: target.effects.get(run.resource) ?? 0,
         posts: target.posts.filter((p) => p.resource === run.resource).length,
-        commitAttempts: await commitAttempts(run.handle),
+        ...(await commitAttempts(run.handle)),
       });
     }
     const auditIds = readChain(setup.auditLog).map((l) => l.entryId);
@@ -193,8 +195,8 @@ export async function runKillLoop(options: KillLoopOptions): Promise<KillLoopRep
   }
 }
 
-/** The attempt number of the commit activity's last attempt, from the run's history. */
-async function commitAttempts(handle: WorkflowHandle): Promise<number> {
+/** The commit activity's last attempt number, and why the attempt before it ended, from the run's history. */
+async function commitAttempts(handle: WorkflowHandle): Promise<Pick<RunOutcome, 'commitAttempts' | 'commitRetryCause'>> {
   const history = await handle.fetchHistory();
   const events = history.events ?? [];
   const scheduled = new Set(
@@ -205,5 +207,13 @@ async function commitAttempts(handle: WorkflowHandle): Promise<number> {
   const started = events
     .map((e) => e.activityTaskStartedEventAttributes)
     .filter((a) => a && scheduled.has(String(a.scheduledEventId)));
-  return Math.max(0, ...started.map((a) => a?.attempt ?? 0));
+  const last = started[started.length - 1];
+  const timeoutType = last?.lastFailure?.timeoutFailureInfo?.timeoutType;
+  return {
+    commitAttempts: Math.max(0, ...started.map((a) => a?.attempt ?? 0)),
+    commitRetryCause: timeoutType === undefined || timeoutType === null ? undefined : (TIMEOUT_CAUSES[timeoutType] ?? String(timeoutType)),
+  };
 }
+
+/** temporal.api.enums.v1.TimeoutType, as it appears in a history fetched by the client. */
+const TIMEOUT_CAUSES: Record<number, string> = { 1: 'start_to_close', 2: 'schedule_to_start', 3: 'schedule_to_close', 4: 'heartbeat' };
