@@ -1,7 +1,10 @@
 /**
  * Sending mail over SMTP with nodemailer, once. Activities retry, so a send may run twice: every
- * mail carries a Message-ID fixed by what it is about, and before sending the mailer asks the
- * sent-mail index whether that Message-ID already went out.
+ * mail carries a Message-ID fixed by what it is about, and before sending the mailer asks whether
+ * that Message-ID already went out: first its own memory of what this process sent (a notify
+ * attempt that failed on its third recipient is retried on the same worker, and the first two
+ * must not be mailed again), then the sent-mail index when there is one (it also survives a
+ * crash of the worker).
  */
 import { createTransport } from 'nodemailer';
 import { z } from 'zod';
@@ -36,7 +39,12 @@ export interface SmtpMailerOptions {
   from: string;
   /** When given, a Message-ID found here is not sent again. */
   sentIndex?: SentMailIndex;
+  /** How many Message-IDs this process remembers having sent (oldest forgotten first). */
+  rememberSent?: number;
 }
+
+/** Enough for every notice of every run a worker handles in a day, at ~100 bytes each. */
+const REMEMBER_SENT_DEFAULT = 50_000;
 
 /**
  * Thrown when a mail is refused before sending: a recipient that is not a plain address, or a
@@ -77,12 +85,13 @@ const MAX_RECIPIENTS = 100;
  */
 export function createSmtpMailer(options: SmtpMailerOptions): Mailer {
   const transport = createTransport(options.smtpUrl, { disableFileAccess: true, disableUrlAccess: true });
+  const sentHere = createRecentSet(options.rememberSent ?? REMEMBER_SENT_DEFAULT);
   return {
     async send(mail) {
       const to = parseRecipients(mail.to);
       const messageId = normalizeMessageId(mail.messageId);
       // Look first: a retried activity whose first attempt was delivered must not mail again.
-      if (options.sentIndex && (await options.sentIndex.hasMessage(messageId))) {
+      if (sentHere.has(messageId) || (options.sentIndex && (await options.sentIndex.hasMessage(messageId)))) {
         return { alreadySent: true };
       }
       try {
@@ -100,10 +109,23 @@ export function createSmtpMailer(options: SmtpMailerOptions): Mailer {
         const permanent = typeof code === 'number' && code >= 500 && code < 600;
         throw new MailSendError(`SMTP send failed${typeof code === 'number' ? ` (${code})` : ''}`, permanent, { cause: err });
       }
+      sentHere.add(messageId);
       return { alreadySent: false };
     },
     async close() {
       transport.close();
+    },
+  };
+}
+
+/** A set that keeps only its `limit` newest members (a Map iterates in insertion order). */
+function createRecentSet(limit: number): { has(key: string): boolean; add(key: string): void } {
+  const members = new Map<string, true>();
+  return {
+    has: (key) => members.has(key),
+    add(key) {
+      members.set(key, true);
+      if (members.size > limit) members.delete(members.keys().next().value!);
     },
   };
 }

@@ -2,7 +2,7 @@ import { generateLinkSecret, parseLinkKeyring } from '../../../src/links/keyring
 import { newNonce, signLinkToken, verifyLinkToken } from '../../../src/links/token';
 import { DevInboxError, startDevInbox, type DevInbox } from '../../../src/mail/dev-inbox';
 import { createMaildevSentIndex } from '../../../src/mail/maildev-sent-index';
-import { createSmtpMailer, MailAddressError, type Mailer, type OutgoingMail } from '../../../src/mail/mailer';
+import { createSmtpMailer, MailAddressError, MailSendError, type Mailer, type OutgoingMail } from '../../../src/mail/mailer';
 import { renderNotification } from '../../../src/mail/render';
 import { freePort } from '../../../src/util/free-port';
 
@@ -134,5 +134,49 @@ describe('SMTP mailer with the dev inbox', () => {
 
   it('refuses to start a second inbox in the same process', async () => {
     await expect(startDevInbox({ smtpPort: 0, webPort: 0 })).rejects.toBeInstanceOf(DevInboxError);
+  });
+});
+
+describe('SMTP mailer without a sent-mail index (production SMTP)', () => {
+  const bobMail = (messageId: string): OutgoingMail => ({ ...mail(messageId), to: 'bob@example.com' });
+
+  it('does not mail again what this process sent when a notify is retried after SMTP failed midway', async () => {
+    const smtpPort = await freePort();
+    const webPort = await freePort();
+    let inbox = await startDevInbox({ smtpPort, webPort });
+    const mailer = createSmtpMailer({ smtpUrl: inbox.smtpUrl, from: 'Gatehouse <gatehouse@test.example>' });
+    try {
+      // Attempt 1: Alice's mail goes out, then the server goes away before Bob's.
+      expect(await mailer.send(mail('<retry.r1.review_requested.alice@gatehouse.test>'))).toEqual({ alreadySent: false });
+      await waitForMails(inbox, 1);
+      await inbox.close();
+      await expect(mailer.send(bobMail('<retry.r1.review_requested.bob@gatehouse.test>'))).rejects.toBeInstanceOf(MailSendError);
+
+      // Attempt 2 walks the same recipients once the server is back.
+      inbox = await startDevInbox({ smtpPort, webPort });
+      expect(await mailer.send(mail('<retry.r1.review_requested.alice@gatehouse.test>'))).toEqual({ alreadySent: true });
+      expect(await mailer.send(bobMail('<retry.r1.review_requested.bob@gatehouse.test>'))).toEqual({ alreadySent: false });
+      await waitForMails(inbox, 1);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect((await listMails(inbox)).map((m) => m.messageId)).toEqual(['retry.r1.review_requested.bob@gatehouse.test']);
+    } finally {
+      await mailer.close();
+      await inbox.close();
+    }
+  });
+
+  it('forgets the oldest Message-IDs beyond its limit', async () => {
+    const inbox = await startDevInbox({ smtpPort: await freePort(), webPort: await freePort() });
+    const mailer = createSmtpMailer({ smtpUrl: inbox.smtpUrl, from: 'Gatehouse <gatehouse@test.example>', rememberSent: 1 });
+    try {
+      await mailer.send(mail('<limit.a@gatehouse.test>'));
+      await mailer.send(mail('<limit.b@gatehouse.test>'));
+      expect(await mailer.send(mail('<limit.b@gatehouse.test>'))).toEqual({ alreadySent: true });
+      expect(await mailer.send(mail('<limit.a@gatehouse.test>'))).toEqual({ alreadySent: false });
+      expect(await waitForMails(inbox, 3)).toHaveLength(3);
+    } finally {
+      await mailer.close();
+      await inbox.close();
+    }
   });
 });
