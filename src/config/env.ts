@@ -67,6 +67,14 @@ export const ConfigSchema = z
     /** Worker's Prometheus endpoint (`host:port`, served at /metrics). */
     GATEHOUSE_METRICS_ADDRESS: z.string().default('127.0.0.1:9464'),
     GATEHOUSE_LINK_TTL_HOURS: z.coerce.number().positive().default(72),
+    /**
+     * Runs a worker keeps in memory between tasks. Bounded, so thousands of waiting approvals cost
+     * no worker memory: a decision on an evicted run replays its short history instead.
+     */
+    GATEHOUSE_WORKER_CACHED_RUNS: z.coerce.number().int().min(0).default(500),
+    /** Workflow tasks and activities a worker runs at once. */
+    GATEHOUSE_WORKER_WORKFLOW_TASK_SLOTS: z.coerce.number().int().min(2).default(40),
+    GATEHOUSE_WORKER_ACTIVITY_SLOTS: z.coerce.number().int().min(1).default(100),
     LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   });
 export type Config = z.infer<typeof ConfigSchema>;

@@ -58,6 +58,11 @@ async function main(): Promise<void> {
     auditLog,
     dataConverter: dataConverterFor(config.GATEHOUSE_PAYLOAD_KEYS),
     logger,
+    tuning: {
+      maxCachedWorkflows: config.GATEHOUSE_WORKER_CACHED_RUNS,
+      maxConcurrentWorkflowTaskExecutions: config.GATEHOUSE_WORKER_WORKFLOW_TASK_SLOTS,
+      maxConcurrentActivityTaskExecutions: config.GATEHOUSE_WORKER_ACTIVITY_SLOTS,
+    },
   });
   logger.info({ taskQueue: config.GATEHOUSE_TASK_QUEUE, address: config.TEMPORAL_ADDRESS }, 'worker started');
   try {

@@ -1,0 +1,37 @@
+import { ConfigError, parseConfig } from '../../../src/config/env';
+
+describe('configuration from the environment', () => {
+  it('bounds the worker by default: a cache of 500 runs, 40 workflow-task and 100 activity slots', () => {
+    const config = parseConfig({});
+    expect([config.GATEHOUSE_WORKER_CACHED_RUNS, config.GATEHOUSE_WORKER_WORKFLOW_TASK_SLOTS, config.GATEHOUSE_WORKER_ACTIVITY_SLOTS]).toEqual([500, 40, 100]);
+  });
+
+  it('takes worker tuning from the environment', () => {
+    const config = parseConfig({ GATEHOUSE_WORKER_CACHED_RUNS: '250', GATEHOUSE_WORKER_WORKFLOW_TASK_SLOTS: '8', GATEHOUSE_WORKER_ACTIVITY_SLOTS: '20' });
+    expect([config.GATEHOUSE_WORKER_CACHED_RUNS, config.GATEHOUSE_WORKER_WORKFLOW_TASK_SLOTS, config.GATEHOUSE_WORKER_ACTIVITY_SLOTS]).toEqual([250, 8, 20]);
+  });
+
+  it('lists every bad value at once', () => {
+    let error: unknown;
+    try {
+      parseConfig({ GATEHOUSE_WORKER_CACHED_RUNS: '-1', GATEHOUSE_WORKER_WORKFLOW_TASK_SLOTS: 'many', GATEHOUSE_HTTP_PORT: '70000' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const fields = (error as ConfigError).problems.map((p) => p.split(':')[0]);
+    expect(fields.sort()).toEqual(['GATEHOUSE_HTTP_PORT', 'GATEHOUSE_WORKER_CACHED_RUNS', 'GATEHOUSE_WORKER_WORKFLOW_TASK_SLOTS']);
+  });
+
+  it('requires every secret in production mode, alongside any bad value', () => {
+    let error: unknown;
+    try {
+      parseConfig({ GATEHOUSE_MODE: 'production', GATEHOUSE_WORKER_ACTIVITY_SLOTS: '0' });
+    } catch (err) {
+      error = err;
+    }
+    const problems = (error as ConfigError).problems;
+    expect(problems).toEqual(expect.arrayContaining([expect.stringMatching(/^GATEHOUSE_WORKER_ACTIVITY_SLOTS:/), 'SMTP_URL: is required in production mode']));
+    expect(problems.filter((p) => p.endsWith('is required in production mode'))).toHaveLength(5);
+  });
+});
