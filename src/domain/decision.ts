@@ -4,7 +4,7 @@
  * trusts a decision for its signature, never for having arrived.
  */
 import { z } from 'zod';
-import { SubjectIdSchema } from './proposal';
+import { SubjectIdSchema } from './subject';
 
 export const DecisionKind = {
   approve: 'approve',

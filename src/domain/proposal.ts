@@ -3,14 +3,9 @@
  * workflow has recorded the approvals its policy demands. Everything in it is untrusted input.
  */
 import { z } from 'zod';
+import { SubjectIdSchema } from './subject';
 
-/** Stable subject ids identify people and agents; approvals compare these, never email text. */
-export const SubjectIdSchema = z
-  .string()
-  .min(1)
-  .max(128)
-  .regex(/^[A-Za-z0-9._:@-]+$/, 'use letters, digits and . _ : @ - only');
-export type SubjectId = z.infer<typeof SubjectIdSchema>;
+export { SubjectIdSchema, type SubjectId } from './subject';
 
 /** One line of text: agent-written, shown to reviewers, so control characters are refused. */
 const oneLine = (max: number) =>

@@ -5,6 +5,7 @@
  * recorded once, the commit runs once, and a naive target sees one effect.
  */
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { DecisionRefusedError } from '../../src/client/errors';
 import { submitDecision } from '../../src/client/submit-decision';
 import { decisionUpdateIdFor } from '../../src/domain/ids';
 import type { ProposalInput } from '../../src/domain/proposal';
@@ -93,21 +94,20 @@ describe('concurrent decisions', () => {
     const runs = await Promise.all(Array.from({ length: 5 }, () => h.gatehouse.propose(proposal('test.single'))));
     await Promise.all(runs.map((r) => awaiting(r.workflowId)));
     for (const run of runs) {
-      const handle = h.client.workflow.getHandle(run.workflowId);
       const [approve, reject] = await Promise.all([
         h.decision(run.workflowId, { id: 'alice', role: 'approver' }, 'approve'),
         h.decision(run.workflowId, { id: 'bob', role: 'approver' }, 'reject'),
       ]);
-      const settled = await Promise.allSettled([
-        handle.executeUpdate(decideUpdate, { args: [approve] }),
-        handle.executeUpdate(decideUpdate, { args: [reject] }),
-      ]);
+      // Through the client SDK, as callers send them: the loser may meet the run still deciding
+      // (the validator refuses it) or already finished (a closed run); both are `not_awaiting`.
+      const settled = await Promise.allSettled([submitDecision(h.client, approve), submitDecision(h.client, reject)]);
       const won = settled.filter((s) => s.status === 'fulfilled');
       const lost = settled.filter((s): s is PromiseRejectedResult => s.status === 'rejected');
       expect(won).toHaveLength(1);
+      expect(won[0]).toEqual({ status: 'fulfilled', value: expect.objectContaining({ applied: true }) });
       expect(lost).toHaveLength(1);
-      expect(lost[0]!.reason).toBeInstanceOf(WorkflowUpdateFailedError);
-      expect(((lost[0]!.reason as WorkflowUpdateFailedError).cause as { details?: unknown[] }).details?.[0]).toBe('not_awaiting');
+      expect(lost[0]!.reason).toBeInstanceOf(DecisionRefusedError);
+      expect((lost[0]!.reason as DecisionRefusedError).code).toBe('not_awaiting');
 
       const final = await run.result();
       expect(final.decisions).toHaveLength(1);
