@@ -20,7 +20,7 @@ import { decideUpdate } from '../workflows/messages';
 import { decisionUpdateIdFor } from '../src/domain/ids';
 import { benchActionTypes, type BenchActionType, type BenchParams } from './actions';
 import { now, sleep } from './clock';
-import { floorDecideSignal, type floorWorkflow } from './floor-workflow';
+import { floorDecideSignal, floorDecideUpdate, type floorWorkflow } from './floor-workflow';
 import { startHttp, type BenchHttp } from './http';
 import type { LoadResult } from './http-load';
 import { startDevServer, type DevServer } from './temporal-server';
@@ -234,6 +234,10 @@ export async function startFloor(bench: Bench, id: string): Promise<string> {
 
 export async function signalFloor(bench: Bench, wf: string): Promise<void> {
   await bench.client.workflow.getHandle(wf).signal(floorDecideSignal, { approve: true });
+}
+
+export async function updateFloor(bench: Bench, wf: string): Promise<void> {
+  await bench.client.workflow.getHandle(wf).executeUpdate(floorDecideUpdate, { args: [{ approve: true }] });
 }
 
 /** Start and decision in one RPC: the floor of an auto-approved action's end-to-end path. */

@@ -2,9 +2,14 @@
  * The floor: the smallest workflow of the approval's shape (the samples-typescript `expense`
  * shape). It waits for one signal, with a timeout like an SLA, then runs one no-op activity.
  */
-import { condition, defineSignal, proxyActivities, proxySinks, setHandler, workflowInfo, type Sinks } from '@temporalio/workflow';
+import { condition, defineSignal, defineUpdate, proxyActivities, proxySinks, setHandler, workflowInfo, type Sinks } from '@temporalio/workflow';
 
 export const floorDecideSignal = defineSignal<[{ approve: boolean }]>('bench.floor.decide');
+/**
+ * The same decision as an Update, which Gatehouse uses (the caller learns at once whether its
+ * decision was taken): a reference for what the Update path itself costs on this server.
+ */
+export const floorDecideUpdate = defineUpdate<void, [{ approve: boolean }]>('bench.floor.decideUpdate');
 
 export interface FloorActivities {
   floorCommit(input: { workflowId: string }): Promise<void>;
@@ -27,6 +32,9 @@ const { floorCommit } = proxyActivities<FloorActivities>({
 export async function floorWorkflow(): Promise<'done' | 'expired'> {
   let decided = false;
   setHandler(floorDecideSignal, () => {
+    decided = true;
+  });
+  setHandler(floorDecideUpdate, () => {
     decided = true;
   });
   bench.waiting();

@@ -23,6 +23,7 @@ import {
   propose,
   rawUpdate,
   signalFloor,
+  updateFloor,
   signalWithStartFloor,
   startFloor,
   type Bench,
@@ -196,14 +197,14 @@ export interface LatencySamples {
 
 const emptySamples = (): LatencySamples => ({ toActivity: [], response: [] });
 
-export async function floorLatency(bench: Bench, pool: Pool, rate: number, into = emptySamples()): Promise<LatencySamples> {
-  const { errors } = await openLoop(pool.runs, rate, async ({ wf }, at) => {
-    await signalFloor(bench, wf);
+export async function floorLatency(bench: Bench, runs: Pool['runs'], rate: number, into = emptySamples(), via: 'signal' | 'update' = 'signal'): Promise<LatencySamples> {
+  const { errors } = await openLoop(runs, rate, async ({ wf }, at) => {
+    await (via === 'signal' ? signalFloor(bench, wf) : updateFloor(bench, wf));
     into.response.push(now() - at);
     into.toActivity.push((await bench.worker.waitFor('floor', wf)) - at);
   });
-  failOn(errors, 'floor signals');
-  await awaitResults(bench, pool.runs.map((r) => r.wf), 'floor');
+  failOn(errors, `floor ${via}s`);
+  await awaitResults(bench, runs.map((r) => r.wf), 'floor');
   return into;
 }
 

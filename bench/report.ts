@@ -17,6 +17,7 @@ export interface Reportable {
     startedPerSec: number;
     waitingPerSec: number;
     signalToActivityMs: Summary;
+    updateToActivityMs: Summary;
     signalResponseMs: Summary;
     signalWithStartToActivityMs: Summary;
     signalWithStartToCompletedMs: Summary;
@@ -114,7 +115,7 @@ export function renderTable(r: Reportable & { targets: Target[] }): string {
     `Gatehouse bench (${meta.mode}) — ${meta.machine.nproc} × ${meta.machine.cpuModel}, ${meta.machine.memoryGb} GB; ` +
       `node ${meta.versions['node']}, ${meta.versions['temporal']}, SDK ${meta.versions['sdk']}; SQLite ${meta.sqlitePragmas.join(', ')}; ` +
       `worker ${JSON.stringify(meta.worker)}; open-loop rate ${meta.plan.openLoopRatePerSec}/s; ${meta.durationSec} s; ` +
-      `load average ${meta.loadAverage.start} → ${meta.loadAverage.end}${meta.loadAverage.start > meta.machine.nproc ? ' (OTHER JOBS SHARED THE MACHINE: wall-clock figures are pessimistic, prefer ratios and CPU per lifecycle)' : ''}`,
+      `load average ${meta.loadAverage.start} → ${meta.loadAverage.end}${meta.loadAverage.start > meta.machine.nproc ? ' (BUSY AT START: the 1-minute load average still counts earlier work or other jobs; wall-clock figures may be pessimistic, prefer ratios and CPU per lifecycle)' : ''}`,
   );
   out.push(
     table('Throughput', ['figure', 'floor', 'gatehouse', 'ratio'], [
@@ -127,6 +128,7 @@ export function renderTable(r: Reportable & { targets: Target[] }): string {
   out.push(
     table('Latency, ms (p50 / p95 / p99 / max)', ['path', 'floor', 'gatehouse', 'p50 ratio', 'p99 ratio'], [
       ['decision → commit start (SDK update)', ms(f.signalToActivityMs), ms(g.decisionToCommitMs.sdk), q['decisionLatencyP50']!, q['decisionLatencyP99']!],
+      ['… floor decided by Update instead (reference)', ms(f.updateToActivityMs), ms(g.decisionToCommitMs.sdk), q['decisionLatencyP50VsUpdateFloor']!, ''],
       ['decision → commit start (HTTP POST)', ms(f.signalToActivityMs), ms(g.decisionToCommitMs.http), q['decisionLatencyP50Http']!, q['decisionLatencyP99Http']!],
       ['decision call answered (SDK)', ms(f.signalResponseMs), ms(g.decisionResponseMs.sdk), '', ''],
       ['decision call answered (HTTP)', ms(f.signalResponseMs), ms(g.decisionResponseMs.http), '', ''],

@@ -133,7 +133,7 @@ async function measure(bench: Bench, plan: Plan, fixedRate?: number) {
 
   const tp = { floor: [] as Throughput[], gatehouse: [] as Throughput[] };
   const starts = { floor: [] as number[], floorReady: [] as number[], gatehouse: [] as number[], evaluated: [] as number[] };
-  const lat = { floor: emptyLatency(), sdk: emptyLatency(), http: emptyLatency() };
+  const lat = { floor: emptyLatency(), floorUpdate: emptyLatency(), sdk: emptyLatency(), http: emptyLatency() };
   let rate = fixedRate ?? 0;
   for (let b = 0; b < plan.blocks; b++) {
     // Interleaved: which side goes first alternates, so drift within a block cancels too.
@@ -149,7 +149,7 @@ async function measure(bench: Bench, plan: Plan, fixedRate?: number) {
       rate = Math.max(plan.minRate, Math.min(40, Math.round(tp.gatehouse[0]!.perSec / 2)));
       log(`open-loop decision rate: ${rate}/s`);
     }
-    const fp = await floorPool(bench, plan.poolSize, plan.submitters);
+    const fp = await floorPool(bench, plan.poolSize * 2, plan.submitters);
     const gp = await gatehousePool(bench, 'bench.single', plan.poolSize * 2, plan.submitters);
     starts.floor.push(fp.startedPerSec);
     starts.floorReady.push(fp.readyPerSec);
@@ -161,12 +161,13 @@ async function measure(bench: Bench, plan: Plan, fixedRate?: number) {
     const sdkRuns = gp.runs.slice(0, plan.poolSize);
     const httpRuns = gp.runs.slice(plan.poolSize);
     const steps = [
-      () => floorLatency(bench, fp, rate, lat.floor),
+      () => floorLatency(bench, fp.runs.slice(0, plan.poolSize), rate, lat.floor),
+      () => floorLatency(bench, fp.runs.slice(plan.poolSize), rate, lat.floorUpdate, 'update'),
       () => gatehouseLatency(bench, sdkRuns, rate, 'sdk', lat.sdk),
       () => gatehouseLatency(bench, httpRuns, rate, 'http', lat.http),
     ];
     for (let i = 0; i < steps.length; i++) await steps[(i + b) % steps.length]!();
-    log(`block ${b + 1}: decision→activity p50 floor ${summarize(lat.floor.toActivity).p50} ms, sdk ${summarize(lat.sdk.toActivity).p50} ms, http ${summarize(lat.http.toActivity).p50} ms`);
+    log(`block ${b + 1}: decision→activity p50 floor ${summarize(lat.floor.toActivity).p50} ms (by update ${summarize(lat.floorUpdate.toActivity).p50} ms), sdk ${summarize(lat.sdk.toActivity).p50} ms, http ${summarize(lat.http.toActivity).p50} ms`);
   }
 
   const autoE2e: E2eSamples = { toCommit: [], toCompleted: [] };
@@ -211,6 +212,8 @@ function compose(plan: Plan, bench: Bench, m: Awaited<ReturnType<typeof measure>
     waitingPerSec: round(median(m.starts.floorReady)),
     signalToActivityMs: floorDecision,
     signalResponseMs: summarize(m.lat.floor.response),
+    /** Reference: the same floor decided by an Update, the mechanism Gatehouse's decisions use. */
+    updateToActivityMs: summarize(m.lat.floorUpdate.toActivity),
     signalWithStartToActivityMs: summarize(m.floorE2e.toCommit),
     signalWithStartToCompletedMs: summarize(m.floorE2e.toCompleted),
     historyEvents: m.history.floor,
@@ -229,6 +232,7 @@ function compose(plan: Plan, bench: Bench, m: Awaited<ReturnType<typeof measure>
   };
   const ratios = {
     decisionLatencyP50: ratio(sdkDecision.p50, floorDecision.p50),
+    decisionLatencyP50VsUpdateFloor: ratio(sdkDecision.p50, summarize(m.lat.floorUpdate.toActivity).p50),
     decisionLatencyP99: ratio(sdkDecision.p99, floorDecision.p99),
     decisionLatencyP50Http: ratio(httpDecision.p50, floorDecision.p50),
     decisionLatencyP99Http: ratio(httpDecision.p99, floorDecision.p99),
