@@ -5,8 +5,10 @@
  *
  * The SDK deep-freezes shared modules once they are loaded, so anything these libraries compute
  * lazily on first use (noble's base-point tables, zod's "may this context eval?" probe) is
- * computed here, before the freeze. Only stateless code belongs here: a module that keeps
- * per-run state would leak it between runs.
+ * computed here, before the freeze. Only code without per-run state belongs here: a module that
+ * kept per-run state would leak it between runs. A cache of pure results is fine (the decision
+ * check keeps each trusted key decoded with a table of its multiples): a run gets the same
+ * answer with or without the entry, only sooner.
  *
  * Our own schemas stay per run: zod binds their methods lazily and resets their regexes'
  * lastIndex on every check, both impossible on a frozen object. For the same reason a schema the
