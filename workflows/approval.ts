@@ -54,6 +54,8 @@ export interface Run {
   readonly lean: boolean;
   /** Policy, precondition, verification and audit steps, local or regular. */
   readonly steps: StepActivities;
+  /** Publishes the current status as one the run rests in (see createStatePublisher). */
+  showResting(): void;
 }
 
 const nowIso = (): string => new Date().toISOString();
@@ -78,6 +80,7 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalSt
     outbox: createOutbox(),
     lean,
     steps: stepActivities(lean),
+    showResting: () => publish(state, true),
   };
   registerHandlers(run, () => decisionKeys);
 

@@ -14,16 +14,23 @@ import { eligibleReviewers, remainingSlots } from './approval-state';
 const TRANSIENT_STATUSES: ReadonlySet<string> = new Set([Status.evaluating, Status.autoApproved, Status.approved, Status.verifying]);
 
 export interface PublisherOptions {
-  /** Leave the transient statuses out of the search attributes (runs recorded before replay with them). */
+  /**
+   * Leave the transient statuses out of the search attributes, and `committing` too unless the
+   * caller says the run rests there (a commit that is taking its time): runs recorded before this
+   * replay with every status.
+   */
   skipTransientStatuses: boolean;
 }
 
+/** Publishes a state; `resting` says the run stays in this status for a while. */
+export type StatePublisher = (state: ApprovalState, resting?: boolean) => void;
+
 /** Returns a publisher that upserts only when something operators filter on changed, to keep history short. */
-export function createStatePublisher(options: PublisherOptions): (state: ApprovalState) => void {
+export function createStatePublisher(options: PublisherOptions): StatePublisher {
   let last = '';
-  return (state) => {
+  return (state, resting = false) => {
     setCurrentDetails(describe(state));
-    if (options.skipTransientStatuses && TRANSIENT_STATUSES.has(state.status)) return;
+    if (options.skipTransientStatuses && (TRANSIENT_STATUSES.has(state.status) || (state.status === Status.committing && !resting))) return;
     const reviewers = [...new Set(eligibleReviewers(state).map((e) => e.reviewer.id))].sort();
     const pairs: SearchAttributeUpdatePair[] = [
       { key: SearchAttributes.status, value: state.status },

@@ -19,6 +19,8 @@ export interface HttpTarget {
   state: Map<string, Record<string, unknown>>;
   /** The next N commits apply their effect, then drop the connection without answering. */
   dropResponsesAfterEffect(n: number): void;
+  /** The next N commits apply their effect and answer only after `ms`. */
+  delayResponses(n: number, ms: number): void;
   close(): Promise<void>;
 }
 
@@ -30,6 +32,8 @@ export async function startHttpTarget(): Promise<HttpTarget> {
   const state = new Map<string, Record<string, unknown>>();
   const byResource = new Map<string, string>();
   let drops = 0;
+  let delays = 0;
+  let delayMs = 0;
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const chunks: Buffer[] = [];
@@ -58,7 +62,11 @@ export async function startHttpTarget(): Promise<HttpTarget> {
           req.socket.destroy();
           return;
         }
-        res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ resource, key }));
+        const answer = () => res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ resource, key }));
+        if (delays > 0) {
+          delays--;
+          setTimeout(answer, delayMs);
+        } else answer();
         return;
       }
       if (req.method === 'GET' && url.pathname.startsWith('/state/')) {
@@ -85,6 +93,10 @@ export async function startHttpTarget(): Promise<HttpTarget> {
     state,
     dropResponsesAfterEffect: (n) => {
       drops = n;
+    },
+    delayResponses: (n, ms) => {
+      delays = n;
+      delayMs = ms;
     },
     close: () => new Promise((r) => server.close(() => r())),
   };
