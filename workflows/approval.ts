@@ -64,7 +64,7 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalSt
   const { workflowId } = workflowInfo();
   // Runs started before this change recorded regular activities for the read-only steps and a
   // search-attribute upsert on every status; they replay that way. New runs use local
-  // activities and publish only the statuses operators filter on: 32 events instead of 51.
+  // activities and publish only the statuses operators filter on: 33 events instead of 51.
   const lean = patched('local-steps');
   const publish = createStatePublisher({ skipTransientStatuses: lean });
   let state = initialState(workflowId, input.proposal);
