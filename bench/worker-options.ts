@@ -13,6 +13,8 @@ export function benchTuning(maxCachedWorkflows: number): BenchTuning {
     maxConcurrentActivityTaskExecutions: 100,
     shutdownGraceTime: '2 seconds',
     shutdownForceTime: '5 seconds',
+    // Diagnostics: workflows on the worker's main thread, so its heap after GC covers them.
+    ...(process.env['BENCH_WORKER_DEBUG_MODE'] === '1' ? { debugMode: true } : {}),
   };
 }
 

@@ -69,7 +69,7 @@ async function main(): Promise<void> {
     linkTtlMs: 24 * 3_600_000,
     auditLog: createFileAuditLog(config.auditLogFile),
     logger: createLogger({ level: 'silent' }),
-    tuning: { ...config.tuning, ...(process.env['BENCH_WORKER_DEBUG_MODE'] === '1' ? { debugMode: true } : {}) },
+    tuning: config.tuning,
   });
   const floorActivities: FloorActivities = {
     async floorCommit(input) {
@@ -93,7 +93,7 @@ async function main(): Promise<void> {
       gatehouse.shutdown();
       floor.shutdown();
     }
-    if (msg?.type === 'memory') report(memoryReport(msg.snapshotFile));
+    if (msg?.type === 'memory') report(memoryReport(config.tuning.debugMode === true, msg.snapshotFile));
   });
   // The driver going away must not leave a worker polling a dead server.
   process.on('disconnect', () => {
@@ -110,7 +110,7 @@ async function main(): Promise<void> {
  * waiting run's retained memory; in the normal threaded mode their threads collect on their own
  * schedule, which is why RSS alone moves by ±100 MB.
  */
-function memoryReport(snapshotFile: string | undefined): WorkerEvent {
+function memoryReport(workflowsOnThisThread: boolean, snapshotFile: string | undefined): WorkerEvent {
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();
   const usage = process.memoryUsage();
@@ -120,7 +120,7 @@ function memoryReport(snapshotFile: string | undefined): WorkerEvent {
     heapUsedMb: mb(usage.heapUsed),
     externalMb: mb(usage.external),
     gcRan: gc !== undefined,
-    workflowsOnThisThread: process.env['BENCH_WORKER_DEBUG_MODE'] === '1',
+    workflowsOnThisThread,
     ...(snapshotFile ? { snapshot: writeHeapSnapshot(snapshotFile) } : {}),
   };
 }
