@@ -88,8 +88,8 @@ export async function createBench(options: { maxCachedWorkflows: number; log: (l
     const auditLogFile = join(server.dir, 'audit.jsonl');
     const bundled = now();
     execFileSync(process.execPath, ['--import', 'tsx', resolve(__dirname, 'bundle.ts'), server.dir], { stdio: ['ignore', 'inherit', 'inherit'] });
-    options.log(`workflow bundles built in ${Math.round(now() - bundled)} ms`);
-    const worker = await startWorkerProcess({
+    options.log(`workflow bundles and worker process built in ${Math.round(now() - bundled)} ms`);
+    const worker = await startWorkerProcess(join(server.dir, 'worker-process.js'), {
       address: server.address,
       namespace: 'default',
       gatehouseTaskQueue: GATEHOUSE_QUEUE,
@@ -100,6 +100,7 @@ export async function createBench(options: { maxCachedWorkflows: number; log: (l
       auditLogFile,
       tuning,
       bundles: { gatehouse: join(server.dir, 'gatehouse.js'), floor: join(server.dir, 'floor.js') },
+      policiesDir: resolve(__dirname, 'policies'),
     });
     cleanups.push(() => worker.stop());
     options.log(`worker process ${worker.pid} ready in ${Math.round(worker.startMs)} ms`);

@@ -37,15 +37,19 @@ export function safeWorkflowId(wf: string): string {
   return wf.replace(/[^A-Za-z0-9._-]/g, '-');
 }
 
-export async function startWorkerProcess(config: WorkerProcessConfig): Promise<WorkerHost> {
+/** `compiled`: the worker process built to plain JavaScript by bench/bundle.ts. */
+export async function startWorkerProcess(compiled: string, config: WorkerProcessConfig): Promise<WorkerHost> {
   // BENCH_WORKER_SCRIPT runs another worker entry: a way to try a product change (another bundle,
-  // other worker options) against the same driver without editing the product's files.
-  const script = process.env['BENCH_WORKER_SCRIPT'] ?? resolve(__dirname, 'worker-process.ts');
+  // other worker options) against the same driver without editing the product's files. A .ts
+  // entry runs under tsx, with the source-map cost that brings (see bench/bundle.ts).
+  const script = process.env['BENCH_WORKER_SCRIPT'] ?? compiled;
   const child: ChildProcess = fork(script, [], {
     // BENCH_WORKER_EXEC_ARGV (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the worker.
     // --expose-gc lets memory() collect the main thread before RSS is read.
-    execArgv: ['--import', 'tsx', '--expose-gc', ...(process.env['BENCH_WORKER_EXEC_ARGV']?.split(' ').filter(Boolean) ?? [])],
-    env: { ...process.env, BENCH_WORKER: JSON.stringify(config) },
+    execArgv: [...(script.endsWith('.ts') ? ['--import', 'tsx'] : []), '--expose-gc', ...(process.env['BENCH_WORKER_EXEC_ARGV']?.split(' ').filter(Boolean) ?? [])],
+    // The compiled process lives beside the bundles, outside this checkout: it finds the
+    // checkout's packages through NODE_PATH.
+    env: { ...process.env, NODE_PATH: resolve(__dirname, '../node_modules'), BENCH_WORKER: JSON.stringify(config) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const commits = new Map<string, number[]>();

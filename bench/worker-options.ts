@@ -33,6 +33,8 @@ export interface WorkerProcessConfig {
   tuning: BenchTuning;
   /** Pre-built workflow bundles (bench/bundle.ts), as a deployment ships them. */
   bundles: { gatehouse: string; floor: string };
+  /** The bench's policy pack (bench/policies): the compiled worker process runs from elsewhere. */
+  policiesDir: string;
 }
 
 /** What the worker process reports to the driver over IPC; `at` is bench/clock's now(). */

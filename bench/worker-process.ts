@@ -19,7 +19,6 @@ import { now } from './clock';
 import type { FloorActivities, FloorSinks } from './floor-workflow';
 import type { WorkerEvent, WorkerProcessConfig } from './worker-options';
 
-const POLICIES = resolve(__dirname, 'policies');
 
 function report(event: WorkerEvent): void {
   process.send?.(event);
@@ -45,15 +44,20 @@ const mailer: Mailer = {
   async close() {},
 };
 
+/** Diagnostics: BENCH_WORKER_PROMETHEUS=host:port serves the SDK's metrics (task latencies, cache hits) for scraping. */
+function prometheus(bindAddress: string | undefined) {
+  return bindAddress ? { metrics: { prometheus: { bindAddress, useSecondsForDurations: false } } } : {};
+}
+
 async function main(): Promise<void> {
   const config = JSON.parse(process.env['BENCH_WORKER'] ?? '') as WorkerProcessConfig;
   Runtime.install({
     logger: new DefaultLogger('WARN'),
-    telemetryOptions: { logging: { forward: {}, filter: makeTelemetryFilterString({ core: 'WARN', other: 'ERROR' }) } },
+    telemetryOptions: { logging: { forward: {}, filter: makeTelemetryFilterString({ core: 'WARN', other: 'ERROR' }) }, ...prometheus(process.env['BENCH_WORKER_PROMETHEUS']) },
   });
   const connection = await NativeConnection.connect({ address: config.address });
   const actionTypes = benchActionTypes(executor);
-  const policyBook = loadPolicyBook(POLICIES, resolve(POLICIES, 'reviewers.yaml'), actionTypes.names());
+  const policyBook = loadPolicyBook(config.policiesDir, resolve(config.policiesDir, 'reviewers.yaml'), actionTypes.names());
   const started = now();
   const gatehouse = await createWorker({
     connection,
