@@ -106,13 +106,19 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalSt
       throw ApplicationFailure.nonRetryable(`unknown evaluation outcome ${String(unreachable)}`);
     }
   }
-  if (!(await preconditionsHold(run))) return finish(run);
+  if (hasPreconditions(run) && !(await preconditionsHold(run))) return finish(run);
   await executeApproved(run);
   return finish(run);
 }
 
 /** How often a run goes back for re-approval because the world moved, before it gives up. */
 const MAX_PRECONDITION_ROUNDS = 3;
+
+/** Whether the agent recorded what the target looked like (checked again before the commit). */
+function hasPreconditions(run: Run): boolean {
+  const expected = run.get().proposal.evidence.preconditions;
+  return expected !== undefined && Object.keys(expected).length > 0;
+}
 
 /**
  * Before committing, the target must still be as the agent saw it. If not, the run goes back to
@@ -121,8 +127,8 @@ const MAX_PRECONDITION_ROUNDS = 3;
 async function preconditionsHold(run: Run): Promise<boolean> {
   for (let attempt = 1; ; attempt++) {
     const state = run.get();
-    const expected = state.proposal.evidence.preconditions;
-    if (!expected || Object.keys(expected).length === 0) return true;
+    if (!hasPreconditions(run)) return true;
+    const expected = state.proposal.evidence.preconditions!;
     const drift = await run.steps.checkPreconditions({
       workflowId: run.workflowId,
       actionType: state.proposal.actionType,

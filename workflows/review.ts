@@ -17,7 +17,8 @@ export async function runReview(run: Run): Promise<void> {
   do {
     await reviewRound(run);
   } while (inReview(run.get()));
-  await run.outbox.flush(run.get());
+  // Usually empty by now; an await costs promises, and each one a stack capture in the SDK.
+  if (run.outbox.size > 0) await run.outbox.flush(run.get());
 }
 
 async function reviewRound(run: Run): Promise<void> {
