@@ -21,7 +21,9 @@ import { decisionUpdateIdFor } from '../src/domain/ids';
 import { benchActionTypes, type BenchActionType, type BenchParams } from './actions';
 import { now, sleep } from './clock';
 import { floorDecideSignal, floorDecideUpdate, type floorWorkflow } from './floor-workflow';
-import { startHttp, type BenchHttp } from './http';
+import type { BenchHttp } from './http';
+import { startHttpProcess } from './http-host';
+import { postJson } from './post-json';
 import type { LoadResult } from './http-load';
 import { startDevServer, type DevServer } from './temporal-server';
 import { startWorkerProcess, type WorkerHost } from './worker-host';
@@ -88,7 +90,7 @@ export async function createBench(options: { maxCachedWorkflows: number; log: (l
     const auditLogFile = join(server.dir, 'audit.jsonl');
     const bundled = now();
     execFileSync(process.execPath, ['--import', 'tsx', resolve(__dirname, 'bundle.ts'), server.dir], { stdio: ['ignore', 'inherit', 'inherit'] });
-    options.log(`workflow bundles and worker process built in ${Math.round(now() - bundled)} ms`);
+    options.log(`workflow bundles, worker and decision service built in ${Math.round(now() - bundled)} ms`);
     const worker = await startWorkerProcess(join(server.dir, 'worker-process.js'), {
       address: server.address,
       namespace: 'default',
@@ -108,7 +110,12 @@ export async function createBench(options: { maxCachedWorkflows: number; log: (l
     cleanups.push(() => connection.close());
     const client = new Client({ connection, namespace: 'default' });
     const gatehouse = await GatehouseClient.connect({ client, taskQueue: GATEHOUSE_QUEUE, actionTypes: benchActionTypes() });
-    const http = await startHttp({ client, linkKeyring, signer });
+    const http = await startHttpProcess(join(server.dir, 'http-process.js'), {
+      address: server.address,
+      namespace: 'default',
+      linkKeys,
+      signer: { keyId: 'bench', privateKeyHex: keys.privateKeyHex },
+    });
     cleanups.push(() => http.close());
     return {
       server,
@@ -212,14 +219,9 @@ export function linkToken(bench: Bench, wf: string, reviewer: { id: string; role
 
 /** POSTs an approval to the JSON decision API, as a chat integration or the page would. */
 export async function decideHttp(bench: Bench, wf: string, id: string, reviewer: { id: string; role: string }, token = linkToken(bench, wf, reviewer)): Promise<void> {
-  const res = await fetch(`${bench.http.baseUrl}/api/decisions/${token}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ kind: 'approve', paramsHash: paramsHash(benchParams(id)) }),
-  });
-  const body = (await res.json()) as { applied?: boolean; queued?: boolean; error?: { code?: string } };
-  if (res.status !== 200 || !(body.applied || body.queued)) {
-    const message = `${wf}: HTTP ${res.status} ${JSON.stringify(body).slice(0, 200)}`;
+  const res = await postJson(`${bench.http.baseUrl}/api/decisions/${token}`, JSON.stringify({ kind: 'approve', paramsHash: paramsHash(benchParams(id)) }));
+  if (res.status !== 200 || !/"(applied|queued)":true/.test(res.body)) {
+    const message = `${wf}: HTTP ${res.status} ${res.body.slice(0, 200)}`;
     bench.expect.decisionFailures.push(message);
     throw new Error(message);
   }
@@ -235,6 +237,12 @@ export async function startFloor(bench: Bench, id: string): Promise<string> {
 
 export async function signalFloor(bench: Bench, wf: string): Promise<void> {
   await bench.client.workflow.getHandle(wf).signal(floorDecideSignal, { approve: true });
+}
+
+/** The floor's signal sent by an Express route in the decision service's process: the HTTP hop alone. */
+export async function signalFloorHttp(bench: Bench, wf: string): Promise<void> {
+  const res = await postJson(`${bench.http.floorSignalBase}/${encodeURIComponent(wf)}`, '{}');
+  if (res.status !== 200) throw new Error(`${wf}: floor signal over HTTP answered ${res.status} ${res.body.slice(0, 200)}`);
 }
 
 export async function updateFloor(bench: Bench, wf: string): Promise<void> {

@@ -1,22 +1,27 @@
 /**
- * The decision service (createApp, the product's Express app) on a free port, an Express
- * hello-world route in the same process as its floor, and an autocannon runner that fires from a
- * worker thread so the load generator does not share the servers' event loop.
+ * What the decision service process (http-process.ts) serves: the product's Express app
+ * (createApp) on a free port and, as its floor, an Express app on another: a hello-world route
+ * (for request rates) and a route that signals a floor run (for decision latency through the
+ * same kind of HTTP hop).
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Client } from '@temporalio/client';
-import autocannon from 'autocannon';
 import express from 'express';
 import { createApp } from '../src/http/app';
 import type { DecisionSigner } from '../src/links/decision-signer';
 import type { LinkKeyring } from '../src/links/keyring';
 import { createLogger } from '../src/observability/logger';
+import { floorDecideSignal } from './floor-workflow';
 import { freePort } from './temporal-server';
 
 export interface BenchHttp {
+  /** The decision service. */
   baseUrl: string;
+  /** The hello-world route. */
   helloUrl: string;
+  /** POST `${floorSignalBase}/:workflowId` signals that floor run, as the service would. */
+  floorSignalBase: string;
   close(): Promise<void>;
 }
 
@@ -33,6 +38,10 @@ export async function startHttp(deps: { client: Client; linkKeyring: LinkKeyring
   hello.disable('x-powered-by');
   hello.get('/hello', (_req, res) => {
     res.send('hello');
+  });
+  hello.post('/floor/:workflowId', async (req, res) => {
+    await deps.client.workflow.getHandle(req.params.workflowId).signal(floorDecideSignal, { approve: true });
+    res.json({ signalled: true });
   });
   const h = await listen(hello);
   // The public URL shapes absolute links and the CSRF origin check, so the port is chosen first.
@@ -53,39 +62,10 @@ export async function startHttp(deps: { client: Client; linkKeyring: LinkKeyring
   return {
     baseUrl: `http://127.0.0.1:${port}`,
     helloUrl: `${h.url}/hello`,
+    floorSignalBase: `${h.url}/floor`,
     close: async () => {
       await new Promise((r) => server.close(r));
       await new Promise((r) => h.server.close(r));
     },
-  };
-}
-
-export interface CannonResult {
-  reqPerSec: number;
-  latencyP50Ms: number;
-  latencyP99Ms: number;
-  total: number;
-  statusCounts: Record<string, number>;
-  errors: number;
-}
-
-/** Fixed-duration closed-loop load from one worker thread with `connections` sockets. */
-export async function cannon(options: { url: string; paths?: string[]; seconds: number; connections: number }): Promise<CannonResult> {
-  const result = await autocannon({
-    url: options.url,
-    connections: options.connections,
-    duration: options.seconds,
-    workers: 1,
-    ...(options.paths ? { requests: options.paths.map((path) => ({ method: 'GET' as const, path })) } : {}),
-  });
-  const statusCounts: Record<string, number> = {};
-  for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) statusCounts[code] = (stat as { count: number }).count;
-  return {
-    reqPerSec: result.requests.average,
-    latencyP50Ms: result.latency.p50,
-    latencyP99Ms: result.latency.p99,
-    total: result.requests.total,
-    statusCounts,
-    errors: result.errors + result.timeouts,
   };
 }

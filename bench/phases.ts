@@ -23,12 +23,13 @@ import {
   propose,
   rawUpdate,
   signalFloor,
+  signalFloorHttp,
   updateFloor,
   signalWithStartFloor,
   startFloor,
   type Bench,
 } from './context';
-import { cannon, type CannonResult } from './http';
+import { cannon, type CannonResult } from './http-cannon';
 import { closedLoop, openLoop } from './load';
 import { cpuMeter, type CpuPerOp } from './proc';
 import { histogram, median, round, summarize, type Summary } from './stats';
@@ -197,9 +198,14 @@ export interface LatencySamples {
 
 const emptySamples = (): LatencySamples => ({ toActivity: [], response: [] });
 
-export async function floorLatency(bench: Bench, runs: Pool['runs'], rate: number, into = emptySamples(), via: 'signal' | 'update' = 'signal'): Promise<LatencySamples> {
+/** How the floor is decided: an SDK signal (the floor), an SDK update, or a signal sent by an Express route. */
+export type FloorDecision = 'signal' | 'update' | 'http';
+
+const floorDecide: Record<FloorDecision, (bench: Bench, wf: string) => Promise<void>> = { signal: signalFloor, update: updateFloor, http: signalFloorHttp };
+
+export async function floorLatency(bench: Bench, runs: Pool['runs'], rate: number, into = emptySamples(), via: FloorDecision = 'signal'): Promise<LatencySamples> {
   const { errors } = await openLoop(runs, rate, async ({ wf }, at) => {
-    await (via === 'signal' ? signalFloor(bench, wf) : updateFloor(bench, wf));
+    await floorDecide[via](bench, wf);
     into.response.push(now() - at);
     into.toActivity.push((await bench.worker.waitFor('floor', wf)) - at);
   });
@@ -334,10 +340,12 @@ export interface PendingFigures {
   maxCachedWorkflows: number;
   startedPerSec: number;
   readyPerSec: number;
-  /** Worker RSS (MB) before the ramp, at each quarter of it once idle (the last is all n waiting), after the drain. */
+  /** Worker RSS (MB) before the ramp, at each step of it once idle (the last is all n waiting), after the drain. */
   rssMb: { before: number; checkpoints: PendingCheckpoint[]; settled: number; afterDrain: number };
   /** RSS growth per extra waiting approval beyond the cache: least-squares slope over the checkpoints ≥ cache and n. */
   kbPerPendingBeyondCache: number | null;
+  /** Standard error of that slope: its scatter from GC timing and native allocations. */
+  kbPerPendingBeyondCacheStdErr: number | null;
   /**
    * The same slope for the heap after a full GC: what the waiting runs retain, without the
    * garbage RSS still holds. Covers the workflows only when they run on the worker's main thread
@@ -367,14 +375,22 @@ async function heapAfterGc(bench: Bench, waiting: number): Promise<Pick<PendingC
   return { heapMb: m.heapUsedMb, heapScope: m.workflowsOnThisThread ? 'main thread and workflows' : 'main thread only' };
 }
 
-/** Least-squares growth per waiting approval (KB), over points at or beyond the cache; RSS is noisy (GC), two points are not enough. */
-function slopeKb(points: { waiting: number; mb: number }[]): number | null {
+/**
+ * Least-squares growth per waiting approval (KB), over points at or beyond the cache, with its
+ * standard error: RSS moves by tens of MB with garbage collection, so a slope means little
+ * without how far the points scatter around it. Two points are not enough.
+ */
+function slopeKb(points: { waiting: number; mb: number }[]): { kb: number; stdErrKb: number } | null {
   if (points.length < 3) return null;
   const mx = points.reduce((s, p) => s + p.waiting, 0) / points.length;
   const my = points.reduce((s, p) => s + p.mb, 0) / points.length;
   const cov = points.reduce((s, p) => s + (p.waiting - mx) * (p.mb - my), 0);
   const v = points.reduce((s, p) => s + (p.waiting - mx) ** 2, 0);
-  return v > 0 ? round((cov / v) * 1024, 2) : null;
+  if (v === 0) return null;
+  const slope = cov / v;
+  const residuals = points.reduce((s, p) => s + (p.mb - (my + slope * (p.waiting - mx))) ** 2, 0);
+  const stdErr = Math.sqrt(residuals / (points.length - 2) / v);
+  return { kb: round(slope * 1024, 2), stdErrKb: round(stdErr * 1024, 2) };
 }
 
 async function settledRss(bench: Bench): Promise<number> {
@@ -386,12 +402,18 @@ async function settledRss(bench: Bench): Promise<number> {
   return round(median(samples), 1);
 }
 
-export async function measurePending(bench: Bench, cfg: { n: number; submitters: number; rate: number; sample: number; lanes: number; log: (s: string) => void }): Promise<PendingFigures> {
+export async function measurePending(
+  bench: Bench,
+  cfg: { n: number; steps: number; submitters: number; rate: number; sample: number; lanes: number; log: (s: string) => void },
+): Promise<PendingFigures> {
   const before = await settledRss(bench);
   const heapBefore = await heapAfterGc(bench, 0);
-  // The ramp pauses at each quarter until every run started so far waits and the worker is idle,
-  // so each RSS point holds waiting runs, not the garbage of the ones being evaluated.
-  const marks = [0.25, 0.5, 0.75, 1].map((f) => Math.round(cfg.n * f));
+  // The ramp pauses at each step until every run started so far waits and the worker is idle,
+  // so each RSS point holds waiting runs, not the garbage of the ones being evaluated. A full run
+  // takes eight steps, not four: native memory and the workflow thread's uncollected garbage move
+  // RSS by tens of MB at a time, and one such move at the last of four points more than tripled
+  // the fitted slope.
+  const marks = Array.from({ length: cfg.steps }, (_, i) => Math.round((cfg.n * (i + 1)) / cfg.steps));
   const checkpoints: PendingCheckpoint[] = [];
   const runs: { wf: string; id: string }[] = [];
   let readyCount = 0;
@@ -437,17 +459,18 @@ export async function measurePending(bench: Bench, cfg: { n: number; submitters:
 
   const cache = bench.tuning.maxCachedWorkflows ?? 0;
   const beyondCache = checkpoints.filter((c) => c.waiting >= cache);
-  const kbPerPendingBeyondCache = slopeKb(beyondCache.map((c) => ({ waiting: c.waiting, mb: c.rssMb })));
+  const rssSlope = slopeKb(beyondCache.map((c) => ({ waiting: c.waiting, mb: c.rssMb })));
   const heapPoints = beyondCache.flatMap((c) => (c.heapMb === undefined ? [] : [{ waiting: c.waiting, mb: c.heapMb }]));
-  const heapKbPerPendingBeyondCache = slopeKb(heapPoints);
+  const heapSlope = slopeKb(heapPoints);
   return {
     n: cfg.n,
     maxCachedWorkflows: cache,
     startedPerSec: round((cfg.n * 1000) / startMs),
     readyPerSec: round((cfg.n * 1000) / readyMs),
     rssMb: { before, checkpoints, settled, afterDrain },
-    kbPerPendingBeyondCache,
-    heapKbPerPendingBeyondCache,
+    kbPerPendingBeyondCache: rssSlope?.kb ?? null,
+    kbPerPendingBeyondCacheStdErr: rssSlope?.stdErrKb ?? null,
+    heapKbPerPendingBeyondCache: heapSlope?.kb ?? null,
     heapScope: checkpoints[checkpoints.length - 1]!.heapScope,
     heapBeforeMb: heapBefore.heapMb,
     decision: { sdkToCommit: summarize(lat.toActivity), sdkResponse: summarize(lat.response), histogram: histogram(lat.toActivity) },

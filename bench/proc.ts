@@ -22,7 +22,7 @@ export function rssMb(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN) / 1024;
 }
 
-/** CPU ms spent by the worker, the server and this driver (with the HTTP service) per operation. */
+/** CPU ms spent by the worker, the server and this driver per operation. */
 export interface CpuPerOp {
   worker: number;
   server: number;

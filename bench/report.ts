@@ -18,6 +18,7 @@ export interface Reportable {
     waitingPerSec: number;
     signalToActivityMs: Summary;
     updateToActivityMs: Summary;
+    httpSignalToActivityMs: Summary;
     signalResponseMs: Summary;
     signalWithStartToActivityMs: Summary;
     signalWithStartToCompletedMs: Summary;
@@ -54,6 +55,7 @@ export interface Reportable {
     readyPerSec: number;
     drainPerSec: number;
     kbPerPendingBeyondCache: number | null;
+    kbPerPendingBeyondCacheStdErr: number | null;
     heapKbPerPendingBeyondCache: number | null;
     heapScope: string;
     heapBeforeMb: number | undefined;
@@ -130,6 +132,7 @@ export function renderTable(r: Reportable & { targets: Target[] }): string {
       ['decision → commit start (SDK update)', ms(f.signalToActivityMs), ms(g.decisionToCommitMs.sdk), q['decisionLatencyP50']!, q['decisionLatencyP99']!],
       ['… floor decided by Update instead (reference)', ms(f.updateToActivityMs), ms(g.decisionToCommitMs.sdk), q['decisionLatencyP50VsUpdateFloor']!, ''],
       ['decision → commit start (HTTP POST)', ms(f.signalToActivityMs), ms(g.decisionToCommitMs.http), q['decisionLatencyP50Http']!, q['decisionLatencyP99Http']!],
+      ['… floor signalled by an Express route instead (reference)', ms(f.httpSignalToActivityMs), ms(g.decisionToCommitMs.http), q['decisionLatencyP50HttpVsHttpFloor']!, ''],
       ['decision call answered (SDK)', ms(f.signalResponseMs), ms(g.decisionResponseMs.sdk), '', ''],
       ['decision call answered (HTTP)', ms(f.signalResponseMs), ms(g.decisionResponseMs.http), '', ''],
       ['no human: start → commit start', ms(f.signalWithStartToActivityMs), ms(g.autoApproved.proposeToCommitMs), q['autoE2eP50']!, ''],
@@ -149,7 +152,7 @@ export function renderTable(r: Reportable & { targets: Target[] }): string {
       ['waiting approvals', String(p.n)],
       ['proposals started/s, evaluated/s during the ramp', `${fmt(p.startedPerSec)}, ${fmt(p.readyPerSec)}`],
       ['worker RSS MB: before, checkpoints, all waiting, after drain', `${p.rssMb.before}; ${p.rssMb.checkpoints.map((c) => `${c.waiting}: ${c.rssMb}`).join(', ')}; ${p.rssMb.settled}; ${p.rssMb.afterDrain}`],
-      ['KB RSS per extra waiting approval beyond the cache', fmt(p.kbPerPendingBeyondCache)],
+      ['KB RSS per extra waiting approval beyond the cache (± standard error)', `${fmt(p.kbPerPendingBeyondCache)} ± ${fmt(p.kbPerPendingBeyondCacheStdErr)}`],
       [`heap MB after GC (${p.heapScope}): before, checkpoints`, `${p.heapBeforeMb ?? '?'}; ${p.rssMb.checkpoints.map((c) => `${c.waiting}: ${c.heapMb ?? '?'}`).join(', ')}`],
       ['KB heap retained per extra waiting approval beyond the cache', fmt(p.heapKbPerPendingBeyondCache)],
       ['decision → commit with all waiting (SDK)', ms(p.decision.sdkToCommit)],

@@ -51,7 +51,8 @@ interface Plan {
   submitters: number;
   autoCount: number;
   http: { seconds: number; connections: number; pageRuns: number; decisions: number; lanes: number; blocks: number };
-  pending: { n: number; sample: number; lanes: number };
+  /** `steps`: RSS and heap checkpoints along the ramp. */
+  pending: { n: number; sample: number; lanes: number; steps: number };
 }
 
 const PLANS: Record<Plan['mode'], Plan> = {
@@ -67,7 +68,7 @@ const PLANS: Record<Plan['mode'], Plan> = {
     submitters: 8,
     autoCount: 8,
     http: { seconds: 1, connections: 16, pageRuns: 2, decisions: 10, lanes: 8, blocks: 1 },
-    pending: { n: 30, sample: 10, lanes: 10 },
+    pending: { n: 30, sample: 10, lanes: 10, steps: 4 },
   },
   full: {
     mode: 'full',
@@ -77,12 +78,14 @@ const PLANS: Record<Plan['mode'], Plan> = {
     blocks: 3,
     throughputCount: 100,
     lanes: 32,
-    poolSize: 40,
+    // 100 decisions per path per block, 300 in all: a p99 of 120 samples was the second-largest
+    // value and swung between runs by more than the targets' margins.
+    poolSize: 100,
     submitters: 16,
     autoCount: 60,
     http: { seconds: 3, connections: 32, pageRuns: 8, decisions: 100, lanes: 16, blocks: 2 },
     // 10,000 (issue 7): `--pending 10000`, about 12 minutes on 2 cores.
-    pending: { n: 2_000, sample: 100, lanes: 32 },
+    pending: { n: 2_000, sample: 300, lanes: 32, steps: 8 },
   },
 };
 
@@ -133,7 +136,7 @@ async function measure(bench: Bench, plan: Plan, fixedRate?: number) {
 
   const tp = { floor: [] as Throughput[], gatehouse: [] as Throughput[] };
   const starts = { floor: [] as number[], floorReady: [] as number[], gatehouse: [] as number[], evaluated: [] as number[] };
-  const lat = { floor: emptyLatency(), floorUpdate: emptyLatency(), sdk: emptyLatency(), http: emptyLatency() };
+  const lat = { floor: emptyLatency(), floorUpdate: emptyLatency(), floorHttp: emptyLatency(), sdk: emptyLatency(), http: emptyLatency() };
   let rate = fixedRate ?? 0;
   for (let b = 0; b < plan.blocks; b++) {
     // Interleaved: which side goes first alternates, so drift within a block cancels too.
@@ -149,7 +152,7 @@ async function measure(bench: Bench, plan: Plan, fixedRate?: number) {
       rate = Math.max(plan.minRate, Math.min(40, Math.round(tp.gatehouse[0]!.perSec / 2)));
       log(`open-loop decision rate: ${rate}/s`);
     }
-    const fp = await floorPool(bench, plan.poolSize * 2, plan.submitters);
+    const fp = await floorPool(bench, plan.poolSize * 3, plan.submitters);
     const gp = await gatehousePool(bench, 'bench.single', plan.poolSize * 2, plan.submitters);
     starts.floor.push(fp.startedPerSec);
     starts.floorReady.push(fp.readyPerSec);
@@ -162,12 +165,13 @@ async function measure(bench: Bench, plan: Plan, fixedRate?: number) {
     const httpRuns = gp.runs.slice(plan.poolSize);
     const steps = [
       () => floorLatency(bench, fp.runs.slice(0, plan.poolSize), rate, lat.floor),
-      () => floorLatency(bench, fp.runs.slice(plan.poolSize), rate, lat.floorUpdate, 'update'),
+      () => floorLatency(bench, fp.runs.slice(plan.poolSize, plan.poolSize * 2), rate, lat.floorUpdate, 'update'),
+      () => floorLatency(bench, fp.runs.slice(plan.poolSize * 2), rate, lat.floorHttp, 'http'),
       () => gatehouseLatency(bench, sdkRuns, rate, 'sdk', lat.sdk),
       () => gatehouseLatency(bench, httpRuns, rate, 'http', lat.http),
     ];
     for (let i = 0; i < steps.length; i++) await steps[(i + b) % steps.length]!();
-    log(`block ${b + 1}: decision→activity p50 floor ${summarize(lat.floor.toActivity).p50} ms (by update ${summarize(lat.floorUpdate.toActivity).p50} ms), sdk ${summarize(lat.sdk.toActivity).p50} ms, http ${summarize(lat.http.toActivity).p50} ms`);
+    log(`block ${b + 1}: decision→activity p50 floor ${summarize(lat.floor.toActivity).p50} ms (by update ${summarize(lat.floorUpdate.toActivity).p50} ms, over HTTP ${summarize(lat.floorHttp.toActivity).p50} ms), sdk ${summarize(lat.sdk.toActivity).p50} ms, http ${summarize(lat.http.toActivity).p50} ms`);
   }
 
   const autoE2e: E2eSamples = { toCommit: [], toCompleted: [] };
@@ -203,6 +207,7 @@ function emptyLatency(): LatencySamples {
 function compose(plan: Plan, bench: Bench, m: Awaited<ReturnType<typeof measure>>, gate: Gate, durationSec: number) {
   const floorDecision = summarize(m.lat.floor.toActivity);
   const floorUpdateDecision = summarize(m.lat.floorUpdate.toActivity);
+  const floorHttpDecision = summarize(m.lat.floorHttp.toActivity);
   const sdkDecision = summarize(m.lat.sdk.toActivity);
   const httpDecision = summarize(m.lat.http.toActivity);
   const floor = {
@@ -215,6 +220,8 @@ function compose(plan: Plan, bench: Bench, m: Awaited<ReturnType<typeof measure>
     signalResponseMs: summarize(m.lat.floor.response),
     /** Reference: the same floor decided by an Update, the mechanism Gatehouse's decisions use. */
     updateToActivityMs: floorUpdateDecision,
+    /** Reference: the floor's signal sent by an Express route in the decision service's process, the HTTP path's own hop. */
+    httpSignalToActivityMs: floorHttpDecision,
     signalWithStartToActivityMs: summarize(m.floorE2e.toCommit),
     signalWithStartToCompletedMs: summarize(m.floorE2e.toCompleted),
     historyEvents: m.history.floor,
@@ -237,6 +244,8 @@ function compose(plan: Plan, bench: Bench, m: Awaited<ReturnType<typeof measure>
     decisionLatencyP99: ratio(sdkDecision.p99, floorDecision.p99),
     decisionLatencyP50Http: ratio(httpDecision.p50, floorDecision.p50),
     decisionLatencyP99Http: ratio(httpDecision.p99, floorDecision.p99),
+    /** The HTTP path against the floor signalled through the same kind of HTTP hop. */
+    decisionLatencyP50HttpVsHttpFloor: ratio(httpDecision.p50, floorHttpDecision.p50),
     throughput: ratio(gatehouse.completedPerSec, floor.completedPerSec),
     /** Worker + server CPU per completed lifecycle, floor ÷ Gatehouse: the throughput ratio a CPU-bound, unshared box would show. */
     throughputByCpu: ratio(floor.cpuMsPerLifecycle.worker + floor.cpuMsPerLifecycle.server, gatehouse.cpuMsPerLifecycle.worker + gatehouse.cpuMsPerLifecycle.server),

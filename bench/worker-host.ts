@@ -2,9 +2,9 @@
  * The driver's side of the worker process: starts it, collects what it reports (commit starts,
  * floor activity starts, mails), lets the driver wait for one workflow's event, and reads its RSS.
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { sleep } from './clock';
+import { forkBenchProcess } from './fork-process';
 import { rssMb } from './proc';
 import type { WorkerEvent, WorkerProcessConfig } from './worker-options';
 
@@ -42,15 +42,11 @@ export async function startWorkerProcess(compiled: string, config: WorkerProcess
   // BENCH_WORKER_SCRIPT runs another worker entry: a way to try a product change (another bundle,
   // other worker options) against the same driver without editing the product's files. A .ts
   // entry runs under tsx, with the source-map cost that brings (see bench/bundle.ts).
-  const script = process.env['BENCH_WORKER_SCRIPT'] ?? compiled;
-  const child: ChildProcess = fork(script, [], {
+  const child: ChildProcess = forkBenchProcess(process.env['BENCH_WORKER_SCRIPT'] ?? compiled, {
     // BENCH_WORKER_EXEC_ARGV (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the worker.
     // --expose-gc lets memory() collect the main thread before RSS is read.
-    execArgv: [...(script.endsWith('.ts') ? ['--import', 'tsx'] : []), '--expose-gc', ...(process.env['BENCH_WORKER_EXEC_ARGV']?.split(' ').filter(Boolean) ?? [])],
-    // The compiled process lives beside the bundles, outside this checkout: it finds the
-    // checkout's packages through NODE_PATH.
-    env: { ...process.env, NODE_PATH: resolve(__dirname, '../node_modules'), BENCH_WORKER: JSON.stringify(config) },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv: ['--expose-gc', ...(process.env['BENCH_WORKER_EXEC_ARGV']?.split(' ').filter(Boolean) ?? [])],
+    env: { BENCH_WORKER: JSON.stringify(config) },
   });
   const commits = new Map<string, number[]>();
   const floors = new Map<string, number[]>();
