@@ -31,6 +31,7 @@ import {
   type Gate,
   type HistoryFigures,
   type HttpFigures,
+  type FloorDecision,
   type LatencySamples,
   type PendingFigures,
 } from './phases';
@@ -152,25 +153,34 @@ async function measure(bench: Bench, plan: Plan, fixedRate?: number) {
       rate = Math.max(plan.minRate, Math.min(40, Math.round(tp.gatehouse[0]!.perSec / 2)));
       log(`open-loop decision rate: ${rate}/s`);
     }
-    const fp = await floorPool(bench, plan.poolSize * 3, plan.submitters);
-    const gp = await gatehousePool(bench, 'bench.single', plan.poolSize * 2, plan.submitters);
-    starts.floor.push(fp.startedPerSec);
-    starts.floorReady.push(fp.readyPerSec);
-    starts.gatehouse.push(gp.startedPerSec);
-    starts.evaluated.push(gp.readyPerSec);
-    log(`block ${b + 1}: starts/s floor ${fp.startedPerSec.toFixed(1)} (waiting ${fp.readyPerSec.toFixed(1)}/s), proposals ${gp.startedPerSec.toFixed(1)} (evaluated ${gp.readyPerSec.toFixed(1)}/s)`);
-    // Let the pools' last tasks (review mails, timers) land before timing decisions.
-    await sleep(1_000);
-    const sdkRuns = gp.runs.slice(0, plan.poolSize);
-    const httpRuns = gp.runs.slice(plan.poolSize);
+    // Each path decides a pool of its own, started just before, so every run it decides is still
+    // in the worker's cache, as on a quiet system: one pool per side for all paths at once held
+    // more runs than the cache (250) and the oldest were decided cold. Evicted runs are measured
+    // apart, with the waiting approvals.
+    const floorStep = (into: LatencySamples, via: FloorDecision) => async () => {
+      const pool = await floorPool(bench, plan.poolSize, plan.submitters);
+      starts.floor.push(pool.startedPerSec);
+      starts.floorReady.push(pool.readyPerSec);
+      await sleep(1_000);
+      await floorLatency(bench, pool.runs, rate, into, via);
+    };
+    const gatehouseStep = (into: LatencySamples, via: 'sdk' | 'http') => async () => {
+      const pool = await gatehousePool(bench, 'bench.single', plan.poolSize, plan.submitters);
+      starts.gatehouse.push(pool.startedPerSec);
+      starts.evaluated.push(pool.readyPerSec);
+      // Let the pool's last tasks (review mails, timers) land before timing decisions.
+      await sleep(1_000);
+      await gatehouseLatency(bench, pool.runs, rate, via, into);
+    };
     const steps = [
-      () => floorLatency(bench, fp.runs.slice(0, plan.poolSize), rate, lat.floor),
-      () => floorLatency(bench, fp.runs.slice(plan.poolSize, plan.poolSize * 2), rate, lat.floorUpdate, 'update'),
-      () => floorLatency(bench, fp.runs.slice(plan.poolSize * 2), rate, lat.floorHttp, 'http'),
-      () => gatehouseLatency(bench, sdkRuns, rate, 'sdk', lat.sdk),
-      () => gatehouseLatency(bench, httpRuns, rate, 'http', lat.http),
+      floorStep(lat.floor, 'signal'),
+      floorStep(lat.floorUpdate, 'update'),
+      floorStep(lat.floorHttp, 'http'),
+      gatehouseStep(lat.sdk, 'sdk'),
+      gatehouseStep(lat.http, 'http'),
     ];
     for (let i = 0; i < steps.length; i++) await steps[(i + b) % steps.length]!();
+    log(`block ${b + 1}: starts/s floor ${median(starts.floor).toFixed(1)} (waiting ${median(starts.floorReady).toFixed(1)}/s), proposals ${median(starts.gatehouse).toFixed(1)} (evaluated ${median(starts.evaluated).toFixed(1)}/s)`);
     log(`block ${b + 1}: decision→activity p50 floor ${summarize(lat.floor.toActivity).p50} ms (by update ${summarize(lat.floorUpdate.toActivity).p50} ms, over HTTP ${summarize(lat.floorHttp.toActivity).p50} ms), sdk ${summarize(lat.sdk.toActivity).p50} ms, http ${summarize(lat.http.toActivity).p50} ms`);
   }
 
