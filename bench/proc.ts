@@ -17,6 +17,23 @@ export function cpuMs(pid: number): number {
   return ((utime + stime) * 1000) / TICKS_PER_SEC;
 }
 
+/**
+ * Waits until the given processes together use less than `busyShare` of one core over a 250 ms
+ * window (or `maxMs` passed): after a pool of runs starts, the server still writes their
+ * visibility records and timers for a while, and decisions timed during that measure the backlog.
+ */
+export async function settled(pids: number[], options: { busyShare?: number; maxMs?: number } = {}): Promise<void> {
+  const busyShare = options.busyShare ?? 0.1;
+  const until = Date.now() + (options.maxMs ?? 10_000);
+  const windowMs = 250;
+  while (Date.now() < until) {
+    const before = pids.reduce((s, pid) => s + cpuMs(pid), 0);
+    await new Promise((r) => setTimeout(r, windowMs));
+    const used = pids.reduce((s, pid) => s + cpuMs(pid), 0) - before;
+    if (used < busyShare * windowMs) return;
+  }
+}
+
 export function rssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN) / 1024;

@@ -10,7 +10,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
-import { now, sleep } from './clock';
+import { now } from './clock';
 import { createBench, type Bench } from './context';
 import {
   autoEndToEnd,
@@ -37,6 +37,7 @@ import {
 } from './phases';
 import { renderTable, targetsOf } from './report';
 import { median, ratio, round, summarize } from './stats';
+import { settled } from './proc';
 import { SQLITE_PRAGMAS } from './temporal-server';
 
 interface Plan {
@@ -161,15 +162,15 @@ async function measure(bench: Bench, plan: Plan, fixedRate?: number) {
       const pool = await floorPool(bench, plan.poolSize, plan.submitters);
       starts.floor.push(pool.startedPerSec);
       starts.floorReady.push(pool.readyPerSec);
-      await sleep(1_000);
+      await settled([bench.server.pid, bench.worker.pid]);
       await floorLatency(bench, pool.runs, rate, into, via);
     };
     const gatehouseStep = (into: LatencySamples, via: 'sdk' | 'http') => async () => {
       const pool = await gatehousePool(bench, 'bench.single', plan.poolSize, plan.submitters);
       starts.gatehouse.push(pool.startedPerSec);
       starts.evaluated.push(pool.readyPerSec);
-      // Let the pool's last tasks (review mails, timers) land before timing decisions.
-      await sleep(1_000);
+      // Let the pool's last tasks (review mails, timers, visibility writes) land first.
+      await settled([bench.server.pid, bench.worker.pid]);
       await gatehouseLatency(bench, pool.runs, rate, via, into);
     };
     const steps = [
