@@ -1,7 +1,11 @@
 /** Recognising Temporal's answers that have no error class of their own. */
 
-/** Sending an update to a finished run fails with a plain service error naming the completion. */
+/**
+ * An update to a finished run fails with a plain service error naming the completion; one still
+ * in flight when the run finishes (admitted, not yet accepted) is aborted with its own words. The
+ * client reports both as a not-found error, which without this check would read "no such run".
+ */
 export function isClosedRunError(err: unknown): boolean {
   const message = (err as Error)?.message ?? '';
-  return /workflow execution already completed|already completed/i.test(message);
+  return /already completed|aborted by closing workflow/i.test(message);
 }
