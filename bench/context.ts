@@ -5,7 +5,7 @@
  * what the correctness gate later checks.
  */
 import { randomUUID } from 'node:crypto';
-import { execFileSync, fork } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { GatehouseClient } from '../src/client';
@@ -23,6 +23,7 @@ import { now, sleep } from './clock';
 import { floorDecideSignal, floorDecideUpdate, type floorWorkflow } from './floor-workflow';
 import type { BenchHttp } from './http';
 import { startHttpProcess } from './http-host';
+import { forkBenchProcess } from './fork-process';
 import { postJson } from './post-json';
 import type { LoadResult } from './http-load';
 import { startDevServer, type DevServer } from './temporal-server';
@@ -217,15 +218,27 @@ export function linkToken(bench: Bench, wf: string, reviewer: { id: string; role
   return signLinkToken({ wf, round: 1, sub: reviewer.id, role: reviewer.role, exp, nonce: newNonce() }, bench.linkKeyring);
 }
 
+/** The JSON decision API's URL and approval body for one run's link. */
+function approvalPost(bench: Bench, token: string, id: string): { url: string; body: string } {
+  return { url: `${bench.http.baseUrl}/api/decisions/${token}`, body: JSON.stringify({ kind: 'approve', paramsHash: paramsHash(benchParams(id)) }) };
+}
+
+/** Records a POSTed decision's answer for the correctness gate; returns why it failed, if it did. */
+function recordPostAnswer(bench: Bench, wf: string, answer: { status: number; body: string }): string | undefined {
+  if (answer.status === 200 && /"(applied|queued)":true/.test(answer.body)) {
+    bench.expect.decisionsAccepted++;
+    return undefined;
+  }
+  const failure = `${wf}: HTTP ${answer.status} ${answer.body.slice(0, 200)}`;
+  bench.expect.decisionFailures.push(failure);
+  return failure;
+}
+
 /** POSTs an approval to the JSON decision API, as a chat integration or the page would. */
 export async function decideHttp(bench: Bench, wf: string, id: string, reviewer: { id: string; role: string }, token = linkToken(bench, wf, reviewer)): Promise<void> {
-  const res = await postJson(`${bench.http.baseUrl}/api/decisions/${token}`, JSON.stringify({ kind: 'approve', paramsHash: paramsHash(benchParams(id)) }));
-  if (res.status !== 200 || !/"(applied|queued)":true/.test(res.body)) {
-    const message = `${wf}: HTTP ${res.status} ${res.body.slice(0, 200)}`;
-    bench.expect.decisionFailures.push(message);
-    throw new Error(message);
-  }
-  bench.expect.decisionsAccepted++;
+  const { url, body } = approvalPost(bench, token, id);
+  const failure = recordPostAnswer(bench, wf, await postJson(url, body));
+  if (failure) throw new Error(failure);
 }
 
 export async function startFloor(bench: Bench, id: string): Promise<string> {
@@ -271,22 +284,12 @@ export async function decideHttpBatch(
   runs: { wf: string; id: string; token: string }[],
   lanes: number,
 ): Promise<LoadResult> {
-  const child = fork(resolve(__dirname, 'http-load.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = forkBenchProcess(resolve(__dirname, 'http-load.ts'));
   const result = await new Promise<LoadResult>((ok, fail) => {
     child.once('message', (m) => ok(m as LoadResult));
     child.once('exit', (code) => fail(new Error(`load generator exited with ${code}`)));
-    child.send({
-      lanes,
-      items: runs.map(({ token, id }) => ({
-        url: `${bench.http.baseUrl}/api/decisions/${token}`,
-        body: JSON.stringify({ kind: 'approve', paramsHash: paramsHash(benchParams(id)) }),
-      })),
-    });
+    child.send({ lanes, items: runs.map(({ token, id }) => approvalPost(bench, token, id)) });
   });
-  result.results.forEach((r, i) => {
-    const accepted = r.status === 200 && /"(applied|queued)":true/.test(r.body);
-    if (accepted) bench.expect.decisionsAccepted++;
-    else bench.expect.decisionFailures.push(`${runs[i]!.wf}: HTTP ${r.status} ${r.body.slice(0, 200)}`);
-  });
+  result.results.forEach((r, i) => void recordPostAnswer(bench, runs[i]!.wf, r));
   return result;
 }

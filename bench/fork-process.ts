@@ -1,13 +1,14 @@
 /**
- * Starts one of the bench's own processes (the worker, the decision service). A `.js` entry is
- * one bench/bundle.ts compiled: it runs under plain node, as a deployment runs it, and lives
- * beside the bundles outside this checkout, so it finds the checkout's packages through
- * NODE_PATH. A `.ts` entry (a BENCH_WORKER_SCRIPT under trial) runs under tsx.
+ * Starts one of the bench's own processes (the worker, the decision service, the POST load
+ * generator). A `.js` entry is one bench/bundle.ts compiled: it runs under plain node, as a
+ * deployment runs it, and lives beside the bundles outside this checkout, so it finds the
+ * checkout's packages through NODE_PATH. A `.ts` entry (the load generator, or a
+ * BENCH_WORKER_SCRIPT under trial) runs under tsx.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 
-export function forkBenchProcess(script: string, options: { execArgv?: string[]; env: Record<string, string> }): ChildProcess {
+export function forkBenchProcess(script: string, options: { execArgv?: string[]; env?: Record<string, string> } = {}): ChildProcess {
   return fork(script, [], {
     execArgv: [...(script.endsWith('.ts') ? ['--import', 'tsx'] : []), ...(options.execArgv ?? [])],
     env: { ...process.env, NODE_PATH: resolve(__dirname, '../node_modules'), ...options.env },
