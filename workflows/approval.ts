@@ -106,7 +106,7 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalSt
       throw ApplicationFailure.nonRetryable(`unknown evaluation outcome ${String(unreachable)}`);
     }
   }
-  if (hasPreconditions(run) && !(await preconditionsHold(run))) return finish(run);
+  if (expectedPreconditions(run) && !(await preconditionsHold(run))) return finish(run);
   await executeApproved(run);
   return finish(run);
 }
@@ -114,10 +114,10 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalSt
 /** How often a run goes back for re-approval because the world moved, before it gives up. */
 const MAX_PRECONDITION_ROUNDS = 3;
 
-/** Whether the agent recorded what the target looked like (checked again before the commit). */
-function hasPreconditions(run: Run): boolean {
+/** What the agent recorded the target to look like (checked again before the commit), if anything. */
+function expectedPreconditions(run: Run): Record<string, unknown> | undefined {
   const expected = run.get().proposal.evidence.preconditions;
-  return expected !== undefined && Object.keys(expected).length > 0;
+  return expected && Object.keys(expected).length > 0 ? expected : undefined;
 }
 
 /**
@@ -127,8 +127,8 @@ function hasPreconditions(run: Run): boolean {
 async function preconditionsHold(run: Run): Promise<boolean> {
   for (let attempt = 1; ; attempt++) {
     const state = run.get();
-    if (!hasPreconditions(run)) return true;
-    const expected = state.proposal.evidence.preconditions!;
+    const expected = expectedPreconditions(run);
+    if (!expected) return true;
     const drift = await run.steps.checkPreconditions({
       workflowId: run.workflowId,
       actionType: state.proposal.actionType,
