@@ -5,23 +5,13 @@
 import { ed25519 } from '@noble/curves/ed25519';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils';
 import fc from 'fast-check';
-import type { DecisionPayload } from '../../../src/domain/decision';
 import { checkDecisionSignature, decisionSigningBytes } from '../../../src/domain/decision-signature';
+import { decisionPayload } from '../../support/decision-payload';
 
 const L = 2n ** 252n + 27742317777372353535851937790883648493n;
 
-function payload(comment: string): DecisionPayload {
-  return {
-    nonce: 'nonce-12345678',
-    workflowId: 'payment.refund:r-1',
-    round: 1,
-    reviewer: { id: 'alice', role: 'approver' },
-    kind: 'reject',
-    paramsHash: `sha256:${'a'.repeat(64)}`,
-    comment,
-    decidedAt: '2026-11-30T04:00:00.000Z',
-  };
-}
+/** A rejection with the given comment: the comment is what varies the signed bytes. */
+const payload = (comment: string) => decisionPayload({ kind: 'reject', comment });
 
 function littleEndian(n: bigint): Uint8Array {
   const out = new Uint8Array(32);

@@ -7,16 +7,9 @@ import {
   parseDecisionPublicKeys,
   parseDecisionSigningKey,
 } from '../../../src/links/decision-signer';
+import { decisionPayload } from '../../support/decision-payload';
 
-const payload: DecisionPayload = {
-  nonce: 'n-0123456789',
-  workflowId: 'payment.refund:p-1',
-  round: 1,
-  reviewer: { id: 'alice', role: 'finance' },
-  kind: 'approve',
-  paramsHash: `sha256:${'a'.repeat(64)}`,
-  decidedAt: '2030-01-01T12:00:00.000Z',
-};
+const payload = decisionPayload();
 
 describe('decision signer', () => {
   const keys = generateDecisionKeyPair();
