@@ -11,7 +11,7 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import { RevisionSchema, SignedDecisionSchema, WithdrawalSchema, type Revision, type SignedDecision } from '../src/domain/decision';
+import type { Revision, SignedDecision } from '../src/domain/decision';
 import type { DecisionPublicKeys } from '../src/domain/decision-signature';
 import { DecisionRefusal, FailureType } from '../src/domain/errors';
 import { idempotencyKeyFor } from '../src/domain/ids';
@@ -35,6 +35,7 @@ import {
 } from './approval-state';
 import { executeApproved } from './execution';
 import { decideSignal, decideUpdate, getStateQuery, reviseUpdate, withdrawUpdate } from './messages';
+import { messageSchemas } from './message-schemas';
 import { recordRunMetrics } from './metrics';
 import { NoticePurpose, createOutbox, type Outbox } from './notices';
 import { runReview } from './review';
@@ -170,7 +171,7 @@ async function finish(run: Run): Promise<ApprovalState> {
  */
 function registerHandlers(run: Run, keys: () => DecisionPublicKeys): void {
   const check = (raw: unknown): SignedDecision => {
-    const parsed = SignedDecisionSchema.safeParse(raw);
+    const parsed = messageSchemas().SignedDecisionSchema.safeParse(raw);
     if (!parsed.success) throw refusal(DecisionRefusal.invalid, `malformed decision: ${parsed.error.issues[0]?.message ?? ''}`);
     const result = checkDecision(run.get(), parsed.data, keys());
     if (!result.ok) throw refusal(result.code, result.message);
@@ -216,7 +217,7 @@ function registerHandlers(run: Run, keys: () => DecisionPublicKeys): void {
     },
     {
       validator: (revision) => {
-        const parsed = RevisionSchema.safeParse(revision);
+        const parsed = messageSchemas().RevisionSchema.safeParse(revision);
         if (!parsed.success) {
           throw ApplicationFailure.create({ type: FailureType.reviseRefused, message: `malformed revision: ${parsed.error.issues[0]?.message ?? ''}`, nonRetryable: true });
         }
@@ -233,7 +234,7 @@ function registerHandlers(run: Run, keys: () => DecisionPublicKeys): void {
     },
     {
       validator: (withdrawal) => {
-        if (!WithdrawalSchema.safeParse(withdrawal).success) {
+        if (!messageSchemas().WithdrawalSchema.safeParse(withdrawal).success) {
           throw ApplicationFailure.create({ type: FailureType.withdrawRefused, message: 'malformed withdrawal', nonRetryable: true });
         }
         const result = checkWithdraw(run.get());

@@ -10,16 +10,19 @@
  * check keeps each trusted key decoded with a table of its multiples): a run gets the same
  * answer with or without the entry, only sooner.
  *
- * Our own schemas stay per run: zod binds their methods lazily and resets their regexes'
- * lastIndex on every check, both impossible on a frozen object. For the same reason a schema the
- * workflow parses must not use zod's built-in formats backed by a shared regex (z.email(),
- * z.uuid(), z.hex(), …): that regex lives in the frozen zod module and its check would throw.
- * The workflow tests parse every schema the workflow uses, valid and invalid, through this bundle.
+ * Our own schemas are never frozen: zod binds their methods lazily and resets their regexes'
+ * lastIndex on every check, both impossible on a frozen object. The message schemas are shared
+ * all the same, built on first use and held where the freeze cannot reach (message-schemas.ts).
+ * For the same reason a schema the workflow parses must not use zod's built-in formats backed by
+ * a shared regex (z.email(), z.uuid(), z.hex(), …): that regex lives in the frozen zod module and
+ * its check would throw. The workflow tests parse every schema the workflow uses, valid and
+ * invalid, through this bundle.
  */
 import { ed25519 } from '@noble/curves/ed25519';
 import { z } from 'zod';
 import { canonicalJson } from '../src/domain/canonical-hash';
 import { checkDecisionSignature } from '../src/domain/decision-signature';
+import { messageSchemas } from './message-schemas';
 
 const WARM_UP_SEED = new Uint8Array(32).fill(7);
 const warmUpKey = ed25519.getPublicKey(WARM_UP_SEED);
@@ -32,4 +35,4 @@ z.object({ warmUp: z.boolean(), list: z.array(z.string()).optional() }).safePars
 z.config({ jitless: true });
 
 /** Re-exported so the bundle keeps the modules this file preloads. */
-export { canonicalJson, checkDecisionSignature, ed25519, z };
+export { canonicalJson, checkDecisionSignature, ed25519, messageSchemas, z };
