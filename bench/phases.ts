@@ -31,7 +31,7 @@ import {
 } from './context';
 import { cannon, type CannonResult } from './http-cannon';
 import { closedLoop, openLoop } from './load';
-import { cpuMeter, type CpuPerOp } from './proc';
+import { cpuMeter, settled, type CpuPerOp } from './proc';
 import { histogram, median, round, summarize, type Summary } from './stats';
 
 const SINGLE = DECIDERS['bench.single'][0]!;
@@ -440,13 +440,17 @@ export async function measurePending(
     const point = checkpoints[checkpoints.length - 1]!;
     cfg.log(`  ${mark} waiting: worker RSS ${point.rssMb} MB; heap after GC ${point.heapMb ?? '?'} MB (${point.heapScope})`);
   }
-  const settled = checkpoints[checkpoints.length - 1]!.rssMb;
-  cfg.log(`  ${cfg.n} waiting: worker RSS ${settled} MB (before ${before} MB)`);
+  const settledRssMb = checkpoints[checkpoints.length - 1]!.rssMb;
+  cfg.log(`  ${cfg.n} waiting: worker RSS ${settledRssMb} MB (before ${before} MB)`);
 
   // Decide a sample spread over the whole set (most of it long evicted from the cache).
   const step = Math.max(1, Math.floor(runs.length / cfg.sample));
   const sample = runs.filter((_, i) => i % step === 0).slice(0, cfg.sample);
   const sampled = new Set(sample.map((r) => r.wf));
+  // Timed once the server and worker are idle, as the empty system's decisions are: the last
+  // checkpoint's forced GC and the server's writes for the last runs would otherwise land under
+  // the first decisions.
+  await settled([bench.server.pid, bench.worker.pid]);
   const lat = await gatehouseLatency(bench, sample, cfg.rate, 'sdk');
 
   const rest = runs.filter((r) => !sampled.has(r.wf));
@@ -467,7 +471,7 @@ export async function measurePending(
     maxCachedWorkflows: cache,
     startedPerSec: round((cfg.n * 1000) / startMs),
     readyPerSec: round((cfg.n * 1000) / readyMs),
-    rssMb: { before, checkpoints, settled, afterDrain },
+    rssMb: { before, checkpoints, settled: settledRssMb, afterDrain },
     kbPerPendingBeyondCache: rssSlope?.kb ?? null,
     kbPerPendingBeyondCacheStdErr: rssSlope?.stdErrKb ?? null,
     heapKbPerPendingBeyondCache: heapSlope?.kb ?? null,
