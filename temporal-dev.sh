@@ -238,6 +238,13 @@ start_temporal() {
   for sa in "${SEARCH_ATTRIBUTES[@]}"; do
     args+=(--search-attribute "$sa")
   done
+  # The same dynamic config as the tests and the bench (why each setting: in the file).
+  local setting
+  while IFS= read -r setting || [[ -n "$setting" ]]; do
+    setting="${setting%%#*}"
+    setting="${setting//[[:space:]]/}"
+    [[ -n "$setting" ]] && args+=(--dynamic-config-value "$setting")
+  done <"$REPO_ROOT/scripts/dev-server.dynamic-config"
 
   log "starting Temporal dev server ($cli), logs in $LOG_FILE"
   {

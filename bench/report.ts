@@ -10,7 +10,7 @@ export interface Target {
 
 /** The slice of a bench result the report reads. */
 export interface Reportable {
-  meta: { mode: string; durationSec: number; machine: { nproc: number; cpuModel: string; memoryGb: number }; loadAverage: { start: number; end: number }; versions: Record<string, string>; sqlitePragmas: string[]; worker: Record<string, unknown>; plan: { openLoopRatePerSec: number; lanes: number; submitters: number } };
+  meta: { mode: string; durationSec: number; machine: { nproc: number; cpuModel: string; memoryGb: number }; loadAverage: { start: number; end: number }; versions: Record<string, string>; sqlitePragmas: string[]; serverDynamicConfig: string[]; worker: Record<string, unknown>; plan: { openLoopRatePerSec: number; lanes: number; submitters: number } };
   floor: {
     completedPerSec: number;
     cpuMsPerLifecycle: { worker: number; server: number; driver: number };
@@ -115,7 +115,7 @@ export function renderTable(r: Reportable & { targets: Target[] }): string {
   const out: string[] = [];
   out.push(
     `Gatehouse bench (${meta.mode}) — ${meta.machine.nproc} × ${meta.machine.cpuModel}, ${meta.machine.memoryGb} GB; ` +
-      `node ${meta.versions['node']}, ${meta.versions['temporal']}, SDK ${meta.versions['sdk']}; SQLite ${meta.sqlitePragmas.join(', ')}; ` +
+      `node ${meta.versions['node']}, ${meta.versions['temporal']}, SDK ${meta.versions['sdk']}; SQLite ${meta.sqlitePragmas.join(', ')}; server ${meta.serverDynamicConfig.join(', ')}; ` +
       `worker ${JSON.stringify(meta.worker)}; open-loop rate ${meta.plan.openLoopRatePerSec}/s; ${meta.durationSec} s; ` +
       `load average ${meta.loadAverage.start} → ${meta.loadAverage.end}${meta.loadAverage.start > meta.machine.nproc ? ' (BUSY AT START: the 1-minute load average still counts earlier work or other jobs; wall-clock figures may be pessimistic, prefer ratios and CPU per lifecycle)' : ''}`,
   );

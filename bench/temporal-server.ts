@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { SearchAttributeType } from '@temporalio/common';
+import { devServerDynamicConfigArgs } from '../src/dev/dev-server-config';
 import { ALL_SEARCH_ATTRIBUTE_KEYS } from '../src/domain/search-attributes';
 import { sleep } from './clock';
 
@@ -65,7 +66,7 @@ export async function startDevServer(): Promise<DevServer> {
     ...SQLITE_PRAGMAS.flatMap((p) => ['--sqlite-pragma', p]),
     '--namespace', 'default',
     '--log-level', 'error',
-    '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true',
+    ...devServerDynamicConfigArgs(),
     ...ALL_SEARCH_ATTRIBUTE_KEYS.flatMap((k) => ['--search-attribute', `${k.name}=${CLI_TYPE[k.type]}`]),
   ];
   const log = openSync(join(dir, 'server.log'), 'a');

@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { devServerDynamicConfigArgs } from '../../src/dev/dev-server-config';
 import { ALL_SEARCH_ATTRIBUTE_KEYS } from '../../src/domain/search-attributes';
 import { workflowBundleOptions } from '../../src/worker/workflows-path';
 
@@ -29,7 +30,7 @@ export default async function globalSetup(): Promise<void> {
           executable: { type: 'existing-path', path },
           ip: '127.0.0.1',
           searchAttributes: ALL_SEARCH_ATTRIBUTE_KEYS,
-          extraArgs: ['--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true'],
+          extraArgs: devServerDynamicConfigArgs(),
         },
       });
     } catch (err) {

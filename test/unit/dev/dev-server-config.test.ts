@@ -1,0 +1,36 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { devServerDynamicConfigArgs } from '../../../src/dev/dev-server-config';
+
+function configFile(text: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'gatehouse-dc-')), 'dev-server.dynamic-config');
+  writeFileSync(file, text);
+  return file;
+}
+
+describe('dev server dynamic config', () => {
+  it('gives the shipped file as --dynamic-config-value pairs, the queue read limits raised', () => {
+    const args = devServerDynamicConfigArgs();
+    const settings = args.filter((_, i) => i % 2 === 1);
+    expect(args.filter((_, i) => i % 2 === 0).every((flag) => flag === '--dynamic-config-value')).toBe(true);
+    expect(settings).toEqual(
+      expect.arrayContaining([
+        'frontend.enableUpdateWorkflowExecution=true',
+        'history.transferProcessorMaxPollRPS=1000',
+        'history.timerProcessorMaxPollRPS=1000',
+        'history.visibilityProcessorMaxPollRPS=1000',
+      ]),
+    );
+  });
+
+  it('skips comments and blank lines', () => {
+    const file = configFile('# a comment\n\n  a.b=1  \n#c.d=2\nx.y=true\n');
+    expect(devServerDynamicConfigArgs(file)).toEqual(['--dynamic-config-value', 'a.b=1', '--dynamic-config-value', 'x.y=true']);
+  });
+
+  it('refuses a line that is not KEY=VALUE, naming the file', () => {
+    const file = configFile('a.b=1\nnot a setting\n');
+    expect(() => devServerDynamicConfigArgs(file)).toThrow(`${file}: "not a setting" is not KEY=VALUE`);
+  });
+});
