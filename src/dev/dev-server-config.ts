@@ -6,14 +6,16 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 /** From src/dev under tsx and jest, or from dist/src/dev once compiled. */
-const CONFIG_FILE = [resolve(__dirname, '../../scripts/dev-server.dynamic-config'), resolve(__dirname, '../../../scripts/dev-server.dynamic-config')].find((f) => existsSync(f)) ?? resolve(__dirname, '../../scripts/dev-server.dynamic-config');
+const CANDIDATES = ['../../scripts/dev-server.dynamic-config', '../../../scripts/dev-server.dynamic-config'].map((p) => resolve(__dirname, p));
+const CONFIG_FILE = CANDIDATES.find((f) => existsSync(f)) ?? CANDIDATES[0]!;
 
 /** `--dynamic-config-value KEY=VALUE` for every setting in the file. */
 export function devServerDynamicConfigArgs(file = CONFIG_FILE): string[] {
   return readFileSync(file, 'utf8')
     .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line !== '' && !line.startsWith('#'))
+    // A `#` starts a comment, at the start of a line or after a setting (as ./temporal-dev.sh reads it).
+    .map((line) => line.replace(/#.*/, '').trim())
+    .filter((line) => line !== '')
     .flatMap((setting) => {
       if (!/^[A-Za-z0-9_.]+=\S+$/.test(setting)) throw new Error(`${file}: "${setting}" is not KEY=VALUE`);
       return ['--dynamic-config-value', setting];

@@ -24,8 +24,8 @@ describe('dev server dynamic config', () => {
     );
   });
 
-  it('skips comments and blank lines', () => {
-    const file = configFile('# a comment\n\n  a.b=1  \n#c.d=2\nx.y=true\n');
+  it('skips comments, whole-line and trailing, and blank lines', () => {
+    const file = configFile('# a comment\n\n  a.b=1  \n#c.d=2\nx.y=true # why\n');
     expect(devServerDynamicConfigArgs(file)).toEqual(['--dynamic-config-value', 'a.b=1', '--dynamic-config-value', 'x.y=true']);
   });
 
