@@ -39,7 +39,7 @@ import { renderTable, targetsOf } from './report';
 import { median, ratio, round, summarize } from './stats';
 import { settled } from './proc';
 import { SQLITE_PRAGMAS } from './temporal-server';
-import { devServerDynamicConfigArgs } from '../src/dev/dev-server-config';
+import { devServerDynamicConfig } from '../src/dev/dev-server-config';
 
 interface Plan {
   mode: 'quick' | 'full';
@@ -285,7 +285,7 @@ function compose(plan: Plan, bench: Bench, m: Awaited<ReturnType<typeof measure>
       loadAverage: { start: round(loadAtStart, 2), end: round(loadavg()[0]!, 2) },
       versions: { node: process.version, temporal: bench.server.version, sdk: sdkVersion() },
       sqlitePragmas: [...SQLITE_PRAGMAS],
-      serverDynamicConfig: devServerDynamicConfigArgs().filter((_, i) => i % 2 === 1),
+      serverDynamicConfig: devServerDynamicConfig(),
       worker: { ...bench.tuning, reuseV8Context: true, processes: 1 },
       plan: { ...plan, openLoopRatePerSec: m.rate },
     },

@@ -1,6 +1,6 @@
 /**
- * The dev server's dynamic config (scripts/dev-server.dynamic-config) as CLI arguments, for the
- * test suite and the bench; ./temporal-dev.sh reads the same file.
+ * The dev server's dynamic config (scripts/dev-server.dynamic-config), for the test suite and the
+ * bench; ./temporal-dev.sh reads the same file.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -9,15 +9,20 @@ import { resolve } from 'node:path';
 const CANDIDATES = ['../../scripts/dev-server.dynamic-config', '../../../scripts/dev-server.dynamic-config'].map((p) => resolve(__dirname, p));
 const CONFIG_FILE = CANDIDATES.find((f) => existsSync(f)) ?? CANDIDATES[0]!;
 
-/** `--dynamic-config-value KEY=VALUE` for every setting in the file. */
-export function devServerDynamicConfigArgs(file = CONFIG_FILE): string[] {
+/** Every `KEY=VALUE` setting in the file. */
+export function devServerDynamicConfig(file = CONFIG_FILE): string[] {
   return readFileSync(file, 'utf8')
     .split('\n')
     // A `#` starts a comment, at the start of a line or after a setting (as ./temporal-dev.sh reads it).
     .map((line) => line.replace(/#.*/, '').trim())
     .filter((line) => line !== '')
-    .flatMap((setting) => {
+    .map((setting) => {
       if (!/^[A-Za-z0-9_.]+=\S+$/.test(setting)) throw new Error(`${file}: "${setting}" is not KEY=VALUE`);
-      return ['--dynamic-config-value', setting];
+      return setting;
     });
+}
+
+/** The settings as the dev server's arguments: `--dynamic-config-value KEY=VALUE` each. */
+export function devServerDynamicConfigArgs(file = CONFIG_FILE): string[] {
+  return devServerDynamicConfig(file).flatMap((setting) => ['--dynamic-config-value', setting]);
 }

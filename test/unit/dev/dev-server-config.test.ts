@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { devServerDynamicConfigArgs } from '../../../src/dev/dev-server-config';
+import { devServerDynamicConfig, devServerDynamicConfigArgs } from '../../../src/dev/dev-server-config';
 
 function configFile(text: string): string {
   const file = join(mkdtempSync(join(tmpdir(), 'gatehouse-dc-')), 'dev-server.dynamic-config');
@@ -11,9 +11,8 @@ function configFile(text: string): string {
 
 describe('dev server dynamic config', () => {
   it('gives the shipped file as --dynamic-config-value pairs, the queue read limits raised', () => {
-    const args = devServerDynamicConfigArgs();
-    const settings = args.filter((_, i) => i % 2 === 1);
-    expect(args.filter((_, i) => i % 2 === 0).every((flag) => flag === '--dynamic-config-value')).toBe(true);
+    const settings = devServerDynamicConfig();
+    expect(devServerDynamicConfigArgs()).toEqual(settings.flatMap((setting) => ['--dynamic-config-value', setting]));
     expect(settings).toEqual(
       expect.arrayContaining([
         'frontend.enableUpdateWorkflowExecution=true',
