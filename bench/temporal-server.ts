@@ -7,10 +7,11 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, closeSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { SearchAttributeType } from '@temporalio/common';
 import { devServerDynamicConfigArgs } from '../src/dev/dev-server-config';
+import { installedTemporalCli } from '../src/dev/temporal-cli';
 import { ALL_SEARCH_ATTRIBUTE_KEYS } from '../src/domain/search-attributes';
 import { sleep } from './clock';
 
@@ -34,11 +35,6 @@ const CLI_TYPE: Record<string, string> = {
   [SearchAttributeType.DATETIME]: 'Datetime',
 };
 
-export function temporalCli(): string {
-  const out = execFileSync(resolve(__dirname, '../temporal-dev.sh'), ['install'], { encoding: 'utf8' });
-  return out.trim().split('\n').pop()!;
-}
-
 export async function freePort(): Promise<number> {
   return new Promise((ok, fail) => {
     const srv = createServer();
@@ -51,7 +47,7 @@ export async function freePort(): Promise<number> {
 }
 
 export async function startDevServer(): Promise<DevServer> {
-  const cli = temporalCli();
+  const cli = installedTemporalCli();
   const version = execFileSync(cli, ['--version'], { encoding: 'utf8' }).trim();
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
   const [port, httpPort, metricsPort] = [await freePort(), await freePort(), await freePort()];

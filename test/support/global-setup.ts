@@ -3,25 +3,20 @@
  * from the project's own CLI binary (never downloaded), and one workflow bundle shared by every
  * test file. Files connect to the server as an existing one.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { devServerDynamicConfigArgs } from '../../src/dev/dev-server-config';
+import { installedTemporalCli } from '../../src/dev/temporal-cli';
 import { ALL_SEARCH_ATTRIBUTE_KEYS } from '../../src/domain/search-attributes';
 import { workflowBundleOptions } from '../../src/worker/workflows-path';
 
 export const ARTIFACTS = resolve(__dirname, '../../test-artifacts');
 
-function temporalBinary(): string {
-  const out = execFileSync(resolve(__dirname, '../../temporal-dev.sh'), ['install'], { encoding: 'utf8' });
-  return out.trim().split('\n').pop()!;
-}
-
 export default async function globalSetup(): Promise<void> {
   mkdirSync(ARTIFACTS, { recursive: true });
-  const path = temporalBinary();
+  const path = installedTemporalCli();
   let env: TestWorkflowEnvironment | undefined;
   for (let attempt = 1; !env; attempt++) {
     try {
