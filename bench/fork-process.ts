@@ -8,9 +8,14 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 
-export function forkBenchProcess(script: string, options: { execArgv?: string[]; env?: Record<string, string> } = {}): ChildProcess {
+/**
+ * `execArgvEnv` names an environment variable with more Node flags for this process, separated by
+ * spaces (e.g. BENCH_WORKER_EXEC_ARGV="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the worker).
+ */
+export function forkBenchProcess(script: string, options: { execArgv?: string[]; execArgvEnv?: string; env?: Record<string, string> } = {}): ChildProcess {
+  const extra = options.execArgvEnv ? (process.env[options.execArgvEnv]?.split(' ').filter(Boolean) ?? []) : [];
   return fork(script, [], {
-    execArgv: [...(script.endsWith('.ts') ? ['--import', 'tsx'] : []), ...(options.execArgv ?? [])],
+    execArgv: [...(script.endsWith('.ts') ? ['--import', 'tsx'] : []), ...(options.execArgv ?? []), ...extra],
     env: { ...process.env, NODE_PATH: resolve(__dirname, '../node_modules'), ...options.env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

@@ -21,7 +21,7 @@ export interface HttpProcessConfig {
  * BENCH_HTTP_EXEC_ARGV (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles it.
  */
 export async function startHttpProcess(script: string, config: HttpProcessConfig): Promise<BenchHttp & { pid: number }> {
-  const child = forkBenchProcess(script, { execArgv: process.env['BENCH_HTTP_EXEC_ARGV']?.split(' ').filter(Boolean) ?? [], env: { BENCH_HTTP: JSON.stringify(config) } });
+  const child = forkBenchProcess(script, { execArgvEnv: 'BENCH_HTTP_EXEC_ARGV', env: { BENCH_HTTP: JSON.stringify(config) } });
   const urls = await new Promise<Omit<BenchHttp, 'close'>>((ok, fail) => {
     child.once('message', (m) => ok(m as Omit<BenchHttp, 'close'>));
     child.once('exit', (code) => fail(new Error(`the decision service exited with ${code} before listening`)));

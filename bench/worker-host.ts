@@ -43,9 +43,9 @@ export async function startWorkerProcess(compiled: string, config: WorkerProcess
   // other worker options) against the same driver without editing the product's files. A .ts
   // entry runs under tsx, with the source-map cost that brings (see bench/bundle.ts).
   const child: ChildProcess = forkBenchProcess(process.env['BENCH_WORKER_SCRIPT'] ?? compiled, {
-    // BENCH_WORKER_EXEC_ARGV (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the worker.
     // --expose-gc lets memory() collect the main thread before RSS is read.
-    execArgv: ['--expose-gc', ...(process.env['BENCH_WORKER_EXEC_ARGV']?.split(' ').filter(Boolean) ?? [])],
+    execArgv: ['--expose-gc'],
+    execArgvEnv: 'BENCH_WORKER_EXEC_ARGV',
     env: { BENCH_WORKER: JSON.stringify(config) },
   });
   const commits = new Map<string, number[]>();
