@@ -107,6 +107,8 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalSt
       throw ApplicationFailure.nonRetryable(`unknown evaluation outcome ${String(unreachable)}`);
     }
   }
+  // Checked here as well as in preconditionsHold: most runs have none, and skipping the call
+  // spares its promises (each one a stack capture in the SDK) on every decision and replay.
   if (expectedPreconditions(run) && !(await preconditionsHold(run))) return finish(run);
   await executeApproved(run);
   return finish(run);

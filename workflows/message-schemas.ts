@@ -9,7 +9,8 @@
  * preloaded module exports only a function, and the schema module is loaded on the first call,
  * from inside a run, and kept in this module's closure, which the freeze does not reach. A zod
  * schema holds no per-run state (only lazily bound methods and compiled checks, the same for
- * every run), so sharing one changes no result. test/workflows covers both bundle modes.
+ * every run), so sharing one changes no result. The workflow tests send valid and malformed
+ * messages to many runs of one worker through this bundle.
  */
 import type * as DecisionSchemas from '../src/domain/decision';
 
