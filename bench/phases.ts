@@ -443,17 +443,13 @@ export async function measurePending(
   const settledRssMb = checkpoints[checkpoints.length - 1]!.rssMb;
   cfg.log(`  ${cfg.n} waiting: worker RSS ${settledRssMb} MB (before ${before} MB)`);
 
-  // Decide a sample spread over the whole set (most of it long evicted from the cache).
-  const step = Math.max(1, Math.floor(runs.length / cfg.sample));
-  const sample = runs.filter((_, i) => i % step === 0).slice(0, cfg.sample);
-  const sampled = new Set(sample.map((r) => r.wf));
   // Timed once the server and worker are idle, as the empty system's decisions are: the last
   // checkpoint's forced GC and the server's writes for the last runs would otherwise land under
   // the first decisions.
   await settled([bench.server.pid, bench.worker.pid]);
+  const { sample, rest } = spreadSample(runs, cfg.sample);
   const lat = await gatehouseLatency(bench, sample, cfg.rate, 'sdk');
 
-  const rest = runs.filter((r) => !sampled.has(r.wf));
   const drain = await closedLoop(rest, cfg.lanes, async ({ wf, id }) => {
     await decideSdk(bench, wf, id, SINGLE);
     await bench.worker.waitFor('commit', wf, 10 * 60_000);
@@ -479,6 +475,59 @@ export async function measurePending(
     heapBeforeMb: heapBefore.heapMb,
     decision: { sdkToCommit: summarize(lat.toActivity), sdkResponse: summarize(lat.response), histogram: histogram(lat.toActivity) },
     drainPerSec: round((rest.length * 1000) / drain.elapsedMs),
+  };
+}
+
+/** A sample spread over the whole set (most of it long evicted from the cache), and the rest. */
+function spreadSample<T extends { wf: string }>(runs: T[], size: number): { sample: T[]; rest: T[] } {
+  const step = Math.max(1, Math.floor(runs.length / size));
+  const sample = runs.filter((_, i) => i % step === 0).slice(0, size);
+  const sampled = new Set(sample.map((r) => r.wf));
+  return { sample, rest: runs.filter((r) => !sampled.has(r.wf)) };
+}
+
+export interface FloorPendingFigures {
+  n: number;
+  startedPerSec: number;
+  /** Decided by Update, as Gatehouse's SDK decisions are, at the same open-loop rate. */
+  decision: { updateToActivity: Summary; updateResponse: Summary; histogram: Record<string, number> };
+}
+
+/**
+ * The floor under the same load: n floor runs waiting on the same worker options (so the same
+ * cache), then a sample spread over them decided at the same rate. What a decision on a run long
+ * evicted from the cache costs Temporal itself, with nothing of Gatehouse in it: the yardstick for
+ * the approval's own figure with n waiting.
+ */
+export async function measureFloorPending(bench: Bench, cfg: { n: number; submitters: number; rate: number; sample: number; lanes: number; log: (s: string) => void }): Promise<FloorPendingFigures> {
+  const runs: { wf: string; id: string }[] = [];
+  const readiness: Promise<number>[] = [];
+  const t0 = now();
+  let lastLog = t0;
+  const started = await closedLoop(idsFor(bench, 'fwait', cfg.n), cfg.submitters, async (id) => {
+    const wf = await startFloor(bench, id);
+    runs.push({ wf, id });
+    readiness.push(bench.worker.waitFor('waiting', wf, 30 * 60_000));
+    if (now() - lastLog > 10_000) {
+      lastLog = now();
+      cfg.log(`  floor ramp: ${runs.length}/${cfg.n} started`);
+    }
+  });
+  failOn(started.errors, 'waiting floor starts');
+  await Promise.all(readiness);
+  cfg.log(`  ${cfg.n} floor runs waiting after ${Math.round((now() - t0) / 1000)} s`);
+  await settled([bench.server.pid, bench.worker.pid]);
+  const { sample, rest } = spreadSample(runs, cfg.sample);
+  const lat = await floorLatency(bench, sample, cfg.rate, undefined, 'update');
+  const drain = await closedLoop(rest, cfg.lanes, async ({ wf }) => {
+    await signalFloor(bench, wf);
+    await bench.worker.waitFor('floor', wf, 10 * 60_000);
+  });
+  failOn(drain.errors, 'draining the waiting floor runs');
+  return {
+    n: cfg.n,
+    startedPerSec: round((cfg.n * 1000) / started.elapsedMs),
+    decision: { updateToActivity: summarize(lat.toActivity), updateResponse: summarize(lat.response), histogram: histogram(lat.toActivity) },
   };
 }
 

@@ -61,6 +61,7 @@ export interface Reportable {
     heapBeforeMb: number | undefined;
     rssMb: { before: number; checkpoints: { waiting: number; rssMb: number; heapMb?: number }[]; settled: number; afterDrain: number };
     decision: { sdkToCommit: Summary; sdkResponse: Summary };
+    floor: { n: number; decision: { updateToActivity: Summary } };
   };
   correct: boolean;
   gate: { problems: string[]; gatehouseStarted: number; gatehouseSucceeded: number; floorStarted: number; floorCompleted: number; duplicateCommits: number; missingCommits: number; decisionsAccepted: number; auditDecisionEntries: number };
@@ -157,6 +158,9 @@ export function renderTable(r: Reportable & { targets: Target[] }): string {
       ['KB heap retained per extra waiting approval beyond the cache', fmt(p.heapKbPerPendingBeyondCache)],
       ['decision → commit with all waiting (SDK)', ms(p.decision.sdkToCommit)],
       ['… p99 ÷ empty system', fmt(q['pendingP99VsEmpty'])],
+      [`floor: update → activity with ${p.floor.n} floor runs waiting (reference)`, ms(p.floor.decision.updateToActivity)],
+      ['… p99 ÷ the floor\'s empty system (by Update)', fmt(q['floorPendingP99VsEmpty'])],
+      ['Gatehouse p99 ÷ floor p99, each with its runs waiting', fmt(q['pendingP99VsFloorPending'])],
       ['decision call answered with all waiting (SDK)', ms(p.decision.sdkResponse)],
       ['drain: approvals decided and committed per s', fmt(p.drainPerSec)],
     ]),

@@ -25,6 +25,7 @@ import {
   histogram,
   measureHistory,
   measureHttp,
+  measureFloorPending,
   measurePending,
   type E2eSamples,
   type Throughput,
@@ -33,6 +34,7 @@ import {
   type HttpFigures,
   type FloorDecision,
   type LatencySamples,
+  type FloorPendingFigures,
   type PendingFigures,
 } from './phases';
 import { renderTable, targetsOf } from './report';
@@ -201,7 +203,11 @@ async function measure(bench: Bench, plan: Plan, fixedRate?: number) {
   const pending: PendingFigures = await measurePending(bench, { ...plan.pending, submitters: plan.submitters, rate, log });
   log(`pending: ${pending.n} waiting, RSS ${pending.rssMb.settled} MB, decision p99 ${pending.decision.sdkToCommit.p99} ms`);
 
-  return { history, tp, starts, lat, rate, autoE2e, floorE2e, http, pending };
+  log(`pending floor: ramping to ${plan.pending.n} waiting floor runs`);
+  const floorPending: FloorPendingFigures = await measureFloorPending(bench, { ...plan.pending, submitters: plan.submitters, rate, log });
+  log(`pending floor: ${floorPending.n} waiting, update→activity p99 ${floorPending.decision.updateToActivity.p99} ms`);
+
+  return { history, tp, starts, lat, rate, autoE2e, floorE2e, http, pending, floorPending };
 }
 
 function cpuMedian(runs: Throughput[]): { worker: number; server: number; driver: number } {
@@ -269,11 +275,16 @@ function compose(plan: Plan, bench: Bench, m: Awaited<ReturnType<typeof measure>
     pageVsHello: ratio(m.http.page.reqPerSec, m.http.helloWorld.reqPerSec),
     postVsUpdateRpc: ratio(m.http.decisionPostPerSec, m.http.updateRpcPerSec),
     pendingP99VsEmpty: ratio(m.pending.decision.sdkToCommit.p99, sdkDecision.p99),
+    /** The same ratio for the floor (decided by Update both times): what Temporal itself pays with that many runs waiting. */
+    floorPendingP99VsEmpty: ratio(m.floorPending.decision.updateToActivity.p99, floorUpdateDecision.p99),
+    /** Gatehouse's decision p99 with n approvals waiting ÷ the floor's with n floor runs waiting. */
+    pendingP99VsFloorPending: ratio(m.pending.decision.sdkToCommit.p99, m.floorPending.decision.updateToActivity.p99),
   };
   const pending = {
     ...m.pending,
     workerRssMb: m.pending.rssMb.settled,
     decisionLatencyP99Ms: m.pending.decision.sdkToCommit.p99,
+    floor: m.floorPending,
   };
   const cpu = cpus();
   const result = {
@@ -302,6 +313,7 @@ function compose(plan: Plan, bench: Bench, m: Awaited<ReturnType<typeof measure>
       sdkDecisionToCommit: histogram(m.lat.sdk.toActivity),
       httpDecisionToCommit: histogram(m.lat.http.toActivity),
       pendingSdkDecisionToCommit: m.pending.decision.histogram,
+      pendingFloorUpdateToActivity: m.floorPending.decision.histogram,
     },
   };
   result.targets = targetsOf(result);

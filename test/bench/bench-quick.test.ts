@@ -41,7 +41,7 @@ describe('npm run bench', () => {
       gatehouse: { decisionToCommitMs: { sdk: { n: number; p50: number }; http: { n: number; p50: number } } };
       ratios: Record<string, number>;
       historyEvents: { single: number; dual: number; floor: number };
-      pending: { n: number; workerRssMb: number; decisionLatencyP99Ms: number };
+      pending: { n: number; workerRssMb: number; decisionLatencyP99Ms: number; floor: { n: number; decision: { updateToActivity: { n: number } } } };
     };
     expect(result.correct).toBe(true);
     expect(result.gate.gatehouseStarted).toBeGreaterThan(0);
@@ -57,5 +57,9 @@ describe('npm run bench', () => {
     expect(result.pending.n).toBe(30);
     expect(result.pending.workerRssMb).toBeGreaterThan(0);
     expect(result.pending.decisionLatencyP99Ms).toBeGreaterThan(0);
+    // The floor is held to the same waiting count, so the two figures with runs waiting compare.
+    expect(result.pending.floor.n).toBe(30);
+    expect(result.pending.floor.decision.updateToActivity.n).toBe(10);
+    expect(result.ratios['floorPendingP99VsEmpty']).toBeGreaterThan(0);
   }, 300_000);
 });
