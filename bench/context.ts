@@ -234,10 +234,23 @@ function recordPostAnswer(bench: Bench, wf: string, answer: { status: number; bo
   return failure;
 }
 
+export interface PreparedApproval {
+  wf: string;
+  url: string;
+  body: string;
+}
+
+/**
+ * What a reviewer's browser holds before the click: the mailed link and the approval body. Built
+ * before a timed send, so the decision's latency carries no work a real reviewer never waits for.
+ */
+export function prepareApproval(bench: Bench, wf: string, id: string, reviewer: { id: string; role: string }): PreparedApproval {
+  return { wf, ...approvalPost(bench, linkToken(bench, wf, reviewer), id) };
+}
+
 /** POSTs an approval to the JSON decision API, as a chat integration or the page would. */
-export async function decideHttp(bench: Bench, wf: string, id: string, reviewer: { id: string; role: string }, token = linkToken(bench, wf, reviewer)): Promise<void> {
-  const { url, body } = approvalPost(bench, token, id);
-  const failure = recordPostAnswer(bench, wf, await postJson(url, body));
+export async function postApproval(bench: Bench, approval: PreparedApproval): Promise<void> {
+  const failure = recordPostAnswer(bench, approval.wf, await postJson(approval.url, approval.body));
   if (failure) throw new Error(failure);
 }
 
@@ -277,7 +290,7 @@ export async function signalWithStartFloor(bench: Bench, id: string): Promise<st
 
 /**
  * POSTs approvals to the JSON decision API from a separate process (bench/http-load.ts), `lanes`
- * at a time; records each outcome like decideHttp. Returns the load generator's timings.
+ * at a time; records each outcome like postApproval. Returns the load generator's timings.
  */
 export async function decideHttpBatch(
   bench: Bench,

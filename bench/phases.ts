@@ -14,11 +14,12 @@ import {
   DECIDERS,
   FLOOR_QUEUE,
   GATEHOUSE_QUEUE,
-  decideHttp,
   decideHttpBatch,
   decideSdk,
   linkToken,
   nextId,
+  postApproval,
+  prepareApproval,
   presign,
   propose,
   rawUpdate,
@@ -215,8 +216,10 @@ export async function floorLatency(bench: Bench, runs: Pool['runs'], rate: numbe
 }
 
 export async function gatehouseLatency(bench: Bench, runs: Pool['runs'], rate: number, via: 'sdk' | 'http', into = emptySamples()): Promise<LatencySamples> {
+  // An SDK caller signs its decision as it sends it; a reviewer already holds the mailed link.
+  const approvals = via === 'http' ? new Map(runs.map(({ wf, id }) => [wf, prepareApproval(bench, wf, id, SINGLE)])) : undefined;
   const { errors } = await openLoop(runs, rate, async ({ wf, id }, at) => {
-    await (via === 'sdk' ? decideSdk(bench, wf, id, SINGLE) : decideHttp(bench, wf, id, SINGLE));
+    await (approvals ? postApproval(bench, approvals.get(wf)!) : decideSdk(bench, wf, id, SINGLE));
     into.response.push(now() - at);
     into.toActivity.push((await bench.worker.waitFor('commit', wf)) - at);
   });
