@@ -89,7 +89,7 @@ const PLANS: Record<Plan['mode'], Plan> = {
     submitters: 16,
     autoCount: 60,
     http: { seconds: 3, connections: 32, pageRuns: 8, decisions: 100, lanes: 16, blocks: 2 },
-    // 10,000 (issue 7): `--pending 10000`, about 19 minutes on 2 cores.
+    // 10,000 (issue 7): `--pending 10000`, about 25 minutes on 2 cores (both sides held at 10,000 waiting).
     pending: { n: 2_000, sample: 300, lanes: 32, steps: 8 },
   },
 };
