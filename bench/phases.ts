@@ -408,6 +408,7 @@ async function settledRss(bench: Bench): Promise<number> {
 export async function measurePending(
   bench: Bench,
   cfg: { n: number; steps: number; submitters: number; rate: number; sample: number; lanes: number; log: (s: string) => void },
+  into = emptySamples(),
 ): Promise<PendingFigures> {
   const before = await settledRss(bench);
   const heapBefore = await heapAfterGc(bench, 0);
@@ -451,7 +452,7 @@ export async function measurePending(
   // the first decisions.
   await settled([bench.server.pid, bench.worker.pid]);
   const { sample, rest } = spreadSample(runs, cfg.sample);
-  const lat = await gatehouseLatency(bench, sample, cfg.rate, 'sdk');
+  const lat = await gatehouseLatency(bench, sample, cfg.rate, 'sdk', into);
 
   const drain = await closedLoop(rest, cfg.lanes, async ({ wf, id }) => {
     await decideSdk(bench, wf, id, SINGLE);
@@ -502,7 +503,11 @@ export interface FloorPendingFigures {
  * evicted from the cache costs Temporal itself, with nothing of Gatehouse in it: the yardstick for
  * the approval's own figure with n waiting.
  */
-export async function measureFloorPending(bench: Bench, cfg: { n: number; submitters: number; rate: number; sample: number; lanes: number; log: (s: string) => void }): Promise<FloorPendingFigures> {
+export async function measureFloorPending(
+  bench: Bench,
+  cfg: { n: number; submitters: number; rate: number; sample: number; lanes: number; log: (s: string) => void },
+  into = emptySamples(),
+): Promise<FloorPendingFigures> {
   const runs: { wf: string; id: string }[] = [];
   const readiness: Promise<number>[] = [];
   const t0 = now();
@@ -521,7 +526,7 @@ export async function measureFloorPending(bench: Bench, cfg: { n: number; submit
   cfg.log(`  ${cfg.n} floor runs waiting after ${Math.round((now() - t0) / 1000)} s`);
   await settled([bench.server.pid, bench.worker.pid]);
   const { sample, rest } = spreadSample(runs, cfg.sample);
-  const lat = await floorLatency(bench, sample, cfg.rate, undefined, 'update');
+  const lat = await floorLatency(bench, sample, cfg.rate, into, 'update');
   const drain = await closedLoop(rest, cfg.lanes, async ({ wf }) => {
     await signalFloor(bench, wf);
     await bench.worker.waitFor('floor', wf, 10 * 60_000);

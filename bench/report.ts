@@ -1,5 +1,5 @@
 /** The issue-7 targets checked against a run, and the run as a readable table. */
-import type { Summary } from './stats';
+import type { Interval, Summary } from './stats';
 
 export interface Target {
   name: string;
@@ -45,6 +45,8 @@ export interface Reportable {
     historyEvents: { single: number; dual: number; auto: number };
   };
   ratios: Record<string, number>;
+  /** 95% bootstrap intervals of the p99 ratios with runs waiting. */
+  intervals: { pendingP99VsEmpty: Interval; floorPendingP99VsEmpty: Interval };
   historyEvents: { single: number; dual: number; auto: number; floor: number };
   pending: {
     n: number;
@@ -96,6 +98,7 @@ export function targetsOf(r: Omit<Reportable, 'targets'>): Target[] {
   ];
 }
 
+const withInterval = (x: number | undefined, i: Interval) => `${fmt(x)} (${fmt(i.low)}–${fmt(i.high)})`;
 const ms = (s: Summary) => `${fmt(s.p50)} / ${fmt(s.p95)} / ${fmt(s.p99)} / ${fmt(s.max)}`;
 function fmt(x: number | null | undefined): string {
   if (x === null || x === undefined || !Number.isFinite(x)) return 'n/a';
@@ -157,9 +160,9 @@ export function renderTable(r: Reportable & { targets: Target[] }): string {
       [`heap MB after GC (${p.heapScope}): before, checkpoints`, `${p.heapBeforeMb ?? '?'}; ${p.rssMb.checkpoints.map((c) => `${c.waiting}: ${c.heapMb ?? '?'}`).join(', ')}`],
       ['KB heap retained per extra waiting approval beyond the cache', fmt(p.heapKbPerPendingBeyondCache)],
       ['decision → commit with all waiting (SDK)', ms(p.decision.sdkToCommit)],
-      ['… p99 ÷ empty system', fmt(q['pendingP99VsEmpty'])],
+      ['… p99 ÷ empty system (95% bootstrap interval)', withInterval(q['pendingP99VsEmpty'], r.intervals.pendingP99VsEmpty)],
       [`floor: update → activity with ${p.floor.n} floor runs waiting (reference)`, ms(p.floor.decision.updateToActivity)],
-      ['… p99 ÷ the floor\'s empty system (by Update)', fmt(q['floorPendingP99VsEmpty'])],
+      ['… p99 ÷ the floor\'s empty system, by Update (95% bootstrap interval)', withInterval(q['floorPendingP99VsEmpty'], r.intervals.floorPendingP99VsEmpty)],
       ['Gatehouse p99 ÷ floor p99, each with its runs waiting', fmt(q['pendingP99VsFloorPending'])],
       ['decision call answered with all waiting (SDK)', ms(p.decision.sdkResponse)],
       ['drain: approvals decided and committed per s', fmt(p.drainPerSec)],

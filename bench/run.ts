@@ -38,7 +38,7 @@ import {
   type PendingFigures,
 } from './phases';
 import { renderTable, targetsOf } from './report';
-import { median, ratio, round, summarize } from './stats';
+import { bootstrapRatioInterval, median, ratio, round, summarize } from './stats';
 import { settled } from './proc';
 import { SQLITE_PRAGMAS } from './temporal-server';
 import { devServerDynamicConfig } from '../src/dev/dev-server-config';
@@ -200,14 +200,16 @@ async function measure(bench: Bench, plan: Plan, fixedRate?: number) {
   log(`http req/s: hello ${Math.round(http.helloWorld.reqPerSec)}, bad signature ${Math.round(http.badSignature.reqPerSec)}, page ${Math.round(http.page.reqPerSec)}; decisions/s: update RPC ${http.updateRpcPerSec}, POST ${http.decisionPostPerSec}`);
 
   log(`pending: ramping to ${plan.pending.n} waiting approvals`);
-  const pending: PendingFigures = await measurePending(bench, { ...plan.pending, submitters: plan.submitters, rate, log });
+  const pendingLat = emptyLatency();
+  const pending: PendingFigures = await measurePending(bench, { ...plan.pending, submitters: plan.submitters, rate, log }, pendingLat);
   log(`pending: ${pending.n} waiting, RSS ${pending.rssMb.settled} MB, decision p99 ${pending.decision.sdkToCommit.p99} ms`);
 
   log(`pending floor: ramping to ${plan.pending.n} waiting floor runs`);
-  const floorPending: FloorPendingFigures = await measureFloorPending(bench, { ...plan.pending, submitters: plan.submitters, rate, log });
+  const floorPendingLat = emptyLatency();
+  const floorPending: FloorPendingFigures = await measureFloorPending(bench, { ...plan.pending, submitters: plan.submitters, rate, log }, floorPendingLat);
   log(`pending floor: ${floorPending.n} waiting, update→activity p99 ${floorPending.decision.updateToActivity.p99} ms`);
 
-  return { history, tp, starts, lat, rate, autoE2e, floorE2e, http, pending, floorPending };
+  return { history, tp, starts, lat, rate, autoE2e, floorE2e, http, pending, floorPending, pendingLat, floorPendingLat };
 }
 
 function cpuMedian(runs: Throughput[]): { worker: number; server: number; driver: number } {
@@ -280,6 +282,11 @@ function compose(plan: Plan, bench: Bench, m: Awaited<ReturnType<typeof measure>
     /** Gatehouse's decision p99 with n approvals waiting ÷ the floor's with n floor runs waiting. */
     pendingP99VsFloorPending: ratio(m.pending.decision.sdkToCommit.p99, m.floorPending.decision.updateToActivity.p99),
   };
+  /** How far the two p99 ratios with runs waiting move on the same system (see bootstrapRatioInterval). */
+  const intervals = {
+    pendingP99VsEmpty: bootstrapRatioInterval(m.pendingLat.toActivity, m.lat.sdk.toActivity, 99),
+    floorPendingP99VsEmpty: bootstrapRatioInterval(m.floorPendingLat.toActivity, m.lat.floorUpdate.toActivity, 99),
+  };
   const pending = {
     ...m.pending,
     workerRssMb: m.pending.rssMb.settled,
@@ -303,6 +310,7 @@ function compose(plan: Plan, bench: Bench, m: Awaited<ReturnType<typeof measure>
     floor,
     gatehouse,
     ratios,
+    intervals,
     historyEvents: { single: m.history.single, dual: m.history.dual, auto: m.history.auto, floor: m.history.floor, breakdown: m.history.breakdown },
     pending,
     correct: gate.correct,

@@ -55,3 +55,33 @@ export function round(x: number, digits = 2): number {
 export function ratio(a: number, b: number): number {
   return b > 0 && Number.isFinite(a) ? round(a / b, 3) : NaN;
 }
+
+/** mulberry32: a small seeded generator, so the same samples always give the same interval. */
+function seededRandom(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+export interface Interval {
+  low: number;
+  high: number;
+}
+
+/**
+ * The 95% bootstrap interval of percentile(a) ÷ percentile(b): both sample sets resampled with
+ * replacement, `rounds` times. A p99 of 300 samples is their third-largest value, so one run's
+ * ratio says little alone; the interval says how far it moves on the same system.
+ */
+export function bootstrapRatioInterval(a: readonly number[], b: readonly number[], p: number, rounds = 2_000, seed = 7): Interval {
+  if (a.length === 0 || b.length === 0) return { low: NaN, high: NaN };
+  const random = seededRandom(seed);
+  const resampledPercentile = (xs: readonly number[]) => percentile(Array.from(xs, () => xs[Math.floor(random() * xs.length)]!).sort((x, y) => x - y), p);
+  const ratios = Array.from({ length: rounds }, () => resampledPercentile(a) / resampledPercentile(b)).sort((x, y) => x - y);
+  return { low: round(percentile(ratios, 2.5), 3), high: round(percentile(ratios, 97.5), 3) };
+}

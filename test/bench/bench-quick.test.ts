@@ -40,6 +40,7 @@ describe('npm run bench', () => {
       floor: { signalToActivityMs: { n: number; p50: number } };
       gatehouse: { decisionToCommitMs: { sdk: { n: number; p50: number }; http: { n: number; p50: number } } };
       ratios: Record<string, number>;
+      intervals: Record<'pendingP99VsEmpty' | 'floorPendingP99VsEmpty', { low: number; high: number }>;
       historyEvents: { single: number; dual: number; floor: number };
       pending: { n: number; workerRssMb: number; decisionLatencyP99Ms: number; floor: { n: number; decision: { updateToActivity: { n: number } } } };
     };
@@ -61,5 +62,9 @@ describe('npm run bench', () => {
     expect(result.pending.floor.n).toBe(30);
     expect(result.pending.floor.decision.updateToActivity.n).toBe(10);
     expect(result.ratios['floorPendingP99VsEmpty']).toBeGreaterThan(0);
+    for (const { low, high } of Object.values(result.intervals)) {
+      expect(low).toBeGreaterThan(0);
+      expect(high).toBeGreaterThanOrEqual(low);
+    }
   }, 300_000);
 });
