@@ -91,7 +91,9 @@ export function targetsOf(r: Omit<Reportable, 'targets'>): Target[] {
       ? t(`KB retained per waiting approval beyond the cache (heap after GC, n=${p.n})`, p.heapKbPerPendingBeyondCache, '< 5', (p.heapKbPerPendingBeyondCache ?? Infinity) < 5)
       : t(`KB RSS per waiting approval beyond the cache (n=${p.n})`, p.kbPerPendingBeyondCache, '< 5', (p.kbPerPendingBeyondCache ?? Infinity) < 5),
     t(`decision p99 with ${p.n} waiting ÷ empty`, q['pendingP99VsEmpty']!, '≤ 1.5', q['pendingP99VsEmpty']! <= 1.5),
-    t(`worker RSS MB with ${p.n} waiting`, p.workerRssMb, '≤ 300', p.workerRssMb <= 300),
+    // Not the issue's: the performance notes' figure, for a worker process that hosts Gatehouse
+    // alone (this one also hosts the floor's worker, with its own workflow thread).
+    t(`worker RSS MB with ${p.n} waiting (performance notes, not issue 7)`, p.workerRssMb, '≤ 300', p.workerRssMb <= 300),
     t('bad-signature GET/s ÷ hello-world', q['badSignatureVsHello']!, '≥ 0.5', q['badSignatureVsHello']! >= 0.5),
     t('decision POST/s ÷ update RPC/s', q['postVsUpdateRpc']!, '≥ 0.8', q['postVsUpdateRpc']! >= 0.8),
     t('correctness gate (all runs as expected, 0 duplicate commits)', r.correct ? 1 : 0, 'holds', r.correct),
