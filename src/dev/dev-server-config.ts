@@ -2,12 +2,10 @@
  * The dev server's dynamic config (scripts/dev-server.dynamic-config), for the test suite and the
  * bench; ./temporal-dev.sh reads the same file.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { checkoutFile } from './checkout-file';
 
-/** From src/dev under tsx and jest, or from dist/src/dev once compiled. */
-const CANDIDATES = ['../../scripts/dev-server.dynamic-config', '../../../scripts/dev-server.dynamic-config'].map((p) => resolve(__dirname, p));
-const CONFIG_FILE = CANDIDATES.find((f) => existsSync(f)) ?? CANDIDATES[0]!;
+const CONFIG_FILE = checkoutFile('scripts/dev-server.dynamic-config');
 
 /** Every `KEY=VALUE` setting in the file. */
 export function devServerDynamicConfig(file = CONFIG_FILE): string[] {

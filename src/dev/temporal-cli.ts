@@ -4,12 +4,9 @@
  * servers with it.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { checkoutFile } from './checkout-file';
 
-/** From src/dev under tsx and jest, or from dist/src/dev once compiled. */
-const CANDIDATES = ['../../temporal-dev.sh', '../../../temporal-dev.sh'].map((p) => resolve(__dirname, p));
-const SCRIPT = CANDIDATES.find((f) => existsSync(f)) ?? CANDIDATES[0]!;
+const SCRIPT = checkoutFile('temporal-dev.sh');
 
 /** Installs the CLI if it is missing and returns its path. */
 export function installedTemporalCli(): string {
