@@ -165,14 +165,14 @@ export interface Pool {
   readyPerSec: number;
 }
 
-export async function floorPool(bench: Bench, n: number, submitters: number): Promise<Pool> {
+export async function floorPool(bench: Bench, n: number, submitters: number, readyTimeoutMs = 60_000): Promise<Pool> {
   const runs: { wf: string; id: string }[] = [];
   const t0 = now();
   const { errors, elapsedMs } = await closedLoop(idsFor(bench, 'pf', n), submitters, async (id) => {
     runs.push({ wf: await startFloor(bench, id), id });
   });
   failOn(errors, 'floor starts');
-  const ready = await Promise.all(runs.map((r) => bench.worker.waitFor('waiting', r.wf)));
+  const ready = await Promise.all(runs.map((r) => bench.worker.waitFor('waiting', r.wf, readyTimeoutMs)));
   return { runs, startedPerSec: (n * 1000) / elapsedMs, readyPerSec: (n * 1000) / (Math.max(...ready) - t0) };
 }
 
@@ -493,6 +493,8 @@ function spreadSample<T extends { wf: string }>(runs: T[], size: number): { samp
 export interface FloorPendingFigures {
   n: number;
   startedPerSec: number;
+  /** Runs waiting per second, from the first start to the last run's wait. */
+  readyPerSec: number;
   /** Decided by Update, as Gatehouse's SDK decisions are, at the same open-loop rate. */
   decision: { updateToActivity: Summary; updateResponse: Summary; histogram: Record<string, number> };
 }
@@ -508,24 +510,10 @@ export async function measureFloorPending(
   cfg: { n: number; submitters: number; rate: number; sample: number; lanes: number; log: (s: string) => void },
   into = emptySamples(),
 ): Promise<FloorPendingFigures> {
-  const runs: { wf: string; id: string }[] = [];
-  const readiness: Promise<number>[] = [];
-  const t0 = now();
-  let lastLog = t0;
-  const started = await closedLoop(idsFor(bench, 'fwait', cfg.n), cfg.submitters, async (id) => {
-    const wf = await startFloor(bench, id);
-    runs.push({ wf, id });
-    readiness.push(bench.worker.waitFor('waiting', wf, 30 * 60_000));
-    if (now() - lastLog > 10_000) {
-      lastLog = now();
-      cfg.log(`  floor ramp: ${runs.length}/${cfg.n} started`);
-    }
-  });
-  failOn(started.errors, 'waiting floor starts');
-  await Promise.all(readiness);
-  cfg.log(`  ${cfg.n} floor runs waiting after ${Math.round((now() - t0) / 1000)} s`);
+  const pool = await floorPool(bench, cfg.n, cfg.submitters, 30 * 60_000);
+  cfg.log(`  ${cfg.n} floor runs waiting (${round(pool.readyPerSec)}/s from the first start)`);
   await settled([bench.server.pid, bench.worker.pid]);
-  const { sample, rest } = spreadSample(runs, cfg.sample);
+  const { sample, rest } = spreadSample(pool.runs, cfg.sample);
   const lat = await floorLatency(bench, sample, cfg.rate, into, 'update');
   const drain = await closedLoop(rest, cfg.lanes, async ({ wf }) => {
     await signalFloor(bench, wf);
@@ -534,7 +522,8 @@ export async function measureFloorPending(
   failOn(drain.errors, 'draining the waiting floor runs');
   return {
     n: cfg.n,
-    startedPerSec: round((cfg.n * 1000) / started.elapsedMs),
+    startedPerSec: round(pool.startedPerSec),
+    readyPerSec: round(pool.readyPerSec),
     decision: { updateToActivity: summarize(lat.toActivity), updateResponse: summarize(lat.response), histogram: histogram(lat.toActivity) },
   };
 }
