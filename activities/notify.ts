@@ -11,7 +11,7 @@ import { newNonce, signLinkToken } from '../src/links/token';
 import type { Mailer } from '../src/mail/mailer';
 import { renderNotification } from '../src/mail/render';
 import type { Logger } from '../src/observability/logger';
-import type { Notice } from '../workflows/notices';
+import type { Notice } from '../src/domain/notice';
 
 export interface NotifyInput extends Notice {
   workflowId: string;

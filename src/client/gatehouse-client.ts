@@ -25,7 +25,7 @@ import { SearchAttributes } from '../domain/search-attributes';
 import type { ApprovalState } from '../domain/state';
 import { Status } from '../domain/status';
 import type { approvalWorkflow } from '../../workflows/approval';
-import { latestFeedback } from '../../workflows/approval-state';
+import { latestFeedback } from '../domain/standing';
 import { getStateQuery, reviseUpdate, withdrawUpdate } from '../../workflows/messages';
 import type { DecisionRecord } from '../domain/state';
 import type { Revision } from '../domain/decision';

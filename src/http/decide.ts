@@ -16,12 +16,12 @@ import { DecisionRefusedError } from '../client/errors';
 import { submitDecision } from '../client/submit-decision';
 import { DecisionKind, type DecisionPayload, type SignedDecision } from '../domain/decision';
 import { DecisionRefusal } from '../domain/errors';
+import { delegateCandidates } from '../domain/standing';
 import type { ApprovalState } from '../domain/state';
 import type { DecisionSigner } from '../links/decision-signer';
 import type { LinkClaims } from '../links/token';
 import type { DecisionAccepted } from '../../workflows/messages';
 import type { ReviewerDecision, ReviewerDecisionKind } from './decision-input';
-import { delegateCandidates } from './delegation';
 import { mergeEdit } from './edited-params';
 import { BadRequestError, LinkNotUsableError } from './errors';
 import { loadRunState } from './run-state';
@@ -107,7 +107,7 @@ async function detailsFor(
     }
     case 'delegate': {
       const { state } = await decidableRun(deps, claims, decision.paramsHash);
-      const to = delegateCandidates(state, claims).find((r) => r.id === decision.delegateTo);
+      const to = delegateCandidates(state, { id: claims.sub, role: claims.role }).find((r) => r.id === decision.delegateTo);
       if (!to) throw new BadRequestError('bad_form', 'delegateTo: not one of the reviewers you can delegate to in this round');
       return { delegatedTo: { id: to.id, name: to.name } };
     }

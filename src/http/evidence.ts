@@ -10,12 +10,11 @@
  */
 import { DecisionKind } from '../domain/decision';
 import type { ApprovalState } from '../domain/state';
+import { currentRoundDecisions, delegateCandidates, eligibleReviewers, remainingSlots } from '../domain/standing';
 import type { Status } from '../domain/status';
 import type { LinkClaims } from '../links/token';
 import { cleanText, oneLine } from '../mail/escape';
 import { REDACTED, redactPaths } from '../policy/field-path';
-import { currentRoundDecisions, eligibleReviewers, remainingSlots } from '../../workflows/approval-state';
-import { delegateCandidates } from './delegation';
 import { paramsEditor, type ParamsEditor } from './edited-params';
 import { diffParams } from './params-diff';
 import { redactedParamPaths, redactionRoot, scrubberFor } from './redaction';
@@ -151,7 +150,7 @@ export function buildEvidence(state: ApprovalState, claims: LinkClaims, standing
     ...driftOf(state, agentLine),
     ...(standing.open && standing.approve ? { editor: paramsEditor(state) } : {}),
     ...(standing.open
-      ? { delegateCandidates: delegateCandidates(state, claims).map((r) => ({ id: r.id, name: oneLine(r.name, MAX.line) })) }
+      ? { delegateCandidates: delegateCandidates(state, { id: claims.sub, role: claims.role }).map((r) => ({ id: r.id, name: oneLine(r.name, MAX.line) })) }
       : {}),
   };
 }

@@ -3,16 +3,11 @@ import type { PolicyEvaluation } from '../../../src/domain/evaluation';
 import type { Reviewer } from '../../../src/domain/policy';
 import type { ApprovalState } from '../../../src/domain/state';
 import { createDecisionSigner, generateDecisionKeyPair } from '../../../src/links/decision-signer';
-import {
-  applyDecision,
-  checkDecision,
-  checkWithdraw,
-  escalate,
-  initialState,
-  remainingSlots,
-  transition,
-  withEvaluation,
-} from '../../../workflows/approval-state';
+import { remainingSlots } from '../../../src/domain/standing';
+import { IllegalTransitionError } from '../../../src/domain/run-event';
+import { TERMINAL_STATUSES } from '../../../src/domain/status';
+import { ALLOWED_TRANSITIONS, apply, initialState } from '../../../workflows/approval-state';
+import { checkDecision, checkWithdraw } from '../../../workflows/decision-check';
 
 const keys = generateDecisionKeyPair();
 const signer = createDecisionSigner({ keyId: 'k', privateKeyHex: keys.privateKeyHex });
@@ -52,8 +47,8 @@ function reviewState(
     onExpiry: 'deny',
     redact: [],
   };
-  state = withEvaluation(transition(state, 'evaluating', NOW), evaluation);
-  return { ...transition(state, 'awaiting_approval', NOW), deadline: '2026-01-02T00:00:00.000Z' };
+  state = apply(apply(state, { type: 'evaluation_started', at: NOW }), { type: 'evaluated', at: NOW, evaluation });
+  return apply(state, { type: 'round_opened', at: NOW, deadline: '2026-01-02T00:00:00.000Z' });
 }
 
 let n = 0;
@@ -74,7 +69,7 @@ function sign(state: ApprovalState, id: string, role: string, kind: DecisionKind
 function decide(state: ApprovalState, id: string, role: string, kind: DecisionKind = 'approve', extra = {}) {
   const signed = sign(state, id, role, kind, extra);
   const check = checkDecision(state, signed, trusted);
-  return { check, next: check.ok ? applyDecision(state, signed.payload, NOW) : state };
+  return { check, next: check.ok ? apply(state, { type: 'decision_recorded', at: NOW, decision: signed.payload }) : state };
 }
 
 const dual = () =>
@@ -121,7 +116,7 @@ describe('approval state', () => {
     expect(decide(s, 'fred', 'finance', 'approve', { paramsHash: `sha256:${'0'.repeat(64)}` }).check).toMatchObject({ code: 'params_changed' });
     expect(decide(s, 'fred', 'finance', 'approve', { workflowId: 'other' }).check).toMatchObject({ code: 'wrong_workflow' });
     const signed = sign(s, 'fred', 'finance');
-    const after = applyDecision(s, signed.payload, NOW);
+    const after = apply(s, { type: 'decision_recorded', at: NOW, decision: signed.payload });
     expect(checkDecision(after, signed, trusted)).toMatchObject({ code: 'duplicate' });
   });
 
@@ -142,7 +137,7 @@ describe('approval state', () => {
   it('lets the escalation role fill an open slot after escalation, not before', () => {
     const s = reviewState([{ role: 'finance', count: 1, eligible: [person('fred', 'finance')] }], [{ role: 'head', eligible: [person('hank', 'head')] }]);
     expect(decide(s, 'hank', 'head').check).toMatchObject({ code: 'not_eligible' });
-    const escalated = escalate(s, NOW, 'sla');
+    const escalated = apply(s, { type: 'escalated', at: NOW, reason: 'sla' });
     expect(escalated.escalationLevel).toBe(1);
     const approved = decide(escalated, 'hank', 'head');
     expect(approved.next.status).toBe('approved');
@@ -152,6 +147,56 @@ describe('approval state', () => {
   it('allows withdrawal before the commit only', () => {
     const s = dual();
     expect(checkWithdraw(s).ok).toBe(true);
-    expect(checkWithdraw(transition(s, 'committing', NOW)).ok).toBe(false);
+    expect(checkWithdraw({ ...s, status: 'committing' }).ok).toBe(false);
+  });
+
+  it('refuses a transition the table does not have, whatever event asks for it', () => {
+    const rejected = decide(dual(), 'mia', 'manager', 'reject').next;
+    expect(() => apply(rejected, { type: 'commit_started', at: NOW, idempotencyKey: 'k', executedHash: rejected.paramsHash })).toThrow(IllegalTransitionError);
+    expect(() => apply(dual(), { type: 'commit_started', at: NOW, idempotencyKey: 'k', executedHash: 'h' })).toThrow(/awaiting_approval → committing/);
+    expect(() => apply(rejected, { type: 'withdrawn', at: NOW, by: 'agent' })).toThrow(IllegalTransitionError);
+    for (const [from, targets] of Object.entries(ALLOWED_TRANSITIONS)) {
+      for (const to of targets) expect(ALLOWED_TRANSITIONS[to as keyof typeof ALLOWED_TRANSITIONS]).toBeDefined();
+      if (TERMINAL_STATUSES.includes(from as never)) expect(targets).toEqual([]);
+    }
+  });
+
+  it('names the event on every transition it records', () => {
+    const escalatedState = reviewState([{ role: 'finance', count: 1, eligible: [person('fred', 'finance')] }], [{ role: 'head', eligible: [person('hank', 'head')] }]);
+    let s = apply(escalatedState, { type: 'reminded', at: NOW });
+    s = apply(s, { type: 'escalated', at: NOW, reason: 'SLA passed without a decision' });
+    s = decide(s, 'fred', 'finance').next;
+    expect(s.transitions.map((t) => t.event)).toEqual(['evaluation_started', 'round_opened', 'reminded', 'escalated', 'decision_recorded']);
+    expect(s.status).toBe('approved');
+  });
+
+  it("applies the policy's approve on expiry to silence only, never over an objection", () => {
+    const approving = (state: ApprovalState): ApprovalState => ({ ...state, evaluation: { ...state.evaluation!, onExpiry: 'approve' } });
+    const silent = apply(approving(dual()), { type: 'expired', at: NOW });
+    expect(silent.status).toBe('approved');
+    expect(silent.transitions.at(-1)?.event).toBe('expired');
+
+    const twoRejections = reviewState(dual().evaluation!.steps, [], { rejectionsToEnd: 2 });
+    const objected = decide(approving(twoRejections), 'mia', 'manager', 'reject', { comment: 'no' }).next;
+    expect(objected.status).toBe('awaiting_approval');
+    const afterObjection = apply(objected, { type: 'expired', at: NOW });
+    expect(afterObjection.status).toBe('expired');
+    expect(afterObjection.outcomeReason).toContain('reject by mia');
+
+    const changes = decide(approving(dual()), 'fred', 'finance', 'request_changes', { comment: 'fix the amount' }).next;
+    expect(changes.status).toBe('changes_requested');
+    expect(apply(changes, { type: 'expired', at: NOW }).status).toBe('expired');
+
+    const halfApproved = decide(approving(dual()), 'fred', 'finance').next;
+    expect(apply(halfApproved, { type: 'expired', at: NOW }).status).toBe('approved');
+  });
+
+  it('delegates only to someone of the delegator\'s own role who has not decided', () => {
+    const s = reviewState([{ role: 'finance', count: 1, eligible: [person('fred', 'finance'), person('fay', 'finance')] }, { role: 'manager', count: 1, eligible: [person('mia', 'manager')] }]);
+    expect(decide(s, 'fred', 'finance', 'delegate', { delegateTo: 'mia' }).check).toMatchObject({ ok: false, code: 'invalid' });
+    expect(decide(s, 'fred', 'finance', 'delegate', { delegateTo: 'paul' }).check).toMatchObject({ ok: false, code: 'invalid' });
+    const delegated = decide(s, 'fred', 'finance', 'delegate', { delegateTo: 'fay' });
+    expect(delegated.check.ok).toBe(true);
+    expect(delegated.next.delegates).toMatchObject([{ reviewer: { id: 'fay' }, role: 'finance', by: 'fred' }]);
   });
 });

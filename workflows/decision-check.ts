@@ -1,0 +1,61 @@
+/**
+ * The checks every message that changes a run passes before it is applied. The update validators
+ * and the signal handler call the same functions, so a decision refused as an update is ignored as
+ * a signal. Who may decide what is answered by the shared standing rule (src/domain/standing.ts).
+ */
+import type { SignedDecision } from '../src/domain/decision';
+import { checkDecisionSignature, type DecisionPublicKeys } from '../src/domain/decision-signature';
+import { DecisionRefusal } from '../src/domain/errors';
+import { standingOf } from '../src/domain/standing';
+import type { ApprovalState } from '../src/domain/state';
+import { Status } from '../src/domain/status';
+
+export type Check = { ok: true } | { ok: false; message: string };
+export type DecisionCheck = { ok: true } | { ok: false; code: DecisionRefusal; message: string };
+
+const refuse = (code: DecisionRefusal, message: string): DecisionCheck => ({ ok: false, code, message });
+
+/** The one gate every decision passes, whether it came as an update or as a signal. */
+export function checkDecision(state: ApprovalState, signed: SignedDecision, keys: DecisionPublicKeys): DecisionCheck {
+  const signature = checkDecisionSignature(signed, keys);
+  if (!signature.ok) return refuse(DecisionRefusal.badSignature, signature.reason);
+  const d = signed.payload;
+  if (d.workflowId !== state.workflowId) return refuse(DecisionRefusal.wrongWorkflow, 'decision is for another workflow');
+  if (state.decisions.some((r) => r.nonce === d.nonce)) return refuse(DecisionRefusal.duplicate, 'decision already recorded');
+  const standing = standingOf(state, { ...d.reviewer, round: d.round });
+  if (!standing.ok) return standing;
+  if (d.paramsHash !== state.paramsHash) return refuse(DecisionRefusal.paramsChanged, 'the decision was made on another version of the params');
+  const allowed = d.kind === 'delegate' ? standing.delegateTo.some((r) => r.id === d.delegateTo) : standing.may[d.kind];
+  if (allowed) return { ok: true };
+  switch (d.kind) {
+    case 'approve':
+    case 'approve_with_edits':
+      return refuse(DecisionRefusal.slotFilled, `the ${d.reviewer.role} approvals are already complete`);
+    case 'escalate':
+      return refuse(DecisionRefusal.invalid, 'the escalation chain is exhausted');
+    case 'delegate':
+      return refuse(DecisionRefusal.invalid, `cannot delegate to ${d.delegateTo ?? 'nobody'}`);
+    case 'reject':
+    case 'request_changes':
+      return refuse(DecisionRefusal.invalid, `${d.kind} is not possible now`);
+    default: {
+      const unreachable: never = d.kind;
+      return refuse(DecisionRefusal.invalid, `unknown decision ${String(unreachable)}`);
+    }
+  }
+}
+
+/** Withdrawal is possible until the commit starts: after that the side effect may exist. */
+export function checkWithdraw(state: ApprovalState): Check {
+  const open: ApprovalState['status'][] = [Status.proposed, Status.evaluating, Status.awaitingApproval, Status.changesRequested];
+  return open.includes(state.status) ? { ok: true } : { ok: false, message: `cannot withdraw: the run is ${state.status}` };
+}
+
+/** Only the agent or its principal may revise, and only after a reviewer asked for changes. */
+export function checkRevision(state: ApprovalState, by: string): Check {
+  if (state.status !== Status.changesRequested) return { ok: false, message: `no changes were requested: the run is ${state.status}` };
+  if (by !== state.proposal.agent.id && by !== state.proposal.requestedBy.id) {
+    return { ok: false, message: `${by} may not revise this proposal` };
+  }
+  return { ok: true };
+}
