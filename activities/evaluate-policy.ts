@@ -3,6 +3,7 @@ import type { ActionTypeRegistry } from '../src/actions/registry';
 import type { DecisionPublicKeys } from '../src/domain/decision-signature';
 import type { PolicyEvaluation } from '../src/domain/evaluation';
 import type { Proposal } from '../src/domain/proposal';
+import type { TrustedKeys } from '../src/domain/trusted-keys';
 import { evaluatePolicy as evaluate } from '../src/policy/evaluate';
 import type { PolicyBook } from '../src/policy/load';
 
@@ -18,19 +19,28 @@ export interface EvaluatedProposal {
    * from the caller: an agent must not be able to choose who signs its approvals.
    */
   decisionKeys: DecisionPublicKeys;
+  /** The worker's link-grant keys (absent in runs recorded before grants existed). */
+  grantKeys?: DecisionPublicKeys;
+  /** Operators' own keys, by key id. */
+  operatorKeys?: TrustedKeys['operators'];
 }
 
-export function createEvaluatePolicy(policyBook: PolicyBook, actionTypes: ActionTypeRegistry, decisionKeys: DecisionPublicKeys) {
+/** The policy loaded at worker start, applied to one proposal (also by the commit, for its own check). */
+export function evaluateWithPolicyBook(policyBook: PolicyBook, actionTypes: ActionTypeRegistry, input: EvaluatePolicyInput): PolicyEvaluation {
+  const loaded = policyBook.policies.get(input.proposal.actionType);
+  return evaluate({
+    proposal: input.proposal,
+    workflowId: input.workflowId,
+    policy: loaded?.policy,
+    policyVersion: loaded?.version ?? 'none',
+    directory: policyBook.directory,
+    paramsSchema: actionTypes.get(input.proposal.actionType)?.paramsSchema,
+  });
+}
+
+export function createEvaluatePolicy(policyBook: PolicyBook, actionTypes: ActionTypeRegistry, keys: TrustedKeys) {
   return async function evaluatePolicy(input: EvaluatePolicyInput): Promise<EvaluatedProposal> {
-    const loaded = policyBook.policies.get(input.proposal.actionType);
-    const evaluation = evaluate({
-      proposal: input.proposal,
-      workflowId: input.workflowId,
-      policy: loaded?.policy,
-      policyVersion: loaded?.version ?? 'none',
-      directory: policyBook.directory,
-      paramsSchema: actionTypes.get(input.proposal.actionType)?.paramsSchema,
-    });
-    return { evaluation, decisionKeys };
+    const evaluation = evaluateWithPolicyBook(policyBook, actionTypes, input);
+    return { evaluation, decisionKeys: keys.decision, grantKeys: keys.grants, operatorKeys: keys.operators };
   };
 }

@@ -5,9 +5,15 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { CommitRejectedError, type CommitRecord, type PreconditionDrift, type ExecutionContext, type Executor, type VerifyOutcome } from '../src/actions/executor';
 import type { ActionTypeRegistry } from '../src/actions/registry';
+import { checkApprovalCover, type CommitBasis } from '../src/domain/approval-cover';
 import { paramsHash } from '../src/domain/canonical-hash';
+import type { SignedDecision } from '../src/domain/decision';
 import { FailureType } from '../src/domain/errors';
+import type { Proposal } from '../src/domain/proposal';
+import type { TrustedKeys } from '../src/domain/trusted-keys';
 import type { Logger } from '../src/observability/logger';
+import type { PolicyBook } from '../src/policy/load';
+import { evaluateWithPolicyBook } from './evaluate-policy';
 import { whileHeartbeating } from './heartbeat';
 
 export interface ExecutionRequest {
@@ -19,13 +25,49 @@ export interface ExecutionRequest {
   idempotencyKey: string;
 }
 
+/** The commit also gets what it needs to check, on its own, that the approvals cover what it runs. */
+export interface CommitRequest extends ExecutionRequest {
+  /** The proposal as approved (its params are the ones executed): the policy is evaluated again on it. */
+  proposal: Proposal;
+  basis: CommitBasis;
+  /** Every signed approval the run recorded; the check keeps those that approve exactly these params. */
+  approvals: SignedDecision[];
+}
+
 export interface CommitResult {
   result: CommitRecord;
   alreadyApplied: boolean;
   rollbackAvailable: boolean;
 }
 
-export function createExecutionActivities(actionTypes: ActionTypeRegistry, logger: Logger) {
+export interface ExecutionDeps {
+  actionTypes: ActionTypeRegistry;
+  policyBook: PolicyBook;
+  trustedKeys: TrustedKeys;
+  logger: Logger;
+}
+
+export function createExecutionActivities({ actionTypes, policyBook, trustedKeys, logger }: ExecutionDeps) {
+  /**
+   * Refuses to commit unless enough distinct, eligible people signed approvals of exactly these
+   * params, as the policy evaluated now for them requires; it trusts nothing the run reports
+   * about who approved.
+   */
+  function checkCovered(request: CommitRequest): void {
+    const executedHash = paramsHash(request.params);
+    const proposal = { ...request.proposal, params: request.params };
+    const cover = checkApprovalCover({
+      workflowId: request.workflowId,
+      executedHash,
+      evaluation: evaluateWithPolicyBook(policyBook, actionTypes, { proposal, workflowId: request.workflowId }),
+      proposer: { agentId: proposal.agent.id, requesterId: proposal.requestedBy.id },
+      basis: request.basis,
+      approvals: request.approvals,
+      keys: trustedKeys,
+    });
+    if (!cover.ok) throw ApplicationFailure.nonRetryable(`refusing to execute: ${cover.reason}`, FailureType.approvalsDoNotCover);
+  }
+
   function prepare(request: ExecutionRequest): { executor: Executor; params: Record<string, unknown>; ctx: ExecutionContext } {
     const actual = paramsHash(request.params);
     if (actual !== request.approvedHash) {
@@ -70,8 +112,9 @@ export function createExecutionActivities(actionTypes: ActionTypeRegistry, logge
         .map((field) => ({ field, expected: request.expected[field], actual: actual[field] }));
     },
 
-    async commitAction(request: ExecutionRequest): Promise<CommitResult> {
+    async commitAction(request: CommitRequest): Promise<CommitResult> {
       const { executor, params, ctx } = prepare(request);
+      checkCovered(request);
       try {
         const outcome = await whileHeartbeating(() => executor.commit(params, ctx));
         ctx.logger.info({ alreadyApplied: outcome.alreadyApplied }, 'commit done');

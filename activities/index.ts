@@ -4,7 +4,7 @@
  */
 import type { ActionTypeRegistry } from '../src/actions/registry';
 import type { AuditLog } from '../src/audit/chain';
-import type { DecisionPublicKeys } from '../src/domain/decision-signature';
+import type { TrustedKeys } from '../src/domain/trusted-keys';
 import type { Logger } from '../src/observability/logger';
 import type { PolicyBook } from '../src/policy/load';
 import { createEvaluatePolicy } from './evaluate-policy';
@@ -15,7 +15,9 @@ import { createRecordAudit } from './record-audit';
 export interface ActivityDeps extends NotifyDeps {
   policyBook: PolicyBook;
   actionTypes: ActionTypeRegistry;
-  decisionKeys: DecisionPublicKeys;
+  /** Public keys runs trust; the grant key's public half is added from `grantSigner`. */
+  decisionKeys: TrustedKeys['decision'];
+  operatorKeys?: TrustedKeys['operators'];
   /** Where the hash-chained audit entries go (JSONL file or PostgreSQL). */
   auditLog: AuditLog;
   logger: Logger;
@@ -23,10 +25,18 @@ export interface ActivityDeps extends NotifyDeps {
 
 export function createActivities(deps: ActivityDeps) {
   return {
-    evaluatePolicy: createEvaluatePolicy(deps.policyBook, deps.actionTypes, deps.decisionKeys),
+    evaluatePolicy: createEvaluatePolicy(deps.policyBook, deps.actionTypes, trustedKeysOf(deps)),
     notify: createNotify(deps),
     recordAudit: createRecordAudit(deps.auditLog),
-    ...createExecutionActivities(deps.actionTypes, deps.logger),
+    ...createExecutionActivities({ actionTypes: deps.actionTypes, policyBook: deps.policyBook, trustedKeys: trustedKeysOf(deps), logger: deps.logger }),
+  };
+}
+
+function trustedKeysOf(deps: ActivityDeps): TrustedKeys {
+  return {
+    decision: deps.decisionKeys,
+    grants: { [deps.grantSigner.keyId]: deps.grantSigner.publicKeyHex },
+    operators: deps.operatorKeys ?? {},
   };
 }
 

@@ -12,9 +12,10 @@ import { GatehouseClient } from '../src/client';
 import { submitDecision } from '../src/client/submit-decision';
 import { paramsHash } from '../src/domain/canonical-hash';
 import type { ProposalInput } from '../src/domain/proposal';
-import { createDecisionSigner, generateDecisionKeyPair, type DecisionSigner } from '../src/links/decision-signer';
+import { createBytesSigner, createDecisionSigner, generateDecisionKeyPair, type BytesSigner, type DecisionSigner } from '../src/links/decision-signer';
+import { decisionThroughLink, issueLinkToken } from '../src/links/link-issuer';
 import { generateLinkSecret, parseLinkKeyring, type LinkKeyring } from '../src/links/keyring';
-import { newNonce, signLinkToken } from '../src/links/token';
+import { newNonce } from '../src/links/token';
 import type { SignedDecision } from '../src/domain/decision';
 import { decideUpdate } from '../workflows/messages';
 import { decisionUpdateIdFor } from '../src/domain/ids';
@@ -60,6 +61,8 @@ export interface Bench {
   worker: WorkerHost;
   http: BenchHttp;
   signer: DecisionSigner;
+  /** The worker's link-grant key, so the bench's links and decisions are granted as mailed ones are. */
+  grantSigner: BytesSigner;
   linkKeyring: LinkKeyring;
   tuning: BenchTuning;
   auditLogFile: string;
@@ -85,6 +88,8 @@ export async function createBench(options: { maxCachedWorkflows: number; log: (l
     options.log(`temporal dev server ${server.version} on ${server.address} (db in ${server.dir})`);
     const keys = generateDecisionKeyPair();
     const signer = createDecisionSigner({ keyId: 'bench', privateKeyHex: keys.privateKeyHex });
+    const grantKey = { keyId: 'bench-grant', privateKeyHex: generateDecisionKeyPair().privateKeyHex };
+    const grantSigner = createBytesSigner(grantKey);
     const linkKeys = `k1:${generateLinkSecret()}`;
     const linkKeyring = parseLinkKeyring(linkKeys);
     const tuning = benchTuning(options.maxCachedWorkflows);
@@ -98,6 +103,7 @@ export async function createBench(options: { maxCachedWorkflows: number; log: (l
       gatehouseTaskQueue: GATEHOUSE_QUEUE,
       floorTaskQueue: FLOOR_QUEUE,
       decisionPublicKey: { keyId: 'bench', publicKeyHex: keys.publicKeyHex },
+      grantKey,
       linkKeys,
       publicUrl: 'http://127.0.0.1:9/',
       auditLogFile,
@@ -125,6 +131,7 @@ export async function createBench(options: { maxCachedWorkflows: number; log: (l
       worker,
       http,
       signer,
+      grantSigner,
       linkKeyring,
       tuning,
       auditLogFile,
@@ -172,15 +179,11 @@ export function workflowIdOf(actionType: BenchActionType, id: string): string {
 }
 
 function signedApproval(bench: Bench, wf: string, id: string, reviewer: { id: string; role: string }, nonce = randomUUID()): SignedDecision {
-  return bench.signer.sign({
-    nonce,
-    workflowId: wf,
-    round: 1,
-    reviewer,
-    kind: 'approve',
-    paramsHash: paramsHash(benchParams(id)),
-    decidedAt: new Date().toISOString(),
-  });
+  return decisionThroughLink(
+    { nonce, workflowId: wf, round: 1, reviewer, kind: 'approve', paramsHash: paramsHash(benchParams(id)), decidedAt: new Date().toISOString() },
+    bench.signer,
+    bench.grantSigner,
+  );
 }
 
 /** Signs and submits an approval through the SDK (Update, signal fallback). */
@@ -215,7 +218,7 @@ export async function rawUpdate(bench: Bench, signed: SignedDecision): Promise<v
 /** The reviewer's mailed link, minted as the notify activity does. */
 export function linkToken(bench: Bench, wf: string, reviewer: { id: string; role: string }): string {
   const exp = Math.floor(Date.now() / 1000) + 3_600;
-  return signLinkToken({ wf, round: 1, sub: reviewer.id, role: reviewer.role, exp, nonce: newNonce() }, bench.linkKeyring);
+  return issueLinkToken({ wf, round: 1, sub: reviewer.id, role: reviewer.role, exp, nonce: newNonce() }, { keyring: bench.linkKeyring, grantSigner: bench.grantSigner });
 }
 
 /** The JSON decision API's URL and approval body for one run's link. */

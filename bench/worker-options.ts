@@ -26,6 +26,8 @@ export interface WorkerProcessConfig {
   floorTaskQueue: string;
   /** `kid:hex` public key of the bench's decision signer. */
   decisionPublicKey: { keyId: string; publicKeyHex: string };
+  /** The worker's link-grant key. */
+  grantKey: { keyId: string; privateKeyHex: string };
   /** `kid:secret` link keyring, the same the HTTP app verifies with. */
   linkKeys: string;
   publicUrl: string;

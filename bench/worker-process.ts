@@ -10,6 +10,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker, makeTelemetryFilterSt
 import type { Executor } from '../src/actions/executor';
 import { createFileAuditLog } from '../src/audit/hash-chain-log';
 import type { Mailer } from '../src/mail/mailer';
+import { createBytesSigner } from '../src/links/decision-signer';
 import { parseLinkKeyring } from '../src/links/keyring';
 import { createLogger } from '../src/observability/logger';
 import { loadPolicyBook } from '../src/policy/load';
@@ -67,6 +68,7 @@ async function main(): Promise<void> {
     policyBook,
     actionTypes,
     decisionKeys: { [config.decisionPublicKey.keyId]: config.decisionPublicKey.publicKeyHex },
+    grantSigner: createBytesSigner(config.grantKey),
     mailer,
     linkKeyring: parseLinkKeyring(config.linkKeys),
     publicUrl: config.publicUrl,

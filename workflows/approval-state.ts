@@ -5,7 +5,7 @@
  * the table below does not have is refused, whatever asked for it.
  */
 import { paramsHash } from '../src/domain/canonical-hash';
-import type { DecisionPayload } from '../src/domain/decision';
+import type { DecisionPayload, SignedDecision } from '../src/domain/decision';
 import type { PolicyEvaluation } from '../src/domain/evaluation';
 import { IllegalTransitionError, RunEventType, type Drift, type RunEvent } from '../src/domain/run-event';
 import { currentRoundDecisions, eligibleReviewers, remainingSlots, slotFor } from '../src/domain/standing';
@@ -64,9 +64,9 @@ export function apply(state: ApprovalState, event: RunEvent): ApprovalState {
       return { ...move(state, Status.awaitingApproval, event, opening), deadline: event.deadline };
     }
     case 'decision_recorded':
-      return applyDecision(state, event.decision, event.at);
+      return applyDecision(state, event);
     case 'approved_with_edits':
-      return applyEdit(state, event.decision, event.evaluation, event.at);
+      return applyEdit(state, event);
     case 'revised': {
       const { revision } = event;
       const revised: ApprovalState = revision.summary ? { ...state, proposal: { ...state.proposal, summary: revision.summary } } : state;
@@ -139,7 +139,9 @@ function escalate(state: ApprovalState, event: Pick<RunEvent, 'type' | 'at'>, no
   return { ...next, escalationLevel: state.escalationLevel + 1 };
 }
 
-function recordOf(d: DecisionPayload, now: string, filledRole: string | undefined): DecisionRecord {
+/** A decision as recorded; an approval keeps its signature for the commit's own check. */
+function recordOf(d: DecisionPayload, now: string, filledRole: string | undefined, signature?: SignedDecision['signature']): DecisionRecord {
+  const approving = d.kind === 'approve' || d.kind === 'approve_with_edits';
   return {
     nonce: d.nonce,
     round: d.round,
@@ -151,6 +153,8 @@ function recordOf(d: DecisionPayload, now: string, filledRole: string | undefine
     ...(d.comment !== undefined ? { comment: d.comment } : {}),
     ...(d.delegateTo !== undefined ? { delegateTo: d.delegateTo } : {}),
     ...(filledRole !== undefined ? { filledRole } : {}),
+    ...(d.channel ? { channel: d.channel } : {}),
+    ...(approving && signature ? { signed: { payload: d, signature } } : {}),
   };
 }
 
@@ -169,10 +173,10 @@ function approverList(state: ApprovalState): string {
  * Records a checked decision and moves the state on when the round is settled. An approval with
  * edits comes as its own event (approved_with_edits), once the edited version was evaluated.
  */
-function applyDecision(state: ApprovalState, d: DecisionPayload, now: string): ApprovalState {
-  const event = { type: RunEventType.decisionRecorded, at: now };
+function applyDecision(state: ApprovalState, event: Extract<RunEvent, { type: 'decision_recorded' }>): ApprovalState {
+  const d = event.decision;
   const filledRole = d.kind === 'approve' ? slotFor(state, d.reviewer.role) : undefined;
-  const next: ApprovalState = { ...state, decisions: [...state.decisions, recordOf(d, now, filledRole)] };
+  const next: ApprovalState = { ...state, decisions: [...state.decisions, recordOf(d, event.at, filledRole, event.signature)] };
   switch (d.kind) {
     case 'approve':
       return settleIfComplete(next, event);
@@ -228,10 +232,10 @@ function startNewRound(
  * them: a new round for the edited version, in which the editor's approval fills their slot; if
  * the new version needs more approvals than that (the risk rose), the others are asked again.
  */
-function applyEdit(state: ApprovalState, d: DecisionPayload, evaluation: PolicyEvaluation, now: string): ApprovalState {
-  const event = { type: RunEventType.approvedWithEdits, at: now };
-  const recorded: ApprovalState = { ...state, decisions: [...state.decisions, recordOf(d, now, undefined)] };
-  let next = startNewRound(recorded, d.editedParams ?? {}, evaluation, event, `edited by ${d.reviewer.id}; round ${state.round + 1}`);
+function applyEdit(state: ApprovalState, event: Extract<RunEvent, { type: 'approved_with_edits' }>): ApprovalState {
+  const { decision: d, at: now } = event;
+  const recorded: ApprovalState = { ...state, decisions: [...state.decisions, recordOf(d, now, undefined, event.signature)] };
+  let next = startNewRound(recorded, d.editedParams ?? {}, event.evaluation, event, `edited by ${d.reviewer.id}; round ${state.round + 1}`);
   const stillEligible = eligibleReviewers(next).some((e) => e.reviewer.id === d.reviewer.id && e.role === d.reviewer.role);
   const slot = stillEligible ? slotFor(next, d.reviewer.role) : undefined;
   if (slot) {

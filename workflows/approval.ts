@@ -3,13 +3,13 @@
  * a reasoned refusal). Every state change goes through the pure reducer in approval-state.ts.
  */
 import { ApplicationFailure, allHandlersFinished, condition, patched, workflowInfo } from '@temporalio/workflow';
-import type { DecisionPublicKeys } from '../src/domain/decision-signature';
 import { idempotencyKeyFor } from '../src/domain/ids';
 import { NoticePurpose } from '../src/domain/notice';
 import type { Proposal } from '../src/domain/proposal';
 import { stamped, type UnstampedRunEvent } from '../src/domain/run-event';
 import type { ApprovalState } from '../src/domain/state';
 import { Status } from '../src/domain/status';
+import { NO_TRUSTED_KEYS, type TrustedKeys } from '../src/domain/trusted-keys';
 import { stepActivities } from './activity-proxies';
 import { apply, initialState } from './approval-state';
 import { executeApproved } from './execution';
@@ -35,7 +35,7 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalSt
   const publish = createStatePublisher({ skipTransientStatuses: lean });
   let state = initialState(workflowId, input.proposal);
   // Filled from the worker's configuration by the policy activity; until then nothing is accepted.
-  let decisionKeys: DecisionPublicKeys = {};
+  let trustedKeys: TrustedKeys = NO_TRUSTED_KEYS;
   const run: Run = {
     workflowId,
     get: () => state,
@@ -49,11 +49,11 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalSt
     steps: stepActivities(lean),
     showResting: () => publish(state, true),
   };
-  registerHandlers(run, () => decisionKeys);
+  registerHandlers(run, () => trustedKeys);
 
   run.apply({ type: 'evaluation_started' });
   const evaluated = await run.steps.evaluatePolicy({ proposal: state.proposal, workflowId });
-  decisionKeys = evaluated.decisionKeys;
+  trustedKeys = { decision: evaluated.decisionKeys, grants: evaluated.grantKeys ?? {}, operators: evaluated.operatorKeys ?? {} };
   if (state.status === Status.withdrawn) return finish(run);
   run.apply({ type: 'evaluated', evaluation: evaluated.evaluation });
 

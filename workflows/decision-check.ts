@@ -4,21 +4,25 @@
  * a signal. Who may decide what is answered by the shared standing rule (src/domain/standing.ts).
  */
 import type { SignedDecision } from '../src/domain/decision';
-import { checkDecisionSignature, type DecisionPublicKeys } from '../src/domain/decision-signature';
+import { checkCredential } from '../src/domain/credential';
 import { DecisionRefusal } from '../src/domain/errors';
 import { standingOf } from '../src/domain/standing';
 import type { ApprovalState } from '../src/domain/state';
 import { Status } from '../src/domain/status';
+import type { TrustedKeys } from '../src/domain/trusted-keys';
 
 export type Check = { ok: true } | { ok: false; message: string };
 export type DecisionCheck = { ok: true } | { ok: false; code: DecisionRefusal; message: string };
 
 const refuse = (code: DecisionRefusal, message: string): DecisionCheck => ({ ok: false, code, message });
 
-/** The one gate every decision passes, whether it came as an update or as a signal. */
-export function checkDecision(state: ApprovalState, signed: SignedDecision, keys: DecisionPublicKeys): DecisionCheck {
-  const signature = checkDecisionSignature(signed, keys);
-  if (!signature.ok) return refuse(DecisionRefusal.badSignature, signature.reason);
+/**
+ * The one gate every decision passes, whether it came as an update or as a signal. `nowMs` is the
+ * workflow's time, against which a link's expiry is checked.
+ */
+export function checkDecision(state: ApprovalState, signed: SignedDecision, keys: TrustedKeys, nowMs: number): DecisionCheck {
+  const credential = checkCredential(signed, keys, nowMs);
+  if (!credential.ok) return refuse(DecisionRefusal.badSignature, credential.reason);
   const d = signed.payload;
   if (d.workflowId !== state.workflowId) return refuse(DecisionRefusal.wrongWorkflow, 'decision is for another workflow');
   if (state.decisions.some((r) => r.nonce === d.nonce)) return refuse(DecisionRefusal.duplicate, 'decision already recorded');

@@ -3,7 +3,13 @@
  * call an operator when the effect is not what was approved.
  */
 import { CancellationScope, sleep } from '@temporalio/workflow';
+import { CommitBasis } from '../src/domain/approval-cover';
+import type { SignedDecision } from '../src/domain/decision';
+import { FailureType } from '../src/domain/errors';
 import { idempotencyKeyFor } from '../src/domain/ids';
+import { RunEventType } from '../src/domain/run-event';
+import type { ApprovalState } from '../src/domain/state';
+import { Status } from '../src/domain/status';
 import { NoticePurpose } from '../src/domain/notice';
 import { commitAction, rollbackAction } from './activity-proxies';
 import type { Run } from './run-context';
@@ -20,10 +26,17 @@ export async function executeApproved(run: Run): Promise<void> {
     idempotencyKey,
   };
   run.apply({ type: 'commit_started', idempotencyKey, executedHash: state.paramsHash });
+  // The commit checks the signatures itself: it gets every signed approval and the proposal, not
+  // the run's word for who approved.
+  const commitRequest = { ...request, proposal: state.proposal, basis: commitBasis(state), approvals: signedApprovals(state) };
   let commit: Awaited<ReturnType<typeof commitAction>>;
   try {
-    commit = await (run.lean ? shownIfSlow(run, commitAction(request)) : commitAction(request));
+    commit = await (run.lean ? shownIfSlow(run, commitAction(commitRequest)) : commitAction(commitRequest));
   } catch (err) {
+    if (failureType(err) === FailureType.approvalsDoNotCover) {
+      run.apply({ type: 'commit_refused', reason: failureMessage(err) });
+      return callOperators(run);
+    }
     run.apply({ type: 'commit_failed', message: failureMessage(err) });
     return;
   }
@@ -83,6 +96,21 @@ async function shownIfSlow<T>(run: Run, commit: Promise<T>): Promise<T> {
 
 /** The timer's scope is cancelled once the commit settles: that is the normal end, not a failure. */
 function ignoreCancelled(): void {}
+
+/** Why the run may execute, from the transition that approved it. */
+function commitBasis(state: ApprovalState): CommitBasis {
+  const approval = [...state.transitions].reverse().find((t) => t.to === Status.approved || t.to === Status.autoApproved);
+  if (approval?.to === Status.autoApproved) return CommitBasis.autoApproved;
+  return approval?.event === RunEventType.expired ? CommitBasis.expiry : CommitBasis.reviewed;
+}
+
+function signedApprovals(state: ApprovalState): SignedDecision[] {
+  return state.decisions.flatMap((d) => (d.signed ? [d.signed] : []));
+}
+
+function failureType(err: unknown): string | undefined {
+  return (err as { cause?: { type?: string } }).cause?.type;
+}
 
 function failureMessage(err: unknown): string {
   const cause = (err as { cause?: { message?: string } }).cause;

@@ -4,12 +4,12 @@
  * rejected, and buffered signals must meet the same checks as updates.
  */
 import { setHandler } from '@temporalio/workflow';
-import type { DecisionPublicKeys } from '../src/domain/decision-signature';
+import type { TrustedKeys } from '../src/domain/trusted-keys';
 import { acceptDecision, acceptRevision, acceptWithdrawal, applyDecision, applyDecisionSignal, applyRevision, applyWithdrawal } from './message-handlers';
 import { decideSignal, decideUpdate, getStateQuery, reviseUpdate, withdrawUpdate } from './messages';
 import type { Run } from './run-context';
 
-export function registerHandlers(run: Run, keys: () => DecisionPublicKeys): void {
+export function registerHandlers(run: Run, keys: () => TrustedKeys): void {
   setHandler(decideUpdate, (signed) => applyDecision(run, signed, keys), { validator: (signed) => void acceptDecision(run, signed, keys()) });
   setHandler(decideSignal, (raw) => applyDecisionSignal(run, raw, keys));
   setHandler(reviseUpdate, (revision) => applyRevision(run, revision), { validator: (revision) => void acceptRevision(run, revision) });

@@ -4,11 +4,11 @@
  */
 import { log } from '@temporalio/workflow';
 import type { Revision, SignedDecision, Withdrawal } from '../src/domain/decision';
-import type { DecisionPublicKeys } from '../src/domain/decision-signature';
 import { DecisionRefusal, FailureType } from '../src/domain/errors';
 import type { PolicyEvaluation } from '../src/domain/evaluation';
 import { remainingSlots } from '../src/domain/standing';
 import type { ApprovalState } from '../src/domain/state';
+import type { TrustedKeys } from '../src/domain/trusted-keys';
 import { checkDecision, checkRevision, checkWithdraw } from './decision-check';
 import type { DecisionAccepted } from './messages';
 import { messageSchemas } from './message-schemas';
@@ -18,15 +18,15 @@ import type { Run } from './run-context';
 const decisionRefused = (code: DecisionRefusal, message: string) => refusal(FailureType.decisionRefused, message, code);
 
 /** Parses and checks a decision; throws the refusal the sender sees. */
-export function acceptDecision(run: Run, raw: unknown, keys: DecisionPublicKeys): SignedDecision {
+export function acceptDecision(run: Run, raw: unknown, keys: TrustedKeys): SignedDecision {
   const parsed = messageSchemas().SignedDecisionSchema.safeParse(raw);
   if (!parsed.success) throw decisionRefused(DecisionRefusal.invalid, `malformed decision: ${parsed.error.issues[0]?.message ?? ''}`);
-  const result = checkDecision(run.get(), parsed.data, keys);
+  const result = checkDecision(run.get(), parsed.data, keys, Date.now());
   if (!result.ok) throw decisionRefused(result.code, result.message);
   return parsed.data;
 }
 
-export async function applyDecision(run: Run, signed: SignedDecision, keys: () => DecisionPublicKeys): Promise<DecisionAccepted> {
+export async function applyDecision(run: Run, signed: SignedDecision, keys: () => TrustedKeys): Promise<DecisionAccepted> {
   const before = run.get();
   if (signed.payload.kind === 'approve_with_edits') {
     const evaluation = await evaluateVersion(run, signed.payload.editedParams ?? {}, (reason) =>
@@ -34,9 +34,9 @@ export async function applyDecision(run: Run, signed: SignedDecision, keys: () =
     );
     // Another decision may have settled the round while the policy was evaluated.
     acceptDecision(run, signed, keys());
-    run.apply({ type: 'approved_with_edits', decision: signed.payload, evaluation });
+    run.apply({ type: 'approved_with_edits', decision: signed.payload, signature: signed.signature, evaluation });
   } else {
-    run.apply({ type: 'decision_recorded', decision: signed.payload });
+    run.apply({ type: 'decision_recorded', decision: signed.payload, signature: signed.signature });
   }
   run.outbox.queueDecisionNotices(before, run.get(), signed);
   const state = run.get();
@@ -44,7 +44,7 @@ export async function applyDecision(run: Run, signed: SignedDecision, keys: () =
 }
 
 /** A signal cannot be refused to its sender: an invalid one is logged and never applied. */
-export async function applyDecisionSignal(run: Run, raw: unknown, keys: () => DecisionPublicKeys): Promise<void> {
+export async function applyDecisionSignal(run: Run, raw: unknown, keys: () => TrustedKeys): Promise<void> {
   try {
     await applyDecision(run, acceptDecision(run, raw, keys()), keys);
   } catch (err) {

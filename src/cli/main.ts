@@ -32,12 +32,12 @@ const USAGE = `usage: gatehouse <command> [options]
   audit <workflowId> [--json]       audit record of a run; --since 7d --jsonl exports; verify checks the log
   stats [--since 7d] [--json]       time to approval, rejection rates, share auto-approved
   demo [dir]                        submit the sample proposals in examples/
-  keys                              print fresh dev keys as env lines`;
+  keys [--operator ID]              print fresh dev keys as env lines (the operator key registered to ID)`;
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;
   if (name === 'keys') {
-    await keysCommand({ out: (l) => process.stdout.write(`${l}\n`) });
+    await keysCommand({ out: (l) => process.stdout.write(`${l}\n`) }, args);
     return ExitCode.ok;
   }
   if (!name || !(name in COMMANDS)) {

@@ -20,6 +20,12 @@ export const ConfigSchema = z
     GATEHOUSE_DECISION_SIGNING_KEY: z.string().optional(),
     /** `kid:hex-public-key,…` — keys the workflow accepts decisions from. */
     GATEHOUSE_DECISION_PUBLIC_KEYS: z.string().optional(),
+    /** `kid:hex-private-key` — the worker's Ed25519 key that grants each link it mails (worker only). */
+    GATEHOUSE_LINK_GRANT_KEY: z.string().optional(),
+    /** `person=kid:hex-public-key,…` — operators' own keys; each decides only as its person (worker). */
+    GATEHOUSE_OPERATOR_KEYS: z.string().default(''),
+    /** `kid:hex-private-key` — this operator's own key, for `gatehouse decide` (CLI). */
+    GATEHOUSE_OPERATOR_KEY: z.string().optional(),
     /** `kid:secret,…` — HMAC keys for reviewer links; the first one signs. */
     GATEHOUSE_LINK_KEYS: z.string().optional(),
     GATEHOUSE_PUBLIC_URL: z.url().default('http://127.0.0.1:8080'),
@@ -92,6 +98,7 @@ const REQUIRED_IN_PRODUCTION = [
   'GATEHOUSE_DECISION_SIGNING_KEY',
   'GATEHOUSE_DECISION_PUBLIC_KEYS',
   'GATEHOUSE_LINK_KEYS',
+  'GATEHOUSE_LINK_GRANT_KEY',
   'SMTP_URL',
   'GATEHOUSE_PAYLOAD_KEYS',
 ] as const;

@@ -31,8 +31,30 @@ export const ReviewerRefSchema = z.object({
 });
 export type ReviewerRef = z.infer<typeof ReviewerRefSchema>;
 
+/**
+ * The credential a decision was made with. A reviewer's link: the decision service signs for the
+ * link's holder and the payload carries the worker's grant for that link. An operator: their own
+ * key signs, and it is registered to them.
+ */
+export const DecisionChannel = { link: 'link', operator: 'operator' } as const;
+export type DecisionChannel = (typeof DecisionChannel)[keyof typeof DecisionChannel];
+export const DecisionChannelSchema = z.enum([DecisionChannel.link, DecisionChannel.operator]);
+
+const SignatureHex = z.string().regex(/^[0-9a-f]{128}$/);
+
+/** The worker's Ed25519 grant of one link (see link-grant.ts); the link's claims are the payload's. */
+export const LinkGrantSchema = z.object({
+  exp: z.number().int().positive(),
+  keyId: z.string().min(1).max(64),
+  value: SignatureHex,
+});
+export type LinkGrant = z.infer<typeof LinkGrantSchema>;
+
 export const DecisionPayloadSchema = z
   .object({
+    channel: DecisionChannelSchema,
+    /** Present exactly on link decisions. */
+    grant: LinkGrantSchema.optional(),
     /** Unique per decision; also the dedupe key between the update and its signal twin. */
     nonce: z.string().min(8).max(128),
     workflowId: z.string().min(1).max(300),
@@ -47,6 +69,9 @@ export const DecisionPayloadSchema = z
     decidedAt: z.iso.datetime(),
   })
   .superRefine((d, ctx) => {
+    if ((d.channel === 'link') !== (d.grant !== undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['grant'], message: 'a link decision carries its link grant, and only a link decision does' });
+    }
     if ((d.kind === 'reject' || d.kind === 'request_changes') && !d.comment?.trim()) {
       ctx.addIssue({ code: 'custom', path: ['comment'], message: `a ${d.kind} needs a reason` });
     }
@@ -62,7 +87,7 @@ export type DecisionPayload = z.infer<typeof DecisionPayloadSchema>;
 export const DecisionSignatureSchema = z.object({
   keyId: z.string().min(1).max(64),
   /** Hex of the 64-byte Ed25519 signature over canonicalJson(payload). */
-  value: z.string().regex(/^[0-9a-f]{128}$/),
+  value: SignatureHex,
 });
 
 export const SignedDecisionSchema = z.object({

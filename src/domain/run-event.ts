@@ -5,7 +5,7 @@
  * read what happened from the event type, never from the wording of a note.
  */
 import { z } from 'zod';
-import type { DecisionPayload, Revision } from './decision';
+import type { DecisionPayload, Revision, SignedDecision } from './decision';
 import type { PolicyEvaluation } from './evaluation';
 
 export const RunEventType = {
@@ -49,9 +49,9 @@ export type RunEvent =
   | { type: 'auto_approved'; at: string; reason: string }
   /** A review round starts waiting: its SLA clock runs until `deadline`. */
   | { type: 'round_opened'; at: string; deadline: string }
-  | { type: 'decision_recorded'; at: string; decision: DecisionPayload }
+  | { type: 'decision_recorded'; at: string; decision: DecisionPayload; signature?: SignedDecision['signature'] }
   /** An approval with edits, after the edited version was re-evaluated. */
-  | { type: 'approved_with_edits'; at: string; decision: DecisionPayload; evaluation: PolicyEvaluation }
+  | { type: 'approved_with_edits'; at: string; decision: DecisionPayload; signature?: SignedDecision['signature']; evaluation: PolicyEvaluation }
   | { type: 'revised'; at: string; revision: Pick<Revision, 'by' | 'params' | 'summary'>; evaluation: PolicyEvaluation }
   /** The SLA's escalation step (a reviewer's escalation is a decision). */
   | { type: 'escalated'; at: string; reason: string }

@@ -4,7 +4,7 @@
  * reducer in workflows/approval-state.
  */
 import { z } from 'zod';
-import { DecisionKindSchema } from './decision';
+import { DecisionChannelSchema, DecisionKindSchema, SignedDecisionSchema } from './decision';
 import { PolicyEvaluationSchema } from './evaluation';
 import { ReviewerSchema } from './policy';
 import { StatusSchema } from './status';
@@ -24,6 +24,13 @@ export const DecisionRecordSchema = z.object({
   recordedAt: z.string(),
   /** The slot an approval filled (role of the step), when it filled one. */
   filledRole: z.string().optional(),
+  /** The credential that made it; absent in runs recorded before channels were named. */
+  channel: DecisionChannelSchema.optional(),
+  /**
+   * The signed decision itself, kept for approvals: the commit checks these signatures against
+   * what it executes, independently of the rest of this state.
+   */
+  signed: SignedDecisionSchema.optional(),
 });
 export type DecisionRecord = z.infer<typeof DecisionRecordSchema>;
 

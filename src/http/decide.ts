@@ -19,6 +19,7 @@ import { DecisionRefusal } from '../domain/errors';
 import { delegateCandidates } from '../domain/standing';
 import type { ApprovalState } from '../domain/state';
 import type { DecisionSigner } from '../links/decision-signer';
+import { linkCredential, LinkWithoutGrantError } from '../links/link-issuer';
 import type { LinkClaims } from '../links/token';
 import type { DecisionAccepted } from '../../workflows/messages';
 import type { ReviewerDecision, ReviewerDecisionKind } from './decision-input';
@@ -58,6 +59,7 @@ export interface DecideDeps {
 export async function decide(deps: DecideDeps, claims: LinkClaims, decision: ReviewerDecision, now: Date): Promise<DecisionResult> {
   const details = await detailsFor(deps, claims, decision);
   const payload: DecisionPayload = {
+    ...credentialOf(claims),
     nonce: claims.nonce,
     workflowId: claims.wf,
     round: claims.round,
@@ -92,6 +94,16 @@ export async function decide(deps: DecideDeps, claims: LinkClaims, decision: Rev
   return delivery.applied
     ? { applied: true, kind: decision.kind, ...delegated, ...delivery.result }
     : { applied: false, queued: true, kind: decision.kind, ...delegated };
+}
+
+/** The link's grant, without which the workflow accepts no decision from it. */
+function credentialOf(claims: LinkClaims): Pick<DecisionPayload, 'channel' | 'grant'> {
+  try {
+    return linkCredential(claims);
+  } catch (err) {
+    if (err instanceof LinkWithoutGrantError) throw new LinkNotUsableError(DecisionRefusal.badSignature, err.message);
+    throw err;
+  }
 }
 
 async function detailsFor(

@@ -6,7 +6,7 @@
 import { NativeConnection } from '@temporalio/worker';
 import { auditLogFromConfig } from '../audit/from-config';
 import { ConfigError, loadConfig } from '../config/env';
-import { DecisionKeyError, parseDecisionPublicKeys } from '../links/decision-signer';
+import { DecisionKeyError, parseDecisionPublicKeys, parseDecisionSigningKey, parseOperatorKeys, createBytesSigner } from '../links/decision-signer';
 import { LinkKeyringError, parseLinkKeyring } from '../links/keyring';
 import { createMaildevSentIndex } from '../mail/maildev-sent-index';
 import { createSmtpMailer } from '../mail/mailer';
@@ -22,9 +22,9 @@ import { installRuntime } from './runtime';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.LOG_LEVEL, name: 'gatehouse-worker' });
-  if (!config.GATEHOUSE_DECISION_PUBLIC_KEYS || !config.GATEHOUSE_LINK_KEYS || !config.SMTP_URL) {
+  if (!config.GATEHOUSE_DECISION_PUBLIC_KEYS || !config.GATEHOUSE_LINK_KEYS || !config.GATEHOUSE_LINK_GRANT_KEY || !config.SMTP_URL) {
     throw new ConfigError(
-      ['GATEHOUSE_DECISION_PUBLIC_KEYS', 'GATEHOUSE_LINK_KEYS', 'SMTP_URL']
+      ['GATEHOUSE_DECISION_PUBLIC_KEYS', 'GATEHOUSE_LINK_KEYS', 'GATEHOUSE_LINK_GRANT_KEY', 'SMTP_URL']
         .filter((k) => !config[k as keyof typeof config])
         .map((k) => `${k}: is required by the worker (./temporal-dev.sh writes dev values to .gatehouse/dev.env)`),
     );
@@ -51,6 +51,8 @@ async function main(): Promise<void> {
     policyBook,
     actionTypes,
     decisionKeys: parseDecisionPublicKeys(config.GATEHOUSE_DECISION_PUBLIC_KEYS),
+    operatorKeys: parseOperatorKeys(config.GATEHOUSE_OPERATOR_KEYS),
+    grantSigner: createBytesSigner(parseDecisionSigningKey(config.GATEHOUSE_LINK_GRANT_KEY, 'link grant key'), 'link grant key'),
     mailer,
     linkKeyring: parseLinkKeyring(config.GATEHOUSE_LINK_KEYS),
     publicUrl: config.GATEHOUSE_PUBLIC_URL,

@@ -15,7 +15,9 @@ beforeAll(async () => {
 });
 afterAll(() => h?.close());
 
-const gatehouse = (...args: string[]) => runCli({ GATEHOUSE_TASK_QUEUE: h.taskQueue, GATEHOUSE_DECISION_SIGNING_KEY: h.signingKeySpec }, ...args);
+const gatehouse = (...args: string[]) => runCli({ GATEHOUSE_TASK_QUEUE: h.taskQueue }, ...args);
+/** The CLI as the operator `person` runs it, with their own key. */
+const operator = (person: string, ...args: string[]) => runCli({ GATEHOUSE_TASK_QUEUE: h.taskQueue, GATEHOUSE_OPERATOR_KEY: h.operatorKeySpecs[person]! }, ...args);
 
 describe('gatehouse CLI', () => {
   it('proposes from a JSON file, lists it as pending, shows it and approves it', async () => {
@@ -30,16 +32,24 @@ describe('gatehouse CLI', () => {
     const shown = await gatehouse('show', workflowId);
     expect(shown.stdout).toContain('awaiting_approval');
 
-    const refused = await gatehouse('decide', workflowId, '--as', 'dave', '--role', 'approver', '--approve');
+    const refused = await operator('dave', 'decide', workflowId, '--as', 'dave', '--role', 'approver', '--approve');
     expect(refused.code).toBe(4);
     expect(refused.stderr).toContain('not_eligible');
+    // An operator's key decides as its owner only: dave cannot decide as alice, nor the decision
+    // service's key (which the CLI no longer takes) as anyone.
+    const impersonated = await operator('dave', 'decide', workflowId, '--as', 'alice', '--role', 'approver', '--approve');
+    expect(impersonated.code).toBe(4);
+    expect(impersonated.stderr).toContain('bad_signature');
+    const serviceKey = await runCli({ GATEHOUSE_TASK_QUEUE: h.taskQueue, GATEHOUSE_DECISION_SIGNING_KEY: h.signingKeySpec }, 'decide', workflowId, '--as', 'alice', '--role', 'approver', '--approve');
+    expect(serviceKey.code).toBe(2);
+    expect(serviceKey.stderr).toContain('GATEHOUSE_OPERATOR_KEY');
 
-    const decided = await gatehouse('decide', workflowId, '--as', 'alice', '--role', 'approver', '--approve', '--comment', 'fine');
+    const decided = await operator('alice', 'decide', workflowId, '--as', 'alice', '--role', 'approver', '--approve', '--comment', 'fine');
     expect(decided.code).toBe(0);
     expect(decided.stdout).toContain('approved');
     const final = await (await h.gatehouse.getProposal(workflowId)).result();
     expect(final.status).toBe('succeeded');
-    expect(final.decisions[0]).toMatchObject({ reviewerId: 'alice', comment: 'fine' });
+    expect(final.decisions[0]).toMatchObject({ reviewerId: 'alice', comment: 'fine', channel: 'operator' });
   });
 
   it('refuses an invalid proposal file with every bad field and exit code 2', async () => {
@@ -52,7 +62,7 @@ describe('gatehouse CLI', () => {
   });
 
   it('answers usage errors with exit code 2 and an unknown run with 3', async () => {
-    expect((await gatehouse('decide', 'x')).code).toBe(2);
+    expect((await operator('alice', 'decide', 'x')).code).toBe(2);
     expect((await gatehouse('frobnicate')).code).toBe(2);
     const missing = await gatehouse('show', 'test.single:does-not-exist');
     expect(missing.code).toBe(3);

@@ -70,7 +70,7 @@ describe('SMTP server down when a review is requested', () => {
       expect(mails.flatMap((m) => m.to).sort()).toEqual(REVIEWERS);
       expect(mails.every((m) => m.subject.startsWith('[Gatehouse] Approval needed'))).toBe(true);
 
-      await approveWhenWaiting(client.workflow.getHandle(run.workflowId), setup.signer);
+      await approveWhenWaiting(client.workflow.getHandle(run.workflowId), setup);
       expect((await run.result()).status).toBe('succeeded');
       expect(target.effects.get(id)).toBe(1);
     } catch (err) {

@@ -15,7 +15,9 @@ import { createFileAuditLog } from '../../src/audit/hash-chain-log';
 import { GatehouseClient } from '../../src/client';
 import type { DecisionKind, SignedDecision } from '../../src/domain/decision';
 import type { ProposalInput } from '../../src/domain/proposal';
-import { createDecisionSigner, generateDecisionKeyPair, type DecisionSigner } from '../../src/links/decision-signer';
+import { createBytesSigner, createDecisionSigner, generateDecisionKeyPair, type BytesSigner, type DecisionSigner } from '../../src/links/decision-signer';
+import { decisionThroughLink } from '../../src/links/link-issuer';
+import type { OperatorKey } from '../../src/domain/trusted-keys';
 import { generateLinkSecret, parseLinkKeyring, type LinkKeyring } from '../../src/links/keyring';
 import { startDevInbox } from '../../src/mail/dev-inbox';
 import { createMaildevSentIndex } from '../../src/mail/maildev-sent-index';
@@ -54,16 +56,21 @@ export interface Harness {
   target: HttpTarget;
   inbox: DevInbox;
   signer: DecisionSigner;
+  /** `kid:hex` private keys of operators registered with the worker, by person (GATEHOUSE_OPERATOR_KEY). */
+  operatorKeySpecs: Record<string, string>;
+  /** The worker's link-grant key: links and direct decisions of the tests are granted with it. */
+  grantSigner: BytesSigner;
   /** `kid:hex` of the signer's private key, as GATEHOUSE_DECISION_SIGNING_KEY takes it. */
   signingKeySpec: string;
   linkKeyring: LinkKeyring;
   /** The hash-chained audit log this harness's worker writes. */
   auditLogFile: string;
-  startWorker(): Promise<void>;
+  /** Starts the worker; `revokeOperatorKeys` starts it without the operators' keys (as after a revocation). */
+  startWorker(options?: { revokeOperatorKeys?: boolean }): Promise<void>;
   stopWorker(): Promise<void>;
   /** A proposal of `actionType` whose commit posts to the HTTP target. */
   proposal(actionType: string, overrides?: Partial<ProposalInput>): ProposalInput;
-  /** A decision signed by the decision service for the run's current round and params. */
+  /** A decision through a freshly granted link, signed by the decision service for the run's current round and params. */
   decision(workflowId: string, reviewer: { id: string; role: string }, kind: DecisionKind, extra?: Partial<SignedDecision['payload']>): Promise<SignedDecision>;
   close(): Promise<void>;
 }
@@ -76,6 +83,9 @@ export interface HarnessOptions {
   /** PostgreSQL pools for the real db.write executor. */
   databases?: Record<string, import('pg').Pool>;
 }
+
+/** People of the fixture directory who also hold an operator key. */
+const TEST_OPERATORS = ['alice', 'bob', 'dave'] as const;
 
 export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
   const address = process.env['GATEHOUSE_TEST_TEMPORAL_ADDRESS'];
@@ -91,6 +101,14 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
   const inbox = await startDevInbox({ smtpPort: 0, webPort: 0 });
   const keys = generateDecisionKeyPair();
   const signer = createDecisionSigner({ keyId: 'test', privateKeyHex: keys.privateKeyHex });
+  const operatorKeySpecs: Record<string, string> = {};
+  const operatorKeys: Record<string, OperatorKey> = {};
+  for (const person of TEST_OPERATORS) {
+    const pair = generateDecisionKeyPair();
+    operatorKeySpecs[person] = `op-${person}:${pair.privateKeyHex}`;
+    operatorKeys[`op-${person}`] = { owner: person, publicKeyHex: pair.publicKeyHex };
+  }
+  const grantSigner = createBytesSigner({ keyId: 'grant', privateKeyHex: generateDecisionKeyPair().privateKeyHex });
   const linkKeyring = parseLinkKeyring(`k1:${generateLinkSecret()}`);
   const sentIndex = createMaildevSentIndex(inbox.apiBaseUrl);
   const mailer: Mailer = createSmtpMailer({ smtpUrl: inbox.smtpUrl, from: 'Gatehouse <gatehouse@test.example>', sentIndex });
@@ -121,10 +139,12 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     target,
     inbox,
     signer,
+    grantSigner,
+    operatorKeySpecs,
     signingKeySpec: `test:${keys.privateKeyHex}`,
     linkKeyring,
     auditLogFile,
-    async startWorker() {
+    async startWorker(startOptions = {}) {
       worker = await createWorker({
         connection: nativeConnection,
         namespace: 'default',
@@ -133,6 +153,8 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
         policyBook,
         actionTypes,
         decisionKeys: { test: keys.publicKeyHex },
+        grantSigner,
+        operatorKeys: startOptions.revokeOperatorKeys ? {} : operatorKeys,
         mailer,
         linkKeyring,
         publicUrl: 'http://127.0.0.1:9/',
@@ -170,7 +192,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     },
     async decision(workflowId, reviewer, kind, extra = {}) {
       const state = await client.workflow.getHandle(workflowId).query(getStateQuery);
-      return signer.sign({
+      const payload = {
         nonce: randomUUID(),
         workflowId,
         round: state.round,
@@ -180,7 +202,9 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
         decidedAt: new Date().toISOString(),
         ...(kind === 'reject' ? { comment: 'not like this' } : {}),
         ...extra,
-      });
+      };
+      // A test that sets the credential itself (an operator's key, a forged grant) signs as it says.
+      return payload.channel ? signer.sign({ channel: payload.channel, ...payload }) : decisionThroughLink(payload, signer, grantSigner);
     },
     async close() {
       await harness.stopWorker();

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { GatehouseClient } from '../../src/client';
-import { createDecisionSigner, generateDecisionKeyPair } from '../../src/links/decision-signer';
+import { createBytesSigner, createDecisionSigner, generateDecisionKeyPair } from '../../src/links/decision-signer';
+import { decisionThroughLink } from '../../src/links/link-issuer';
 import { generateLinkSecret } from '../../src/links/keyring';
 import { startDevInbox } from '../../src/mail/dev-inbox';
 import { freePort } from '../../src/util/free-port';
@@ -26,6 +27,8 @@ let gatehouse: GatehouseClient;
 let client: Client;
 const keys = generateDecisionKeyPair();
 const signer = createDecisionSigner({ keyId: 'm1', privateKeyHex: keys.privateKeyHex });
+const grantKey = generateDecisionKeyPair();
+const grantSigner = createBytesSigner({ keyId: 'g1', privateKeyHex: grantKey.privateKeyHex });
 const taskQueue = `metrics-${randomUUID()}`;
 
 beforeAll(async () => {
@@ -42,6 +45,7 @@ beforeAll(async () => {
       GATEHOUSE_TASK_QUEUE: taskQueue,
       GATEHOUSE_DECISION_PUBLIC_KEYS: `m1:${keys.publicKeyHex}`,
       GATEHOUSE_LINK_KEYS: `l1:${generateLinkSecret()}`,
+      GATEHOUSE_LINK_GRANT_KEY: `g1:${grantKey.privateKeyHex}`,
       SMTP_URL: inbox.smtpUrl,
       GATEHOUSE_METRICS_ADDRESS: `127.0.0.1:${metricsPort}`,
       GATEHOUSE_SANDBOX_LEDGER: join(dir, 'effects.jsonl'),
@@ -92,15 +96,19 @@ describe('worker metrics', () => {
     }, 30_000, 'email awaiting approval');
     await handle.executeUpdate(decideUpdate, {
       args: [
-        signer.sign({
-          nonce: randomUUID(),
-          workflowId: email.workflowId,
-          round: state.round,
-          reviewer: { id: 'sam.support', role: 'support-lead' },
-          kind: 'approve',
-          paramsHash: state.paramsHash,
-          decidedAt: new Date().toISOString(),
-        }),
+        decisionThroughLink(
+          {
+            nonce: randomUUID(),
+            workflowId: email.workflowId,
+            round: state.round,
+            reviewer: { id: 'sam.support', role: 'support-lead' },
+            kind: 'approve',
+            paramsHash: state.paramsHash,
+            decidedAt: new Date().toISOString(),
+          },
+          signer,
+          grantSigner,
+        ),
       ],
     });
     expect((await email.result()).status).toBe('succeeded');

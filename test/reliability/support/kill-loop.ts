@@ -108,7 +108,7 @@ export async function runKillLoop(options: KillLoopOptions): Promise<KillLoopRep
     target.script(id, [{ kind: 'hold', applyFirst: killPoint === 'after_effect' }, ...again]);
     const proposal = await gatehouse.propose(httpProposal(target.url, id, reviewed));
     const run: Pending = { handle: client.workflow.getHandle(proposal.workflowId), workflowId: proposal.workflowId, resource: id, killPoint, reviewed };
-    if (reviewed) await approveWhenWaiting(run.handle, setup.signer);
+    if (reviewed) await approveWhenWaiting(run.handle, setup);
     return run;
   };
 

@@ -14,6 +14,7 @@ export interface WorkerProcessEnv {
   GATEHOUSE_TASK_QUEUE: string;
   GATEHOUSE_DECISION_PUBLIC_KEYS: string;
   GATEHOUSE_LINK_KEYS: string;
+  GATEHOUSE_LINK_GRANT_KEY: string;
   SMTP_URL: string;
   GATEHOUSE_POLICIES_DIR: string;
   GATEHOUSE_REVIEWERS_FILE: string;

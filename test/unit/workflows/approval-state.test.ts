@@ -2,7 +2,9 @@ import type { DecisionKind } from '../../../src/domain/decision';
 import type { PolicyEvaluation } from '../../../src/domain/evaluation';
 import type { Reviewer } from '../../../src/domain/policy';
 import type { ApprovalState } from '../../../src/domain/state';
-import { createDecisionSigner, generateDecisionKeyPair } from '../../../src/links/decision-signer';
+import type { TrustedKeys } from '../../../src/domain/trusted-keys';
+import { createBytesSigner, createDecisionSigner, generateDecisionKeyPair } from '../../../src/links/decision-signer';
+import { decisionThroughLink, grantFor } from '../../../src/links/link-issuer';
 import { remainingSlots } from '../../../src/domain/standing';
 import { IllegalTransitionError } from '../../../src/domain/run-event';
 import { TERMINAL_STATUSES } from '../../../src/domain/status';
@@ -11,7 +13,16 @@ import { checkDecision, checkWithdraw } from '../../../workflows/decision-check'
 
 const keys = generateDecisionKeyPair();
 const signer = createDecisionSigner({ keyId: 'k', privateKeyHex: keys.privateKeyHex });
-const trusted = { k: keys.publicKeyHex };
+const grantPair = generateDecisionKeyPair();
+const grantSigner = createBytesSigner({ keyId: 'g', privateKeyHex: grantPair.privateKeyHex });
+const operatorPair = generateDecisionKeyPair();
+const operatorSigner = createDecisionSigner({ keyId: 'op-fred', privateKeyHex: operatorPair.privateKeyHex });
+const trusted: TrustedKeys = {
+  decision: { k: keys.publicKeyHex },
+  grants: { g: grantPair.publicKeyHex },
+  operators: { 'op-fred': { owner: 'fred', publicKeyHex: operatorPair.publicKeyHex } },
+};
+const LATER = Date.parse('2026-01-01T00:00:00.000Z');
 const person = (id: string, ...roles: string[]): Reviewer => ({ id, name: id, email: `${id}@x.example`, roles });
 const NOW = '2026-01-01T00:00:00.000Z';
 
@@ -53,7 +64,7 @@ function reviewState(
 
 let n = 0;
 function sign(state: ApprovalState, id: string, role: string, kind: DecisionKind = 'approve', extra = {}) {
-  return signer.sign({
+  return decisionThroughLink({
     nonce: `nonce-${++n}-abcdef`,
     workflowId: state.workflowId,
     round: state.round,
@@ -63,13 +74,13 @@ function sign(state: ApprovalState, id: string, role: string, kind: DecisionKind
     decidedAt: NOW,
     ...(kind === 'reject' ? { comment: 'no' } : {}),
     ...extra,
-  });
+  }, signer, grantSigner, LATER / 1000 + 3600);
 }
 
 function decide(state: ApprovalState, id: string, role: string, kind: DecisionKind = 'approve', extra = {}) {
   const signed = sign(state, id, role, kind, extra);
-  const check = checkDecision(state, signed, trusted);
-  return { check, next: check.ok ? apply(state, { type: 'decision_recorded', at: NOW, decision: signed.payload }) : state };
+  const check = checkDecision(state, signed, trusted, LATER);
+  return { check, next: check.ok ? apply(state, { type: 'decision_recorded', at: NOW, decision: signed.payload, signature: signed.signature }) : state };
 }
 
 const dual = () =>
@@ -117,16 +128,16 @@ describe('approval state', () => {
     expect(decide(s, 'fred', 'finance', 'approve', { workflowId: 'other' }).check).toMatchObject({ code: 'wrong_workflow' });
     const signed = sign(s, 'fred', 'finance');
     const after = apply(s, { type: 'decision_recorded', at: NOW, decision: signed.payload });
-    expect(checkDecision(after, signed, trusted)).toMatchObject({ code: 'duplicate' });
+    expect(checkDecision(after, signed, trusted, LATER)).toMatchObject({ code: 'duplicate' });
   });
 
   it('refuses unsigned, tampered and foreign-key decisions', () => {
     const s = dual();
     const signed = sign(s, 'fred', 'finance');
-    expect(checkDecision(s, { ...signed, payload: { ...signed.payload, kind: 'reject', comment: 'x' } }, trusted)).toMatchObject({ code: 'bad_signature' });
-    expect(checkDecision(s, signed, {})).toMatchObject({ code: 'bad_signature' });
+    expect(checkDecision(s, { ...signed, payload: { ...signed.payload, kind: 'reject', comment: 'x' } }, trusted, LATER)).toMatchObject({ code: 'bad_signature' });
+    expect(checkDecision(s, signed, { ...trusted, decision: {} }, LATER)).toMatchObject({ code: 'bad_signature' });
     const other = createDecisionSigner({ keyId: 'k', privateKeyHex: generateDecisionKeyPair().privateKeyHex });
-    expect(checkDecision(s, other.sign(signed.payload), trusted)).toMatchObject({ code: 'bad_signature' });
+    expect(checkDecision(s, other.sign(signed.payload), trusted, LATER)).toMatchObject({ code: 'bad_signature' });
   });
 
   it('refuses every decision once the outcome is fixed', () => {
@@ -198,5 +209,35 @@ describe('approval state', () => {
     const delegated = decide(s, 'fred', 'finance', 'delegate', { delegateTo: 'fay' });
     expect(delegated.check.ok).toBe(true);
     expect(delegated.next.delegates).toMatchObject([{ reviewer: { id: 'fay' }, role: 'finance', by: 'fred' }]);
+  });
+
+  it('accepts a decision only from a credential bound to the person deciding', () => {
+    const s = dual();
+    const base = { nonce: 'nonce-cred-123456', workflowId: s.workflowId, round: 1, kind: 'approve' as const, paramsHash: s.paramsHash, decidedAt: NOW };
+    // The decision service's key alone: no grant, or a grant for someone else's link.
+    const noGrant = signer.sign({ ...base, channel: 'operator', reviewer: { id: 'fred', role: 'finance' } });
+    expect(checkDecision(s, noGrant, trusted, LATER)).toMatchObject({ ok: false, code: 'bad_signature' });
+    const miasGrant = grantFor({ wf: s.workflowId, round: 1, sub: 'mia', role: 'manager', exp: LATER / 1000 + 60, nonce: base.nonce }, grantSigner);
+    const borrowed = signer.sign({ ...base, channel: 'link', grant: miasGrant, reviewer: { id: 'fred', role: 'finance' } });
+    expect(checkDecision(s, borrowed, trusted, LATER)).toMatchObject({ ok: false, code: 'bad_signature' });
+    // A grant the worker did not issue, and an expired one.
+    const forgedGrant = grantFor({ wf: s.workflowId, round: 1, sub: 'fred', role: 'finance', exp: LATER / 1000 + 60, nonce: base.nonce }, createBytesSigner({ keyId: 'g', privateKeyHex: generateDecisionKeyPair().privateKeyHex }));
+    expect(checkDecision(s, signer.sign({ ...base, channel: 'link', grant: forgedGrant, reviewer: { id: 'fred', role: 'finance' } }), trusted, LATER)).toMatchObject({ ok: false, code: 'bad_signature' });
+    const expired = decisionThroughLink({ ...base, reviewer: { id: 'fred', role: 'finance' } }, signer, grantSigner, LATER / 1000 - 1);
+    expect(checkDecision(s, expired, trusted, LATER)).toMatchObject({ ok: false, code: 'bad_signature', message: 'the link has expired' });
+    // An operator decides as themself only, in a role the directory gives them.
+    expect(checkDecision(s, operatorSigner.sign({ ...base, channel: 'operator', reviewer: { id: 'fred', role: 'finance' } }), trusted, LATER).ok).toBe(true);
+    expect(checkDecision(s, operatorSigner.sign({ ...base, channel: 'operator', reviewer: { id: 'mia', role: 'manager' } }), trusted, LATER)).toMatchObject({ ok: false, code: 'bad_signature' });
+    expect(checkDecision(s, operatorSigner.sign({ ...base, channel: 'operator', reviewer: { id: 'fred', role: 'manager' } }), trusted, LATER)).toMatchObject({ ok: false, code: 'not_eligible' });
+    // The operator's key cannot pose as the decision service on a link decision.
+    const posing = operatorSigner.sign({ ...base, channel: 'link', grant: grantFor({ wf: s.workflowId, round: 1, sub: 'fred', role: 'finance', exp: LATER / 1000 + 60, nonce: base.nonce }, grantSigner), reviewer: { id: 'fred', role: 'finance' } });
+    expect(checkDecision(s, posing, trusted, LATER)).toMatchObject({ ok: false, code: 'bad_signature' });
+  });
+
+  it('keeps the signed approval on its record and the channel on every decision', () => {
+    const a = decide(dual(), 'fred', 'finance');
+    expect(a.next.decisions[0]).toMatchObject({ channel: 'link', signed: { payload: { reviewer: { id: 'fred' } } } });
+    const r = decide(dual(), 'mia', 'manager', 'reject', { comment: 'no' });
+    expect(r.next.decisions[0]?.signed).toBeUndefined();
   });
 });
