@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { canonicalJson, sha256Hex } from '../domain/canonical-hash';
 import type { ApprovalState } from '../domain/state';
-import { redactPaths } from '../policy/field-path';
+import { redactPaths } from '../evidence/redaction';
 
 export const AuditEntrySchema = z.object({
   /** Stable per fact, so writing the same run twice adds nothing. */
