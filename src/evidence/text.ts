@@ -88,3 +88,17 @@ export function oneLine(text: string, max: number): string {
 export function terminalLine(text: string, max = 2_000): string {
   return oneLine(text, max);
 }
+
+/**
+ * JSON for a terminal. `JSON.stringify` escapes C0 controls but leaves C1 controls (U+009B is a
+ * one-character CSI to many terminals), line separators and bidi/zero-width characters raw; here
+ * they become `\u` escapes too. Inside JSON they can only occur in strings, so the JSON still
+ * parses to the same value.
+ */
+export function terminalJson(value: unknown, indent = 2): string {
+  return (JSON.stringify(value, null, indent) ?? 'null').replace(TERMINAL_UNSAFE, (ch) =>
+    ch.length === 2 ? `\\u${ch.charCodeAt(0).toString(16)}\\u${ch.charCodeAt(1).toString(16)}` : `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+const TERMINAL_UNSAFE = new RegExp(`[\\u007F-\\u009F\\u2028\\u2029]|${INVISIBLE.source}`, 'g');
