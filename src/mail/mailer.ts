@@ -8,7 +8,7 @@
  */
 import { createTransport } from 'nodemailer';
 import { z } from 'zod';
-import { oneLine } from './escape';
+import { oneLine } from '../evidence/text';
 
 /** One mail, fully rendered. */
 export interface OutgoingMail {

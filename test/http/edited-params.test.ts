@@ -10,7 +10,7 @@ import type { ApprovalState } from '../../src/domain/state';
 import { parseDecisionForm, parseDecisionJson } from '../../src/http/decision-input';
 import { editorJson, MAX_EDIT_BYTES, mergeEdit, paramsEditor, parseEditorText } from '../../src/http/edited-params';
 import { BadRequestError } from '../../src/http/errors';
-import { diffParams } from '../../src/http/params-diff';
+import { diffParams } from '../../src/evidence/params-diff';
 import { apply, initialState } from '../../workflows/approval-state';
 
 const NOW = '2026-01-01T00:00:00.000Z';
