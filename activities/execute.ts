@@ -7,7 +7,10 @@ import { CommitRejectedError, type CommitRecord, type PreconditionDrift, type Ex
 import type { ActionTypeRegistry } from '../src/actions/registry';
 import { paramsHash } from '../src/domain/canonical-hash';
 import { FailureType } from '../src/domain/errors';
+import { mergeAllowLists, type EgressAllowList } from '../src/egress/allow-list';
+import { createEgress, EgressRefusedError, type Resolver } from '../src/egress/guarded-fetch';
 import type { Logger } from '../src/observability/logger';
+import type { PolicyBook } from '../src/policy/load';
 import { whileHeartbeating } from './heartbeat';
 
 export interface ExecutionRequest {
@@ -25,7 +28,21 @@ export interface CommitResult {
   rollbackAvailable: boolean;
 }
 
-export function createExecutionActivities(actionTypes: ActionTypeRegistry, logger: Logger) {
+/** Where executors may send requests: the configuration's list; each policy may add its own. */
+export interface EgressSettings {
+  allow: EgressAllowList;
+  /** Name resolution for the connect-time check; the system resolver when absent. */
+  resolve?: Resolver;
+}
+
+/** Both "never" answers of a target become failures the workflow does not retry. */
+function nonRetryable(err: unknown): unknown {
+  if (err instanceof CommitRejectedError) return ApplicationFailure.nonRetryable(err.message, FailureType.commitRejected);
+  if (err instanceof EgressRefusedError) return ApplicationFailure.nonRetryable(err.message, FailureType.egressRefused);
+  return err;
+}
+
+export function createExecutionActivities(actionTypes: ActionTypeRegistry, logger: Logger, egress: EgressSettings, policyBook?: PolicyBook) {
   function prepare(request: ExecutionRequest): { executor: Executor; params: Record<string, unknown>; ctx: ExecutionContext } {
     const actual = paramsHash(request.params);
     if (actual !== request.approvedHash) {
@@ -43,6 +60,8 @@ export function createExecutionActivities(actionTypes: ActionTypeRegistry, logge
       throw ApplicationFailure.nonRetryable(`params no longer valid: ${parsed.error.issues[0]?.message ?? ''}`, FailureType.invalidParams);
     }
     const info = Context.current().info;
+    const policyAllow = policyBook?.policies.get(request.actionType)?.egress;
+    const allow = policyAllow ? mergeAllowLists(egress.allow, policyAllow) : egress.allow;
     return {
       executor: type.executor,
       params: parsed.data,
@@ -51,6 +70,7 @@ export function createExecutionActivities(actionTypes: ActionTypeRegistry, logge
         attempt: info.attempt,
         workflowId: request.workflowId,
         logger: logger.child({ workflowId: request.workflowId, activity: info.activityType, attempt: info.attempt }),
+        egress: createEgress({ allow, ...(egress.resolve ? { resolve: egress.resolve } : {}) }),
       },
     };
   }
@@ -64,7 +84,9 @@ export function createExecutionActivities(actionTypes: ActionTypeRegistry, logge
       const { executor, params, ctx } = prepare(request);
       const fields = Object.keys(request.expected);
       if (!executor.readPreconditions || fields.length === 0) return [];
-      const actual = await executor.readPreconditions(params, fields, ctx);
+      const actual = await executor.readPreconditions(params, fields, ctx).catch((err: unknown) => {
+        throw nonRetryable(err);
+      });
       return fields
         .filter((f) => JSON.stringify(actual[f]) !== JSON.stringify(request.expected[f]))
         .map((field) => ({ field, expected: request.expected[field], actual: actual[field] }));
@@ -78,16 +100,17 @@ export function createExecutionActivities(actionTypes: ActionTypeRegistry, logge
         const rollbackAvailable = executor.rollback !== undefined && (executor.canRollback?.(params) ?? true);
         return { result: outcome.record, alreadyApplied: outcome.alreadyApplied, rollbackAvailable };
       } catch (err) {
-        if (err instanceof CommitRejectedError) {
-          throw ApplicationFailure.nonRetryable(err.message, FailureType.commitRejected);
-        }
-        throw err;
+        throw nonRetryable(err);
       }
     },
 
     async verifyAction(request: ExecutionRequest & { commit: CommitRecord }): Promise<VerifyOutcome> {
       const { executor, params, ctx } = prepare(request);
-      return executor.verify(params, request.commit, ctx);
+      try {
+        return await executor.verify(params, request.commit, ctx);
+      } catch (err) {
+        throw nonRetryable(err);
+      }
     },
 
     async rollbackAction(request: ExecutionRequest & { commit: CommitRecord }): Promise<CommitRecord> {
@@ -96,8 +119,7 @@ export function createExecutionActivities(actionTypes: ActionTypeRegistry, logge
       try {
         return await whileHeartbeating(() => executor.rollback!(params, request.commit, ctx));
       } catch (err) {
-        if (err instanceof CommitRejectedError) throw ApplicationFailure.nonRetryable(err.message, FailureType.commitRejected);
-        throw err;
+        throw nonRetryable(err);
       }
     },
   };

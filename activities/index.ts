@@ -8,7 +8,7 @@ import type { DecisionPublicKeys } from '../src/domain/decision-signature';
 import type { Logger } from '../src/observability/logger';
 import type { PolicyBook } from '../src/policy/load';
 import { createEvaluatePolicy } from './evaluate-policy';
-import { createExecutionActivities } from './execute';
+import { createExecutionActivities, type EgressSettings } from './execute';
 import { createNotify, type NotifyDeps } from './notify';
 import { createRecordAudit } from './record-audit';
 
@@ -19,6 +19,8 @@ export interface ActivityDeps extends NotifyDeps {
   /** Where the hash-chained audit entries go (JSONL file or PostgreSQL). */
   auditLog: AuditLog;
   logger: Logger;
+  /** Where executors may send requests (GATEHOUSE_EGRESS_ALLOW, plus each policy's `egress`). */
+  egress: EgressSettings;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -26,7 +28,7 @@ export function createActivities(deps: ActivityDeps) {
     evaluatePolicy: createEvaluatePolicy(deps.policyBook, deps.actionTypes, deps.decisionKeys),
     notify: createNotify(deps),
     recordAudit: createRecordAudit(deps.auditLog),
-    ...createExecutionActivities(deps.actionTypes, deps.logger),
+    ...createExecutionActivities(deps.actionTypes, deps.logger, deps.egress, deps.policyBook),
   };
 }
 

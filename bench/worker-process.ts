@@ -73,6 +73,8 @@ async function main(): Promise<void> {
     linkTtlMs: 24 * 3_600_000,
     auditLog: createFileAuditLog(config.auditLogFile),
     logger: createLogger({ level: 'silent' }),
+    // The bench's executor stays in the process: no destination is needed.
+    egress: { allow: { entries: [] } },
     tuning: config.tuning,
   });
   const floorActivities: FloorActivities = {

@@ -3,6 +3,7 @@
  * problem is listed, because fixing one variable per restart wastes an operator's morning.
  */
 import { z } from 'zod';
+import { EgressAllowListError, parseEgressAllowList } from '../egress/allow-list';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
@@ -48,6 +49,23 @@ export const ConfigSchema = z
           } else databases[name] = url;
         }
         return databases;
+      }),
+    /**
+     * `host[:port]`, `*.domain`, `address[:port]` or `network/prefix`, comma-separated: where
+     * executors may send requests. Loopback, private, link-local and metadata addresses need an
+     * address or network entry; names must resolve to public addresses. Empty: nowhere.
+     */
+    GATEHOUSE_EGRESS_ALLOW: z
+      .string()
+      .optional()
+      .transform((spec, ctx) => {
+        try {
+          return parseEgressAllowList(spec);
+        } catch (err) {
+          if (!(err instanceof EgressAllowListError)) throw err;
+          for (const problem of err.problems) ctx.addIssue({ code: 'custom', message: problem });
+          return z.NEVER;
+        }
       }),
     GATEHOUSE_MAIL_FROM: z.string().default('Gatehouse <gatehouse@localhost>'),
     /** maildev REST API used to check for an already-sent message in dev. */

@@ -7,6 +7,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { auditLogFromConfig } from '../audit/from-config';
 import { ConfigError, loadConfig } from '../config/env';
 import { DecisionKeyError, parseDecisionPublicKeys } from '../links/decision-signer';
+import { entryForOrigin, mergeAllowLists } from '../egress/allow-list';
 import { LinkKeyringError, parseLinkKeyring } from '../links/keyring';
 import { createMaildevSentIndex } from '../mail/maildev-sent-index';
 import { createSmtpMailer } from '../mail/mailer';
@@ -41,6 +42,11 @@ async function main(): Promise<void> {
   const policyBook = loadPolicyBook(config.GATEHOUSE_POLICIES_DIR, config.GATEHOUSE_REVIEWERS_FILE, actionTypes.names());
   logger.info({ policies: [...policyBook.policies.values()].map((p) => p.version) }, 'policies loaded');
 
+  // The payments API is the operator's own choice of destination: its origin needs no second entry.
+  const egressAllow = mergeAllowLists(config.GATEHOUSE_EGRESS_ALLOW, {
+    entries: config.GATEHOUSE_PAYMENTS_URL ? [entryForOrigin(config.GATEHOUSE_PAYMENTS_URL)] : [],
+  });
+  logger.info({ egressAllow: egressAllow.entries.map((e) => e.text) }, 'egress allow-list');
   const auditLog = auditLogFromConfig(config);
   installRuntime(logger, { metricsAddress: config.GATEHOUSE_METRICS_ADDRESS });
   const connection = await NativeConnection.connect(connectionOptions(config));
@@ -56,6 +62,7 @@ async function main(): Promise<void> {
     publicUrl: config.GATEHOUSE_PUBLIC_URL,
     linkTtlMs: config.GATEHOUSE_LINK_TTL_HOURS * 3_600_000,
     auditLog,
+    egress: { allow: egressAllow },
     dataConverter: dataConverterFor(config.GATEHOUSE_PAYLOAD_KEYS),
     logger,
     tuning: {

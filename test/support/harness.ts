@@ -22,6 +22,8 @@ import { createMaildevSentIndex } from '../../src/mail/maildev-sent-index';
 import { createSmtpMailer, type Mailer } from '../../src/mail/mailer';
 import { createLogger } from '../../src/observability/logger';
 import { loadPolicyBook } from '../../src/policy/load';
+import { parseEgressAllowList } from '../../src/egress/allow-list';
+import type { Resolver } from '../../src/egress/guarded-fetch';
 import { dataConverterFor } from '../../src/temporal/payload-codec';
 import { createWorker } from '../../src/worker/create-worker';
 import { workerActionTypes } from '../../src/worker/action-types';
@@ -75,6 +77,13 @@ export interface HarnessOptions {
   paymentsUrl?: string;
   /** PostgreSQL pools for the real db.write executor. */
   databases?: Record<string, import('pg').Pool>;
+  /**
+   * GATEHOUSE_EGRESS_ALLOW of the worker. Default `127.0.0.1`: the test targets listen on
+   * loopback, which the allow-list refuses unless it is named.
+   */
+  egressAllow?: string;
+  /** Stands in for DNS in the egress check (a name that resolves to loopback, say). */
+  egressResolve?: Resolver;
 }
 
 export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -138,6 +147,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
         publicUrl: 'http://127.0.0.1:9/',
         linkTtlMs: 3_600_000,
         auditLog: createFileAuditLog(auditLogFile),
+        egress: { allow: parseEgressAllowList(options.egressAllow ?? '127.0.0.1'), ...(options.egressResolve ? { resolve: options.egressResolve } : {}) },
         dataConverter,
         logger,
         tuning: { shutdownGraceTime: '1 second', shutdownForceTime: '3 seconds' },
