@@ -45,6 +45,7 @@ const TEST_ACTION_TYPES = [
   'test.exception',
   'test.expire_approve',
   'test.verify',
+  'test.egress',
 ];
 
 export type DevInbox = Awaited<ReturnType<typeof startDevInbox>>;
