@@ -5,6 +5,7 @@ import type { PolicyEvaluation } from '../src/domain/evaluation';
 import type { Proposal } from '../src/domain/proposal';
 import { evaluatePolicy as evaluate } from '../src/policy/evaluate';
 import type { PolicyBook } from '../src/policy/load';
+import type { SamplingKey } from '../src/policy/sampling';
 
 export interface EvaluatePolicyInput {
   proposal: Proposal;
@@ -20,7 +21,7 @@ export interface EvaluatedProposal {
   decisionKeys: DecisionPublicKeys;
 }
 
-export function createEvaluatePolicy(policyBook: PolicyBook, actionTypes: ActionTypeRegistry, decisionKeys: DecisionPublicKeys) {
+export function createEvaluatePolicy(policyBook: PolicyBook, actionTypes: ActionTypeRegistry, decisionKeys: DecisionPublicKeys, samplingKey: SamplingKey) {
   return async function evaluatePolicy(input: EvaluatePolicyInput): Promise<EvaluatedProposal> {
     const loaded = policyBook.policies.get(input.proposal.actionType);
     const evaluation = evaluate({
@@ -30,6 +31,7 @@ export function createEvaluatePolicy(policyBook: PolicyBook, actionTypes: Action
       policyVersion: loaded?.version ?? 'none',
       directory: policyBook.directory,
       paramsSchema: actionTypes.get(input.proposal.actionType)?.paramsSchema,
+      samplingKey,
     });
     return { evaluation, decisionKeys };
   };

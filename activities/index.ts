@@ -7,6 +7,7 @@ import type { AuditLog } from '../src/audit/chain';
 import type { DecisionPublicKeys } from '../src/domain/decision-signature';
 import type { Logger } from '../src/observability/logger';
 import type { PolicyBook } from '../src/policy/load';
+import type { SamplingKey } from '../src/policy/sampling';
 import { createEvaluatePolicy } from './evaluate-policy';
 import { createExecutionActivities, type EgressSettings } from './execute';
 import { createNotify, type NotifyDeps } from './notify';
@@ -21,11 +22,13 @@ export interface ActivityDeps extends NotifyDeps {
   logger: Logger;
   /** Where executors may send requests (GATEHOUSE_EGRESS_ALLOW, plus each policy's `egress`). */
   egress: EgressSettings;
+  /** Keys the sampled-mode draw, so an agent cannot pick workflow ids that are never reviewed. */
+  samplingKey: SamplingKey;
 }
 
 export function createActivities(deps: ActivityDeps) {
   return {
-    evaluatePolicy: createEvaluatePolicy(deps.policyBook, deps.actionTypes, deps.decisionKeys),
+    evaluatePolicy: createEvaluatePolicy(deps.policyBook, deps.actionTypes, deps.decisionKeys, deps.samplingKey),
     notify: createNotify(deps),
     recordAudit: createRecordAudit(deps.auditLog),
     ...createExecutionActivities(deps.actionTypes, deps.logger, deps.egress, deps.policyBook),

@@ -13,6 +13,7 @@ import type { Mailer } from '../src/mail/mailer';
 import { parseLinkKeyring } from '../src/links/keyring';
 import { createLogger } from '../src/observability/logger';
 import { loadPolicyBook } from '../src/policy/load';
+import { ephemeralSamplingKey } from '../src/policy/sampling';
 import { createWorker } from '../src/worker/create-worker';
 import { benchActionTypes, type BenchParams } from './actions';
 import { now } from './clock';
@@ -75,6 +76,7 @@ async function main(): Promise<void> {
     logger: createLogger({ level: 'silent' }),
     // The bench's executor stays in the process: no destination is needed.
     egress: { allow: { entries: [] } },
+    samplingKey: ephemeralSamplingKey(),
     tuning: config.tuning,
   });
   const floorActivities: FloorActivities = {

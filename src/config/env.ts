@@ -23,6 +23,8 @@ export const ConfigSchema = z
     GATEHOUSE_DECISION_PUBLIC_KEYS: z.string().optional(),
     /** `kid:secret,…` — HMAC keys for reviewer links; the first one signs. */
     GATEHOUSE_LINK_KEYS: z.string().optional(),
+    /** `kid:secret` (base64url, ≥ 32 bytes): keys the sampled-mode draw so agents cannot predict it. */
+    GATEHOUSE_SAMPLING_KEY: z.string().optional(),
     GATEHOUSE_PUBLIC_URL: z.url().default('http://127.0.0.1:8080'),
     GATEHOUSE_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
     GATEHOUSE_HTTP_HOST: z.string().default('127.0.0.1'),
@@ -112,6 +114,7 @@ const REQUIRED_IN_PRODUCTION = [
   'GATEHOUSE_LINK_KEYS',
   'SMTP_URL',
   'GATEHOUSE_PAYLOAD_KEYS',
+  'GATEHOUSE_SAMPLING_KEY',
 ] as const;
 
 export function parseConfig(env: Record<string, string | undefined>): Config {

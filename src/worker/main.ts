@@ -13,6 +13,7 @@ import { createMaildevSentIndex } from '../mail/maildev-sent-index';
 import { createSmtpMailer } from '../mail/mailer';
 import { createLogger } from '../observability/logger';
 import { loadPolicyBook, PolicyLoadError } from '../policy/load';
+import { ephemeralSamplingKey, parseSamplingKey, SamplingKeyError } from '../policy/sampling';
 import { connectionOptions } from '../temporal/connection';
 import { dataConverterFor, PayloadKeyError } from '../temporal/payload-codec';
 import { createDbWritePools } from '../../activities/executors/db-write';
@@ -47,6 +48,9 @@ async function main(): Promise<void> {
     entries: config.GATEHOUSE_PAYMENTS_URL ? [entryForOrigin(config.GATEHOUSE_PAYMENTS_URL)] : [],
   });
   logger.info({ egressAllow: egressAllow.entries.map((e) => e.text) }, 'egress allow-list');
+  // Production requires the key (config); a dev worker without one keys its draws for itself alone.
+  const samplingKey = config.GATEHOUSE_SAMPLING_KEY ? parseSamplingKey(config.GATEHOUSE_SAMPLING_KEY) : ephemeralSamplingKey();
+  if (!config.GATEHOUSE_SAMPLING_KEY) logger.warn('GATEHOUSE_SAMPLING_KEY is not set: sampled-mode draws use a key of this process only');
   const auditLog = auditLogFromConfig(config);
   installRuntime(logger, { metricsAddress: config.GATEHOUSE_METRICS_ADDRESS });
   const connection = await NativeConnection.connect(connectionOptions(config));
@@ -63,6 +67,7 @@ async function main(): Promise<void> {
     linkTtlMs: config.GATEHOUSE_LINK_TTL_HOURS * 3_600_000,
     auditLog,
     egress: { allow: egressAllow },
+    samplingKey,
     dataConverter: dataConverterFor(config.GATEHOUSE_PAYLOAD_KEYS),
     logger,
     tuning: {
@@ -84,7 +89,7 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   // Start-up problems are for a human: print them plainly, then exit non-zero.
-  if (err instanceof ConfigError || err instanceof PolicyLoadError || err instanceof PayloadKeyError || err instanceof LinkKeyringError || err instanceof DecisionKeyError) {
+  if (err instanceof ConfigError || err instanceof PolicyLoadError || err instanceof PayloadKeyError || err instanceof LinkKeyringError || err instanceof DecisionKeyError || err instanceof SamplingKeyError) {
     process.stderr.write(`gatehouse worker: ${err.message}\n`);
   } else {
     process.stderr.write(`gatehouse worker failed: ${(err as Error)?.stack ?? String(err)}\n`);

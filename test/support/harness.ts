@@ -22,6 +22,7 @@ import { createMaildevSentIndex } from '../../src/mail/maildev-sent-index';
 import { createSmtpMailer, type Mailer } from '../../src/mail/mailer';
 import { createLogger } from '../../src/observability/logger';
 import { loadPolicyBook } from '../../src/policy/load';
+import { parseSamplingKey, generateSamplingKeySpec, type SamplingKey } from '../../src/policy/sampling';
 import { parseEgressAllowList } from '../../src/egress/allow-list';
 import type { Resolver } from '../../src/egress/guarded-fetch';
 import { dataConverterFor } from '../../src/temporal/payload-codec';
@@ -62,6 +63,8 @@ export interface Harness {
   linkKeyring: LinkKeyring;
   /** The hash-chained audit log this harness's worker writes. */
   auditLogFile: string;
+  /** The worker's sampled-mode key: tests compute the expected draws with it. */
+  samplingKey: SamplingKey;
   startWorker(): Promise<void>;
   stopWorker(): Promise<void>;
   /** A proposal of `actionType` whose commit posts to the HTTP target. */
@@ -85,6 +88,8 @@ export interface HarnessOptions {
   egressAllow?: string;
   /** Stands in for DNS in the egress check (a name that resolves to loopback, say). */
   egressResolve?: Resolver;
+  /** GATEHOUSE_SAMPLING_KEY of the worker; a fresh one when absent. */
+  samplingKey?: string;
 }
 
 export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -106,6 +111,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
   const mailer: Mailer = createSmtpMailer({ smtpUrl: inbox.smtpUrl, from: 'Gatehouse <gatehouse@test.example>', sentIndex });
   const logger = createLogger({ level: 'silent' });
   const auditLogFile = join(mkdtempSync(join(tmpdir(), 'gatehouse-audit-')), 'audit.jsonl');
+  const samplingKey = parseSamplingKey(options.samplingKey ?? generateSamplingKeySpec('t1'));
 
   const actionTypes = workerActionTypes(mailer, {
     sentIndex,
@@ -134,6 +140,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     signingKeySpec: `test:${keys.privateKeyHex}`,
     linkKeyring,
     auditLogFile,
+    samplingKey,
     async startWorker() {
       worker = await createWorker({
         connection: nativeConnection,
@@ -148,6 +155,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
         publicUrl: 'http://127.0.0.1:9/',
         linkTtlMs: 3_600_000,
         auditLog: createFileAuditLog(auditLogFile),
+        samplingKey,
         egress: { allow: parseEgressAllowList(options.egressAllow ?? '127.0.0.1'), ...(options.egressResolve ? { resolve: options.egressResolve } : {}) },
         dataConverter,
         logger,
