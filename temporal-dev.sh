@@ -351,6 +351,18 @@ ensure_dev_env() { # random dev keys once per checkout; production reads real on
     node "$REPO_ROOT/dist/src/cli/main.js" keys > "$DEV_ENV"
     log "wrote fresh dev keys to $DEV_ENV"
   fi
+  # Checkouts whose dev.env predates a key get just the missing lines, keeping the keys they have.
+  local line
+  while IFS= read -r line; do
+    if ! grep -q "^${line%%=*}=" "$DEV_ENV"; then
+      printf '%s\n' "$line" >> "$DEV_ENV"
+      log "added ${line%%=*} to $DEV_ENV"
+    fi
+  done < <(node "$REPO_ROOT/dist/src/cli/main.js" keys)
+  # The demo's actions run in the sandbox (no network); an operator adds real targets here.
+  if ! grep -q '^GATEHOUSE_EGRESS_ALLOW=' "$DEV_ENV"; then
+    printf '%s\n' '# Where executors may send requests (host[:port], address[:port] or network/prefix).' 'GATEHOUSE_EGRESS_ALLOW=' >> "$DEV_ENV"
+  fi
 }
 
 wait_for_port() { # wait_for_port PORT NAME

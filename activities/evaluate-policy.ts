@@ -6,6 +6,7 @@ import type { Proposal } from '../src/domain/proposal';
 import type { TrustedKeys } from '../src/domain/trusted-keys';
 import { evaluatePolicy as evaluate } from '../src/policy/evaluate';
 import type { PolicyBook } from '../src/policy/load';
+import type { SamplingKey } from '../src/policy/sampling';
 
 export interface EvaluatePolicyInput {
   proposal: Proposal;
@@ -26,7 +27,7 @@ export interface EvaluatedProposal {
 }
 
 /** The policy loaded at worker start, applied to one proposal (also by the commit, for its own check). */
-export function evaluateWithPolicyBook(policyBook: PolicyBook, actionTypes: ActionTypeRegistry, input: EvaluatePolicyInput): PolicyEvaluation {
+export function evaluateWithPolicyBook(policyBook: PolicyBook, actionTypes: ActionTypeRegistry, samplingKey: SamplingKey, input: EvaluatePolicyInput): PolicyEvaluation {
   const loaded = policyBook.policies.get(input.proposal.actionType);
   return evaluate({
     proposal: input.proposal,
@@ -35,12 +36,13 @@ export function evaluateWithPolicyBook(policyBook: PolicyBook, actionTypes: Acti
     policyVersion: loaded?.version ?? 'none',
     directory: policyBook.directory,
     paramsSchema: actionTypes.get(input.proposal.actionType)?.paramsSchema,
+    samplingKey,
   });
 }
 
-export function createEvaluatePolicy(policyBook: PolicyBook, actionTypes: ActionTypeRegistry, keys: TrustedKeys) {
+export function createEvaluatePolicy(policyBook: PolicyBook, actionTypes: ActionTypeRegistry, keys: TrustedKeys, samplingKey: SamplingKey) {
   return async function evaluatePolicy(input: EvaluatePolicyInput): Promise<EvaluatedProposal> {
-    const evaluation = evaluateWithPolicyBook(policyBook, actionTypes, input);
+    const evaluation = evaluateWithPolicyBook(policyBook, actionTypes, samplingKey, input);
     return { evaluation, decisionKeys: keys.decision, grantKeys: keys.grants, operatorKeys: keys.operators };
   };
 }

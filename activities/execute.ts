@@ -9,10 +9,13 @@ import { checkApprovalCover, type CommitBasis } from '../src/domain/approval-cov
 import { paramsHash } from '../src/domain/canonical-hash';
 import type { SignedDecision } from '../src/domain/decision';
 import { FailureType } from '../src/domain/errors';
+import { mergeAllowLists, type EgressAllowList } from '../src/egress/allow-list';
+import { createEgress, EgressRefusedError, type Resolver } from '../src/egress/guarded-fetch';
 import type { Proposal } from '../src/domain/proposal';
 import type { TrustedKeys } from '../src/domain/trusted-keys';
 import type { Logger } from '../src/observability/logger';
 import type { PolicyBook } from '../src/policy/load';
+import type { SamplingKey } from '../src/policy/sampling';
 import { evaluateWithPolicyBook } from './evaluate-policy';
 import { whileHeartbeating } from './heartbeat';
 
@@ -40,14 +43,30 @@ export interface CommitResult {
   rollbackAvailable: boolean;
 }
 
+/** Where executors may send requests: the configuration's list; each policy may add its own. */
+export interface EgressSettings {
+  allow: EgressAllowList;
+  /** Name resolution for the connect-time check; the system resolver when absent. */
+  resolve?: Resolver;
+}
+
+/** Both "never" answers of a target become failures the workflow does not retry. */
+function nonRetryable(err: unknown): unknown {
+  if (err instanceof CommitRejectedError) return ApplicationFailure.nonRetryable(err.message, FailureType.commitRejected);
+  if (err instanceof EgressRefusedError) return ApplicationFailure.nonRetryable(err.message, FailureType.egressRefused);
+  return err;
+}
+
 export interface ExecutionDeps {
   actionTypes: ActionTypeRegistry;
   policyBook: PolicyBook;
   trustedKeys: TrustedKeys;
+  samplingKey: SamplingKey;
+  egress: EgressSettings;
   logger: Logger;
 }
 
-export function createExecutionActivities({ actionTypes, policyBook, trustedKeys, logger }: ExecutionDeps) {
+export function createExecutionActivities({ actionTypes, policyBook, trustedKeys, samplingKey, egress, logger }: ExecutionDeps) {
   /**
    * Refuses to commit unless enough distinct, eligible people signed approvals of exactly these
    * params, as the policy evaluated now for them requires; it trusts nothing the run reports
@@ -59,7 +78,7 @@ export function createExecutionActivities({ actionTypes, policyBook, trustedKeys
     const cover = checkApprovalCover({
       workflowId: request.workflowId,
       executedHash,
-      evaluation: evaluateWithPolicyBook(policyBook, actionTypes, { proposal, workflowId: request.workflowId }),
+      evaluation: evaluateWithPolicyBook(policyBook, actionTypes, samplingKey, { proposal, workflowId: request.workflowId }),
       proposer: { agentId: proposal.agent.id, requesterId: proposal.requestedBy.id },
       basis: request.basis,
       approvals: request.approvals,
@@ -85,6 +104,8 @@ export function createExecutionActivities({ actionTypes, policyBook, trustedKeys
       throw ApplicationFailure.nonRetryable(`params no longer valid: ${parsed.error.issues[0]?.message ?? ''}`, FailureType.invalidParams);
     }
     const info = Context.current().info;
+    const policyAllow = policyBook?.policies.get(request.actionType)?.egress;
+    const allow = policyAllow ? mergeAllowLists(egress.allow, policyAllow) : egress.allow;
     return {
       executor: type.executor,
       params: parsed.data,
@@ -93,6 +114,7 @@ export function createExecutionActivities({ actionTypes, policyBook, trustedKeys
         attempt: info.attempt,
         workflowId: request.workflowId,
         logger: logger.child({ workflowId: request.workflowId, activity: info.activityType, attempt: info.attempt }),
+        egress: createEgress({ allow, ...(egress.resolve ? { resolve: egress.resolve } : {}) }),
       },
     };
   }
@@ -106,7 +128,9 @@ export function createExecutionActivities({ actionTypes, policyBook, trustedKeys
       const { executor, params, ctx } = prepare(request);
       const fields = Object.keys(request.expected);
       if (!executor.readPreconditions || fields.length === 0) return [];
-      const actual = await executor.readPreconditions(params, fields, ctx);
+      const actual = await executor.readPreconditions(params, fields, ctx).catch((err: unknown) => {
+        throw nonRetryable(err);
+      });
       return fields
         .filter((f) => JSON.stringify(actual[f]) !== JSON.stringify(request.expected[f]))
         .map((field) => ({ field, expected: request.expected[field], actual: actual[field] }));
@@ -121,16 +145,17 @@ export function createExecutionActivities({ actionTypes, policyBook, trustedKeys
         const rollbackAvailable = executor.rollback !== undefined && (executor.canRollback?.(params) ?? true);
         return { result: outcome.record, alreadyApplied: outcome.alreadyApplied, rollbackAvailable };
       } catch (err) {
-        if (err instanceof CommitRejectedError) {
-          throw ApplicationFailure.nonRetryable(err.message, FailureType.commitRejected);
-        }
-        throw err;
+        throw nonRetryable(err);
       }
     },
 
     async verifyAction(request: ExecutionRequest & { commit: CommitRecord }): Promise<VerifyOutcome> {
       const { executor, params, ctx } = prepare(request);
-      return executor.verify(params, request.commit, ctx);
+      try {
+        return await executor.verify(params, request.commit, ctx);
+      } catch (err) {
+        throw nonRetryable(err);
+      }
     },
 
     async rollbackAction(request: ExecutionRequest & { commit: CommitRecord }): Promise<CommitRecord> {
@@ -139,8 +164,7 @@ export function createExecutionActivities({ actionTypes, policyBook, trustedKeys
       try {
         return await whileHeartbeating(() => executor.rollback!(params, request.commit, ctx));
       } catch (err) {
-        if (err instanceof CommitRejectedError) throw ApplicationFailure.nonRetryable(err.message, FailureType.commitRejected);
-        throw err;
+        throw nonRetryable(err);
       }
     },
   };

@@ -7,8 +7,9 @@ import type { AuditLog } from '../src/audit/chain';
 import type { TrustedKeys } from '../src/domain/trusted-keys';
 import type { Logger } from '../src/observability/logger';
 import type { PolicyBook } from '../src/policy/load';
+import type { SamplingKey } from '../src/policy/sampling';
 import { createEvaluatePolicy } from './evaluate-policy';
-import { createExecutionActivities } from './execute';
+import { createExecutionActivities, type EgressSettings } from './execute';
 import { createNotify, type NotifyDeps } from './notify';
 import { createRecordAudit } from './record-audit';
 
@@ -21,14 +22,25 @@ export interface ActivityDeps extends NotifyDeps {
   /** Where the hash-chained audit entries go (JSONL file or PostgreSQL). */
   auditLog: AuditLog;
   logger: Logger;
+  /** Where executors may send requests (GATEHOUSE_EGRESS_ALLOW, plus each policy's `egress`). */
+  egress: EgressSettings;
+  /** Keys the sampled-mode draw, so an agent cannot pick workflow ids that are never reviewed. */
+  samplingKey: SamplingKey;
 }
 
 export function createActivities(deps: ActivityDeps) {
   return {
-    evaluatePolicy: createEvaluatePolicy(deps.policyBook, deps.actionTypes, trustedKeysOf(deps)),
+    evaluatePolicy: createEvaluatePolicy(deps.policyBook, deps.actionTypes, trustedKeysOf(deps), deps.samplingKey),
     notify: createNotify(deps),
     recordAudit: createRecordAudit(deps.auditLog),
-    ...createExecutionActivities({ actionTypes: deps.actionTypes, policyBook: deps.policyBook, trustedKeys: trustedKeysOf(deps), logger: deps.logger }),
+    ...createExecutionActivities({
+      actionTypes: deps.actionTypes,
+      policyBook: deps.policyBook,
+      trustedKeys: trustedKeysOf(deps),
+      samplingKey: deps.samplingKey,
+      egress: deps.egress,
+      logger: deps.logger,
+    }),
   };
 }
 

@@ -14,6 +14,7 @@ import { createBytesSigner } from '../src/links/decision-signer';
 import { parseLinkKeyring } from '../src/links/keyring';
 import { createLogger } from '../src/observability/logger';
 import { loadPolicyBook } from '../src/policy/load';
+import { ephemeralSamplingKey } from '../src/policy/sampling';
 import { createWorker } from '../src/worker/create-worker';
 import { benchActionTypes, type BenchParams } from './actions';
 import { now } from './clock';
@@ -75,6 +76,9 @@ async function main(): Promise<void> {
     linkTtlMs: 24 * 3_600_000,
     auditLog: createFileAuditLog(config.auditLogFile),
     logger: createLogger({ level: 'silent' }),
+    // The bench's executor stays in the process: no destination is needed.
+    egress: { allow: { entries: [] } },
+    samplingKey: ephemeralSamplingKey(),
     tuning: config.tuning,
   });
   const floorActivities: FloorActivities = {

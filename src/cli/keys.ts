@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { SubjectIdSchema } from '../domain/subject';
 import { generateDecisionKeyPair } from '../links/decision-signer';
 import { generateLinkSecret } from '../links/keyring';
+import { generateSamplingKeySpec } from '../policy/sampling';
 import { CliError, ExitCode, type CliContext } from './context';
 
 /** The dev stack's operator: a finance reviewer, so the README's `decide` example works. */
@@ -25,4 +26,5 @@ export async function keysCommand(ctx: Pick<CliContext, 'out'>, args: string[] =
   ctx.out(`GATEHOUSE_LINK_GRANT_KEY=g1:${grant.privateKeyHex}`);
   ctx.out(`GATEHOUSE_OPERATOR_KEYS=${operator}=o1:${operatorPair.publicKeyHex}`);
   ctx.out(`GATEHOUSE_OPERATOR_KEY=o1:${operatorPair.privateKeyHex}`);
+  ctx.out(`GATEHOUSE_SAMPLING_KEY=${generateSamplingKeySpec()}`);
 }

@@ -3,6 +3,7 @@
  * problem is listed, because fixing one variable per restart wastes an operator's morning.
  */
 import { z } from 'zod';
+import { EgressAllowListError, parseEgressAllowList } from '../egress/allow-list';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
@@ -28,6 +29,8 @@ export const ConfigSchema = z
     GATEHOUSE_OPERATOR_KEY: z.string().optional(),
     /** `kid:secret,…` — HMAC keys for reviewer links; the first one signs. */
     GATEHOUSE_LINK_KEYS: z.string().optional(),
+    /** `kid:secret` (base64url, ≥ 32 bytes): keys the sampled-mode draw so agents cannot predict it. */
+    GATEHOUSE_SAMPLING_KEY: z.string().optional(),
     GATEHOUSE_PUBLIC_URL: z.url().default('http://127.0.0.1:8080'),
     GATEHOUSE_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
     GATEHOUSE_HTTP_HOST: z.string().default('127.0.0.1'),
@@ -54,6 +57,23 @@ export const ConfigSchema = z
           } else databases[name] = url;
         }
         return databases;
+      }),
+    /**
+     * `host[:port]`, `*.domain`, `address[:port]` or `network/prefix`, comma-separated: where
+     * executors may send requests. Loopback, private, link-local and metadata addresses need an
+     * address or network entry; names must resolve to public addresses. Empty: nowhere.
+     */
+    GATEHOUSE_EGRESS_ALLOW: z
+      .string()
+      .optional()
+      .transform((spec, ctx) => {
+        try {
+          return parseEgressAllowList(spec);
+        } catch (err) {
+          if (!(err instanceof EgressAllowListError)) throw err;
+          for (const problem of err.problems) ctx.addIssue({ code: 'custom', message: problem });
+          return z.NEVER;
+        }
       }),
     GATEHOUSE_MAIL_FROM: z.string().default('Gatehouse <gatehouse@localhost>'),
     /** maildev REST API used to check for an already-sent message in dev. */
@@ -101,6 +121,7 @@ const REQUIRED_IN_PRODUCTION = [
   'GATEHOUSE_LINK_GRANT_KEY',
   'SMTP_URL',
   'GATEHOUSE_PAYLOAD_KEYS',
+  'GATEHOUSE_SAMPLING_KEY',
 ] as const;
 
 export function parseConfig(env: Record<string, string | undefined>): Config {

@@ -16,6 +16,8 @@ export const FailureType = {
   /** The target refused the action for good (4xx, invalid recipient...). */
   commitRejected: 'CommitRejected',
   invalidParams: 'InvalidParams',
+  /** A request to a destination the egress allow-list does not allow, or a redirect. */
+  egressRefused: 'EgressRefused',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 
@@ -26,6 +28,7 @@ export const NON_RETRYABLE_FAILURE_TYPES: string[] = [
   FailureType.noExecutor,
   FailureType.commitRejected,
   FailureType.invalidParams,
+  FailureType.egressRefused,
 ];
 
 /** Why the workflow refused a decision; the HTTP layer maps each to a status and a page. */

@@ -26,7 +26,15 @@ export const PolicyEvaluationSchema = z.object({
   risk: RiskLevelSchema,
   paramsHash: z.string(),
   triggersFired: z.array(FiredTriggerSchema),
-  sampling: z.object({ rate: z.number(), draw: z.number(), picked: z.boolean() }).optional(),
+  sampling: z
+    .object({
+      rate: z.number(),
+      draw: z.number(),
+      picked: z.boolean(),
+      /** The worker key the draw was keyed with; absent on runs evaluated before the draw was keyed. */
+      keyId: z.string().optional(),
+    })
+    .optional(),
   steps: z.array(StepRequirementSchema),
   order: z.enum(['parallel', 'sequential']),
   rejectionsToEnd: z.number().int().min(1),

@@ -4,11 +4,12 @@
  * policy version are recorded in history, and replay never depends on today's policy files.
  */
 import type { ZodType } from 'zod';
-import { paramsHash, sha256Hex } from '../domain/canonical-hash';
+import { paramsHash } from '../domain/canonical-hash';
 import { EvaluationOutcome, type FiredTrigger, type PolicyEvaluation, type StepRequirement } from '../domain/evaluation';
 import type { ApprovalStep, Policy, Reviewer, ReviewerDirectory } from '../domain/policy';
 import type { Proposal } from '../domain/proposal';
 import { evaluatePredicate } from './predicate';
+import { samplingDraw, type SamplingKey } from './sampling';
 
 export interface EvaluationInput {
   proposal: Proposal;
@@ -17,11 +18,8 @@ export interface EvaluationInput {
   policyVersion: string;
   directory: ReviewerDirectory;
   paramsSchema: ZodType | undefined;
-}
-
-/** A number in [0, 1) fixed by the workflow id, so a sampled run is picked the same way on every retry. */
-export function samplingDraw(workflowId: string): number {
-  return parseInt(sha256Hex(`gatehouse-sample:${workflowId}`).slice(0, 8), 16) / 0x1_0000_0000;
+  /** The worker's secret for the sampled-mode draw (see ./sampling). */
+  samplingKey: SamplingKey;
 }
 
 function eligibleFor(role: string, proposal: Proposal, directory: ReviewerDirectory): Reviewer[] {
@@ -74,8 +72,8 @@ export function evaluatePolicy(input: EvaluationInput): PolicyEvaluation {
   const sampling =
     policy.mode === 'sampled'
       ? (() => {
-          const draw = samplingDraw(input.workflowId);
-          return { rate: policy.sampleRate!, draw, picked: draw < policy.sampleRate! };
+          const draw = samplingDraw(input.workflowId, input.samplingKey);
+          return { rate: policy.sampleRate!, draw, picked: draw < policy.sampleRate!, keyId: input.samplingKey.id };
         })()
       : undefined;
 

@@ -9,6 +9,7 @@ import { parse as parseYaml } from 'yaml';
 import type { ZodType } from 'zod';
 import { sha256Hex } from '../domain/canonical-hash';
 import { PolicySchema, ReviewerDirectorySchema, type Policy, type ReviewerDirectory } from '../domain/policy';
+import { EgressAllowListError, parseEgressAllowList, type EgressAllowList } from '../egress/allow-list';
 
 /** Thrown when a policy or reviewer file cannot be read, parsed or validated. */
 export class PolicyLoadError extends Error {
@@ -27,6 +28,8 @@ export interface LoadedPolicy {
   /** Content hash of the file: the version recorded with every decision it made. */
   version: string;
   file: string;
+  /** The policy's `egress` entries, parsed; added to the configuration's allow-list for its executor. */
+  egress?: EgressAllowList;
 }
 
 export interface PolicyBook {
@@ -81,7 +84,14 @@ export function loadPolicyBook(
       }
       const twin = policies.get(policy.actionType);
       if (twin) throw new PolicyLoadError(file, [`actionType: "${policy.actionType}" is already defined in ${twin.file}`]);
-      policies.set(policy.actionType, { policy, version, file });
+      let egress: EgressAllowList | undefined;
+      try {
+        egress = policy.egress ? parseEgressAllowList(policy.egress) : undefined;
+      } catch (err) {
+        if (err instanceof EgressAllowListError) throw new PolicyLoadError(file, err.problems.map((p) => `egress: ${p}`));
+        throw err;
+      }
+      policies.set(policy.actionType, { policy, version, file, ...(egress ? { egress } : {}) });
     } catch (err) {
       errors.push(err instanceof PolicyLoadError ? err : new PolicyLoadError(file, [String(err)]));
     }

@@ -7,11 +7,13 @@ import { NativeConnection } from '@temporalio/worker';
 import { auditLogFromConfig } from '../audit/from-config';
 import { ConfigError, loadConfig } from '../config/env';
 import { DecisionKeyError, parseDecisionPublicKeys, parseDecisionSigningKey, parseOperatorKeys, createBytesSigner } from '../links/decision-signer';
+import { entryForOrigin, mergeAllowLists } from '../egress/allow-list';
 import { LinkKeyringError, parseLinkKeyring } from '../links/keyring';
 import { createMaildevSentIndex } from '../mail/maildev-sent-index';
 import { createSmtpMailer } from '../mail/mailer';
 import { createLogger } from '../observability/logger';
 import { loadPolicyBook, PolicyLoadError } from '../policy/load';
+import { ephemeralSamplingKey, parseSamplingKey, SamplingKeyError } from '../policy/sampling';
 import { connectionOptions } from '../temporal/connection';
 import { dataConverterFor, PayloadKeyError } from '../temporal/payload-codec';
 import { createDbWritePools } from '../../activities/executors/db-write';
@@ -41,6 +43,14 @@ async function main(): Promise<void> {
   const policyBook = loadPolicyBook(config.GATEHOUSE_POLICIES_DIR, config.GATEHOUSE_REVIEWERS_FILE, actionTypes.names());
   logger.info({ policies: [...policyBook.policies.values()].map((p) => p.version) }, 'policies loaded');
 
+  // The payments API is the operator's own choice of destination: its origin needs no second entry.
+  const egressAllow = mergeAllowLists(config.GATEHOUSE_EGRESS_ALLOW, {
+    entries: config.GATEHOUSE_PAYMENTS_URL ? [entryForOrigin(config.GATEHOUSE_PAYMENTS_URL)] : [],
+  });
+  logger.info({ egressAllow: egressAllow.entries.map((e) => e.text) }, 'egress allow-list');
+  // Production requires the key (config); a dev worker without one keys its draws for itself alone.
+  const samplingKey = config.GATEHOUSE_SAMPLING_KEY ? parseSamplingKey(config.GATEHOUSE_SAMPLING_KEY) : ephemeralSamplingKey();
+  if (!config.GATEHOUSE_SAMPLING_KEY) logger.warn('GATEHOUSE_SAMPLING_KEY is not set: sampled-mode draws use a key of this process only');
   const auditLog = auditLogFromConfig(config);
   installRuntime(logger, { metricsAddress: config.GATEHOUSE_METRICS_ADDRESS });
   const connection = await NativeConnection.connect(connectionOptions(config));
@@ -58,6 +68,8 @@ async function main(): Promise<void> {
     publicUrl: config.GATEHOUSE_PUBLIC_URL,
     linkTtlMs: config.GATEHOUSE_LINK_TTL_HOURS * 3_600_000,
     auditLog,
+    egress: { allow: egressAllow },
+    samplingKey,
     dataConverter: dataConverterFor(config.GATEHOUSE_PAYLOAD_KEYS),
     logger,
     tuning: {
@@ -79,7 +91,7 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   // Start-up problems are for a human: print them plainly, then exit non-zero.
-  if (err instanceof ConfigError || err instanceof PolicyLoadError || err instanceof PayloadKeyError || err instanceof LinkKeyringError || err instanceof DecisionKeyError) {
+  if (err instanceof ConfigError || err instanceof PolicyLoadError || err instanceof PayloadKeyError || err instanceof LinkKeyringError || err instanceof DecisionKeyError || err instanceof SamplingKeyError) {
     process.stderr.write(`gatehouse worker: ${err.message}\n`);
   } else {
     process.stderr.write(`gatehouse worker failed: ${(err as Error)?.stack ?? String(err)}\n`);

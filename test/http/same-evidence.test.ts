@@ -64,7 +64,7 @@ describe('the same hostile evidence through mail, page and API', () => {
 
     // Alice approves with a comment repeating the secret among escape sequences; the manager is
     // still needed, so the run keeps waiting and the comment is shown.
-    const aliceApi = `${service.url}/api/decisions/${signLink(h.linkKeyring, { wf: workflowId, sub: 'alice', role: 'approver' })}`;
+    const aliceApi = `${service.url}/api/decisions/${signLink(h, { wf: workflowId, sub: 'alice', role: 'approver' })}`;
     const paramsHash = (await stateOf(h, workflowId)).paramsHash;
     const decided = await postJson(aliceApi, { kind: 'approve', paramsHash, comment: `fine, ${DISGUISED}\u001b[2J\u001b]0;owned\u0007 done` });
     expect(decided.status).toBe(200);
@@ -72,7 +72,7 @@ describe('the same hostile evidence through mail, page and API', () => {
     expect(state.status).toBe('awaiting_approval');
 
     // The three renderers.
-    const dave = signLink(h.linkKeyring, { wf: workflowId, sub: 'dave', role: 'manager' });
+    const dave = signLink(h, { wf: workflowId, sub: 'dave', role: 'manager' });
     const apiResponse = await fetch(`${service.url}/api/decisions/${dave}`);
     expect(apiResponse.status).toBe(200);
     const apiBody = await apiResponse.text();

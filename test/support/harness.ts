@@ -24,6 +24,9 @@ import { createMaildevSentIndex } from '../../src/mail/maildev-sent-index';
 import { createSmtpMailer, type Mailer } from '../../src/mail/mailer';
 import { createLogger } from '../../src/observability/logger';
 import { loadPolicyBook } from '../../src/policy/load';
+import { parseSamplingKey, generateSamplingKeySpec, type SamplingKey } from '../../src/policy/sampling';
+import { parseEgressAllowList } from '../../src/egress/allow-list';
+import type { Resolver } from '../../src/egress/guarded-fetch';
 import { dataConverterFor } from '../../src/temporal/payload-codec';
 import { createWorker } from '../../src/worker/create-worker';
 import { workerActionTypes } from '../../src/worker/action-types';
@@ -45,6 +48,7 @@ const TEST_ACTION_TYPES = [
   'test.exception',
   'test.expire_approve',
   'test.verify',
+  'test.egress',
 ];
 
 export type DevInbox = Awaited<ReturnType<typeof startDevInbox>>;
@@ -65,6 +69,8 @@ export interface Harness {
   linkKeyring: LinkKeyring;
   /** The hash-chained audit log this harness's worker writes. */
   auditLogFile: string;
+  /** The worker's sampled-mode key: tests compute the expected draws with it. */
+  samplingKey: SamplingKey;
   /** Starts the worker; `revokeOperatorKeys` starts it without the operators' keys (as after a revocation). */
   startWorker(options?: { revokeOperatorKeys?: boolean }): Promise<void>;
   stopWorker(): Promise<void>;
@@ -82,6 +88,15 @@ export interface HarnessOptions {
   paymentsUrl?: string;
   /** PostgreSQL pools for the real db.write executor. */
   databases?: Record<string, import('pg').Pool>;
+  /**
+   * GATEHOUSE_EGRESS_ALLOW of the worker. Default `127.0.0.1`: the test targets listen on
+   * loopback, which the allow-list refuses unless it is named.
+   */
+  egressAllow?: string;
+  /** Stands in for DNS in the egress check (a name that resolves to loopback, say). */
+  egressResolve?: Resolver;
+  /** GATEHOUSE_SAMPLING_KEY of the worker; a fresh one when absent. */
+  samplingKey?: string;
 }
 
 /** People of the fixture directory who also hold an operator key. */
@@ -114,6 +129,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
   const mailer: Mailer = createSmtpMailer({ smtpUrl: inbox.smtpUrl, from: 'Gatehouse <gatehouse@test.example>', sentIndex });
   const logger = createLogger({ level: 'silent' });
   const auditLogFile = join(mkdtempSync(join(tmpdir(), 'gatehouse-audit-')), 'audit.jsonl');
+  const samplingKey = parseSamplingKey(options.samplingKey ?? generateSamplingKeySpec('t1'));
 
   const actionTypes = workerActionTypes(mailer, {
     sentIndex,
@@ -144,6 +160,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     signingKeySpec: `test:${keys.privateKeyHex}`,
     linkKeyring,
     auditLogFile,
+    samplingKey,
     async startWorker(startOptions = {}) {
       worker = await createWorker({
         connection: nativeConnection,
@@ -160,6 +177,8 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
         publicUrl: 'http://127.0.0.1:9/',
         linkTtlMs: 3_600_000,
         auditLog: createFileAuditLog(auditLogFile),
+        samplingKey,
+        egress: { allow: parseEgressAllowList(options.egressAllow ?? '127.0.0.1'), ...(options.egressResolve ? { resolve: options.egressResolve } : {}) },
         dataConverter,
         logger,
         tuning: { shutdownGraceTime: '1 second', shutdownForceTime: '3 seconds' },

@@ -14,7 +14,7 @@ import { decisionThroughLink } from '../../src/links/link-issuer';
 import { generateLinkSecret } from '../../src/links/keyring';
 import { startDevInbox } from '../../src/mail/dev-inbox';
 import { freePort } from '../../src/util/free-port';
-import { samplingDraw } from '../../src/policy/evaluate';
+import { generateSamplingKeySpec, parseSamplingKey, samplingDraw } from '../../src/policy/sampling';
 import { decideUpdate, getStateQuery } from '../../workflows/messages';
 import { eventually } from '../support/harness';
 
@@ -30,6 +30,7 @@ const signer = createDecisionSigner({ keyId: 'm1', privateKeyHex: keys.privateKe
 const grantKey = generateDecisionKeyPair();
 const grantSigner = createBytesSigner({ keyId: 'g1', privateKeyHex: grantKey.privateKeyHex });
 const taskQueue = `metrics-${randomUUID()}`;
+const samplingKeySpec = generateSamplingKeySpec('m1');
 
 beforeAll(async () => {
   inbox = await startDevInbox({ smtpPort: 0, webPort: 0 });
@@ -46,6 +47,7 @@ beforeAll(async () => {
       GATEHOUSE_DECISION_PUBLIC_KEYS: `m1:${keys.publicKeyHex}`,
       GATEHOUSE_LINK_KEYS: `l1:${generateLinkSecret()}`,
       GATEHOUSE_LINK_GRANT_KEY: `g1:${grantKey.privateKeyHex}`,
+      GATEHOUSE_SAMPLING_KEY: samplingKeySpec,
       SMTP_URL: inbox.smtpUrl,
       GATEHOUSE_METRICS_ADDRESS: `127.0.0.1:${metricsPort}`,
       GATEHOUSE_SANDBOX_LEDGER: join(dir, 'effects.jsonl'),
@@ -78,11 +80,11 @@ const proposal = (actionType: string, params: Record<string, unknown>, evidence:
 
 describe('worker metrics', () => {
   it('exposes runtime metrics and gatehouse series with action type, decision and status labels', async () => {
-    // Ids the 10 % sampling leaves out, so the expected counts are known in advance.
+    // Ids the 10 % sampling leaves out (the test knows the worker's key), so the expected counts are known in advance.
     const unsampled = () => {
       for (;;) {
         const p = proposal('ticket.update', { ticketId: 'OPS-1', fields: { priority: 'P3' } }, { confidence: 0.9 });
-        if (samplingDraw(`ticket.update:${p.id}`) >= 0.1) return p;
+        if (samplingDraw(`ticket.update:${p.id}`, parseSamplingKey(samplingKeySpec)) >= 0.1) return p;
       }
     };
     const tickets = await Promise.all(Array.from({ length: 3 }, () => gatehouse.propose(unsampled())));

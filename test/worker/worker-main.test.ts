@@ -41,9 +41,22 @@ describe('worker start-up', () => {
   it('exits 1 listing every missing or invalid setting', async () => {
     const result = await runWorker({ GATEHOUSE_MODE: 'production', GATEHOUSE_HTTP_PORT: 'eighty' });
     expect(result.code).toBe(1);
-    for (const key of ['GATEHOUSE_HTTP_PORT', 'GATEHOUSE_LINK_KEYS', 'GATEHOUSE_DECISION_SIGNING_KEY', 'SMTP_URL']) {
+    for (const key of ['GATEHOUSE_HTTP_PORT', 'GATEHOUSE_LINK_KEYS', 'GATEHOUSE_DECISION_SIGNING_KEY', 'SMTP_URL', 'GATEHOUSE_SAMPLING_KEY']) {
       expect(result.stderr).toContain(key);
     }
+  });
+
+  it('refuses a sampling key that is too short, without printing it', async () => {
+    const result = await runWorker({ ...validEnv(), GATEHOUSE_SAMPLING_KEY: 's1:c2hvcnQ' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/sampling key "s1": the secret has 5 bytes; at least 32 are needed/);
+    expect(result.stderr).not.toContain('c2hvcnQ');
+  });
+
+  it('refuses an egress allow-list entry it cannot read', async () => {
+    const result = await runWorker({ ...validEnv(), GATEHOUSE_EGRESS_ALLOW: 'api.example.com,0x7f000001' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/GATEHOUSE_EGRESS_ALLOW: "0x7f000001": reads as the address 127\.0\.0\.1/);
   });
 
   it('refuses a link key that is too short', async () => {

@@ -21,6 +21,9 @@ export interface WorkerProcessEnv {
   GATEHOUSE_AUDIT_LOG: string;
   GATEHOUSE_SANDBOX_LEDGER: string;
   GATEHOUSE_MAILDEV_API?: string;
+  /** Where the worker's executors may send requests: the test targets listen on loopback. */
+  GATEHOUSE_EGRESS_ALLOW?: string;
+  GATEHOUSE_SAMPLING_KEY?: string;
 }
 
 export interface WorkerProcess {

@@ -12,6 +12,7 @@ import type { ProposalInput } from '../../../src/domain/proposal';
 import { createBytesSigner, createDecisionSigner, generateDecisionKeyPair, type BytesSigner, type DecisionSigner } from '../../../src/links/decision-signer';
 import { decisionThroughLink } from '../../../src/links/link-issuer';
 import { generateLinkSecret } from '../../../src/links/keyring';
+import { generateSamplingKeySpec } from '../../../src/policy/sampling';
 import { decideUpdate, getStateQuery } from '../../../workflows/messages';
 import { eventually } from '../../support/harness';
 import type { WorkerProcessEnv } from './worker-process';
@@ -51,6 +52,7 @@ export function prepareWorkerSetup(): WorkerSetup {
   const keys = generateDecisionKeyPair();
   const grantKey = generateDecisionKeyPair();
   const linkKeys = `l1:${generateLinkSecret()}`;
+  const samplingKey = generateSamplingKeySpec('rel');
   const auditLog = join(dir, 'audit.jsonl');
   return {
     signer: createDecisionSigner({ keyId: 'rel', privateKeyHex: keys.privateKeyHex }),
@@ -65,6 +67,9 @@ export function prepareWorkerSetup(): WorkerSetup {
       GATEHOUSE_REVIEWERS_FILE: reviewersFile,
       GATEHOUSE_AUDIT_LOG: auditLog,
       GATEHOUSE_SANDBOX_LEDGER: join(dir, 'sandbox.jsonl'),
+      // The test targets listen on loopback, which the egress allow-list refuses unless named.
+      GATEHOUSE_EGRESS_ALLOW: '127.0.0.1',
+      GATEHOUSE_SAMPLING_KEY: samplingKey,
     }),
   };
 }

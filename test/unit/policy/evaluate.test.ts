@@ -1,7 +1,10 @@
 import { HttpRequestParamsSchema, PaymentRefundParamsSchema } from '../../../src/actions/schemas';
 import { PolicySchema, type PolicyInput, type ReviewerDirectory } from '../../../src/domain/policy';
 import type { Proposal } from '../../../src/domain/proposal';
-import { evaluatePolicy, samplingDraw } from '../../../src/policy/evaluate';
+import { evaluatePolicy } from '../../../src/policy/evaluate';
+import { generateSamplingKeySpec, parseSamplingKey, samplingDraw } from '../../../src/policy/sampling';
+
+const samplingKey = parseSamplingKey(generateSamplingKeySpec('k1'));
 
 const directory: ReviewerDirectory = {
   people: [
@@ -38,7 +41,7 @@ const policy = (over: Partial<PolicyInput> = {}) =>
   });
 
 const run = (proposal: Proposal, p = policy(), workflowId = 'payment.refund:r1') =>
-  evaluatePolicy({ proposal, workflowId, policy: p, policyVersion: 'v1', directory, paramsSchema: PaymentRefundParamsSchema });
+  evaluatePolicy({ proposal, workflowId, policy: p, policyVersion: 'v1', directory, paramsSchema: PaymentRefundParamsSchema, samplingKey });
 
 describe('evaluatePolicy', () => {
   it('asks finance and a manager, never the principal the agent acts for', () => {
@@ -75,7 +78,7 @@ describe('evaluatePolicy', () => {
   });
 
   it('fails closed for an action type without a policy', () => {
-    const result = evaluatePolicy({ proposal: refund(1), workflowId: 'w', policy: undefined, policyVersion: 'none', directory, paramsSchema: undefined });
+    const result = evaluatePolicy({ proposal: refund(1), workflowId: 'w', policy: undefined, policyVersion: 'none', directory, paramsSchema: undefined, samplingKey });
     expect(result.outcome).toBe('deny');
   });
 
@@ -85,14 +88,14 @@ describe('evaluatePolicy', () => {
     expect(run(refund(2_000), p).outcome).toBe('review');
   });
 
-  it('samples deterministically per workflow and records the draw', () => {
+  it('samples deterministically per workflow and key, and records the draw with the key id', () => {
     const p = policy({ mode: 'sampled', sampleRate: 0.5, triggers: [] });
     const ids = Array.from({ length: 400 }, (_, i) => `payment.refund:r${i}`);
     const results = ids.map((id) => run(refund(100), p, id));
     const picked = results.filter((r) => r.outcome === 'review').length;
     expect(picked).toBeGreaterThan(150);
     expect(picked).toBeLessThan(250);
-    expect(results[7]!.sampling).toEqual({ rate: 0.5, draw: samplingDraw(ids[7]!), picked: results[7]!.outcome === 'review' });
+    expect(results[7]!.sampling).toEqual({ rate: 0.5, draw: samplingDraw(ids[7]!, samplingKey), picked: results[7]!.outcome === 'review', keyId: 'k1' });
     expect(run(refund(100), p, ids[7]).outcome).toBe(results[7]!.outcome);
   });
 
@@ -104,6 +107,7 @@ describe('evaluatePolicy', () => {
       policyVersion: 'v',
       directory,
       paramsSchema: HttpRequestParamsSchema,
+      samplingKey,
     });
     expect(result.outcome).toBe('deny');
     expect(result.reason).toContain('params.method');
