@@ -346,8 +346,7 @@ ensure_built() {
 
 ensure_dev_env() { # random dev keys once per checkout; production reads real ones from its environment
   mkdir -p "$DEV_DIR/logs"
-  # A file from before link grants and operator keys lacks them: the worker would refuse to start.
-  if [ ! -s "$DEV_ENV" ] || ! grep -q '^GATEHOUSE_LINK_GRANT_KEY=' "$DEV_ENV"; then
+  if [ ! -s "$DEV_ENV" ]; then
     node "$REPO_ROOT/dist/src/cli/main.js" keys > "$DEV_ENV"
     log "wrote fresh dev keys to $DEV_ENV"
   fi
