@@ -103,11 +103,23 @@ export function apply(state: ApprovalState, event: RunEvent): ApprovalState {
       return withExecution(move(state, Status.rolledBack, event, 'verification failed; rolled back'), { rollback: event.rollback });
     case 'rollback_failed':
       return move(state, Status.needsAttention, event, event.reason);
+    case 'notice_undeliverable':
+      return recordUndeliverable(state, event);
     default: {
       const unreachable: never = event;
       throw new TypeError(`unknown run event ${JSON.stringify(unreachable)}`);
     }
   }
+}
+
+/** A refused mail changes no status; it is noted (for the audit trail) and kept per person. */
+function recordUndeliverable(state: ApprovalState, event: Extract<RunEvent, { type: 'notice_undeliverable' }>): ApprovalState {
+  const who = event.recipients.map((r) => r.reviewerId).join(', ');
+  // Not through move(): a note on a final status would replace the run's outcome reason.
+  const note = `${event.purpose.replace(/_/g, ' ')} mail undeliverable to ${who}`;
+  const noted = { ...state, transitions: [...state.transitions, { at: event.at, from: state.status, to: state.status, event: event.type, note }] };
+  const added = event.recipients.map((r) => ({ at: event.at, round: event.round, purpose: event.purpose, reviewerId: r.reviewerId, reason: r.reason }));
+  return { ...noted, undeliverable: [...(state.undeliverable ?? []), ...added] };
 }
 
 /** Records a transition caused by `event`; refuses one the table does not allow. */

@@ -15,7 +15,7 @@ import { apply, initialState } from './approval-state';
 import { executeApproved } from './execution';
 import { registerHandlers } from './handlers';
 import { recordRunMetrics } from './metrics';
-import { createOutbox } from './notices';
+import { createOutbox, recordUndeliverable } from './notices';
 import { runReview } from './review';
 import type { Run } from './run-context';
 import { createStatePublisher } from './search-attributes';
@@ -32,6 +32,9 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalSt
   // search-attribute upsert on every status; they replay that way. New runs use local
   // activities and publish only the statuses operators filter on: 33 events instead of 51.
   const lean = patched('local-steps');
+  // Runs started before this change waited for each mail before arming the round's timers, so a
+  // mail server that was down held reminders, escalation and expiry; they replay that way.
+  const background = patched('background-notify');
   const publish = createStatePublisher({ skipTransientStatuses: lean });
   let state = initialState(workflowId, input.proposal);
   // Filled from the worker's configuration by the policy activity; until then nothing is accepted.
@@ -44,8 +47,13 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalSt
       publish(state);
       return state;
     },
-    outbox: createOutbox(),
+    outbox: createOutbox({
+      background,
+      state: () => state,
+      undeliverable: (notice, round, recipients) => recordUndeliverable(run, notice, round, recipients),
+    }),
     lean,
+    background,
     steps: stepActivities(lean),
     showResting: () => publish(state, true),
   };
@@ -123,8 +131,11 @@ async function finish(run: Run): Promise<ApprovalState> {
   const contact = state.proposal.requestedBy;
   if (contact.email && state.evaluation) {
     run.outbox.push({ purpose: NoticePurpose.outcome, recipients: [{ reviewer: { id: contact.id, name: contact.name ?? contact.id, email: contact.email } }] });
-    await run.outbox.flush(run.get());
+    if (!run.background) await run.outbox.flush(run.get());
   }
+  // Mail still on its way (a server that was down through the round) is delivered before the run
+  // ends: a run that completes abandons its pending activities.
+  if (run.background) await run.outbox.flush(run.get());
   // Histories recorded before the audit log existed replay without this step; runs with local
   // steps came later still, so they need no second marker for it.
   if (run.lean || patched('audit-log')) await run.steps.recordAudit({ state: run.get() });

@@ -16,6 +16,7 @@ const sampledOut = metricMeter.createCounter('gatehouse_sampled_out', 'runs', 'S
 const escalations = metricMeter.createCounter('gatehouse_escalations', 'escalations', 'Escalations along the chain');
 const expiries = metricMeter.createCounter('gatehouse_expiries', 'runs', 'Rounds that expired without a decision');
 const commitFailures = metricMeter.createCounter('gatehouse_commit_failures', 'runs', 'Commits that failed for good');
+const notifyFailures = metricMeter.createCounter('gatehouse_notify_failures', 'mails', 'Notification mails the mail server refused for good');
 const verificationFailures = metricMeter.createCounter('gatehouse_verification_failures', 'runs', 'Effects that failed verification');
 
 /** Events that start a review round (reminders and escalations stay in one). */
@@ -40,4 +41,9 @@ export function recordRunMetrics(state: ApprovalState): void {
   if (state.transitions.some((t) => t.event === RunEventType.expired)) expiries.add(1, { action_type });
   if (state.transitions.some((t) => t.event === RunEventType.commitFailed)) commitFailures.add(1, { action_type });
   if (state.execution?.verification && !state.execution.verification.ok) verificationFailures.add(1, { action_type });
+}
+
+/** Counted when it happens, not at the end: a run may wait for weeks with a reviewer unreachable. */
+export function countNotifyFailures(state: ApprovalState, purpose: string, count: number): void {
+  notifyFailures.add(count, { action_type: state.proposal.actionType, purpose });
 }

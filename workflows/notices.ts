@@ -1,13 +1,23 @@
 /**
  * Mail the workflow owes people. Handlers cannot await activities without racing the main loop,
- * so they queue notices in the outbox and the story's steps send them.
+ * so they queue notices in the outbox.
+ *
+ * Runs recorded before the 'background-notify' patch send them when the story's steps flush the
+ * outbox, and wait for each: a mail server that is down holds the round's SLA clock. Newer runs
+ * send in the background: pushing a notice starts one sender coroutine (if none runs) that mails
+ * the queue in order, while the round's timers run on; only the end of the run waits for it, so
+ * no notify activity is left behind. Either way the sender only applies events through the run.
  */
+import { ActivityFailure, ApplicationFailure, isCancellation } from '@temporalio/workflow';
 import type { SignedDecision } from '../src/domain/decision';
-import { NoticePurpose, type Notice, type Recipient } from '../src/domain/notice';
+import { FailureType } from '../src/domain/errors';
+import { NoticePurpose, type Notice, type Recipient, type UndeliverableRecipient } from '../src/domain/notice';
 import type { Reviewer } from '../src/domain/policy';
 import { currentRoundDecisions, eligibleReviewers, latestEscalationReviewers } from '../src/domain/standing';
 import type { ApprovalState } from '../src/domain/state';
 import { notify } from './activity-proxies';
+import { countNotifyFailures } from './metrics';
+import type { Run } from './run-context';
 
 /** Reviewers of this round who have not decided yet (and so still need the mail). */
 export function undecidedReviewers(state: ApprovalState): Recipient[] {
@@ -20,36 +30,97 @@ function withRoles(state: ApprovalState, people: Reviewer[]): Recipient[] {
 }
 
 export interface Outbox {
+  /** Queues a notice; in background mode, also starts sending it. */
   push(notice: Notice): void;
+  /** Notices queued and not yet being sent. */
   readonly size: number;
-  /** Sends every queued notice for the state as it is now. */
+  /**
+   * Sends every queued notice (for the state as it is now, in the old mode; as it was when each
+   * was pushed, in background mode) and returns once none is left.
+   */
   flush(state: ApprovalState): Promise<void>;
   /** Escalation, delegation and newly opened sequential steps mail the people they bring in. */
   queueDecisionNotices(before: ApprovalState, after: ApprovalState, signed: SignedDecision): void;
   queueEscalation(state: ApprovalState, note: string): void;
 }
 
-export function createOutbox(): Outbox {
+export interface OutboxOptions {
+  /** Started after the 'background-notify' patch: sending never holds up the run's steps. */
+  background: boolean;
+  /** The run's state now (background mode takes each notice's snapshot when it is pushed). */
+  state(): ApprovalState;
+  /** A notice the mail server refused for good for `recipients`. */
+  undeliverable(notice: Notice, round: number, recipients: UndeliverableRecipient[]): void;
+}
+
+type NotifyInput = Parameters<typeof notify>[0];
+
+/** What a notice is sent with: the run as it is (or was) at `state`. */
+function notifyInput(notice: Notice, state: ApprovalState): NotifyInput | undefined {
+  if (notice.recipients.length === 0 || !state.evaluation) return undefined;
+  return {
+    ...notice,
+    workflowId: state.workflowId,
+    round: state.round,
+    proposal: state.proposal,
+    evaluation: state.evaluation,
+    paramsHash: state.paramsHash,
+    deadline: state.deadline,
+    outcome: { status: state.status, reason: state.outcomeReason },
+  };
+}
+
+export function createOutbox(options: OutboxOptions): Outbox {
+  /** Old mode: notices, rendered at flush. Background mode: inputs, fixed at push. */
   const queue: Notice[] = [];
+  const ready: NotifyInput[] = [];
+  let sending = false;
+  let sent: Promise<void> = Promise.resolve();
+
+  /** Sends one notice; a permanent refusal is recorded, never thrown. */
+  async function send(input: NotifyInput): Promise<void> {
+    try {
+      await notify(input);
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      options.undeliverable(input, input.round, refusedRecipients(err, input));
+    }
+  }
+
+  /** The sender coroutine: runs while there is something to send, in push order. */
+  async function sendAll(): Promise<void> {
+    try {
+      while (ready.length > 0) await send(ready.shift()!);
+    } catch {
+      // Cancelled with the run: what is left is not sent.
+    } finally {
+      // Set in the same step the loop ends, so a push right after starts a new sender.
+      sending = false;
+    }
+  }
+
   const outbox: Outbox = {
-    push: (notice) => void queue.push(notice),
+    push(notice) {
+      if (!options.background) return void queue.push(notice);
+      const input = notifyInput(notice, options.state());
+      if (!input) return;
+      ready.push(input);
+      if (!sending) {
+        sending = true;
+        sent = sendAll();
+      }
+    },
     get size() {
-      return queue.length;
+      return options.background ? ready.length : queue.length;
     },
     async flush(state) {
+      if (options.background) {
+        while (sending) await sent;
+        return;
+      }
       while (queue.length > 0) {
-        const notice = queue.shift()!;
-        if (notice.recipients.length === 0 || !state.evaluation) continue;
-        await notify({
-          ...notice,
-          workflowId: state.workflowId,
-          round: state.round,
-          proposal: state.proposal,
-          evaluation: state.evaluation,
-          paramsHash: state.paramsHash,
-          deadline: state.deadline,
-          outcome: { status: state.status, reason: state.outcomeReason },
-        });
+        const input = notifyInput(queue.shift()!, state);
+        if (input) await send(input);
       }
     },
     queueEscalation(state, note) {
@@ -73,4 +144,28 @@ export function createOutbox(): Outbox {
     },
   };
   return outbox;
+}
+
+/** Who a failed notify attempt was refused for: those it names, or (any other failure) everyone. */
+function refusedRecipients(err: unknown, input: NotifyInput): UndeliverableRecipient[] {
+  const cause = err instanceof ActivityFailure ? err.cause : undefined;
+  if (cause instanceof ApplicationFailure && cause.type === FailureType.notificationUndeliverable) {
+    const named = cause.details?.[0];
+    if (Array.isArray(named) && named.length > 0) return named as UndeliverableRecipient[];
+  }
+  const reason = (cause ?? (err as Error)).message ?? String(err);
+  return input.recipients.map((r) => ({ reviewerId: r.reviewer.id, reason }));
+}
+
+/**
+ * Records a refused notice on the run, counts it, and tells the run's operators (best effort:
+ * a refused mail to them is recorded too, and not reported again).
+ */
+export function recordUndeliverable(run: Run, notice: Notice, round: number, recipients: UndeliverableRecipient[]): void {
+  run.apply({ type: 'notice_undeliverable', purpose: notice.purpose, round, recipients });
+  countNotifyFailures(run.get(), notice.purpose, recipients.length);
+  if (notice.purpose === NoticePurpose.undeliverable) return;
+  const operators = run.get().evaluation?.operators ?? [];
+  const note = `The ${notice.purpose.replace(/_/g, ' ')} mail of round ${round} was refused for ${recipients.map((r) => `${r.reviewerId} (${r.reason})`).join(', ')}.`;
+  run.outbox.push({ purpose: NoticePurpose.undeliverable, recipients: operators.map((reviewer) => ({ reviewer })), note, seq: run.get().undeliverable?.length ?? 0 });
 }

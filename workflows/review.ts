@@ -17,8 +17,9 @@ export async function runReview(run: Run): Promise<void> {
   do {
     await reviewRound(run);
   } while (inReview(run.get()));
-  // Usually empty by now; an await costs promises, and each one a stack capture in the SDK.
-  if (run.outbox.size > 0) await run.outbox.flush(run.get());
+  // Usually empty by now; an await costs promises, and each one a stack capture in the SDK. In
+  // background mode mail still being sent does not hold up the commit: the run's end waits for it.
+  if (!run.background && run.outbox.size > 0) await run.outbox.flush(run.get());
 }
 
 async function reviewRound(run: Run): Promise<void> {
@@ -33,10 +34,11 @@ async function reviewRound(run: Run): Promise<void> {
   run.outbox.push({ purpose: NoticePurpose.reviewRequested, recipients: undecidedReviewers(run.get()), ...(note ? { note } : {}) });
 
   while (inReview(run.get()) && run.get().round === round) {
-    await run.outbox.flush(run.get());
+    // In background mode the notices pushed above and by handlers are already on their way.
+    if (!run.background) await run.outbox.flush(run.get());
     const nextAt = Math.min(remindAt, escalateAt, expireAt);
     const woke = await condition(
-      () => !inReview(run.get()) || run.get().round !== round || run.outbox.size > 0,
+      () => !inReview(run.get()) || run.get().round !== round || (!run.background && run.outbox.size > 0),
       Math.max(1, nextAt - Date.now()),
     );
     if (woke) continue;

@@ -15,6 +15,8 @@ export interface Run {
   readonly outbox: Outbox;
   /** Started after the 'local-steps' patch (see approvalWorkflow): the shorter history. */
   readonly lean: boolean;
+  /** Started after the 'background-notify' patch: mail is sent beside the SLA clock, not before it. */
+  readonly background: boolean;
   /** Policy, precondition, verification and audit steps, local or regular. */
   readonly steps: StepActivities;
   /** Publishes the current status as one the run rests in (see createStatePublisher). */

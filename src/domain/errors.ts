@@ -18,6 +18,11 @@ export const FailureType = {
   invalidParams: 'InvalidParams',
   /** A request to a destination the egress allow-list does not allow, or a redirect. */
   egressRefused: 'EgressRefused',
+  /**
+   * The mail server refused a notification for good (5xx, a bad address): retrying cannot deliver
+   * it. `details[0]` lists the recipients it failed for ({@link UndeliverableRecipient}).
+   */
+  notificationUndeliverable: 'NotificationUndeliverable',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 
@@ -29,6 +34,7 @@ export const NON_RETRYABLE_FAILURE_TYPES: string[] = [
   FailureType.commitRejected,
   FailureType.invalidParams,
   FailureType.egressRefused,
+  FailureType.notificationUndeliverable,
 ];
 
 /** Why the workflow refused a decision; the HTTP layer maps each to a status and a page. */

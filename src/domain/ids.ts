@@ -36,7 +36,8 @@ export function notificationMessageIdFor(
   purpose: string,
   reviewerId: string,
   domain: string,
+  seq?: number,
 ): string {
-  const safe = `${workflowId}.r${round}.${purpose}.${reviewerId}`.replace(/[^A-Za-z0-9._-]/g, '-');
+  const safe = `${workflowId}.r${round}.${purpose}${seq === undefined ? '' : `-${seq}`}.${reviewerId}`.replace(/[^A-Za-z0-9._-]/g, '-');
   return `<${safe}@${domain}>`;
 }

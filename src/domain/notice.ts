@@ -12,6 +12,8 @@ export const NoticePurpose = {
   delegated: 'delegated',
   outcome: 'outcome',
   needsAttention: 'needs_attention',
+  /** Tells the run's operators that a notice could not be delivered to someone. */
+  undeliverable: 'undeliverable',
 } as const;
 export type NoticePurpose = (typeof NoticePurpose)[keyof typeof NoticePurpose];
 
@@ -25,4 +27,15 @@ export interface Notice {
   purpose: NoticePurpose;
   recipients: Recipient[];
   note?: string;
+  /**
+   * Tells apart several notices of one purpose for the same person in one round (their mails
+   * need distinct Message-IDs); absent for the purposes sent at most once per round.
+   */
+  seq?: number;
+}
+
+/** Someone a notice could not be delivered to, and why (the mail server's answer, in short). */
+export interface UndeliverableRecipient {
+  reviewerId: string;
+  reason: string;
 }

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import type { DecisionPayload, Revision, SignedDecision } from './decision';
 import type { PolicyEvaluation } from './evaluation';
+import type { NoticePurpose, UndeliverableRecipient } from './notice';
 
 export const RunEventType = {
   evaluationStarted: 'evaluation_started',
@@ -31,6 +32,7 @@ export const RunEventType = {
   verificationUnavailable: 'verification_unavailable',
   rolledBack: 'rolled_back',
   rollbackFailed: 'rollback_failed',
+  noticeUndeliverable: 'notice_undeliverable',
 } as const;
 export type RunEventType = (typeof RunEventType)[keyof typeof RunEventType];
 export const RunEventTypeSchema = z.enum(RunEventType);
@@ -70,7 +72,9 @@ export type RunEvent =
   | { type: 'verification_unavailable'; at: string; message: string }
   | { type: 'rolled_back'; at: string; rollback: Record<string, unknown> }
   /** Verification failed and the effect could not be undone (no rollback, or it failed). */
-  | { type: 'rollback_failed'; at: string; reason: string };
+  | { type: 'rollback_failed'; at: string; reason: string }
+  /** The mail server refused a notice for good for these people; the run goes on by its clock. */
+  | { type: 'notice_undeliverable'; at: string; purpose: NoticePurpose; round: number; recipients: UndeliverableRecipient[] };
 
 /** Thrown when an event would move a run along a transition the state machine does not have. */
 export class IllegalTransitionError extends Error {

@@ -54,6 +54,16 @@ export const ExecutionRecordSchema = z.object({
 });
 export type ExecutionRecord = z.infer<typeof ExecutionRecordSchema>;
 
+export const UndeliverableNoticeSchema = z.object({
+  at: z.string(),
+  round: z.number().int(),
+  /** The notice's purpose (review_requested, reminder, ...). */
+  purpose: z.string(),
+  reviewerId: z.string(),
+  reason: z.string(),
+});
+export type UndeliverableNotice = z.infer<typeof UndeliverableNoticeSchema>;
+
 /** Bumped when the state query's shape changes; absent in runs that ended before version 2. */
 export const STATE_VERSION = 2;
 
@@ -79,5 +89,7 @@ export const ApprovalStateSchema = z.object({
   preconditionDrift: z.array(z.object({ field: z.string(), expected: z.unknown(), actual: z.unknown() })).optional(),
   /** The first version of the params, kept once they changed (a reviewer's edit or the agent's revision). */
   originalParams: z.record(z.string(), z.unknown()).optional(),
+  /** Notices the mail server refused for good, per person; absent while every mail got through. */
+  undeliverable: z.array(UndeliverableNoticeSchema).optional(),
 });
 export type ApprovalState = z.infer<typeof ApprovalStateSchema>;

@@ -24,7 +24,8 @@ export type NotificationPurpose =
   | 'escalated'
   | 'delegated'
   | 'outcome'
-  | 'needs_attention';
+  | 'needs_attention'
+  | 'undeliverable';
 
 /** Everything a notification shows. All proposal text is treated as untrusted. */
 export interface NotificationView {
@@ -121,6 +122,8 @@ function subjectFor(view: NotificationView, summary: string): string {
         return `Outcome: ${oneLine(view.outcome?.status ?? 'decided', MAX_STATUS)} — `;
       case 'needs_attention':
         return 'Needs attention: ';
+      case 'undeliverable':
+        return 'Mail undeliverable: ';
       default:
         return assertNever(view.purpose);
     }
@@ -150,6 +153,9 @@ function introFor(view: NotificationView, text: EvidenceText): string[] {
       break;
     case 'needs_attention':
       lines.push('This proposal needs attention from a person: Gatehouse could not finish it on its own.');
+      break;
+    case 'undeliverable':
+      lines.push('A notification about this proposal was refused by the mail server for good. The run goes on by its clock (reminders, escalation, expiry); reach the people named below another way.');
       break;
     default:
       assertNever(view.purpose);

@@ -97,6 +97,8 @@ export interface HarnessOptions {
   egressResolve?: Resolver;
   /** GATEHOUSE_SAMPLING_KEY of the worker; a fresh one when absent. */
   samplingKey?: string;
+  /** The worker mails through this SMTP server (without a sent-mail index) instead of the harness's inbox. */
+  smtpUrl?: string;
 }
 
 /** People of the fixture directory who also hold an operator key. */
@@ -126,7 +128,9 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
   const grantSigner = createBytesSigner({ keyId: 'grant', privateKeyHex: generateDecisionKeyPair().privateKeyHex });
   const linkKeyring = parseLinkKeyring(`k1:${generateLinkSecret()}`);
   const sentIndex = createMaildevSentIndex(inbox.apiBaseUrl);
-  const mailer: Mailer = createSmtpMailer({ smtpUrl: inbox.smtpUrl, from: 'Gatehouse <gatehouse@test.example>', sentIndex });
+  const mailer: Mailer = options.smtpUrl
+    ? createSmtpMailer({ smtpUrl: options.smtpUrl, from: 'Gatehouse <gatehouse@test.example>' })
+    : createSmtpMailer({ smtpUrl: inbox.smtpUrl, from: 'Gatehouse <gatehouse@test.example>', sentIndex });
   const logger = createLogger({ level: 'silent' });
   const auditLogFile = join(mkdtempSync(join(tmpdir(), 'gatehouse-audit-')), 'audit.jsonl');
   const samplingKey = parseSamplingKey(options.samplingKey ?? generateSamplingKeySpec('t1'));

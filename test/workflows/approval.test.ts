@@ -96,7 +96,9 @@ describe('approval workflow', () => {
     expect(localMarkers).toHaveLength(3); // policy, verify, audit
     // A quick commit goes straight from awaiting approval to its outcome in search.
     expect(statuses).toEqual(['awaiting_approval', 'succeeded']);
-    expect(events.length).toBeLessThanOrEqual(31);
+    // 31 before mail went out in the background; now the 'background-notify' marker, and the
+    // mail's completion may land in a workflow task of its own when the decision came first.
+    expect(events.length).toBeLessThanOrEqual(35);
   });
 
   it('shows a commit that takes its time as committing in search, then its outcome', async () => {

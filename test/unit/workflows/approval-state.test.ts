@@ -181,6 +181,16 @@ describe('approval state', () => {
     expect(s.status).toBe('approved');
   });
 
+  it('records a refused notice per person without changing the status or the outcome reason', () => {
+    const expired = apply(dual(), { type: 'expired', at: NOW });
+    const refused = { type: 'notice_undeliverable' as const, at: NOW, purpose: 'reminder' as const, round: 1, recipients: [{ reviewerId: 'fred', reason: 'SMTP send failed (550)' }, { reviewerId: 'mia', reason: 'SMTP send failed (550)' }] };
+    const s = apply(expired, refused);
+    expect(s.status).toBe('expired');
+    expect(s.outcomeReason).toBe(expired.outcomeReason);
+    expect(s.undeliverable?.map((u) => `${u.purpose}:${u.reviewerId}:${u.round}`)).toEqual(['reminder:fred:1', 'reminder:mia:1']);
+    expect(s.transitions.at(-1)).toMatchObject({ from: 'expired', to: 'expired', event: 'notice_undeliverable', note: 'reminder mail undeliverable to fred, mia' });
+  });
+
   it("applies the policy's approve on expiry to silence only, never over an objection", () => {
     const approving = (state: ApprovalState): ApprovalState => ({ ...state, evaluation: { ...state.evaluation!, onExpiry: 'approve' } });
     const silent = apply(approving(dual()), { type: 'expired', at: NOW });
