@@ -17,6 +17,7 @@ import { registerHandlers } from './handlers';
 import { recordRunMetrics } from './metrics';
 import { createOutbox, recordUndeliverable } from './notices';
 import { runReview } from './review';
+import { boundedResult } from './run-result';
 import type { Run } from './run-context';
 import { createStatePublisher } from './search-attributes';
 
@@ -141,5 +142,5 @@ async function finish(run: Run): Promise<ApprovalState> {
   if (run.lean || patched('audit-log')) await run.steps.recordAudit({ state: run.get() });
   recordRunMetrics(run.get());
   await condition(allHandlersFinished);
-  return run.get();
+  return boundedResult(run.get());
 }

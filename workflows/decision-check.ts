@@ -6,6 +6,7 @@
 import type { SignedDecision } from '../src/domain/decision';
 import { checkCredential } from '../src/domain/credential';
 import { DecisionRefusal } from '../src/domain/errors';
+import { contentSizeProblem } from '../src/domain/size-limits';
 import { standingOf } from '../src/domain/standing';
 import type { ApprovalState } from '../src/domain/state';
 import { Status } from '../src/domain/status';
@@ -29,6 +30,10 @@ export function checkDecision(state: ApprovalState, signed: SignedDecision, keys
   const standing = standingOf(state, { ...d.reviewer, round: d.round });
   if (!standing.ok) return standing;
   if (d.paramsHash !== state.paramsHash) return refuse(DecisionRefusal.paramsChanged, 'the decision was made on another version of the params');
+  if (d.kind === 'approve_with_edits') {
+    const tooLarge = contentSizeProblem('the edited version', d.editedParams ?? {}, state.proposal.evidence);
+    if (tooLarge) return refuse(DecisionRefusal.invalid, tooLarge);
+  }
   const allowed = d.kind === 'delegate' ? standing.delegateTo.some((r) => r.id === d.delegateTo) : standing.may[d.kind];
   if (allowed) return { ok: true };
   switch (d.kind) {

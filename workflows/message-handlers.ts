@@ -6,6 +6,7 @@ import { log } from '@temporalio/workflow';
 import type { Revision, SignedDecision, Withdrawal } from '../src/domain/decision';
 import { DecisionRefusal, FailureType } from '../src/domain/errors';
 import type { PolicyEvaluation } from '../src/domain/evaluation';
+import { contentSizeProblem } from '../src/domain/size-limits';
 import { remainingSlots } from '../src/domain/standing';
 import type { ApprovalState } from '../src/domain/state';
 import type { TrustedKeys } from '../src/domain/trusted-keys';
@@ -57,6 +58,8 @@ export function acceptRevision(run: Run, raw: unknown): Revision {
   if (!parsed.success) throw refusal(FailureType.reviseRefused, `malformed revision: ${parsed.error.issues[0]?.message ?? ''}`);
   const result = checkRevision(run.get(), parsed.data.by);
   if (!result.ok) throw refusal(FailureType.reviseRefused, result.message);
+  const tooLarge = contentSizeProblem('the revision', parsed.data.params, run.get().proposal.evidence);
+  if (tooLarge) throw refusal(FailureType.reviseRefused, tooLarge);
   return parsed.data;
 }
 

@@ -20,6 +20,7 @@ import { builtInActionTypes, type ActionTypeRegistry } from '../actions/registry
 import { canonicalJson, sha256Hex } from '../domain/canonical-hash';
 import { FailureType } from '../domain/errors';
 import { workflowIdFor } from '../domain/ids';
+import { contentSizeProblem } from '../domain/size-limits';
 import type { Proposal, ProposalInput } from '../domain/proposal';
 import { SearchAttributes } from '../domain/search-attributes';
 import type { ApprovalState } from '../domain/state';
@@ -74,6 +75,10 @@ export class ProposalHandle {
    * the new version is invalid.
    */
   async revise(revision: Revision): Promise<ApprovalState['status']> {
+    // Checked here too (the workflow checks params and evidence together): an update over
+    // Temporal's payload limit would fail with no word about size.
+    const tooLarge = contentSizeProblem('the revision', revision.params, {});
+    if (tooLarge) throw new ReviseRefusedError(tooLarge);
     try {
       return await this.handle.executeUpdate(reviseUpdate, { args: [revision] });
     } catch (err) {

@@ -1,10 +1,14 @@
 /** Validation at the agent's boundary: the proposal schema and the action type's params schema. */
 import type { ActionTypeRegistry } from '../actions/registry';
 import { ProposalSchema, type Proposal, type ProposalInput } from '../domain/proposal';
+import { contentSizeProblem } from '../domain/size-limits';
 import { ProposalValidationError, type FieldProblem } from './errors';
 
 export function validateProposal(input: ProposalInput, actionTypes: ActionTypeRegistry): Proposal {
   const problems: FieldProblem[] = [];
+  // First, and alone: a proposal too large to start would also be slow to check field by field.
+  const tooLarge = input && typeof input === 'object' ? contentSizeProblem('the proposal', input.params, input.evidence) : undefined;
+  if (tooLarge) throw new ProposalValidationError([{ path: 'params', message: tooLarge }]);
   const parsed = ProposalSchema.safeParse(input);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push({ path: issue.path.join('.') || '(proposal)', message: issue.message });

@@ -91,5 +91,10 @@ export const ApprovalStateSchema = z.object({
   originalParams: z.record(z.string(), z.unknown()).optional(),
   /** Notices the mail server refused for good, per person; absent while every mail got through. */
   undeliverable: z.array(UndeliverableNoticeSchema).optional(),
+  /**
+   * Set on a run's result only, when the whole state was too large to return: the params,
+   * evidence and signed copies are left out (see workflows/run-result.ts); the audit keeps them.
+   */
+  compacted: z.boolean().optional(),
 });
 export type ApprovalState = z.infer<typeof ApprovalStateSchema>;

@@ -61,6 +61,16 @@ describe('gatehouse CLI', () => {
     expect(result.stderr).toContain('agent.id');
   });
 
+  it('refuses a proposal file over the size limit with the limit named and exit code 2', async () => {
+    const file = join(dir, 'big.json');
+    const proposal = h.proposal('test.single');
+    writeFileSync(file, JSON.stringify({ ...proposal, params: { ...proposal.params, body: { note: 'x'.repeat(3 * 1024 * 1024) } } }));
+    const result = await gatehouse('propose', file);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("params: the proposal's params and evidence are 3.0 MB of canonical JSON; the limit is 512 KB");
+    await expect(h.client.workflow.getHandle(`test.single:${proposal.id}`).describe()).rejects.toThrow();
+  });
+
   it('answers usage errors with exit code 2 and an unknown run with 3', async () => {
     expect((await operator('alice', 'decide', 'x')).code).toBe(2);
     expect((await gatehouse('frobnicate')).code).toBe(2);
