@@ -18,6 +18,8 @@ export function formatStats(stats: Stats): string[] {
   lines.push('', 'Auto-approved', '  action type          runs  auto  share');
   for (const t of stats.byActionType) lines.push(`  ${t.actionType.padEnd(20)} ${String(t.runs).padStart(4)}  ${String(t.autoApproved).padStart(4)}  ${pct(t.autoApprovedShare)}`);
   lines.push(`  ${'all'.padEnd(20)} ${String(stats.overall.runs).padStart(4)}  ${String(stats.overall.autoApproved).padStart(4)}  ${pct(stats.overall.autoApprovedShare)}`);
+  lines.push('', 'Expired without a decision (not counted as approvals)', '  action type          runs  approved by default  expired');
+  for (const t of stats.byActionType) lines.push(`  ${t.actionType.padEnd(20)} ${String(t.runs).padStart(4)}  ${String(t.approvedOnExpiry).padStart(19)}  ${String(t.expired).padStart(7)}`);
   return lines;
 }
 

@@ -2,8 +2,13 @@
  * The numbers a risk owner needs to graduate an action type from supervised to sampled or
  * exception-only: median time to approval, rejection rates (by action type and by the policy
  * trigger that sent a run to review), and the share that ran without a human.
+ *
+ * Only a reviewer's approving decision counts as a human approval: a run the policy let through
+ * on expiry ("nobody objected in time") is counted apart, with the runs that expired, never as
+ * approved. Which it was is read from the event that made the transition, not from its wording.
  */
-import type { ApprovalState } from '../domain/state';
+import { RunEventType } from '../domain/run-event';
+import type { ApprovalState, Transition } from '../domain/state';
 
 export interface ActionTypeStats {
   actionType: string;
@@ -14,6 +19,10 @@ export interface ActionTypeStats {
   rejectionRate: number | null;
   autoApproved: number;
   autoApprovedShare: number;
+  /** Approved by the policy's default outcome when the round expired without a decision. */
+  approvedOnExpiry: number;
+  /** Ended as expired (the default outcome deny, or an objection the default does not override). */
+  expired: number;
 }
 
 export interface TriggerStats {
@@ -36,15 +45,40 @@ export function median(values: number[]): number | null {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-/** From the first request for review to the approval that settled it; null if never approved by a human. */
+/** Events by which reviewers' decisions approve a round. */
+const HUMAN_APPROVALS: ReadonlySet<string> = new Set([RunEventType.decisionRecorded, RunEventType.approvedWithEdits]);
+
+/** The transition that last approved the run, if one did. */
+const lastApproval = (s: ApprovalState): Transition | undefined => [...s.transitions].reverse().find((t) => t.to === 'approved');
+
+/**
+ * Whether reviewers approved it. States recorded before transitions named their event say so only
+ * in the note and the decisions: an expiry's note starts with "expired", and someone approved.
+ */
+function approvedByHuman(s: ApprovalState): Transition | undefined {
+  const approval = lastApproval(s);
+  if (!approval) return undefined;
+  if (approval.event !== undefined) return HUMAN_APPROVALS.has(approval.event) ? approval : undefined;
+  const approving = s.decisions.some((d) => d.kind === 'approve' || d.kind === 'approve_with_edits');
+  return approving && !approval.note?.startsWith('expired') ? approval : undefined;
+}
+
+function approvedOnExpiry(s: ApprovalState): boolean {
+  const approval = lastApproval(s);
+  if (!approval) return false;
+  return approval.event !== undefined ? approval.event === RunEventType.expired : approval.note?.startsWith('expired') === true;
+}
+
+/** From the first request for review to the human approval that settled it; null if no human approved. */
 export function timeToApprovalMs(state: ApprovalState): number | null {
   const asked = state.transitions.find((t) => t.to === 'awaiting_approval');
-  const approved = state.transitions.find((t) => t.to === 'approved');
-  if (!asked || !approved || state.decisions.length === 0) return null;
+  const approved = approvedByHuman(state);
+  if (!asked || !approved) return null;
   return Date.parse(approved.at) - Date.parse(asked.at);
 }
 
-const wasApproved = (s: ApprovalState) => s.transitions.some((t) => t.to === 'approved') && s.decisions.length > 0;
+const wasApproved = (s: ApprovalState) => approvedByHuman(s) !== undefined;
+const wasExpired = (s: ApprovalState) => s.status === 'expired';
 const wasRejected = (s: ApprovalState) => s.status === 'rejected';
 const wasAuto = (s: ApprovalState) => s.transitions.some((t) => t.to === 'auto_approved');
 const rate = (part: number, whole: number): number | null => (whole === 0 ? null : part / whole);
@@ -67,6 +101,8 @@ export function computeStats(states: ApprovalState[]): Stats {
         rejectionRate: rate(rejected, approved + rejected),
         autoApproved,
         autoApprovedShare: autoApproved / runs.length,
+        approvedOnExpiry: runs.filter(approvedOnExpiry).length,
+        expired: runs.filter(wasExpired).length,
       };
     });
 

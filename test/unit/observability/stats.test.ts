@@ -63,6 +63,26 @@ describe('stats', () => {
     expect(stats.overall).toEqual({ runs: 8, autoApproved: 2, autoApprovedShare: 0.25 });
   });
 
+  it('counts only approving decisions as human approvals, and defaults on expiry apart', () => {
+    const t = (from: string, to: string, minutes: number, event?: string, note?: string) => ({
+      from, to, at: new Date(Date.parse('2026-11-01T10:00:00Z') + minutes * 60_000).toISOString(), ...(event ? { event } : {}), ...(note ? { note } : {}),
+    });
+    const escalate = { nonce: 'e', round: 1, reviewerId: 'r', role: 'x', kind: 'escalate' as const, decidedAt: 'x', recordedAt: 'x' };
+    const human = run('db.write', 'approved', 10);
+    human.transitions = [t('evaluating', 'awaiting_approval', 0, 'round_opened'), t('awaiting_approval', 'approved', 10, 'decision_recorded'), t('approved', 'committing', 10, 'commit_started'), t('committing', 'verifying', 10, 'commit_recorded'), t('verifying', 'succeeded', 10, 'verified')] as ApprovalState['transitions'];
+    // A reviewer escalated, nobody approved, the policy's approve on expiry let it through.
+    const byDefault = { ...run('db.write', 'approved', 60), decisions: [escalate] };
+    byDefault.transitions = [t('evaluating', 'awaiting_approval', 0, 'round_opened'), t('awaiting_approval', 'approved', 60, 'expired', 'expired without decision; policy default outcome: approve'), t('approved', 'succeeded', 60, 'verified')] as ApprovalState['transitions'];
+    // The same, recorded before transitions named their event.
+    const legacyDefault = { ...run('db.write', 'approved', 60), decisions: [escalate] };
+    legacyDefault.transitions = [t('evaluating', 'awaiting_approval', 0), t('awaiting_approval', 'approved', 60, undefined, 'expired without decision; policy default outcome: approve'), t('approved', 'succeeded', 60)] as ApprovalState['transitions'];
+    const expired = run('db.write', 'expired', 60);
+    expired.transitions = [t('evaluating', 'awaiting_approval', 0, 'round_opened'), t('awaiting_approval', 'expired', 60, 'expired')] as ApprovalState['transitions'];
+
+    const [stats] = computeStats([human, byDefault, legacyDefault, expired]).byActionType;
+    expect(stats).toMatchObject({ runs: 4, approved: 1, rejected: 0, rejectionRate: 0, medianTimeToApprovalMs: 10 * 60_000, approvedOnExpiry: 2, expired: 1 });
+  });
+
   it('takes the middle of an even count as the mean of the two middle values', () => {
     expect(median([4, 1, 3, 2])).toBe(2.5);
     expect(median([])).toBeNull();
