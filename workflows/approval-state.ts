@@ -33,9 +33,10 @@ export const ALLOWED_TRANSITIONS: Readonly<Record<Status, readonly Status[]>> = 
   evaluating: [Status.denied, Status.autoApproved, Status.awaitingApproval, Status.withdrawn],
   awaiting_approval: [Status.approved, Status.rejected, Status.changesRequested, Status.expired, Status.withdrawn],
   changes_requested: [Status.awaitingApproval, Status.expired, Status.withdrawn],
-  // An approved run goes back to review when the target moved, or fails when it keeps moving.
-  approved: [Status.committing, Status.awaitingApproval, Status.failed],
-  auto_approved: [Status.committing, Status.awaitingApproval, Status.failed],
+  // An approved run goes back to review when the target moved, or fails when it keeps moving;
+  // an operator's cancel still withdraws it before the commit starts.
+  approved: [Status.committing, Status.awaitingApproval, Status.failed, Status.withdrawn],
+  auto_approved: [Status.committing, Status.awaitingApproval, Status.failed, Status.withdrawn],
   committing: [Status.verifying, Status.failed, Status.needsAttention],
   verifying: [Status.succeeded, Status.rolledBack, Status.needsAttention],
   denied: [],
@@ -105,11 +106,36 @@ export function apply(state: ApprovalState, event: RunEvent): ApprovalState {
       return move(state, Status.needsAttention, event, event.reason);
     case 'notice_undeliverable':
       return recordUndeliverable(state, event);
+    case 'cancelled':
+      return cancel(state, event);
     default: {
       const unreachable: never = event;
       throw new TypeError(`unknown run event ${JSON.stringify(unreachable)}`);
     }
   }
+}
+
+/** Statuses an operator's cancel ends the run from: nothing has been executed yet. */
+const CANCELLABLE: ReadonlySet<Status> = new Set([
+  Status.proposed,
+  Status.evaluating,
+  Status.awaitingApproval,
+  Status.changesRequested,
+  Status.approved,
+  Status.autoApproved,
+]);
+
+/**
+ * An operator's cancel withdraws a run that has executed nothing. Once the commit started it is
+ * noted only: the effect may exist, so the commit finishes and is verified (or rolled back).
+ */
+function cancel(state: ApprovalState, event: Extract<RunEvent, { type: 'cancelled' }>): ApprovalState {
+  if (CANCELLABLE.has(state.status)) return move(state, Status.withdrawn, event, 'withdrawn by an operator: the run was cancelled');
+  const note =
+    state.status === Status.committing || state.status === Status.verifying
+      ? `cancel requested while ${state.status}; the commit finishes and is verified`
+      : `cancel requested after the run ended (${state.status})`;
+  return { ...state, transitions: [...state.transitions, { at: event.at, from: state.status, to: state.status, event: event.type, note }] };
 }
 
 /** A refused mail changes no status; it is noted (for the audit trail) and kept per person. */

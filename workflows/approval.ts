@@ -2,7 +2,7 @@
  * The approval workflow: one proposed action, from policy to an executed and verified effect (or
  * a reasoned refusal). Every state change goes through the pure reducer in approval-state.ts.
  */
-import { ApplicationFailure, allHandlersFinished, condition, patched, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, allHandlersFinished, condition, isCancellation, patched, workflowInfo } from '@temporalio/workflow';
 import { idempotencyKeyFor } from '../src/domain/ids';
 import { NoticePurpose } from '../src/domain/notice';
 import type { Proposal } from '../src/domain/proposal';
@@ -59,11 +59,26 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalSt
     showResting: () => publish(state, true),
   };
   registerHandlers(run, () => trustedKeys);
+  // An operator's cancel is recorded when it arrives: it withdraws a run that executed nothing, and
+  // is only noted during a commit, which runs in a scope the cancel does not reach.
+  const root = CancellationScope.current();
+  root.cancelRequested.catch(() => run.apply({ type: 'cancelled' }));
+  try {
+    return await decideAndExecute(run, (keys) => (trustedKeys = keys));
+  } catch (err) {
+    if (!isCancellation(err) || !root.consideredCancelled) throw err;
+    // What the cancel interrupted (a wait, a policy or precondition step) had executed nothing.
+    return finish(run);
+  }
+}
 
+/** The story: policy, review, preconditions, commit. */
+async function decideAndExecute(run: Run, trust: (keys: TrustedKeys) => void): Promise<ApprovalState> {
+  const { workflowId } = run;
   run.apply({ type: 'evaluation_started' });
-  const evaluated = await run.steps.evaluatePolicy({ proposal: state.proposal, workflowId });
-  trustedKeys = { decision: evaluated.decisionKeys, grants: evaluated.grantKeys ?? {}, operators: evaluated.operatorKeys ?? {} };
-  if (state.status === Status.withdrawn) return finish(run);
+  const evaluated = await run.steps.evaluatePolicy({ proposal: run.get().proposal, workflowId });
+  trust({ decision: evaluated.decisionKeys, grants: evaluated.grantKeys ?? {}, operators: evaluated.operatorKeys ?? {} });
+  if (run.get().status === Status.withdrawn) return finish(run);
   run.apply({ type: 'evaluated', evaluation: evaluated.evaluation });
 
   switch (evaluated.evaluation.outcome) {
@@ -75,7 +90,7 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalSt
       break;
     case 'review':
       await runReview(run);
-      if (state.status !== Status.approved) return finish(run);
+      if (run.get().status !== Status.approved) return finish(run);
       break;
     default: {
       const unreachable: never = evaluated.evaluation.outcome;
@@ -85,7 +100,10 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalSt
   // Checked here as well as in preconditionsHold: most runs have none, and skipping the call
   // spares its promises (each one a stack capture in the SDK) on every decision and replay.
   if (expectedPreconditions(run) && !(await preconditionsHold(run))) return finish(run);
-  await executeApproved(run);
+  // Cancelled by an operator after the approval, before the commit: nothing runs.
+  if (run.get().status === Status.withdrawn) return finish(run);
+  // Started, a commit is never left half-done: it finishes and is verified whatever is cancelled.
+  await CancellationScope.nonCancellable(() => executeApproved(run));
   return finish(run);
 }
 
@@ -126,8 +144,15 @@ async function preconditionsHold(run: Run): Promise<boolean> {
   }
 }
 
-/** Tells the principal the outcome, then waits for in-flight handlers so no decision is dropped. */
-async function finish(run: Run): Promise<ApprovalState> {
+/**
+ * Tells the principal the outcome, then waits for in-flight handlers so no decision is dropped.
+ * Out of reach of a cancel: a cancelled run still mails its outcome and writes its audit record.
+ */
+function finish(run: Run): Promise<ApprovalState> {
+  return CancellationScope.nonCancellable(() => finishing(run));
+}
+
+async function finishing(run: Run): Promise<ApprovalState> {
   const state = run.get();
   const contact = state.proposal.requestedBy;
   if (contact.email && state.evaluation) {

@@ -16,6 +16,7 @@ const sampledOut = metricMeter.createCounter('gatehouse_sampled_out', 'runs', 'S
 const escalations = metricMeter.createCounter('gatehouse_escalations', 'escalations', 'Escalations along the chain');
 const expiries = metricMeter.createCounter('gatehouse_expiries', 'runs', 'Rounds that expired without a decision');
 const commitFailures = metricMeter.createCounter('gatehouse_commit_failures', 'runs', 'Commits that failed for good');
+const cancellations = metricMeter.createCounter('gatehouse_cancellations', 'runs', 'Runs an operator cancelled, by the status the cancel found');
 const notifyFailures = metricMeter.createCounter('gatehouse_notify_failures', 'mails', 'Notification mails the mail server refused for good');
 const verificationFailures = metricMeter.createCounter('gatehouse_verification_failures', 'runs', 'Effects that failed verification');
 
@@ -40,6 +41,8 @@ export function recordRunMetrics(state: ApprovalState): void {
   if (escalated > 0) escalations.add(escalated, { action_type });
   if (state.transitions.some((t) => t.event === RunEventType.expired)) expiries.add(1, { action_type });
   if (state.transitions.some((t) => t.event === RunEventType.commitFailed)) commitFailures.add(1, { action_type });
+  const cancelled = state.transitions.find((t) => t.event === RunEventType.cancelled);
+  if (cancelled) cancellations.add(1, { action_type, during: cancelled.from });
   if (state.execution?.verification && !state.execution.verification.ok) verificationFailures.add(1, { action_type });
 }
 

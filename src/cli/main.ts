@@ -3,6 +3,7 @@
 import { ConfigError } from '../config/env';
 import { CliError, ExitCode, createCliContext } from './context';
 import { auditCommand } from './audit';
+import { cancelCommand } from './cancel';
 import { decideCommand } from './decide';
 import { demoCommand } from './demo';
 import { keysCommand } from './keys';
@@ -18,6 +19,7 @@ const COMMANDS = {
   show: showCommand,
   decide: decideCommand,
   withdraw: withdrawCommand,
+  cancel: cancelCommand,
   demo: demoCommand,
   audit: auditCommand,
   stats: statsCommand,
@@ -29,6 +31,7 @@ const USAGE = `usage: gatehouse <command> [options]
   show <workflowId> [--json]        state of one run
   decide <workflowId> --as ID --role ROLE (--approve|--reject|--escalate|--delegate-to ID) [--comment C]
   withdraw <workflowId> --by ID [--reason R]
+  cancel <workflowId>               operator stop: withdrawn before the commit; a commit in flight finishes
   audit <workflowId> [--json]       audit record of a run; --since 7d --jsonl exports; verify checks the log
   stats [--since 7d] [--json]       time to approval, rejection rates, share auto-approved
   demo [dir]                        submit the sample proposals in examples/

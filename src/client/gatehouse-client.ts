@@ -90,6 +90,16 @@ export class ProposalHandle {
     }
   }
 
+  /**
+   * Cancels the run as an operator (the same as Cancel in the Web UI): a run that executed nothing
+   * ends as withdrawn; a commit in flight finishes and is verified. Returns the final state. Use
+   * this rather than terminate, which stops the run where it is, with no outcome and no audit.
+   */
+  async cancel(): Promise<ApprovalState> {
+    await this.handle.cancel();
+    return this.handle.result();
+  }
+
   /** Pulls the proposal back; refused with {@link WithdrawRefusedError} once the commit has started. */
   async withdraw(by: string, reason?: string): Promise<ApprovalState['status']> {
     try {

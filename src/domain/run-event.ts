@@ -33,6 +33,7 @@ export const RunEventType = {
   rolledBack: 'rolled_back',
   rollbackFailed: 'rollback_failed',
   noticeUndeliverable: 'notice_undeliverable',
+  cancelled: 'cancelled',
 } as const;
 export type RunEventType = (typeof RunEventType)[keyof typeof RunEventType];
 export const RunEventTypeSchema = z.enum(RunEventType);
@@ -74,7 +75,12 @@ export type RunEvent =
   /** Verification failed and the effect could not be undone (no rollback, or it failed). */
   | { type: 'rollback_failed'; at: string; reason: string }
   /** The mail server refused a notice for good for these people; the run goes on by its clock. */
-  | { type: 'notice_undeliverable'; at: string; purpose: NoticePurpose; round: number; recipients: UndeliverableRecipient[] };
+  | { type: 'notice_undeliverable'; at: string; purpose: NoticePurpose; round: number; recipients: UndeliverableRecipient[] }
+  /**
+   * An operator cancelled the run (Web UI, CLI, `handle.cancel()`). Before the commit it ends the
+   * run as withdrawn; during the commit it is only noted: the commit finishes and is verified.
+   */
+  | { type: 'cancelled'; at: string };
 
 /** Thrown when an event would move a run along a transition the state machine does not have. */
 export class IllegalTransitionError extends Error {

@@ -71,6 +71,16 @@ describe('gatehouse CLI', () => {
     await expect(h.client.workflow.getHandle(`test.single:${proposal.id}`).describe()).rejects.toThrow();
   });
 
+  it('cancels a waiting run as an operator: withdrawn, nothing executed', async () => {
+    const run = await h.gatehouse.propose(h.proposal('test.single'));
+    await eventually(async () => ((await run.status()).status === 'awaiting_approval' ? true : undefined));
+    const result = await gatehouse('cancel', run.workflowId);
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim()).toBe(`${run.workflowId}: withdrawn`);
+    expect((await run.result()).transitions.at(-1)?.event).toBe('cancelled');
+    expect((await gatehouse('cancel', 'test.single:does-not-exist')).code).toBe(3);
+  });
+
   it('answers usage errors with exit code 2 and an unknown run with 3', async () => {
     expect((await operator('alice', 'decide', 'x')).code).toBe(2);
     expect((await gatehouse('frobnicate')).code).toBe(2);

@@ -191,6 +191,18 @@ describe('approval state', () => {
     expect(s.transitions.at(-1)).toMatchObject({ from: 'expired', to: 'expired', event: 'notice_undeliverable', note: 'reminder mail undeliverable to fred, mia' });
   });
 
+  it('withdraws a run an operator cancels before the commit, and only notes a cancel during it', () => {
+    const waiting = apply(dual(), { type: 'cancelled', at: NOW });
+    expect(waiting.status).toBe('withdrawn');
+    expect(waiting.outcomeReason).toBe('withdrawn by an operator: the run was cancelled');
+    const approved = decide(decide(dual(), 'fred', 'finance').next, 'mia', 'manager').next;
+    expect(apply(approved, { type: 'cancelled', at: NOW }).status).toBe('withdrawn');
+    const committing = apply(approved, { type: 'commit_started', at: NOW, idempotencyKey: 'k', executedHash: approved.paramsHash });
+    const noted = apply(committing, { type: 'cancelled', at: NOW });
+    expect(noted.status).toBe('committing');
+    expect(noted.transitions.at(-1)).toMatchObject({ event: 'cancelled', note: 'cancel requested while committing; the commit finishes and is verified' });
+  });
+
   it("applies the policy's approve on expiry to silence only, never over an objection", () => {
     const approving = (state: ApprovalState): ApprovalState => ({ ...state, evaluation: { ...state.evaluation!, onExpiry: 'approve' } });
     const silent = apply(approving(dual()), { type: 'expired', at: NOW });
