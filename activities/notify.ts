@@ -92,7 +92,10 @@ export function createNotify(deps: NotifyDeps) {
 
   function linkFor(input: NotifyInput, reviewerId: string, role: string): string {
     const deadlineMs = input.deadline ? Date.parse(input.deadline) : Infinity;
-    const exp = Math.floor(Math.min(deadlineMs, Date.now() + deps.linkTtlMs) / 1000);
+    // Every mail mints its own links: a reminder or escalation carries fresh ones, whatever
+    // became of the first mail's. The policy may set their lifetime (a run that waits for weeks).
+    const ttl = input.evaluation.sla.linkTtlMs ?? deps.linkTtlMs;
+    const exp = Math.floor(Math.min(deadlineMs, Date.now() + ttl) / 1000);
     const token = issueLinkToken(
       { wf: input.workflowId, round: input.round, sub: reviewerId, role, exp, nonce: newNonce() },
       { keyring: deps.linkKeyring, grantSigner: deps.grantSigner },

@@ -108,6 +108,11 @@ export function apply(state: ApprovalState, event: RunEvent): ApprovalState {
       return recordUndeliverable(state, event);
     case 'cancelled':
       return cancel(state, event);
+    case 'fresh_link_sent': {
+      const note = `fresh link mailed to ${event.reviewerId} (${event.role}) at their request`;
+      const noted = { ...state, transitions: [...state.transitions, { at: event.at, from: state.status, to: state.status, event: event.type, note }] };
+      return { ...noted, freshLinks: [...(state.freshLinks ?? []), { at: event.at, reviewerId: event.reviewerId, role: event.role, round: state.round }] };
+    }
     default: {
       const unreachable: never = event;
       throw new TypeError(`unknown run event ${JSON.stringify(unreachable)}`);

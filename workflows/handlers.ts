@@ -5,8 +5,8 @@
  */
 import { setHandler } from '@temporalio/workflow';
 import type { TrustedKeys } from '../src/domain/trusted-keys';
-import { acceptDecision, acceptRevision, acceptWithdrawal, applyDecision, applyDecisionSignal, applyRevision, applyWithdrawal } from './message-handlers';
-import { decideSignal, decideUpdate, getStateQuery, reviseUpdate, withdrawUpdate } from './messages';
+import { acceptDecision, acceptRevision, acceptWithdrawal, applyDecision, applyDecisionSignal, applyFreshLinkRequest, applyRevision, applyWithdrawal } from './message-handlers';
+import { decideSignal, decideUpdate, getStateQuery, requestFreshLinkSignal, reviseUpdate, withdrawUpdate } from './messages';
 import type { Run } from './run-context';
 
 export function registerHandlers(run: Run, keys: () => TrustedKeys): void {
@@ -14,5 +14,6 @@ export function registerHandlers(run: Run, keys: () => TrustedKeys): void {
   setHandler(decideSignal, (raw) => applyDecisionSignal(run, raw, keys));
   setHandler(reviseUpdate, (revision) => applyRevision(run, revision), { validator: (revision) => void acceptRevision(run, revision) });
   setHandler(withdrawUpdate, (withdrawal) => applyWithdrawal(run, withdrawal), { validator: (withdrawal) => void acceptWithdrawal(run, withdrawal) });
+  setHandler(requestFreshLinkSignal, (raw) => applyFreshLinkRequest(run, raw));
   setHandler(getStateQuery, () => run.get());
 }

@@ -6,6 +6,8 @@ import { log } from '@temporalio/workflow';
 import type { Revision, SignedDecision, Withdrawal } from '../src/domain/decision';
 import { DecisionRefusal, FailureType } from '../src/domain/errors';
 import type { PolicyEvaluation } from '../src/domain/evaluation';
+import { FRESH_LINK_INTERVAL_MS } from '../src/domain/fresh-link';
+import { NoticePurpose } from '../src/domain/notice';
 import { contentSizeProblem } from '../src/domain/size-limits';
 import { remainingSlots } from '../src/domain/standing';
 import type { ApprovalState } from '../src/domain/state';
@@ -13,6 +15,7 @@ import type { TrustedKeys } from '../src/domain/trusted-keys';
 import { checkDecision, checkRevision, checkWithdraw } from './decision-check';
 import type { DecisionAccepted } from './messages';
 import { messageSchemas } from './message-schemas';
+import { undecidedReviewers } from './notices';
 import { refusal } from './refusal';
 import type { Run } from './run-context';
 
@@ -80,6 +83,29 @@ export function acceptWithdrawal(run: Run, raw: unknown): Withdrawal {
 
 export function applyWithdrawal(run: Run, withdrawal: Withdrawal): ApprovalState['status'] {
   return run.apply({ type: 'withdrawn', by: withdrawal.by, reason: withdrawal.reason }).status;
+}
+
+/**
+ * Mails a fresh link to a reviewer who asked for one, if they are still asked to decide in this
+ * round, and not more often than FRESH_LINK_INTERVAL_MS. The address is the directory's, from the
+ * policy evaluation: the request names a person, never where to write. Refusals are logged only
+ * (a signal has no answer), so the page cannot tell who is a reviewer.
+ */
+export function applyFreshLinkRequest(run: Run, raw: unknown): void {
+  const parsed = messageSchemas().FreshLinkRequestSchema.safeParse(raw);
+  const ignore = (reason: string) => log.info('fresh link not sent', { reason, workflowId: run.workflowId });
+  if (!parsed.success) return ignore('malformed request');
+  const { reviewerId, role } = parsed.data;
+  const state = run.get();
+  if (state.status !== 'awaiting_approval') return ignore(`the run is ${state.status}`);
+  const recipient = undecidedReviewers(state).find((r) => r.reviewer.id === reviewerId && r.role === role);
+  if (!recipient) return ignore(`${reviewerId} (${role}) is not waited for in round ${state.round}`);
+  const mine = (state.freshLinks ?? []).filter((f) => f.reviewerId === reviewerId);
+  const last = mine[mine.length - 1];
+  if (last && Date.now() - Date.parse(last.at) < FRESH_LINK_INTERVAL_MS) return ignore(`${reviewerId} got a fresh link less than ${FRESH_LINK_INTERVAL_MS / 60_000} minutes ago`);
+  run.apply({ type: 'fresh_link_sent', reviewerId, role });
+  log.info('fresh link requested', { workflowId: run.workflowId, reviewerId, role, round: state.round });
+  run.outbox.push({ purpose: NoticePurpose.freshLink, recipients: [recipient], seq: mine.length });
 }
 
 /**

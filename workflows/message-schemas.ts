@@ -13,15 +13,21 @@
  * messages to many runs of one worker through this bundle.
  */
 import type * as DecisionSchemas from '../src/domain/decision';
+import type * as FreshLinkSchemas from '../src/domain/fresh-link';
 
-type MessageSchemas = Pick<typeof DecisionSchemas, 'SignedDecisionSchema' | 'RevisionSchema' | 'WithdrawalSchema'>;
+type MessageSchemas = Pick<typeof DecisionSchemas, 'SignedDecisionSchema' | 'RevisionSchema' | 'WithdrawalSchema'> &
+  Pick<typeof FreshLinkSchemas, 'FreshLinkRequestSchema'>;
 
 let loaded: MessageSchemas | undefined;
 
 export function messageSchemas(): MessageSchemas {
   // A require on first use, not an import: an import would load the schemas with this module, at
   // preload, where they would be frozen.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  loaded ??= require('../src/domain/decision') as typeof DecisionSchemas;
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  loaded ??= {
+    ...(require('../src/domain/decision') as typeof DecisionSchemas),
+    FreshLinkRequestSchema: (require('../src/domain/fresh-link') as typeof FreshLinkSchemas).FreshLinkRequestSchema,
+  };
+  /* eslint-enable @typescript-eslint/no-require-imports */
   return loaded;
 }

@@ -4,6 +4,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Revision, SignedDecision, Withdrawal } from '../src/domain/decision';
+import type { FreshLinkRequest } from '../src/domain/fresh-link';
 import type { ApprovalState } from '../src/domain/state';
 
 export interface DecisionAccepted {
@@ -22,3 +23,8 @@ export const withdrawUpdate = defineUpdate<ApprovalState['status'], [Withdrawal]
 export const getStateQuery = defineQuery<ApprovalState>('gatehouse.state');
 /** The agent's new version after a request for changes; starts a new round. */
 export const reviseUpdate = defineUpdate<ApprovalState['status'], [Revision]>('gatehouse.revise');
+/**
+ * A reviewer asks for a fresh link (from the page of an expired or superseded one). A signal: the
+ * page promises nothing beyond "if you are still asked, a link is on its way to your address".
+ */
+export const requestFreshLinkSignal = defineSignal<[FreshLinkRequest]>('gatehouse.requestFreshLink');

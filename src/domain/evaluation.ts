@@ -45,6 +45,8 @@ export const PolicyEvaluationSchema = z.object({
     remindAfterMs: z.number().optional(),
     escalateAfterMs: z.number().optional(),
     expireAfterMs: z.number(),
+    /** The policy's link lifetime, when it sets one (see SlaSchema.linkTtl). */
+    linkTtlMs: z.number().optional(),
   }),
   onExpiry: z.enum(['deny', 'approve']),
   redact: z.array(z.string()),

@@ -14,6 +14,8 @@ export const NoticePurpose = {
   needsAttention: 'needs_attention',
   /** Tells the run's operators that a notice could not be delivered to someone. */
   undeliverable: 'undeliverable',
+  /** A fresh link the reviewer asked for (their earlier one expired or was superseded). */
+  freshLink: 'fresh_link',
 } as const;
 export type NoticePurpose = (typeof NoticePurpose)[keyof typeof NoticePurpose];
 

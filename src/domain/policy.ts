@@ -62,6 +62,11 @@ export const SlaSchema = z
     remindAfter: DurationSchema.optional(),
     escalateAfter: DurationSchema.optional(),
     expireAfter: DurationSchema,
+    /**
+     * How long each mailed link works; never past the round's deadline. Without it, the worker's
+     * GATEHOUSE_LINK_TTL_HOURS. A run that waits for weeks sets it to its own length.
+     */
+    linkTtl: DurationSchema.optional(),
   })
   .refine((s) => !s.remindAfter || s.remindAfter < s.expireAfter, {
     path: ['remindAfter'],

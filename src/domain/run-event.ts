@@ -34,6 +34,7 @@ export const RunEventType = {
   rollbackFailed: 'rollback_failed',
   noticeUndeliverable: 'notice_undeliverable',
   cancelled: 'cancelled',
+  freshLinkSent: 'fresh_link_sent',
 } as const;
 export type RunEventType = (typeof RunEventType)[keyof typeof RunEventType];
 export const RunEventTypeSchema = z.enum(RunEventType);
@@ -80,7 +81,9 @@ export type RunEvent =
    * An operator cancelled the run (Web UI, CLI, `handle.cancel()`). Before the commit it ends the
    * run as withdrawn; during the commit it is only noted: the commit finishes and is verified.
    */
-  | { type: 'cancelled'; at: string };
+  | { type: 'cancelled'; at: string }
+  /** A reviewer asked for a fresh link and one was mailed to their address on file. */
+  | { type: 'fresh_link_sent'; at: string; reviewerId: string; role: string };
 
 /** Thrown when an event would move a run along a transition the state machine does not have. */
 export class IllegalTransitionError extends Error {

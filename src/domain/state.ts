@@ -96,5 +96,7 @@ export const ApprovalStateSchema = z.object({
    * evidence and signed copies are left out (see workflows/run-result.ts); the audit keeps them.
    */
   compacted: z.boolean().optional(),
+  /** Fresh links reviewers asked for and were mailed (the rate limit reads it). */
+  freshLinks: z.array(z.object({ at: z.string(), reviewerId: z.string(), role: z.string(), round: z.number().int() })).optional(),
 });
 export type ApprovalState = z.infer<typeof ApprovalStateSchema>;

@@ -6,7 +6,7 @@
 import type { Client } from '@temporalio/client';
 import { requestLog } from './request-log';
 import { codecRouter, type CodecRouteOptions } from './routes/codec';
-import express, { type ErrorRequestHandler, type Express } from 'express';
+import express, { type ErrorRequestHandler, type Express, type Request } from 'express';
 import type { DecisionSigner } from '../links/decision-signer';
 import type { LinkKeyring } from '../links/keyring';
 import { LinkTokenError } from '../links/token';
@@ -88,12 +88,13 @@ export function createApp(deps: AppDeps): Express {
   app.use(() => {
     throw new RouteNotFoundError();
   });
-  app.use(errorHandler(ctx.logger));
+  app.use(errorHandler(ctx));
   return app;
 }
 
 /** Every failure becomes the status and words of the one table: a page for people, JSON for the API. */
-function errorHandler(logger: Logger): ErrorRequestHandler {
+function errorHandler(ctx: RouteContext): ErrorRequestHandler {
+  const { logger } = ctx;
   return (err, req, res, next) => {
     if (res.headersSent) {
       next(err);
@@ -113,7 +114,14 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
     if (req.path.startsWith('/api/')) {
       res.status(problem.status).json({ error: problem });
     } else {
-      res.status(problem.status).type('html').send(renderProblemPage(problem));
+      res.status(problem.status).type('html').send(renderProblemPage(problem, offersFreshLink(req, problem.code)));
     }
   };
+}
+
+/** Problems of a genuine link that only needs renewing: the page offers a fresh one. */
+const RENEWABLE: ReadonlySet<string> = new Set(['link_expired', 'stale_round']);
+
+function offersFreshLink(req: Request, code: string): boolean {
+  return req.method === 'GET' && RENEWABLE.has(code) && /^\/d\/[^/]+$/.test(req.path);
 }

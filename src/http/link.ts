@@ -8,11 +8,14 @@ import type { RouteContext } from './context';
 
 const verified = new WeakMap<Request, LinkClaims>();
 
-/** Verifies `:token` and remembers its claims for the rest of the request. */
-export function requireLink(ctx: RouteContext): RequestHandler {
+/**
+ * Verifies `:token` and remembers its claims for the rest of the request. `allowExpired` is for
+ * the fresh-link request only: a genuine link past its expiry may ask for a new one, nothing more.
+ */
+export function requireLink(ctx: RouteContext, options: { allowExpired?: boolean } = {}): RequestHandler {
   return (req, _res, next) => {
     const token = req.params['token'];
-    verified.set(req, verifyLinkToken(typeof token === 'string' ? token : '', ctx.linkKeyring, ctx.now()));
+    verified.set(req, verifyLinkToken(typeof token === 'string' ? token : '', ctx.linkKeyring, ctx.now(), options));
     next();
   };
 }

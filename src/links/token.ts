@@ -107,10 +107,11 @@ export function signLinkToken(claims: LinkClaims, keyring: LinkKeyring): string 
  * Checks a link token and returns its claims.
  *
  * @param nowMs the current time in epoch milliseconds (passed in so tests and callers control it)
+ * @param options.allowExpired accept a genuine link past its expiry (for "send me a fresh link")
  * @throws {@link LinkTokenError} with code `malformed`, `unknown_key`, `bad_signature`, `expired`
  * or `not_yet_valid`.
  */
-export function verifyLinkToken(token: string, keyring: LinkKeyring, nowMs: number): LinkClaims {
+export function verifyLinkToken(token: string, keyring: LinkKeyring, nowMs: number, options: { allowExpired?: boolean } = {}): LinkClaims {
   if (typeof token !== 'string' || token.length === 0 || token.length > MAX_LINK_TOKEN_LENGTH) {
     throw new LinkTokenError('malformed');
   }
@@ -147,7 +148,8 @@ export function verifyLinkToken(token: string, keyring: LinkKeyring, nowMs: numb
     throw new LinkTokenError('malformed', { cause: err });
   }
 
-  if (nowMs >= claims.exp * 1000) {
+  // Only the fresh-link request accepts an expired link: it names who asks, and decides nothing.
+  if (nowMs >= claims.exp * 1000 && !options.allowExpired) {
     throw new LinkTokenError('expired');
   }
   if (claims.nbf !== undefined && nowMs + NOT_BEFORE_SKEW_MS < claims.nbf * 1000) {

@@ -25,7 +25,8 @@ export type NotificationPurpose =
   | 'delegated'
   | 'outcome'
   | 'needs_attention'
-  | 'undeliverable';
+  | 'undeliverable'
+  | 'fresh_link';
 
 /** Everything a notification shows. All proposal text is treated as untrusted. */
 export interface NotificationView {
@@ -124,6 +125,8 @@ function subjectFor(view: NotificationView, summary: string): string {
         return 'Needs attention: ';
       case 'undeliverable':
         return 'Mail undeliverable: ';
+      case 'fresh_link':
+        return 'Your new link: ';
       default:
         return assertNever(view.purpose);
     }
@@ -153,6 +156,9 @@ function introFor(view: NotificationView, text: EvidenceText): string[] {
       break;
     case 'needs_attention':
       lines.push('This proposal needs attention from a person: Gatehouse could not finish it on its own.');
+      break;
+    case 'fresh_link':
+      lines.push('You asked for a fresh link to this proposal: the one below replaces the links in earlier mails. If you did not ask for it, you can ignore this mail.');
       break;
     case 'undeliverable':
       lines.push('A notification about this proposal was refused by the mail server for good. The run goes on by its clock (reminders, escalation, expiry); reach the people named below another way.');

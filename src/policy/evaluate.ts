@@ -117,6 +117,7 @@ export function evaluatePolicy(input: EvaluationInput): PolicyEvaluation {
       remindAfterMs: policy.sla.remindAfter,
       escalateAfterMs: policy.sla.escalateAfter,
       expireAfterMs: policy.sla.expireAfter,
+      ...(policy.sla.linkTtl !== undefined ? { linkTtlMs: policy.sla.linkTtl } : {}),
     },
     onExpiry: policy.onExpiry,
   };

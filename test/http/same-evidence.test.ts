@@ -16,7 +16,8 @@ import { awaitingRun, getPage, postJson, signLink, startService, stateOf, type R
 const SECRET = 'PHOTOCASE-4111-7342';
 /** The secret with Cyrillic look-alikes (Р Н О Т С А Ѕ Е) and a zero-width space inside. */
 const DISGUISED = 'РНОТО\u200BСАЅЕ-4111-7342';
-const MB = 1_000_000;
+/** Far past every display cap, within the 512 KB size limit of a version (src/domain/size-limits.ts). */
+const LONG = 400_000;
 
 let h: Harness;
 let service: RunningService;
@@ -45,8 +46,8 @@ describe('the same hostile evidence through mail, page and API', () => {
     const proposal = h.proposal('test.edits');
     const params = {
       ...proposal.params,
-      // A 1 MB note that repeats the secret at its very end, past every cap.
-      body: { amount: 5_000, card: SECRET, note: `${'A'.repeat(MB)} ${DISGUISED}` },
+      // A 400 kB note that repeats the secret at its very end, past every cap.
+      body: { amount: 5_000, card: SECRET, note: `${'A'.repeat(LONG)} ${DISGUISED}` },
     };
     const summary = `Refund to ${DISGUISED} <b>now</b>`;
     const workflowId = await awaitingRun(h, 'test.edits', {

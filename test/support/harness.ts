@@ -49,6 +49,7 @@ const TEST_ACTION_TYPES = [
   'test.expire_approve',
   'test.verify',
   'test.egress',
+  'test.longwait',
 ];
 
 export type DevInbox = Awaited<ReturnType<typeof startDevInbox>>;

@@ -5,7 +5,7 @@
  * "safe links" services fetch every URL in a mail, some of them several times (the
  * activepieces #14024 failure). Only the POST from the page's own form decides.
  */
-import express, { Router } from 'express';
+import express, { Router, type Request } from 'express';
 import { CSRF_COOKIE, CSRF_COOKIE_MAX_AGE_MS, CSRF_FIELD, readCookie } from '../csrf';
 import type { RouteContext } from '../context';
 import { requireContentType } from '../content-type';
@@ -19,6 +19,10 @@ import { checkSameOrigin } from '../same-origin';
 import { standingOf } from '../standing';
 import { renderDecisionPage } from '../views/decision-page';
 import { renderResultPage } from '../views/result-page';
+import { FRESH_LINK_FIELD, FRESH_LINK_VALUE, renderFreshLinkRequestedPage } from '../views/problem-page';
+import { requestFreshLinkSignal } from '../../../workflows/messages';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { LinkTokenError, type LinkClaims } from '../../links/token';
 
 /**
  * A decision is a kind, a comment of at most 5 000 characters and a few short fields; an edit adds
@@ -62,10 +66,16 @@ export function decisionPageRouter(ctx: RouteContext): Router {
       res.status(200).type('html').send(renderDecisionPage(evidence, form));
     })
     .post(
-      requireLink(ctx),
+      // An expired link may still ask for a fresh one (its page's form posts here, without the
+      // token in the page); for anything else its expiry is enforced below, before any I/O.
+      requireLink(ctx, { allowExpired: true }),
       (req, _res, next) => {
         // Before the body is read: a cross-site post is refused whatever it carries.
         checkSameOrigin(req.headers, ctx.publicOrigin);
+        // An expired link's only use is the fresh-link request, a few bytes: nothing larger is read.
+        if (isExpired(linkClaims(req), ctx.now()) && Number(req.headers['content-length'] ?? Infinity) > FRESH_LINK_BODY_MAX) {
+          throw new LinkTokenError('expired');
+        }
         next();
       },
       requireContentType('application/x-www-form-urlencoded'),
@@ -73,6 +83,12 @@ export function decisionPageRouter(ctx: RouteContext): Router {
       async (req, res) => {
         const claims = linkClaims(req);
         const body: unknown = req.body;
+        if (body !== null && typeof body === 'object' && (body as Record<string, unknown>)[FRESH_LINK_FIELD] === FRESH_LINK_VALUE) {
+          await requestFreshLink(ctx, claims, req);
+          res.status(200).type('html').send(renderFreshLinkRequestedPage());
+          return;
+        }
+        if (isExpired(claims, ctx.now())) throw new LinkTokenError('expired');
         const field = body !== null && typeof body === 'object' ? (body as Record<string, unknown>)[CSRF_FIELD] : undefined;
         ctx.csrf.verify(claims.nonce, readCookie(req.headers.cookie, CSRF_COOKIE), field);
         const decision = parseDecisionForm(body);
@@ -94,4 +110,26 @@ export function decisionPageRouter(ctx: RouteContext): Router {
       throw new MethodNotAllowedError(['GET', 'HEAD', 'POST']);
     });
   return router;
+}
+
+const FRESH_LINK_BODY_MAX = 256;
+
+const isExpired = (claims: LinkClaims, nowMs: number): boolean => nowMs >= claims.exp * 1000;
+
+/**
+ * "Send me a fresh link", from the page of an expired or superseded link. The service cannot mint
+ * links (they carry the worker's grant): it asks the run, which mails the reviewer's address on
+ * file, rate-limited. The answer is the same whatever the run does with it.
+ */
+async function requestFreshLink(ctx: RouteContext, claims: LinkClaims, req: Request): Promise<void> {
+  try {
+    await ctx.client.workflow.getHandle(claims.wf).signal(requestFreshLinkSignal, { reviewerId: claims.sub, role: claims.role });
+  } catch (err) {
+    // A finished or unknown run: nothing to renew, and the page says no more than usual.
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
+  }
+  ctx.logger.info(
+    { workflowId: claims.wf, round: claims.round, reviewer: claims.sub, role: claims.role, secFetchSite: req.get('sec-fetch-site'), userAgent: req.get('user-agent') },
+    'fresh link requested',
+  );
 }
