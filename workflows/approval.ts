@@ -2,7 +2,7 @@
  * The approval workflow: one proposed action, from policy to an executed and verified effect (or
  * a reasoned refusal). Every state change goes through the pure reducer in approval-state.ts.
  */
-import { ApplicationFailure, CancellationScope, allHandlersFinished, condition, isCancellation, patched, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, allHandlersFinished, condition, isCancellation, makeContinueAsNewFunc, patched, workflowInfo } from '@temporalio/workflow';
 import { idempotencyKeyFor } from '../src/domain/ids';
 import { NoticePurpose } from '../src/domain/notice';
 import type { Proposal } from '../src/domain/proposal';
@@ -15,14 +15,25 @@ import { apply, initialState } from './approval-state';
 import { executeApproved } from './execution';
 import { registerHandlers } from './handlers';
 import { recordRunMetrics } from './metrics';
-import { createOutbox, recordUndeliverable } from './notices';
-import { runReview } from './review';
+import { createOutbox, recordUndeliverable, type NotifyInput } from './notices';
+import { inReview, runReview, type ReviewClock } from './review';
 import { boundedResult } from './run-result';
 import type { Run } from './run-context';
 import { createStatePublisher } from './search-attributes';
 
 export interface ApprovalInput {
   proposal: Proposal;
+  /** Set when this run continues an earlier one of the same workflow id (its history grew long). */
+  resume?: Resumed;
+}
+
+/** What a run hands to its continuation: everything it knew, and where the round's clock stood. */
+export interface Resumed {
+  state: ApprovalState;
+  trustedKeys: TrustedKeys;
+  clock: ReviewClock;
+  /** Mail not known to be delivered; sent again (the mailer skips a Message-ID already sent). */
+  unsent: NotifyInput[];
 }
 
 const nowIso = (): string => new Date().toISOString();
@@ -37,9 +48,9 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalSt
   // mail server that was down held reminders, escalation and expiry; they replay that way.
   const background = patched('background-notify');
   const publish = createStatePublisher({ skipTransientStatuses: lean });
-  let state = initialState(workflowId, input.proposal);
+  let state = input.resume?.state ?? initialState(workflowId, input.proposal);
   // Filled from the worker's configuration by the policy activity; until then nothing is accepted.
-  let trustedKeys: TrustedKeys = NO_TRUSTED_KEYS;
+  let trustedKeys: TrustedKeys = input.resume?.trustedKeys ?? NO_TRUSTED_KEYS;
   const run: Run = {
     workflowId,
     get: () => state,
@@ -57,6 +68,7 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalSt
     background,
     steps: stepActivities(lean),
     showResting: () => publish(state, true),
+    continueAsNew: (clock) => handOver(run, input.proposal, () => trustedKeys, clock),
   };
   registerHandlers(run, () => trustedKeys);
   // An operator's cancel is recorded when it arrives: it withdraws a run that executed nothing, and
@@ -64,6 +76,7 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalSt
   const root = CancellationScope.current();
   root.cancelRequested.catch(() => run.apply({ type: 'cancelled' }));
   try {
+    if (input.resume) return await resumeReview(run, input.resume);
     return await decideAndExecute(run, (keys) => (trustedKeys = keys));
   } catch (err) {
     if (!isCancellation(err) || !root.consideredCancelled) throw err;
@@ -97,6 +110,35 @@ async function decideAndExecute(run: Run, trust: (keys: TrustedKeys) => void): P
       throw ApplicationFailure.nonRetryable(`unknown evaluation outcome ${String(unreachable)}`);
     }
   }
+  return executeIfStillApproved(run);
+}
+
+/** A run continued from an earlier one: the review goes on where it was, then the same story. */
+async function resumeReview(run: Run, resumed: Resumed): Promise<ApprovalState> {
+  run.outbox.resend(resumed.unsent);
+  if (inReview(run.get())) await runReview(run, resumed.clock);
+  const status = run.get().status;
+  if (status !== Status.approved && status !== Status.autoApproved) return finish(run);
+  return executeIfStillApproved(run);
+}
+
+/**
+ * Once the story stopped waiting, a run waiting for weeks hands over to a new run of the same id
+ * with its state and clock; mail in flight is carried, and it waits only for running handlers so
+ * no decision is dropped at the hand-over. Signals and updates that arrive meanwhile reach the
+ * new run (the server refuses to close a run with unhandled messages).
+ */
+async function handOver(run: Run, proposal: Proposal, keys: () => TrustedKeys, clock: ReviewClock): Promise<void> {
+  await condition(allHandlersFinished);
+  const state = run.get();
+  if (!inReview(state) || state.round !== clock.round) return;
+  const info = workflowInfo();
+  // Memo (the proposal hash a repeated proposal is checked against) and search attributes go on.
+  const next = makeContinueAsNewFunc<typeof approvalWorkflow>({ ...(info.memo ? { memo: info.memo } : {}), typedSearchAttributes: info.typedSearchAttributes });
+  await next({ proposal, resume: { state, trustedKeys: keys(), clock, unsent: run.outbox.unsent() } });
+}
+
+async function executeIfStillApproved(run: Run): Promise<ApprovalState> {
   // Checked here as well as in preconditionsHold: most runs have none, and skipping the call
   // spares its promises (each one a stack capture in the SDK) on every decision and replay.
   if (expectedPreconditions(run) && !(await preconditionsHold(run))) return finish(run);

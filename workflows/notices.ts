@@ -35,6 +35,13 @@ export interface Outbox {
   /** Notices queued and not yet being sent. */
   readonly size: number;
   /**
+   * Background mode: the notices not known to be delivered (the one being sent, then the queue),
+   * for a run that continues as new to send again (the mailer skips a Message-ID already sent).
+   */
+  unsent(): NotifyInput[];
+  /** Sends notices a previous run of this workflow left unsent (background mode). */
+  resend(inputs: NotifyInput[]): void;
+  /**
    * Sends every queued notice (for the state as it is now, in the old mode; as it was when each
    * was pushed, in background mode) and returns once none is left.
    */
@@ -53,7 +60,7 @@ export interface OutboxOptions {
   undeliverable(notice: Notice, round: number, recipients: UndeliverableRecipient[]): void;
 }
 
-type NotifyInput = Parameters<typeof notify>[0];
+export type NotifyInput = Parameters<typeof notify>[0];
 
 /** What a notice is sent with: the run as it is (or was) at `state`. */
 function notifyInput(notice: Notice, state: ApprovalState): NotifyInput | undefined {
@@ -75,6 +82,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
   const queue: Notice[] = [];
   const ready: NotifyInput[] = [];
   let sending = false;
+  let inFlight: NotifyInput | undefined;
   let sent: Promise<void> = Promise.resolve();
 
   /** Sends one notice; a permanent refusal is recorded, never thrown. */
@@ -90,7 +98,11 @@ export function createOutbox(options: OutboxOptions): Outbox {
   /** The sender coroutine: runs while there is something to send, in push order. */
   async function sendAll(): Promise<void> {
     try {
-      while (ready.length > 0) await send(ready.shift()!);
+      while (ready.length > 0) {
+        inFlight = ready.shift()!;
+        await send(inFlight);
+        inFlight = undefined;
+      }
     } catch {
       // Cancelled with the run: what is left is not sent.
     } finally {
@@ -99,17 +111,22 @@ export function createOutbox(options: OutboxOptions): Outbox {
     }
   }
 
+  function enqueue(input: NotifyInput): void {
+    ready.push(input);
+    if (!sending) {
+      sending = true;
+      sent = sendAll();
+    }
+  }
+
   const outbox: Outbox = {
     push(notice) {
       if (!options.background) return void queue.push(notice);
       const input = notifyInput(notice, options.state());
-      if (!input) return;
-      ready.push(input);
-      if (!sending) {
-        sending = true;
-        sent = sendAll();
-      }
+      if (input) enqueue(input);
     },
+    unsent: () => [...(inFlight ? [inFlight] : []), ...ready],
+    resend: (inputs) => inputs.forEach(enqueue),
     get size() {
       return options.background ? ready.length : queue.length;
     },

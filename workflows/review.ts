@@ -3,7 +3,7 @@
  * escalation along the chain at T2 (and every T2 after), expiry with the policy's default outcome.
  * A new round (edited or revised version) starts the ladder again.
  */
-import { condition } from '@temporalio/workflow';
+import { condition, patched, workflowInfo } from '@temporalio/workflow';
 import type { ApprovalState } from '../src/domain/state';
 import { Status } from '../src/domain/status';
 import { NoticePurpose } from '../src/domain/notice';
@@ -11,31 +11,68 @@ import { describeDrift } from './approval-state';
 import { undecidedReviewers } from './notices';
 import type { Run } from './run-context';
 
-const inReview = (s: ApprovalState): boolean => s.status === Status.awaitingApproval || s.status === Status.changesRequested;
+export const inReview = (s: ApprovalState): boolean => s.status === Status.awaitingApproval || s.status === Status.changesRequested;
 
-export async function runReview(run: Run): Promise<void> {
+/**
+ * Where a round's SLA ladder stands, in workflow epoch ms (null: that step will not come): what a
+ * run hands to its continuation, so the ladder goes on where it was.
+ */
+export interface ReviewClock {
+  round: number;
+  remindAt: number | null;
+  escalateAt: number | null;
+  expireAt: number;
+}
+
+/**
+ * Past this many events a waiting run continues as new even if the server has not suggested it
+ * (the server suggests it at its own threshold, 4 Ki events or 4 MB by default).
+ */
+export const MAX_HISTORY_EVENTS = 10_000;
+
+/** `resume`: the round's clock, carried over from the run this one continues. */
+export async function runReview(run: Run, resume?: ReviewClock): Promise<void> {
+  let carried = resume;
   do {
-    await reviewRound(run);
+    await reviewRound(run, carried);
+    carried = undefined;
   } while (inReview(run.get()));
   // Usually empty by now; an await costs promises, and each one a stack capture in the SDK. In
   // background mode mail still being sent does not hold up the commit: the run's end waits for it.
   if (!run.background && run.outbox.size > 0) await run.outbox.flush(run.get());
 }
 
-async function reviewRound(run: Run): Promise<void> {
+async function reviewRound(run: Run, resume: ReviewClock | undefined): Promise<void> {
   const { sla } = run.get().evaluation!;
   const round = run.get().round;
-  const start = Date.now();
-  const expireAt = start + sla.expireAfterMs;
-  let remindAt = sla.remindAfterMs ? start + sla.remindAfterMs : Infinity;
-  let escalateAt = sla.escalateAfterMs ? start + sla.escalateAfterMs : Infinity;
-  run.apply({ type: 'round_opened', deadline: new Date(expireAt).toISOString() });
-  const note = describeDrift(run.get());
-  run.outbox.push({ purpose: NoticePurpose.reviewRequested, recipients: undecidedReviewers(run.get()), ...(note ? { note } : {}) });
+  let expireAt: number;
+  let remindAt: number;
+  let escalateAt: number;
+  if (resume && resume.round === round) {
+    // Continued from an earlier run: the round is open and its mail sent; only the clock goes on.
+    expireAt = resume.expireAt;
+    remindAt = resume.remindAt ?? Infinity;
+    escalateAt = resume.escalateAt ?? Infinity;
+  } else {
+    const start = Date.now();
+    expireAt = start + sla.expireAfterMs;
+    remindAt = sla.remindAfterMs ? start + sla.remindAfterMs : Infinity;
+    escalateAt = sla.escalateAfterMs ? start + sla.escalateAfterMs : Infinity;
+    run.apply({ type: 'round_opened', deadline: new Date(expireAt).toISOString() });
+    const note = describeDrift(run.get());
+    run.outbox.push({ purpose: NoticePurpose.reviewRequested, recipients: undecidedReviewers(run.get()), ...(note ? { note } : {}) });
+  }
 
   while (inReview(run.get()) && run.get().round === round) {
     // In background mode the notices pushed above and by handlers are already on their way.
     if (!run.background) await run.outbox.flush(run.get());
+    // A run waiting for weeks (daily reminders, revision rounds) keeps its history bounded. Asked
+    // only past the threshold, so runs recorded before this replay without the marker.
+    if (historyIsLong() && patched('continue-as-new')) {
+      const finite = (at: number) => (Number.isFinite(at) ? at : null);
+      await run.continueAsNew({ round, remindAt: finite(remindAt), escalateAt: finite(escalateAt), expireAt });
+      continue;
+    }
     const nextAt = Math.min(remindAt, escalateAt, expireAt);
     const woke = await condition(
       () => !inReview(run.get()) || run.get().round !== round || (!run.background && run.outbox.size > 0),
@@ -65,4 +102,9 @@ async function reviewRound(run: Run): Promise<void> {
       run.outbox.push({ purpose: NoticePurpose.reminder, recipients: undecidedReviewers(run.get()) });
     }
   }
+}
+
+function historyIsLong(): boolean {
+  const info = workflowInfo();
+  return info.continueAsNewSuggested || info.historyLength > MAX_HISTORY_EVENTS;
 }

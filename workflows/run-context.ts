@@ -6,6 +6,7 @@ import type { UnstampedRunEvent } from '../src/domain/run-event';
 import type { ApprovalState } from '../src/domain/state';
 import type { StepActivities } from './activity-proxies';
 import type { Outbox } from './notices';
+import type { ReviewClock } from './review';
 
 export interface Run {
   readonly workflowId: string;
@@ -21,4 +22,10 @@ export interface Run {
   readonly steps: StepActivities;
   /** Publishes the current status as one the run rests in (see createStatePublisher). */
   showResting(): void;
+  /**
+   * Hands the waiting run over to a new run of the same workflow id with its state and the
+   * round's clock, once its mail is sent and no handler runs; returns (without handing over) if
+   * the round moved on meanwhile.
+   */
+  continueAsNew(clock: ReviewClock): Promise<void>;
 }

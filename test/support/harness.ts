@@ -98,6 +98,8 @@ export interface HarnessOptions {
   egressResolve?: Resolver;
   /** GATEHOUSE_SAMPLING_KEY of the worker; a fresh one when absent. */
   samplingKey?: string;
+  /** A Temporal server of the test's own (default: the suite's). */
+  address?: string;
   /** The worker mails through this SMTP server (without a sent-mail index) instead of the harness's inbox. */
   smtpUrl?: string;
 }
@@ -106,7 +108,7 @@ export interface HarnessOptions {
 const TEST_OPERATORS = ['alice', 'bob', 'dave'] as const;
 
 export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const address = process.env['GATEHOUSE_TEST_TEMPORAL_ADDRESS'];
+  const address = options.address ?? process.env['GATEHOUSE_TEST_TEMPORAL_ADDRESS'];
   const bundlePath = process.env['GATEHOUSE_TEST_WORKFLOW_BUNDLE'];
   if (!address || !bundlePath) throw new Error('the jest global setup did not start Temporal');
   installQuietRuntime();

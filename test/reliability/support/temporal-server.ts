@@ -35,7 +35,8 @@ export interface OwnTemporalServer {
   output(): string;
 }
 
-export async function startOwnTemporalServer(): Promise<OwnTemporalServer> {
+/** `dynamicConfig`: extra `key=value` settings, e.g. `limit.historyCount.suggestContinueAsNew=40`. */
+export async function startOwnTemporalServer(options: { dynamicConfig?: string[] } = {}): Promise<OwnTemporalServer> {
   const cli = process.env['GATEHOUSE_TEST_TEMPORAL_CLI'];
   if (!cli) throw new Error('the jest global setup did not expose the Temporal CLI');
   const port = await freePort();
@@ -49,6 +50,7 @@ export async function startOwnTemporalServer(): Promise<OwnTemporalServer> {
     '--db-filename', dbFile,
     '--log-level', 'error',
     '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true',
+    ...(options.dynamicConfig ?? []).flatMap((setting) => ['--dynamic-config-value', setting]),
     ...ALL_SEARCH_ATTRIBUTE_KEYS.flatMap((k) => ['--search-attribute', `${k.name}=${CLI_TYPE_NAMES[k.type]}`]),
   ];
   let child: ChildProcess | undefined;

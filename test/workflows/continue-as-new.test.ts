@@ -1,0 +1,67 @@
+/**
+ * A run that waits through many revision rounds keeps a bounded history: past the server's
+ * suggestion it continues as new with its state and its round's clock, and decisions sent at the
+ * hand-over are not lost. On a Temporal server of the test's own, whose suggestion comes at 40
+ * events instead of 4 Ki (the suite's shared server keeps its defaults). Both runs' histories
+ * replay against today's code.
+ */
+import { Worker } from '@temporalio/worker';
+import { decideUpdate, getStateQuery } from '../../workflows/messages';
+import { startOwnTemporalServer, type OwnTemporalServer } from '../reliability/support/temporal-server';
+import { createHarness, eventually, type Harness } from '../support/harness';
+
+const SUGGEST_AFTER = 40;
+const ROUNDS = 6;
+
+let server: OwnTemporalServer;
+let h: Harness;
+beforeAll(async () => {
+  server = await startOwnTemporalServer({ dynamicConfig: [`limit.historyCount.suggestContinueAsNew=${SUGGEST_AFTER}`] });
+  h = await createHarness({ address: server.address });
+  await h.startWorker();
+}, 90_000);
+afterAll(async () => {
+  await h?.close();
+  await server?.stop();
+});
+
+describe('continue as new', () => {
+  it('hands a long review over to new runs with its state, loses no decision, and keeps each history short', async () => {
+    const proposal = h.proposal('test.single');
+    const run = await h.gatehouse.propose(proposal);
+    const handle = h.client.workflow.getHandle(run.workflowId);
+    const waiting = (round: number) =>
+      eventually(async () => {
+        const s = await handle.query(getStateQuery);
+        return s.status === 'awaiting_approval' && s.round === round ? s : undefined;
+      }, 20_000, `round ${round} awaiting approval`);
+
+    for (let round = 1; round < ROUNDS; round++) {
+      await waiting(round);
+      await handle.executeUpdate(decideUpdate, { args: [await h.decision(run.workflowId, { id: 'bob', role: 'approver' }, 'request_changes', { comment: `round ${round}` })] });
+      await run.revise({ by: 'agent-7', params: { ...proposal.params, body: { amount: 42 + round } } });
+    }
+    // The approval goes out at once, while the run may be handing over.
+    await handle.executeUpdate(decideUpdate, { args: [await h.decision(run.workflowId, { id: 'alice', role: 'approver' }, 'approve')] });
+    const final = await run.result();
+    expect(final.status).toBe('succeeded');
+    expect(final.round).toBe(ROUNDS);
+    expect(final.decisions.map((d) => d.kind)).toEqual([...Array.from({ length: ROUNDS - 1 }, () => 'request_changes'), 'approve']);
+    expect(final.originalParams).toEqual(proposal.params);
+    expect(h.target.effects.get(final.execution!.idempotencyKey)).toBe(1);
+
+    // The chain of runs: every run but the last continued as new, each with a short history.
+    const runs: { runId: string; events: number }[] = [];
+    for await (const wf of h.client.workflow.list({ query: `WorkflowId = "${run.workflowId}"` })) {
+      const history = await h.client.workflow.getHandle(run.workflowId, wf.runId).fetchHistory();
+      runs.push({ runId: wf.runId, events: history.events?.length ?? 0 });
+      await Worker.runReplayHistory({ workflowBundle: { codePath: process.env['GATEHOUSE_TEST_WORKFLOW_BUNDLE']! } }, history, `${run.workflowId}-${wf.runId}`);
+    }
+    expect(runs.length).toBeGreaterThanOrEqual(2);
+    expect(Math.max(...runs.map((r) => r.events))).toBeLessThan(SUGGEST_AFTER * 3);
+
+    // The proposal hash went on with the memo: the same proposal again is the same run.
+    expect((await h.gatehouse.propose(proposal)).workflowId).toBe(run.workflowId);
+    console.log(JSON.stringify({ runs: runs.length, events: runs.map((r) => r.events) }));
+  }, 120_000);
+});
