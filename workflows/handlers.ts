@@ -5,15 +5,28 @@
  */
 import { setHandler } from '@temporalio/workflow';
 import type { TrustedKeys } from '../src/domain/trusted-keys';
-import { acceptDecision, acceptRevision, acceptWithdrawal, applyDecision, applyDecisionSignal, applyFreshLinkRequest, applyRevision, applyWithdrawal } from './message-handlers';
+import {
+  acceptDecision,
+  acceptRevision,
+  acceptWithdrawal,
+  applyDecision,
+  applyDecisionSignal,
+  applyFreshLinkRequest,
+  applyRevision,
+  applyWithdrawal,
+} from './message-handlers';
 import { decideSignal, decideUpdate, getStateQuery, requestFreshLinkSignal, reviseUpdate, withdrawUpdate } from './messages';
 import type { Run } from './run-context';
 
 export function registerHandlers(run: Run, keys: () => TrustedKeys): void {
-  setHandler(decideUpdate, (signed) => applyDecision(run, signed, keys), { validator: (signed) => void acceptDecision(run, signed, keys()) });
+  setHandler(decideUpdate, (signed) => applyDecision(run, signed, keys), {
+    validator: (signed) => void acceptDecision(run, signed, keys()),
+  });
   setHandler(decideSignal, (raw) => applyDecisionSignal(run, raw, keys));
   setHandler(reviseUpdate, (revision) => applyRevision(run, revision), { validator: (revision) => void acceptRevision(run, revision) });
-  setHandler(withdrawUpdate, (withdrawal) => applyWithdrawal(run, withdrawal), { validator: (withdrawal) => void acceptWithdrawal(run, withdrawal) });
+  setHandler(withdrawUpdate, (withdrawal) => applyWithdrawal(run, withdrawal), {
+    validator: (withdrawal) => void acceptWithdrawal(run, withdrawal),
+  });
   setHandler(requestFreshLinkSignal, (raw) => applyFreshLinkRequest(run, raw));
   setHandler(getStateQuery, () => run.get());
 }

@@ -67,7 +67,9 @@ export function acceptRevision(run: Run, raw: unknown): Revision {
 }
 
 export async function applyRevision(run: Run, revision: Revision): Promise<ApprovalState['status']> {
-  const evaluation = await evaluateVersion(run, revision.params, (reason) => refusal(FailureType.reviseRefused, `the revision is refused: ${reason}`));
+  const evaluation = await evaluateVersion(run, revision.params, (reason) =>
+    refusal(FailureType.reviseRefused, `the revision is refused: ${reason}`),
+  );
   // The run may have moved on (expired, withdrawn) while the policy was evaluated.
   acceptRevision(run, revision);
   return run.apply({ type: 'revised', revision, evaluation }).status;
@@ -102,7 +104,8 @@ export function applyFreshLinkRequest(run: Run, raw: unknown): void {
   if (!recipient) return ignore(`${reviewerId} (${role}) is not waited for in round ${state.round}`);
   const mine = (state.freshLinks ?? []).filter((f) => f.reviewerId === reviewerId);
   const last = mine[mine.length - 1];
-  if (last && Date.now() - Date.parse(last.at) < FRESH_LINK_INTERVAL_MS) return ignore(`${reviewerId} got a fresh link less than ${FRESH_LINK_INTERVAL_MS / 60_000} minutes ago`);
+  if (last && Date.now() - Date.parse(last.at) < FRESH_LINK_INTERVAL_MS)
+    return ignore(`${reviewerId} got a fresh link less than ${FRESH_LINK_INTERVAL_MS / 60_000} minutes ago`);
   run.apply({ type: 'fresh_link_sent', reviewerId, role });
   log.info('fresh link requested', { workflowId: run.workflowId, reviewerId, role, round: state.round });
   run.outbox.push({ purpose: NoticePurpose.freshLink, recipients: [recipient], seq: mine.length });

@@ -102,7 +102,13 @@ function errorHandler(ctx: RouteContext): ErrorRequestHandler {
     }
     const problem = problemFor(err);
     // The route pattern (`/d/:token`), never the URL: the URL holds the token.
-    const where = { requestId: res.locals['requestId'] as string | undefined, method: req.method, route: (req.route as { path?: string } | undefined)?.path, status: problem.status, code: problem.code };
+    const where = {
+      requestId: res.locals['requestId'] as string | undefined,
+      method: req.method,
+      route: (req.route as { path?: string } | undefined)?.path,
+      status: problem.status,
+      code: problem.code,
+    };
     if (problem.status >= 500) {
       logger.error({ ...where, err }, 'request failed');
     } else {
@@ -114,7 +120,10 @@ function errorHandler(ctx: RouteContext): ErrorRequestHandler {
     if (req.path.startsWith('/api/')) {
       res.status(problem.status).json({ error: problem });
     } else {
-      res.status(problem.status).type('html').send(renderProblemPage(problem, offersFreshLink(req, problem.code)));
+      res
+        .status(problem.status)
+        .type('html')
+        .send(renderProblemPage(problem, offersFreshLink(req, problem.code)));
     }
   };
 }

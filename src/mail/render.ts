@@ -19,14 +19,7 @@ const MAX_STATUS = 40;
 
 /** Why a mail is sent; matches the workflow's notice purposes. */
 export type NotificationPurpose =
-  | 'review_requested'
-  | 'reminder'
-  | 'escalated'
-  | 'delegated'
-  | 'outcome'
-  | 'needs_attention'
-  | 'undeliverable'
-  | 'fresh_link';
+  'review_requested' | 'reminder' | 'escalated' | 'delegated' | 'outcome' | 'needs_attention' | 'undeliverable' | 'fresh_link';
 
 /** Everything a notification shows. All proposal text is treated as untrusted. */
 export interface NotificationView {
@@ -158,10 +151,14 @@ function introFor(view: NotificationView, text: EvidenceText): string[] {
       lines.push('This proposal needs attention from a person: Gatehouse could not finish it on its own.');
       break;
     case 'fresh_link':
-      lines.push('You asked for a fresh link to this proposal: the one below replaces the links in earlier mails. If you did not ask for it, you can ignore this mail.');
+      lines.push(
+        'You asked for a fresh link to this proposal: the one below replaces the links in earlier mails. If you did not ask for it, you can ignore this mail.',
+      );
       break;
     case 'undeliverable':
-      lines.push('A notification about this proposal was refused by the mail server for good. The run goes on by its clock (reminders, escalation, expiry); reach the people named below another way.');
+      lines.push(
+        'A notification about this proposal was refused by the mail server for good. The run goes on by its clock (reminders, escalation, expiry); reach the people named below another way.',
+      );
       break;
     default:
       assertNever(view.purpose);

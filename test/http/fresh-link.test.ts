@@ -22,10 +22,13 @@ afterAll(async () => {
   await h?.close();
 });
 
-const claimsOf = (token: string) => JSON.parse(decodeBase64urlStrict(token.split('.')[2]!)!.toString('utf8')) as { exp: number; sub: string; round: number };
+const claimsOf = (token: string) =>
+  JSON.parse(decodeBase64urlStrict(token.split('.')[2]!)!.toString('utf8')) as { exp: number; sub: string; round: number };
 
 async function freshLinkMails(to: string, marker: string): Promise<ReceivedMail[]> {
-  return (await readInbox(h.inbox.apiBaseUrl)).filter((m) => m.to.includes(to) && m.text.includes(marker) && m.subject.startsWith('[Gatehouse] Your new link'));
+  return (await readInbox(h.inbox.apiBaseUrl)).filter(
+    (m) => m.to.includes(to) && m.text.includes(marker) && m.subject.startsWith('[Gatehouse] Your new link'),
+  );
 }
 
 describe('fresh links', () => {
@@ -47,10 +50,14 @@ describe('fresh links', () => {
     const asked = await postForm(action, ask, undefined);
     expect(asked.status).toBe(200);
     expect(asked.body).toContain('a mail with a fresh link is on its way to your address on file');
-    const [fresh] = await eventually(async () => {
-      const mails = await freshLinkMails('alice@test.example', stamp);
-      return mails.length > 0 ? mails : undefined;
-    }, 20_000, 'the fresh-link mail');
+    const [fresh] = await eventually(
+      async () => {
+        const mails = await freshLinkMails('alice@test.example', stamp);
+        return mails.length > 0 ? mails : undefined;
+      },
+      20_000,
+      'the fresh-link mail',
+    );
     const token = linkTokens(fresh!)[0]!;
     expect(token).not.toBe(mailed);
     expect(claimsOf(token)).toMatchObject({ sub: 'alice', round: 1 });
@@ -67,7 +74,9 @@ describe('fresh links', () => {
     expect((await postForm(action, ask, undefined, { 'sec-fetch-site': 'cross-site', origin: 'https://evil.example' })).status).toBe(403);
     await new Promise((r) => setTimeout(r, 2_000));
     expect(await freshLinkMails('alice@test.example', stamp)).toHaveLength(1);
-    expect((await readInbox(h.inbox.apiBaseUrl)).filter((m) => m.to.includes('dave@test.example') && m.text.includes(stamp))).toHaveLength(0);
+    expect((await readInbox(h.inbox.apiBaseUrl)).filter((m) => m.to.includes('dave@test.example') && m.text.includes(stamp))).toHaveLength(
+      0,
+    );
     const state = await stateOf(h, workflowId);
     expect(state.freshLinks?.map((f) => f.reviewerId)).toEqual(['alice']);
     expect(state.transitions.filter((t) => t.event === 'fresh_link_sent')).toHaveLength(1);
@@ -79,14 +88,20 @@ describe('fresh links', () => {
     // Round 2 after a request for changes and a revision: the round-1 link is superseded.
     const handle = h.client.workflow.getHandle(workflowId);
     const { decideUpdate, reviseUpdate } = await import('../../workflows/messages');
-    await handle.executeUpdate(decideUpdate, { args: [await h.decision(workflowId, { id: 'bob', role: 'approver' }, 'request_changes', { comment: 'smaller' })] });
+    await handle.executeUpdate(decideUpdate, {
+      args: [await h.decision(workflowId, { id: 'bob', role: 'approver' }, 'request_changes', { comment: 'smaller' })],
+    });
     const params = (await stateOf(h, workflowId)).proposal.params;
     await handle.executeUpdate(reviseUpdate, { args: [{ by: 'agent-7', params: { ...params, body: { amount: 41 } } }] });
     const page = await getPage(`${service.url}/d/${superseded}`);
     expect(page.status).toBe(409);
     expect(page.html).toContain('value="fresh_link"');
     expect((await postForm(`${service.url}/d/${superseded}`, { intent: 'fresh_link' }, undefined)).status).toBe(200);
-    await eventually(async () => ((await stateOf(h, workflowId)).freshLinks?.[0]?.round === 2 ? true : undefined), 10_000, 'a fresh link for round 2');
+    await eventually(
+      async () => ((await stateOf(h, workflowId)).freshLinks?.[0]?.round === 2 ? true : undefined),
+      10_000,
+      'a fresh link for round 2',
+    );
   }, 30_000);
 
   it('mails links that live as long as the policy says, beyond the worker default', async () => {

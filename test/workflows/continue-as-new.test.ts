@@ -31,14 +31,20 @@ describe('continue as new', () => {
     const run = await h.gatehouse.propose(proposal);
     const handle = h.client.workflow.getHandle(run.workflowId);
     const waiting = (round: number) =>
-      eventually(async () => {
-        const s = await handle.query(getStateQuery);
-        return s.status === 'awaiting_approval' && s.round === round ? s : undefined;
-      }, 20_000, `round ${round} awaiting approval`);
+      eventually(
+        async () => {
+          const s = await handle.query(getStateQuery);
+          return s.status === 'awaiting_approval' && s.round === round ? s : undefined;
+        },
+        20_000,
+        `round ${round} awaiting approval`,
+      );
 
     for (let round = 1; round < ROUNDS; round++) {
       await waiting(round);
-      await handle.executeUpdate(decideUpdate, { args: [await h.decision(run.workflowId, { id: 'bob', role: 'approver' }, 'request_changes', { comment: `round ${round}` })] });
+      await handle.executeUpdate(decideUpdate, {
+        args: [await h.decision(run.workflowId, { id: 'bob', role: 'approver' }, 'request_changes', { comment: `round ${round}` })],
+      });
       await run.revise({ by: 'agent-7', params: { ...proposal.params, body: { amount: 42 + round } } });
     }
     // The approval goes out at once, while the run may be handing over.
@@ -55,7 +61,11 @@ describe('continue as new', () => {
     for await (const wf of h.client.workflow.list({ query: `WorkflowId = "${run.workflowId}"` })) {
       const history = await h.client.workflow.getHandle(run.workflowId, wf.runId).fetchHistory();
       runs.push({ runId: wf.runId, events: history.events?.length ?? 0 });
-      await Worker.runReplayHistory({ workflowBundle: { codePath: process.env['GATEHOUSE_TEST_WORKFLOW_BUNDLE']! } }, history, `${run.workflowId}-${wf.runId}`);
+      await Worker.runReplayHistory(
+        { workflowBundle: { codePath: process.env['GATEHOUSE_TEST_WORKFLOW_BUNDLE']! } },
+        history,
+        `${run.workflowId}-${wf.runId}`,
+      );
     }
     expect(runs.length).toBeGreaterThanOrEqual(2);
     expect(Math.max(...runs.map((r) => r.events))).toBeLessThan(SUGGEST_AFTER * 3);

@@ -43,13 +43,19 @@ export async function startOwnTemporalServer(options: { dynamicConfig?: string[]
   const address = `127.0.0.1:${port}`;
   const dbFile = join(mkdtempSync(join(tmpdir(), 'gatehouse-temporal-')), 'temporal.sqlite');
   const args = [
-    'server', 'start-dev',
-    '--ip', '127.0.0.1',
-    '--port', String(port),
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
     '--headless',
-    '--db-filename', dbFile,
-    '--log-level', 'error',
-    '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true',
+    '--db-filename',
+    dbFile,
+    '--log-level',
+    'error',
+    '--dynamic-config-value',
+    'frontend.enableUpdateWorkflowExecution=true',
     ...(options.dynamicConfig ?? []).flatMap((setting) => ['--dynamic-config-value', setting]),
     ...ALL_SEARCH_ATTRIBUTE_KEYS.flatMap((k) => ['--search-attribute', `${k.name}=${CLI_TYPE_NAMES[k.type]}`]),
   ];
