@@ -87,7 +87,10 @@ export function apply(state: ApprovalState, event: RunEvent): ApprovalState {
     case 'preconditions_failed':
       return move(state, Status.failed, event, `preconditions kept changing (${event.fields.join(', ')}); nothing executed`);
     case 'commit_started':
-      return { ...move(state, Status.committing, event), execution: { idempotencyKey: event.idempotencyKey, executedHash: event.executedHash } };
+      return {
+        ...move(state, Status.committing, event),
+        execution: { idempotencyKey: event.idempotencyKey, executedHash: event.executedHash },
+      };
     case 'commit_refused':
       return move(state, Status.needsAttention, event, `commit refused: ${event.reason}`);
     case 'commit_recorded':
@@ -99,7 +102,9 @@ export function apply(state: ApprovalState, event: RunEvent): ApprovalState {
       return event.verification.ok ? move(next, Status.succeeded, event, 'committed and verified') : next;
     }
     case 'verification_unavailable':
-      return withExecution(move(state, Status.needsAttention, event, `verification could not run: ${event.message}`), { error: event.message });
+      return withExecution(move(state, Status.needsAttention, event, `verification could not run: ${event.message}`), {
+        error: event.message,
+      });
     case 'rolled_back':
       return withExecution(move(state, Status.rolledBack, event, 'verification failed; rolled back'), { rollback: event.rollback });
     case 'rollback_failed':
@@ -143,8 +148,17 @@ function recordUndeliverable(state: ApprovalState, event: Extract<RunEvent, { ty
   const who = event.recipients.map((r) => r.reviewerId).join(', ');
   // Not through move(): a note on a final status would replace the run's outcome reason.
   const note = `${event.purpose.replace(/_/g, ' ')} mail undeliverable to ${who}`;
-  const noted = { ...state, transitions: [...state.transitions, { at: event.at, from: state.status, to: state.status, event: event.type, note }] };
-  const added = event.recipients.map((r) => ({ at: event.at, round: event.round, purpose: event.purpose, reviewerId: r.reviewerId, reason: r.reason }));
+  const noted = {
+    ...state,
+    transitions: [...state.transitions, { at: event.at, from: state.status, to: state.status, event: event.type, note }],
+  };
+  const added = event.recipients.map((r) => ({
+    at: event.at,
+    round: event.round,
+    purpose: event.purpose,
+    reviewerId: r.reviewerId,
+    reason: r.reason,
+  }));
   return { ...noted, undeliverable: [...(state.undeliverable ?? []), ...added] };
 }
 
@@ -178,7 +192,12 @@ function escalate(state: ApprovalState, event: Pick<RunEvent, 'type' | 'at'>, no
 }
 
 /** A decision as recorded; an approval keeps its signature for the commit's own check. */
-function recordOf(d: DecisionPayload, now: string, filledRole: string | undefined, signature?: SignedDecision['signature']): DecisionRecord {
+function recordOf(
+  d: DecisionPayload,
+  now: string,
+  filledRole: string | undefined,
+  signature?: SignedDecision['signature'],
+): DecisionRecord {
   const approving = d.kind === 'approve' || d.kind === 'approve_with_edits';
   return {
     nonce: d.nonce,
@@ -319,7 +338,13 @@ function reopenForDrift(state: ApprovalState, event: Extract<RunEvent, { type: '
     proposal: { ...state.proposal, evidence: { ...state.proposal.evidence, preconditions } },
     preconditionDrift: drift,
   };
-  const reopened = startNewRound(next, state.proposal.params, state.evaluation!, event, `preconditions changed since approval (${formatDrift(drift)}); re-approval needed`);
+  const reopened = startNewRound(
+    next,
+    state.proposal.params,
+    state.evaluation!,
+    event,
+    `preconditions changed since approval (${formatDrift(drift)}); re-approval needed`,
+  );
   return settleIfComplete(reopened, event);
 }
 

@@ -2,7 +2,15 @@
  * The approval workflow: one proposed action, from policy to an executed and verified effect (or
  * a reasoned refusal). Every state change goes through the pure reducer in approval-state.ts.
  */
-import { ApplicationFailure, CancellationScope, allHandlersFinished, condition, isCancellation, patched, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  CancellationScope,
+  allHandlersFinished,
+  condition,
+  isCancellation,
+  patched,
+  workflowInfo,
+} from '@temporalio/workflow';
 import { idempotencyKeyFor } from '../src/domain/ids';
 import { NoticePurpose } from '../src/domain/notice';
 import type { Proposal } from '../src/domain/proposal';
@@ -156,7 +164,10 @@ async function finishing(run: Run): Promise<ApprovalState> {
   const state = run.get();
   const contact = state.proposal.requestedBy;
   if (contact.email && state.evaluation) {
-    run.outbox.push({ purpose: NoticePurpose.outcome, recipients: [{ reviewer: { id: contact.id, name: contact.name ?? contact.id, email: contact.email } }] });
+    run.outbox.push({
+      purpose: NoticePurpose.outcome,
+      recipients: [{ reviewer: { id: contact.id, name: contact.name ?? contact.id, email: contact.email } }],
+    });
     if (!run.background) await run.outbox.flush(run.get());
   }
   // Mail still on its way (a server that was down through the round) is delivered before the run

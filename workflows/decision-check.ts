@@ -29,7 +29,8 @@ export function checkDecision(state: ApprovalState, signed: SignedDecision, keys
   if (state.decisions.some((r) => r.nonce === d.nonce)) return refuse(DecisionRefusal.duplicate, 'decision already recorded');
   const standing = standingOf(state, { ...d.reviewer, round: d.round });
   if (!standing.ok) return standing;
-  if (d.paramsHash !== state.paramsHash) return refuse(DecisionRefusal.paramsChanged, 'the decision was made on another version of the params');
+  if (d.paramsHash !== state.paramsHash)
+    return refuse(DecisionRefusal.paramsChanged, 'the decision was made on another version of the params');
   if (d.kind === 'approve_with_edits') {
     const tooLarge = contentSizeProblem('the edited version', d.editedParams ?? {}, state.proposal.evidence);
     if (tooLarge) return refuse(DecisionRefusal.invalid, tooLarge);

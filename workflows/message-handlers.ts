@@ -64,7 +64,9 @@ export function acceptRevision(run: Run, raw: unknown): Revision {
 }
 
 export async function applyRevision(run: Run, revision: Revision): Promise<ApprovalState['status']> {
-  const evaluation = await evaluateVersion(run, revision.params, (reason) => refusal(FailureType.reviseRefused, `the revision is refused: ${reason}`));
+  const evaluation = await evaluateVersion(run, revision.params, (reason) =>
+    refusal(FailureType.reviseRefused, `the revision is refused: ${reason}`),
+  );
   // The run may have moved on (expired, withdrawn) while the policy was evaluated.
   acceptRevision(run, revision);
   return run.apply({ type: 'revised', revision, evaluation }).status;

@@ -134,7 +134,12 @@ export function createOutbox(options: OutboxOptions): Outbox {
       }
       if (d.kind === 'delegate') {
         const delegate = after.delegates[after.delegates.length - 1];
-        if (delegate) outbox.push({ purpose: NoticePurpose.delegated, recipients: [{ reviewer: delegate.reviewer, role: delegate.role }], note: `delegated by ${d.reviewer.id}` });
+        if (delegate)
+          outbox.push({
+            purpose: NoticePurpose.delegated,
+            recipients: [{ reviewer: delegate.reviewer, role: delegate.role }],
+            note: `delegated by ${d.reviewer.id}`,
+          });
       }
       const known = new Set(eligibleReviewers(before).map((e) => `${e.reviewer.id}/${e.role}`));
       const opened = eligibleReviewers(after).filter((e) => !known.has(`${e.reviewer.id}/${e.role}`) && e.role !== d.reviewer.role);
@@ -167,5 +172,10 @@ export function recordUndeliverable(run: Run, notice: Notice, round: number, rec
   if (notice.purpose === NoticePurpose.undeliverable) return;
   const operators = run.get().evaluation?.operators ?? [];
   const note = `The ${notice.purpose.replace(/_/g, ' ')} mail of round ${round} was refused for ${recipients.map((r) => `${r.reviewerId} (${r.reason})`).join(', ')}.`;
-  run.outbox.push({ purpose: NoticePurpose.undeliverable, recipients: operators.map((reviewer) => ({ reviewer })), note, seq: run.get().undeliverable?.length ?? 0 });
+  run.outbox.push({
+    purpose: NoticePurpose.undeliverable,
+    recipients: operators.map((reviewer) => ({ reviewer })),
+    note,
+    seq: run.get().undeliverable?.length ?? 0,
+  });
 }

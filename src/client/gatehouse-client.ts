@@ -82,7 +82,11 @@ export class ProposalHandle {
     try {
       return await this.handle.executeUpdate(reviseUpdate, { args: [revision] });
     } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === FailureType.reviseRefused) {
+      if (
+        err instanceof WorkflowUpdateFailedError &&
+        err.cause instanceof ApplicationFailure &&
+        err.cause.type === FailureType.reviseRefused
+      ) {
         throw new ReviseRefusedError(err.cause.message, { cause: err });
       }
       if (isClosedRunError(err)) throw new ReviseRefusedError('cannot revise: the run has finished', { cause: err });
@@ -105,7 +109,11 @@ export class ProposalHandle {
     try {
       return await this.handle.executeUpdate(withdrawUpdate, { args: [{ by, ...(reason ? { reason } : {}) }] });
     } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === FailureType.withdrawRefused) {
+      if (
+        err instanceof WorkflowUpdateFailedError &&
+        err.cause instanceof ApplicationFailure &&
+        err.cause.type === FailureType.withdrawRefused
+      ) {
         throw new WithdrawRefusedError(err.cause.message, { cause: err });
       }
       if (isClosedRunError(err)) throw new WithdrawRefusedError('cannot withdraw: the run has finished', { cause: err });
@@ -193,8 +201,5 @@ export class GatehouseClient {
 }
 
 function describeProposal(p: Proposal): string {
-  return [
-    `**${p.actionType}** proposed by agent \`${p.agent.id}\` for \`${p.requestedBy.id}\``,
-    `Proposal id: \`${p.id}\``,
-  ].join('\n\n');
+  return [`**${p.actionType}** proposed by agent \`${p.agent.id}\` for \`${p.requestedBy.id}\``, `Proposal id: \`${p.id}\``].join('\n\n');
 }

@@ -19,13 +19,7 @@ const MAX_STATUS = 40;
 
 /** Why a mail is sent; matches the workflow's notice purposes. */
 export type NotificationPurpose =
-  | 'review_requested'
-  | 'reminder'
-  | 'escalated'
-  | 'delegated'
-  | 'outcome'
-  | 'needs_attention'
-  | 'undeliverable';
+  'review_requested' | 'reminder' | 'escalated' | 'delegated' | 'outcome' | 'needs_attention' | 'undeliverable';
 
 /** Everything a notification shows. All proposal text is treated as untrusted. */
 export interface NotificationView {
@@ -155,7 +149,9 @@ function introFor(view: NotificationView, text: EvidenceText): string[] {
       lines.push('This proposal needs attention from a person: Gatehouse could not finish it on its own.');
       break;
     case 'undeliverable':
-      lines.push('A notification about this proposal was refused by the mail server for good. The run goes on by its clock (reminders, escalation, expiry); reach the people named below another way.');
+      lines.push(
+        'A notification about this proposal was refused by the mail server for good. The run goes on by its clock (reminders, escalation, expiry); reach the people named below another way.',
+      );
       break;
     default:
       assertNever(view.purpose);

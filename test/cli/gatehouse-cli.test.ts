@@ -17,7 +17,8 @@ afterAll(() => h?.close());
 
 const gatehouse = (...args: string[]) => runCli({ GATEHOUSE_TASK_QUEUE: h.taskQueue }, ...args);
 /** The CLI as the operator `person` runs it, with their own key. */
-const operator = (person: string, ...args: string[]) => runCli({ GATEHOUSE_TASK_QUEUE: h.taskQueue, GATEHOUSE_OPERATOR_KEY: h.operatorKeySpecs[person]! }, ...args);
+const operator = (person: string, ...args: string[]) =>
+  runCli({ GATEHOUSE_TASK_QUEUE: h.taskQueue, GATEHOUSE_OPERATOR_KEY: h.operatorKeySpecs[person]! }, ...args);
 
 describe('gatehouse CLI', () => {
   it('proposes from a JSON file, lists it as pending, shows it and approves it', async () => {
@@ -40,7 +41,16 @@ describe('gatehouse CLI', () => {
     const impersonated = await operator('dave', 'decide', workflowId, '--as', 'alice', '--role', 'approver', '--approve');
     expect(impersonated.code).toBe(4);
     expect(impersonated.stderr).toContain('bad_signature');
-    const serviceKey = await runCli({ GATEHOUSE_TASK_QUEUE: h.taskQueue, GATEHOUSE_DECISION_SIGNING_KEY: h.signingKeySpec }, 'decide', workflowId, '--as', 'alice', '--role', 'approver', '--approve');
+    const serviceKey = await runCli(
+      { GATEHOUSE_TASK_QUEUE: h.taskQueue, GATEHOUSE_DECISION_SIGNING_KEY: h.signingKeySpec },
+      'decide',
+      workflowId,
+      '--as',
+      'alice',
+      '--role',
+      'approver',
+      '--approve',
+    );
     expect(serviceKey.code).toBe(2);
     expect(serviceKey.stderr).toContain('GATEHOUSE_OPERATOR_KEY');
 
