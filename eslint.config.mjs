@@ -5,6 +5,8 @@
  * pure and shared by every layer, and the HTTP service must not reach into the mailer.
  */
 import js from '@eslint/js';
+import { defineConfig } from 'eslint/config';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 import { importX } from 'eslint-plugin-import-x';
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
@@ -56,7 +58,7 @@ const fences = {
 /** The rule takes one option object per file, so each folder lists every fence that applies to it. */
 const restrictedImports = (...patterns) => ['error', { patterns }];
 
-export default tseslint.config(
+export default defineConfig(
   {
     ignores: ['dist/**', 'node_modules/**', '.tools/**', '.temporal/**', '.gatehouse/**', 'test-artifacts/**', 'test/lint/fixtures/**'],
   },
@@ -69,7 +71,10 @@ export default tseslint.config(
     },
     plugins: { 'import-x': importX },
     settings: {
-      'import-x/resolver-next': [createTypeScriptImportResolver({ project: 'tsconfig.json' })],
+      // Without the TypeScript extensions and parser, import-x skips every .ts module and finds no cycle.
+      'import-x/extensions': importX.flatConfigs.typescript.settings['import-x/extensions'],
+      'import-x/parsers': importX.flatConfigs.typescript.settings['import-x/parsers'],
+      'import-x/resolver-next': [createTypeScriptImportResolver({ project: `${import.meta.dirname}/tsconfig.json` })],
     },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
@@ -77,7 +82,7 @@ export default tseslint.config(
       '@typescript-eslint/await-thenable': 'error',
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true }],
       // `import x = require('x')` is TypeScript's typed form for CommonJS packages without ES exports.
       '@typescript-eslint/no-require-imports': ['error', { allowAsImport: true, allow: [String.raw`/package\.json$`] }],
       // An async function without await is how a method keeps a promise-returning interface
@@ -128,6 +133,6 @@ export default tseslint.config(
   {
     files: ['**/*.js', '**/*.mjs'],
     extends: [tseslint.configs.disableTypeChecked],
-    languageOptions: { globals: { module: 'readonly', require: 'readonly', process: 'readonly', __dirname: 'readonly' } },
+    languageOptions: { globals: globals.node },
   },
 );

@@ -19,7 +19,7 @@ import type { SignedDecision } from '../src/domain/decision';
 import { decideUpdate } from '../workflows/messages';
 import { decisionUpdateIdFor } from '../src/domain/ids';
 import { benchActionTypes, type BenchActionType, type BenchParams } from './actions';
-import { now, sleep } from './clock';
+import { now } from './clock';
 import { floorDecideSignal, floorDecideUpdate, type floorWorkflow } from './floor-workflow';
 import type { BenchHttp } from './http';
 import { startHttpProcess } from './http-host';

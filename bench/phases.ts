@@ -551,9 +551,9 @@ export async function correctnessGate(bench: Bench, timeoutMs = 120_000): Promis
   const problems: string[] = [];
   const count = async (q: string) => (await bench.client.workflow.count(q)).count;
   const until = now() + timeoutMs;
-  let running = -1;
-  let succeeded = -1;
-  let floorCompleted = -1;
+  let running: number;
+  let succeeded: number;
+  let floorCompleted: number;
   for (;;) {
     running = await count(`(TaskQueue = "${GATEHOUSE_QUEUE}" OR TaskQueue = "${FLOOR_QUEUE}") AND ExecutionStatus = "Running"`);
     succeeded = await count(`TaskQueue = "${GATEHOUSE_QUEUE}" AND ExecutionStatus = "Completed" AND GatehouseStatus = "succeeded"`);

@@ -104,7 +104,7 @@ async function waitHealthy(address: string, exited: () => boolean): Promise<void
         await connection.close();
       }
     } catch (err) {
-      if (Date.now() > until) throw new Error(`the Temporal dev server did not answer within 60 s: ${(err as Error).message}`);
+      if (Date.now() > until) throw new Error(`the Temporal dev server did not answer within 60 s: ${(err as Error).message}`, { cause: err });
       await sleep(300);
     }
   }

@@ -12,6 +12,11 @@ import type { ApprovalState } from '../domain/state';
 import { CliError, ExitCode, type CliContext } from './context';
 import { parseWindowMs, runsSince, runState } from './runs';
 
+/** An audit field as a line of text: strings as they are, anything else as JSON, never `[object Object]`. */
+function shown(value: unknown): string {
+  return typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
+}
+
 function printRecord(ctx: CliContext, record: AuditRecord): void {
   ctx.out(`Audit of ${record.workflowId}`);
   ctx.out(`  status           ${record.status}`);
@@ -23,11 +28,12 @@ function printRecord(ctx: CliContext, record: AuditRecord): void {
     for (const c of record.changesFromProposal) ctx.out(`    ${c.path}: ${JSON.stringify(c.before)} → ${JSON.stringify(c.after)}`);
   }
   for (const e of record.entries) {
+    const field = (key: string): string => shown(e.data[key]);
     const detail =
       e.kind === 'decision'
-        ? `round ${e.data['round']} ${e.data['reviewer']} (${e.data['role']}) ${e.data['decision']}${e.data['comment'] ? `: ${e.data['comment']}` : ''}`
+        ? `round ${field('round')} ${field('reviewer')} (${field('role')}) ${field('decision')}${e.data['comment'] ? `: ${field('comment')}` : ''}`
         : e.kind === 'transition'
-          ? `${e.data['from']} → ${e.data['to']}${e.data['note'] ? `  ${e.data['note']}` : ''}`
+          ? `${field('from')} → ${field('to')}${e.data['note'] ? `  ${field('note')}` : ''}`
           : canonicalJson(e.data);
     ctx.out(`  ${e.at}  ${e.kind.padEnd(10)} ${detail}`);
   }

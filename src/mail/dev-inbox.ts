@@ -82,6 +82,8 @@ export async function startDevInbox(options: DevInboxOptions): Promise<DevInbox>
     const webListening = untilListening(webServer, `web port ${webPort}`);
 
     let startupError: ((err: Error) => void) | undefined;
+    // maildev's own handler rethrows the error; removing it takes the very function it registered.
+    // eslint-disable-next-line @typescript-eslint/unbound-method
     started.smtp.removeListener('error', started.onSmtpError);
     started.smtp.on('error', (err: Error) => (startupError ? startupError(err) : options.onError?.(err)));
     const smtpListening = new Promise<void>((resolve, reject) => {

@@ -364,7 +364,7 @@ describe('SQL injection', () => {
     const table = 'accounts; DROP TABLE accounts; --';
     const raw = { database: 'accounts', table, operation: 'delete', key: { id: 'x' } } as const;
     expect(DbWriteParamsSchema.safeParse(raw).success).toBe(false);
-    const err = await rejection(executor.commit(raw as DbWriteParams, ctx()));
+    const err = await rejection(executor.commit(raw, ctx()));
     expect(err).toBeInstanceOf(CommitRejectedError);
     expect(err.message).toContain('not a plain SQL identifier');
     expect((await pool.query("SELECT to_regclass('accounts') IS NOT NULL AS present")).rows[0]).toEqual({ present: true });

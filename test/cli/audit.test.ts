@@ -20,7 +20,7 @@ describe('gatehouse audit', () => {
 
   beforeAll(async () => {
     const proposal = h.proposal('test.edits');
-    const params = { ...(proposal.params as Record<string, unknown>), body: { amount: 100, card: CARD } };
+    const params = { ...proposal.params, body: { amount: 100, card: CARD } };
     const run = await h.gatehouse.propose({ ...proposal, params });
     workflowId = run.workflowId;
     await eventually(async () => ((await run.status()).status === 'awaiting_approval' ? true : undefined));

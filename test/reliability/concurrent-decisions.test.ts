@@ -4,7 +4,7 @@
  * decision's update id, through the SDK's submitDecision, and as signals). Each decision is
  * recorded once, the commit runs once, and a naive target sees one effect.
  */
-import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { type WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { DecisionRefusedError } from '../../src/client/errors';
 import { submitDecision } from '../../src/client/submit-decision';
 import { decisionUpdateIdFor } from '../../src/domain/ids';

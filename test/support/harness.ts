@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
-import type { z } from 'zod';
+import type { Pool } from 'pg';
 import { createHttpRequestExecutor } from '../../activities/executors/http-request';
 import { HttpRequestParamsSchema } from '../../src/actions/schemas';
 import { createFileAuditLog } from '../../src/audit/hash-chain-log';
@@ -74,7 +74,7 @@ export interface HarnessOptions {
   /** Payments API for the real payment.refund executor. */
   paymentsUrl?: string;
   /** PostgreSQL pools for the real db.write executor. */
-  databases?: Record<string, import('pg').Pool>;
+  databases?: Record<string, Pool>;
 }
 
 export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -105,8 +105,8 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
   for (const name of TEST_ACTION_TYPES) {
     actionTypes.register({
       name,
-      paramsSchema: HttpRequestParamsSchema as z.ZodType<Record<string, unknown>>,
-      executor: createHttpRequestExecutor() as never,
+      paramsSchema: HttpRequestParamsSchema,
+      executor: createHttpRequestExecutor(),
     });
   }
   const policyBook = loadPolicyBook(FIXTURE_POLICIES, resolve(FIXTURE_POLICIES, 'reviewers.yaml'), actionTypes.names());

@@ -31,8 +31,8 @@ describe('payload encryption', () => {
     const raw = JSON.stringify(history, (_k, v) => (v instanceof Uint8Array ? Buffer.from(v).toString('latin1') : v));
     expect(raw).not.toContain(secret);
     const input = history.events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!;
-    expect(new TextDecoder().decode(input.metadata!['encoding']!)).toBe(ENCRYPTED_ENCODING);
-    expect(new TextDecoder().decode(input.metadata!['encryption-key-id']!)).toBe('k2');
+    expect(new TextDecoder().decode(input.metadata!['encoding'])).toBe(ENCRYPTED_ENCODING);
+    expect(new TextDecoder().decode(input.metadata!['encryption-key-id'])).toBe('k2');
   });
 
   it('decodes history payloads through the codec endpoint for an authorized Web UI, and refuses others', async () => {
@@ -83,7 +83,7 @@ describe('payload encryption', () => {
     const payload = { metadata: { encoding: new TextEncoder().encode('json/plain') }, data: new TextEncoder().encode('"hello"') };
     const [sealed] = await oldCodec.encode([payload]);
     const [opened] = await rotated.decode([sealed!]);
-    expect(new TextDecoder().decode(opened!.data!)).toBe('"hello"');
+    expect(new TextDecoder().decode(opened!.data)).toBe('"hello"');
     const tampered = { ...sealed!, data: Uint8Array.from(sealed!.data!, (b, i) => (i === 20 ? b ^ 1 : b)) };
     await expect(rotated.decode([tampered])).rejects.toThrow();
     await expect(new AesGcmPayloadCodec(parsePayloadKeys(newer!)).decode([sealed!])).rejects.toThrow(/unknown key id/);

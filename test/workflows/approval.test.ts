@@ -187,7 +187,7 @@ describe('approval workflow', () => {
 
   it('refuses an invalid proposal listing every bad field and starts no workflow', async () => {
     const bad = h.proposal('test.single', { summary: '', agent: { id: 'bad id!', name: 'x' } });
-    (bad.params as Record<string, unknown>)['url'] = 'not a url';
+    bad.params['url'] = 'not a url';
     const error = await h.gatehouse.propose(bad).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProposalValidationError);
     const paths = (error as ProposalValidationError).problems.map((p) => p.path).sort();

@@ -212,7 +212,7 @@ describe('after approval', () => {
 
   it('sends the run back for re-approval with the difference when the world changed after approval', async () => {
     const proposal = h.proposal('test.single');
-    const params = { ...(proposal.params as Record<string, unknown>), preconditionUrl: `${h.target.url}/state/${proposal.id}` };
+    const params = { ...proposal.params, preconditionUrl: `${h.target.url}/state/${proposal.id}` };
     h.target.state.set(proposal.id, { version: 7, balance: 100 });
     const run = await h.gatehouse.propose({ ...proposal, params, evidence: { rationale: 'x', preconditions: { version: 7 } } });
     await until(run.workflowId, awaiting, 'awaiting');
@@ -236,7 +236,7 @@ describe('after approval', () => {
 
   it('rolls back when verification fails and the action can be undone', async () => {
     const proposal = h.proposal('test.verify');
-    const params = proposal.params as Record<string, unknown>;
+    const params = proposal.params;
     const id = proposal.id;
     const final = await (
       await h.gatehouse.propose({
@@ -250,7 +250,7 @@ describe('after approval', () => {
 
   it('needs attention and mails the operators when verification fails without a rollback', async () => {
     const proposal = h.proposal('test.verify');
-    const params = proposal.params as Record<string, unknown>;
+    const params = proposal.params;
     const final = await (await h.gatehouse.propose({ ...proposal, params: { ...params, verify: { url: `${h.target.url}/check/never-${proposal.id}` } } })).result();
     expect(final.status).toBe('needs_attention');
     expect(final.execution?.verification).toEqual({ ok: false, observed: { verifyStatus: 404 } });
@@ -259,7 +259,7 @@ describe('after approval', () => {
 
   it('fails with the error recorded when the target refuses the commit for good', async () => {
     const proposal = h.proposal('test.auto');
-    const params = proposal.params as Record<string, unknown>;
+    const params = proposal.params;
     const final = await (await h.gatehouse.propose({ ...proposal, params: { ...params, url: `${h.target.url}/nowhere/${proposal.id}` } })).result();
     expect(final.status).toBe('failed');
     expect(final.execution?.error).toContain('404');

@@ -114,8 +114,6 @@ export async function runKillLoop(options: KillLoopOptions): Promise<KillLoopRep
 
   const started = Date.now();
   let killed = 0;
-  let killPhaseMs = 0;
-  let finishMs = 0;
   try {
     for (let generation = 1; generation <= options.kills; generation++) {
       const spawnedAt = Date.now();
@@ -138,7 +136,7 @@ export async function runKillLoop(options: KillLoopOptions): Promise<KillLoopRep
           `commits reached ${Date.now() - readyAt} ms later; ${runs.length} runs, ${Math.round((Date.now() - started) / 1000)} s`,
       );
     }
-    killPhaseMs = Date.now() - started;
+    const killPhaseMs = Date.now() - started;
     // From here on the target answers; one last worker takes over every retry.
     target.stopHolding();
     spawnOne();
@@ -152,7 +150,7 @@ export async function runKillLoop(options: KillLoopOptions): Promise<KillLoopRep
         ]),
       ),
     );
-    finishMs = Date.now() - finishStarted;
+    const finishMs = Date.now() - finishStarted;
     const outcomes: RunOutcome[] = [];
     for (const [i, run] of runs.entries()) {
       outcomes.push({
