@@ -24,6 +24,7 @@ const validEnv = () => ({
   TEMPORAL_ADDRESS: process.env['GATEHOUSE_TEST_TEMPORAL_ADDRESS']!,
   GATEHOUSE_DECISION_PUBLIC_KEYS: `d1:${generateDecisionKeyPair().publicKeyHex}`,
   GATEHOUSE_LINK_KEYS: `l1:${generateLinkSecret()}`,
+  GATEHOUSE_LINK_GRANT_KEY: `g1:${generateDecisionKeyPair().privateKeyHex}`,
   SMTP_URL: 'smtp://127.0.0.1:9',
 });
 
