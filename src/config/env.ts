@@ -4,6 +4,23 @@
  */
 import { z } from 'zod';
 
+/** `name=postgres://…,…` → `{ name: url }`; every malformed entry is one problem. */
+const namedPostgresUrls = z
+  .string()
+  .optional()
+  .transform((spec, ctx) => {
+    const urls: Record<string, string> = {};
+    for (const entry of (spec ?? '').split(',').map((e) => e.trim()).filter(Boolean)) {
+      const at = entry.indexOf('=');
+      const name = entry.slice(0, at);
+      const url = entry.slice(at + 1);
+      if (at < 1 || !/^postgres(ql)?:\/\//.test(url)) {
+        ctx.addIssue({ code: 'custom', message: `"${name || entry.slice(0, 20)}…" must be name=postgres://…` });
+      } else urls[name] = url;
+    }
+    return urls;
+  });
+
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 export const ConfigSchema = z
@@ -34,21 +51,9 @@ export const ConfigSchema = z
     /** Payments API for payment.refund (POST /refunds with Idempotency-Key; GET /refunds/by-key/<key>). */
     GATEHOUSE_PAYMENTS_URL: z.url().optional(),
     /** `name=postgres://…,…`: databases the db.write executor may write to, by the name proposals use. */
-    GATEHOUSE_DATABASES: z
-      .string()
-      .optional()
-      .transform((spec, ctx) => {
-        const databases: Record<string, string> = {};
-        for (const entry of (spec ?? '').split(',').map((e) => e.trim()).filter(Boolean)) {
-          const at = entry.indexOf('=');
-          const name = entry.slice(0, at);
-          const url = entry.slice(at + 1);
-          if (at < 1 || !/^postgres(ql)?:\/\//.test(url)) {
-            ctx.addIssue({ code: 'custom', message: `"${name || entry.slice(0, 20)}…" must be name=postgres://…` });
-          } else databases[name] = url;
-        }
-        return databases;
-      }),
+    GATEHOUSE_DATABASES: namedPostgresUrls,
+    /** `name=postgres://…,…`: PostgreSQL clusters whose roles access.grant grants, by the `system` name proposals use. */
+    GATEHOUSE_ACCESS_SYSTEMS: namedPostgresUrls,
     GATEHOUSE_MAIL_FROM: z.string().default('Gatehouse <gatehouse@localhost>'),
     /** maildev REST API used to check for an already-sent message in dev. */
     GATEHOUSE_MAILDEV_API: z.url().optional(),

@@ -1,5 +1,6 @@
-/** The action types this worker can execute: built-in schemas plus the executors shipped so far. */
+/** The action types this worker can execute: built-in schemas plus the executors configured. */
 import type { Pool } from 'pg';
+import { createAccessGrantExecutor } from '../../activities/executors/access-grant';
 import { createDbWriteExecutor } from '../../activities/executors/db-write';
 import { createEmailSendExecutor } from '../../activities/executors/email-send';
 import { createHttpRequestExecutor } from '../../activities/executors/http-request';
@@ -10,26 +11,32 @@ import type { Mailer, SentMailIndex } from '../mail/mailer';
 
 export interface WorkerActionOptions {
   sentIndex?: SentMailIndex;
-  /** Dev mode only: seed types without a real executor write to this ledger file instead. */
+  /** Dev mode only: seed types without a configured executor write to this ledger file instead. */
   sandboxLedger?: string;
   /** PostgreSQL pools by database name: enables the real db.write executor. */
   databases?: Record<string, Pool>;
+  /** PostgreSQL admin pools by access-system name: enables the real access.grant executor. */
+  accessSystems?: Record<string, Pool>;
   /** Base URL of the payments API: enables the real payment.refund executor. */
   paymentsUrl?: string;
 }
+
+/** Seed types that may fall back to the dev sandbox ledger when no real target is configured. */
+const SANDBOXABLE = ['ticket.update', 'db.write', 'access.grant', 'payment.refund', 'code.deploy'] as const;
+
+const nonEmpty = (pools: Record<string, Pool> | undefined): pools is Record<string, Pool> => pools !== undefined && Object.keys(pools).length > 0;
 
 export function workerActionTypes(mailer: Mailer, options: WorkerActionOptions = {}): ActionTypeRegistry {
   const registry = builtInActionTypes()
     .withExecutor('http.request', createHttpRequestExecutor())
     .withExecutor('email.send', createEmailSendExecutor(mailer, options.sentIndex));
-  const realDb = options.databases && Object.keys(options.databases).length > 0;
+  if (nonEmpty(options.databases)) registry.withExecutor('db.write', createDbWriteExecutor({ pools: options.databases }));
+  if (nonEmpty(options.accessSystems)) registry.withExecutor('access.grant', createAccessGrantExecutor({ systems: options.accessSystems }));
+  if (options.paymentsUrl) registry.withExecutor('payment.refund', createPaymentRefundExecutor({ baseUrl: options.paymentsUrl }));
   if (options.sandboxLedger) {
-    for (const name of ['ticket.update', 'db.write', 'access.grant', 'payment.refund', 'code.deploy']) {
-      if ((name === 'db.write' && realDb) || (name === 'payment.refund' && options.paymentsUrl)) continue;
-      registry.withExecutor(name, createSandboxExecutor(options.sandboxLedger, name));
+    for (const name of SANDBOXABLE) {
+      if (!registry.get(name)?.executor) registry.withExecutor(name, createSandboxExecutor(options.sandboxLedger, name));
     }
   }
-  if (realDb) registry.withExecutor('db.write', createDbWriteExecutor({ pools: options.databases! }));
-  if (options.paymentsUrl) registry.withExecutor('payment.refund', createPaymentRefundExecutor({ baseUrl: options.paymentsUrl }));
   return registry;
 }

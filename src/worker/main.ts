@@ -14,9 +14,11 @@ import { createLogger } from '../observability/logger';
 import { loadPolicyBook, PolicyLoadError } from '../policy/load';
 import { connectionOptions } from '../temporal/connection';
 import { dataConverterFor, PayloadKeyError } from '../temporal/payload-codec';
+import { createAccessGrantExecutor } from '../../activities/executors/access-grant';
 import { createDbWritePools } from '../../activities/executors/db-write';
 import { workerActionTypes } from './action-types';
 import { createWorker } from './create-worker';
+import { startGrantExpirySweep } from './grant-expiry';
 import { installRuntime } from './runtime';
 
 async function main(): Promise<void> {
@@ -32,8 +34,11 @@ async function main(): Promise<void> {
   const sentIndex = config.GATEHOUSE_MAILDEV_API ? createMaildevSentIndex(config.GATEHOUSE_MAILDEV_API) : undefined;
   const mailer = createSmtpMailer({ smtpUrl: config.SMTP_URL, from: config.GATEHOUSE_MAIL_FROM, ...(sentIndex ? { sentIndex } : {}) });
   const databases = createDbWritePools(config.GATEHOUSE_DATABASES, logger);
+  // The same pool factory: admin connections to each access system, idle errors logged.
+  const accessSystems = createDbWritePools(config.GATEHOUSE_ACCESS_SYSTEMS, logger);
   const actionTypes = workerActionTypes(mailer, {
     databases,
+    accessSystems,
     ...(config.GATEHOUSE_PAYMENTS_URL ? { paymentsUrl: config.GATEHOUSE_PAYMENTS_URL } : {}),
     ...(sentIndex ? { sentIndex } : {}),
     ...(config.GATEHOUSE_MODE === 'dev' ? { sandboxLedger: config.GATEHOUSE_SANDBOX_LEDGER } : {}),
@@ -65,12 +70,14 @@ async function main(): Promise<void> {
     },
   });
   logger.info({ taskQueue: config.GATEHOUSE_TASK_QUEUE, address: config.TEMPORAL_ADDRESS }, 'worker started');
+  const stopSweep = Object.keys(accessSystems).length > 0 ? startGrantExpirySweep(createAccessGrantExecutor({ systems: accessSystems }), logger) : () => undefined;
   try {
     await worker.run();
   } finally {
+    stopSweep();
     await connection.close();
     await mailer.close();
-    await Promise.all(Object.values(databases).map((pool) => pool.end()));
+    await Promise.all([...Object.values(databases), ...Object.values(accessSystems)].map((pool) => pool.end()));
     await auditLog.close?.();
   }
 }

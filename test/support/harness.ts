@@ -75,6 +75,8 @@ export interface HarnessOptions {
   paymentsUrl?: string;
   /** PostgreSQL pools for the real db.write executor. */
   databases?: Record<string, import('pg').Pool>;
+  /** Any other executor configuration, passed to workerActionTypes as is. */
+  actions?: import('../../src/worker/action-types').WorkerActionOptions;
 }
 
 export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -99,6 +101,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
 
   const actionTypes = workerActionTypes(mailer, {
     sentIndex,
+    ...options.actions,
     ...(options.databases ? { databases: options.databases } : {}),
     ...(options.paymentsUrl ? { paymentsUrl: options.paymentsUrl } : {}),
   });
