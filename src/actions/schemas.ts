@@ -11,6 +11,7 @@ const headerValue = z.string().max(2_000).regex(/^[^\r\n]*$/, 'no line breaks in
 export const EmailSendParamsSchema = z.object({
   to: z.array(z.email()).min(1).max(50),
   cc: z.array(z.email()).max(50).optional(),
+  bcc: z.array(z.email()).max(50).optional(),
   subject: z.string().min(1).max(300).regex(/^[^\r\n]*$/, 'the subject must be one line'),
   text: z.string().min(1).max(100_000),
   html: z.string().max(200_000).optional(),

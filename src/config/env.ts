@@ -54,6 +54,12 @@ export const ConfigSchema = z
     GATEHOUSE_DATABASES: namedPostgresUrls,
     /** `name=postgres://…,…`: PostgreSQL clusters whose roles access.grant grants, by the `system` name proposals use. */
     GATEHOUSE_ACCESS_SYSTEMS: namedPostgresUrls,
+    /** PostgreSQL holding the email.send outbox (table gatehouse_email_outbox); required by a production worker. */
+    GATEHOUSE_OUTBOX_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL').optional(),
+    /** Dev mode without GATEHOUSE_OUTBOX_DATABASE_URL: the email.send outbox as a file (one worker only). */
+    GATEHOUSE_EMAIL_OUTBOX_FILE: z.string().default('.gatehouse/email-outbox.jsonl'),
+    /** email.send after a worker died mid-send and no mailbox can tell: `needs_attention` (send nothing) or `resend` (same Message-ID). */
+    GATEHOUSE_EMAIL_ON_UNCERTAIN: z.enum(['needs_attention', 'resend']).default('needs_attention'),
     GATEHOUSE_MAIL_FROM: z.string().default('Gatehouse <gatehouse@localhost>'),
     /** maildev REST API used to check for an already-sent message in dev. */
     GATEHOUSE_MAILDEV_API: z.url().optional(),

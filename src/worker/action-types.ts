@@ -2,7 +2,8 @@
 import type { Pool } from 'pg';
 import { createAccessGrantExecutor } from '../../activities/executors/access-grant';
 import { createDbWriteExecutor } from '../../activities/executors/db-write';
-import { createEmailSendExecutor } from '../../activities/executors/email-send';
+import type { EmailOutbox } from '../../activities/executors/email-outbox';
+import { createEmailSendExecutor, type UncertainSendPolicy } from '../../activities/executors/email-send';
 import { createHttpRequestExecutor } from '../../activities/executors/http-request';
 import { createPaymentRefundExecutor } from '../../activities/executors/payment-refund';
 import { builtInActionTypes, type ActionTypeRegistry } from '../actions/registry';
@@ -11,6 +12,10 @@ import type { Mailer, SentMailIndex } from '../mail/mailer';
 
 export interface WorkerActionOptions {
   sentIndex?: SentMailIndex;
+  /** The durable record of email.send; without it email.send has no executor on this worker. */
+  emailOutbox?: EmailOutbox;
+  /** What email.send does after a worker died mid-send and no mailbox can tell (default needs_attention). */
+  emailOnUncertain?: UncertainSendPolicy;
   /** Dev mode only: seed types without a configured executor write to this ledger file instead. */
   sandboxLedger?: string;
   /** PostgreSQL pools by database name: enables the real db.write executor. */
@@ -27,9 +32,18 @@ const SANDBOXABLE = ['ticket.update', 'db.write', 'access.grant', 'payment.refun
 const nonEmpty = (pools: Record<string, Pool> | undefined): pools is Record<string, Pool> => pools !== undefined && Object.keys(pools).length > 0;
 
 export function workerActionTypes(mailer: Mailer, options: WorkerActionOptions = {}): ActionTypeRegistry {
-  const registry = builtInActionTypes()
-    .withExecutor('http.request', createHttpRequestExecutor())
-    .withExecutor('email.send', createEmailSendExecutor(mailer, options.sentIndex));
+  const registry = builtInActionTypes().withExecutor('http.request', createHttpRequestExecutor());
+  if (options.emailOutbox) {
+    registry.withExecutor(
+      'email.send',
+      createEmailSendExecutor({
+        mailer,
+        outbox: options.emailOutbox,
+        ...(options.sentIndex ? { sentIndex: options.sentIndex } : {}),
+        ...(options.emailOnUncertain ? { onUncertain: options.emailOnUncertain } : {}),
+      }),
+    );
+  }
   if (nonEmpty(options.databases)) registry.withExecutor('db.write', createDbWriteExecutor({ pools: options.databases }));
   if (nonEmpty(options.accessSystems)) registry.withExecutor('access.grant', createAccessGrantExecutor({ systems: options.accessSystems }));
   if (options.paymentsUrl) registry.withExecutor('payment.refund', createPaymentRefundExecutor({ baseUrl: options.paymentsUrl }));

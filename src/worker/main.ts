@@ -16,6 +16,7 @@ import { connectionOptions } from '../temporal/connection';
 import { dataConverterFor, PayloadKeyError } from '../temporal/payload-codec';
 import { createAccessGrantExecutor } from '../../activities/executors/access-grant';
 import { createDbWritePools } from '../../activities/executors/db-write';
+import { createFileOutbox, createPostgresOutbox } from '../../activities/executors/email-outbox';
 import { workerActionTypes } from './action-types';
 import { createWorker } from './create-worker';
 import { startGrantExpirySweep } from './grant-expiry';
@@ -24,19 +25,22 @@ import { installRuntime } from './runtime';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.LOG_LEVEL, name: 'gatehouse-worker' });
-  if (!config.GATEHOUSE_DECISION_PUBLIC_KEYS || !config.GATEHOUSE_LINK_KEYS || !config.SMTP_URL) {
-    throw new ConfigError(
-      ['GATEHOUSE_DECISION_PUBLIC_KEYS', 'GATEHOUSE_LINK_KEYS', 'SMTP_URL']
-        .filter((k) => !config[k as keyof typeof config])
-        .map((k) => `${k}: is required by the worker (./temporal-dev.sh writes dev values to .gatehouse/dev.env)`),
-    );
+  const required = ['GATEHOUSE_DECISION_PUBLIC_KEYS', 'GATEHOUSE_LINK_KEYS', 'SMTP_URL', ...(config.GATEHOUSE_MODE === 'production' ? ['GATEHOUSE_OUTBOX_DATABASE_URL'] : [])];
+  const missing = required.filter((k) => !config[k as keyof typeof config]);
+  if (missing.length > 0 || !config.GATEHOUSE_DECISION_PUBLIC_KEYS || !config.GATEHOUSE_LINK_KEYS || !config.SMTP_URL) {
+    throw new ConfigError(missing.map((k) => `${k}: is required by the worker (./temporal-dev.sh writes dev values to .gatehouse/dev.env)`));
   }
   const sentIndex = config.GATEHOUSE_MAILDEV_API ? createMaildevSentIndex(config.GATEHOUSE_MAILDEV_API) : undefined;
   const mailer = createSmtpMailer({ smtpUrl: config.SMTP_URL, from: config.GATEHOUSE_MAIL_FROM, ...(sentIndex ? { sentIndex } : {}) });
   const databases = createDbWritePools(config.GATEHOUSE_DATABASES, logger);
   // The same pool factory: admin connections to each access system, idle errors logged.
   const accessSystems = createDbWritePools(config.GATEHOUSE_ACCESS_SYSTEMS, logger);
+  const outboxPools = createDbWritePools(config.GATEHOUSE_OUTBOX_DATABASE_URL ? { outbox: config.GATEHOUSE_OUTBOX_DATABASE_URL } : {}, logger);
+  // A file outbox serves one dev worker; production has required the database above.
+  const emailOutbox = outboxPools['outbox'] ? createPostgresOutbox(outboxPools['outbox']) : createFileOutbox(config.GATEHOUSE_EMAIL_OUTBOX_FILE);
   const actionTypes = workerActionTypes(mailer, {
+    emailOutbox,
+    emailOnUncertain: config.GATEHOUSE_EMAIL_ON_UNCERTAIN,
     databases,
     accessSystems,
     ...(config.GATEHOUSE_PAYMENTS_URL ? { paymentsUrl: config.GATEHOUSE_PAYMENTS_URL } : {}),
@@ -77,7 +81,7 @@ async function main(): Promise<void> {
     stopSweep();
     await connection.close();
     await mailer.close();
-    await Promise.all([...Object.values(databases), ...Object.values(accessSystems)].map((pool) => pool.end()));
+    await Promise.all([...Object.values(databases), ...Object.values(accessSystems), ...Object.values(outboxPools)].map((pool) => pool.end()));
     await auditLog.close?.();
   }
 }
