@@ -60,6 +60,10 @@ export const ConfigSchema = z
     GATEHOUSE_EMAIL_OUTBOX_FILE: z.string().default('.gatehouse/email-outbox.jsonl'),
     /** email.send after a worker died mid-send and no mailbox can tell: `needs_attention` (send nothing) or `resend` (same Message-ID). */
     GATEHOUSE_EMAIL_ON_UNCERTAIN: z.enum(['needs_attention', 'resend']).default('needs_attention'),
+    /** Ticket API for ticket.update (GET/PATCH /tickets/<id> with ETag, If-Match and Idempotency-Key). */
+    GATEHOUSE_TICKETS_URL: z.url().optional(),
+    /** Sent as the Authorization header to the ticket API. */
+    GATEHOUSE_TICKETS_AUTHORIZATION: z.string().optional(),
     GATEHOUSE_MAIL_FROM: z.string().default('Gatehouse <gatehouse@localhost>'),
     /** maildev REST API used to check for an already-sent message in dev. */
     GATEHOUSE_MAILDEV_API: z.url().optional(),

@@ -6,6 +6,7 @@ import type { EmailOutbox } from '../../activities/executors/email-outbox';
 import { createEmailSendExecutor, type UncertainSendPolicy } from '../../activities/executors/email-send';
 import { createHttpRequestExecutor } from '../../activities/executors/http-request';
 import { createPaymentRefundExecutor } from '../../activities/executors/payment-refund';
+import { createTicketUpdateExecutor, type TicketUpdateExecutorOptions } from '../../activities/executors/ticket-update';
 import { builtInActionTypes, type ActionTypeRegistry } from '../actions/registry';
 import { createSandboxExecutor } from '../dev/sandbox-executor';
 import type { Mailer, SentMailIndex } from '../mail/mailer';
@@ -24,6 +25,8 @@ export interface WorkerActionOptions {
   accessSystems?: Record<string, Pool>;
   /** Base URL of the payments API: enables the real payment.refund executor. */
   paymentsUrl?: string;
+  /** The ticket API: enables the real ticket.update executor. */
+  tickets?: TicketUpdateExecutorOptions;
 }
 
 /** Seed types that may fall back to the dev sandbox ledger when no real target is configured. */
@@ -46,6 +49,7 @@ export function workerActionTypes(mailer: Mailer, options: WorkerActionOptions =
   }
   if (nonEmpty(options.databases)) registry.withExecutor('db.write', createDbWriteExecutor({ pools: options.databases }));
   if (nonEmpty(options.accessSystems)) registry.withExecutor('access.grant', createAccessGrantExecutor({ systems: options.accessSystems }));
+  if (options.tickets) registry.withExecutor('ticket.update', createTicketUpdateExecutor(options.tickets));
   if (options.paymentsUrl) registry.withExecutor('payment.refund', createPaymentRefundExecutor({ baseUrl: options.paymentsUrl }));
   if (options.sandboxLedger) {
     for (const name of SANDBOXABLE) {

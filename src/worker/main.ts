@@ -44,6 +44,9 @@ async function main(): Promise<void> {
     databases,
     accessSystems,
     ...(config.GATEHOUSE_PAYMENTS_URL ? { paymentsUrl: config.GATEHOUSE_PAYMENTS_URL } : {}),
+    ...(config.GATEHOUSE_TICKETS_URL
+      ? { tickets: { baseUrl: config.GATEHOUSE_TICKETS_URL, ...(config.GATEHOUSE_TICKETS_AUTHORIZATION ? { authorization: config.GATEHOUSE_TICKETS_AUTHORIZATION } : {}) } }
+      : {}),
     ...(sentIndex ? { sentIndex } : {}),
     ...(config.GATEHOUSE_MODE === 'dev' ? { sandboxLedger: config.GATEHOUSE_SANDBOX_LEDGER } : {}),
   });
