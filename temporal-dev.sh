@@ -373,6 +373,18 @@ wait_for_log() { # wait_for_log FILE TEXT NAME: the last process started logs TE
   die "$3 did not start (see $1)"
 }
 
+ensure_deploy_repo() { # the git repository the code.deploy sample deploys from (refs/deploy/production)
+  local repo="$DEV_DIR/deploy/payments-api"
+  [ -d "$repo/.git" ] && return 0
+  git init -q "$repo"
+  local tag
+  for tag in v2.13.0 v2.14.0; do
+    git -C "$repo" -c user.name=gatehouse -c user.email=gatehouse@localhost commit -q --allow-empty -m "payments-api $tag"
+    git -C "$repo" tag "$tag"
+  done
+  git -C "$repo" update-ref refs/deploy/production v2.13.0
+}
+
 start_process() { # start_process NAME SCRIPT
   node "$REPO_ROOT/dist/src/$2" >> "$DEV_DIR/logs/$1.log" 2>&1 &
   STACK_PIDS+=($!)
@@ -412,6 +424,8 @@ cmd_up() {
   : >"$DEV_DIR/logs/postgres.log"
   start_process postgres dev/postgres-main.js
   wait_for_log "$DEV_DIR/logs/postgres.log" "dev postgres ready" "dev PostgreSQL"
+  ensure_deploy_repo
+  export GATEHOUSE_DEPLOY_REPOS="${GATEHOUSE_DEPLOY_REPOS:-payments-api=$DEV_DIR/deploy/payments-api}"
   # The ticket API the ticket.update sample edits (the executor's HTTP contract, in memory).
   export GATEHOUSE_TICKETS_URL="${GATEHOUSE_TICKETS_URL:-http://$HOST:$TICKETS_PORT}"
   start_process tickets dev/ticket-api-main.js

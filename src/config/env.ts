@@ -4,22 +4,24 @@
  */
 import { z } from 'zod';
 
-/** `name=postgres://…,…` → `{ name: url }`; every malformed entry is one problem. */
-const namedPostgresUrls = z
-  .string()
-  .optional()
-  .transform((spec, ctx) => {
-    const urls: Record<string, string> = {};
-    for (const entry of (spec ?? '').split(',').map((e) => e.trim()).filter(Boolean)) {
-      const at = entry.indexOf('=');
-      const name = entry.slice(0, at);
-      const url = entry.slice(at + 1);
-      if (at < 1 || !/^postgres(ql)?:\/\//.test(url)) {
-        ctx.addIssue({ code: 'custom', message: `"${name || entry.slice(0, 20)}…" must be name=postgres://…` });
-      } else urls[name] = url;
-    }
-    return urls;
-  });
+/** `name=value,…` → `{ name: value }`, each value matching `shape`; every malformed entry is one problem. */
+const namedValues = (shape: RegExp, expected: string) =>
+  z
+    .string()
+    .optional()
+    .transform((spec, ctx) => {
+      const values: Record<string, string> = {};
+      for (const entry of (spec ?? '').split(',').map((e) => e.trim()).filter(Boolean)) {
+        const at = entry.indexOf('=');
+        const name = entry.slice(0, at);
+        const value = entry.slice(at + 1);
+        if (at < 1 || !shape.test(value)) {
+          ctx.addIssue({ code: 'custom', message: `"${name || entry.slice(0, 20)}…" must be name=${expected}` });
+        } else values[name] = value;
+      }
+      return values;
+    });
+const namedPostgresUrls = namedValues(/^postgres(ql)?:\/\//, 'postgres://…');
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
@@ -64,6 +66,10 @@ export const ConfigSchema = z
     GATEHOUSE_TICKETS_URL: z.url().optional(),
     /** Sent as the Authorization header to the ticket API. */
     GATEHOUSE_TICKETS_AUTHORIZATION: z.string().optional(),
+    /** `service=/path/to/repo,…`: git repositories whose `refs/deploy/<environment>` code.deploy moves. */
+    GATEHOUSE_DEPLOY_REPOS: namedValues(/^\//, '/absolute/path/to/repo'),
+    /** `service=http(s)://…,…`: health checks code.deploy's verify requires a 2xx from. */
+    GATEHOUSE_DEPLOY_HEALTH_URLS: namedValues(/^https?:\/\//, 'http(s)://…'),
     GATEHOUSE_MAIL_FROM: z.string().default('Gatehouse <gatehouse@localhost>'),
     /** maildev REST API used to check for an already-sent message in dev. */
     GATEHOUSE_MAILDEV_API: z.url().optional(),

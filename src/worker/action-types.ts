@@ -1,6 +1,7 @@
 /** The action types this worker can execute: built-in schemas plus the executors configured. */
 import type { Pool } from 'pg';
 import { createAccessGrantExecutor } from '../../activities/executors/access-grant';
+import { createCodeDeployExecutor, type CodeDeployExecutorOptions } from '../../activities/executors/code-deploy';
 import { createDbWriteExecutor } from '../../activities/executors/db-write';
 import type { EmailOutbox } from '../../activities/executors/email-outbox';
 import { createEmailSendExecutor, type UncertainSendPolicy } from '../../activities/executors/email-send';
@@ -25,6 +26,8 @@ export interface WorkerActionOptions {
   accessSystems?: Record<string, Pool>;
   /** Base URL of the payments API: enables the real payment.refund executor. */
   paymentsUrl?: string;
+  /** Git repositories by service: enables the real code.deploy executor. */
+  deploy?: CodeDeployExecutorOptions;
   /** The ticket API: enables the real ticket.update executor. */
   tickets?: TicketUpdateExecutorOptions;
 }
@@ -49,6 +52,7 @@ export function workerActionTypes(mailer: Mailer, options: WorkerActionOptions =
   }
   if (nonEmpty(options.databases)) registry.withExecutor('db.write', createDbWriteExecutor({ pools: options.databases }));
   if (nonEmpty(options.accessSystems)) registry.withExecutor('access.grant', createAccessGrantExecutor({ systems: options.accessSystems }));
+  if (options.deploy && Object.keys(options.deploy.repos).length > 0) registry.withExecutor('code.deploy', createCodeDeployExecutor(options.deploy));
   if (options.tickets) registry.withExecutor('ticket.update', createTicketUpdateExecutor(options.tickets));
   if (options.paymentsUrl) registry.withExecutor('payment.refund', createPaymentRefundExecutor({ baseUrl: options.paymentsUrl }));
   if (options.sandboxLedger) {

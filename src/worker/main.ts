@@ -44,6 +44,7 @@ async function main(): Promise<void> {
     databases,
     accessSystems,
     ...(config.GATEHOUSE_PAYMENTS_URL ? { paymentsUrl: config.GATEHOUSE_PAYMENTS_URL } : {}),
+    deploy: { repos: config.GATEHOUSE_DEPLOY_REPOS, healthUrls: config.GATEHOUSE_DEPLOY_HEALTH_URLS },
     ...(config.GATEHOUSE_TICKETS_URL
       ? { tickets: { baseUrl: config.GATEHOUSE_TICKETS_URL, ...(config.GATEHOUSE_TICKETS_AUTHORIZATION ? { authorization: config.GATEHOUSE_TICKETS_AUTHORIZATION } : {}) } }
       : {}),
