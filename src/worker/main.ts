@@ -49,7 +49,7 @@ async function main(): Promise<void> {
       ? { tickets: { baseUrl: config.GATEHOUSE_TICKETS_URL, ...(config.GATEHOUSE_TICKETS_AUTHORIZATION ? { authorization: config.GATEHOUSE_TICKETS_AUTHORIZATION } : {}) } }
       : {}),
     ...(sentIndex ? { sentIndex } : {}),
-    ...(config.GATEHOUSE_MODE === 'dev' ? { sandboxLedger: config.GATEHOUSE_SANDBOX_LEDGER } : {}),
+    ...(config.GATEHOUSE_MODE === 'dev' && config.GATEHOUSE_SANDBOX_LEDGER ? { sandboxLedger: config.GATEHOUSE_SANDBOX_LEDGER } : {}),
   });
   const policyBook = loadPolicyBook(config.GATEHOUSE_POLICIES_DIR, config.GATEHOUSE_REVIEWERS_FILE, actionTypes.names());
   logger.info({ policies: [...policyBook.policies.values()].map((p) => p.version) }, 'policies loaded');

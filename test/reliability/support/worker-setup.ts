@@ -60,6 +60,7 @@ export function prepareWorkerSetup(): WorkerSetup {
       GATEHOUSE_REVIEWERS_FILE: reviewersFile,
       GATEHOUSE_AUDIT_LOG: auditLog,
       GATEHOUSE_SANDBOX_LEDGER: join(dir, 'sandbox.jsonl'),
+      GATEHOUSE_EMAIL_OUTBOX_FILE: join(dir, 'email-outbox.jsonl'),
     }),
   };
 }
