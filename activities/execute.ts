@@ -25,6 +25,14 @@ export interface CommitResult {
   rollbackAvailable: boolean;
 }
 
+/**
+ * By class, or by name for executors loaded from GATEHOUSE_ACTION_MODULES: a plug-in may carry its
+ * own copy of the class (another install of the package, or none at all).
+ */
+function isCommitRejected(err: unknown): err is Error {
+  return err instanceof CommitRejectedError || (err instanceof Error && err.name === 'CommitRejectedError');
+}
+
 export function createExecutionActivities(actionTypes: ActionTypeRegistry, logger: Logger) {
   function prepare(request: ExecutionRequest): { executor: Executor; params: Record<string, unknown>; ctx: ExecutionContext } {
     const actual = paramsHash(request.params);
@@ -78,7 +86,7 @@ export function createExecutionActivities(actionTypes: ActionTypeRegistry, logge
         const rollbackAvailable = executor.rollback !== undefined && (executor.canRollback?.(params) ?? true);
         return { result: outcome.record, alreadyApplied: outcome.alreadyApplied, rollbackAvailable };
       } catch (err) {
-        if (err instanceof CommitRejectedError) {
+        if (isCommitRejected(err)) {
           throw ApplicationFailure.nonRetryable(err.message, FailureType.commitRejected);
         }
         throw err;
@@ -96,7 +104,7 @@ export function createExecutionActivities(actionTypes: ActionTypeRegistry, logge
       try {
         return await whileHeartbeating(() => executor.rollback!(params, request.commit, ctx));
       } catch (err) {
-        if (err instanceof CommitRejectedError) throw ApplicationFailure.nonRetryable(err.message, FailureType.commitRejected);
+        if (isCommitRejected(err)) throw ApplicationFailure.nonRetryable(err.message, FailureType.commitRejected);
         throw err;
       }
     },

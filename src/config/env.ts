@@ -70,6 +70,11 @@ export const ConfigSchema = z
     GATEHOUSE_DEPLOY_REPOS: namedValues(/^\//, '/absolute/path/to/repo'),
     /** `service=http(s)://…,…`: health checks code.deploy's verify requires a 2xx from. */
     GATEHOUSE_DEPLOY_HEALTH_URLS: namedValues(/^https?:\/\//, 'http(s)://…'),
+    /** Comma-separated CommonJS modules exporting `actionTypes` (the deployment's own action types). */
+    GATEHOUSE_ACTION_MODULES: z
+      .string()
+      .optional()
+      .transform((spec) => (spec ?? '').split(',').map((p) => p.trim()).filter(Boolean)),
     GATEHOUSE_MAIL_FROM: z.string().default('Gatehouse <gatehouse@localhost>'),
     /** maildev REST API used to check for an already-sent message in dev. */
     GATEHOUSE_MAILDEV_API: z.url().optional(),

@@ -4,6 +4,7 @@
  * them to scale out. A broken policy file or configuration stops it before it polls anything.
  */
 import { NativeConnection } from '@temporalio/worker';
+import { ActionTypeRegistrationError } from '../actions/registry';
 import { auditLogFromConfig } from '../audit/from-config';
 import { ConfigError, loadConfig } from '../config/env';
 import { DecisionKeyError, parseDecisionPublicKeys } from '../links/decision-signer';
@@ -18,6 +19,7 @@ import { createAccessGrantExecutor } from '../../activities/executors/access-gra
 import { createDbWritePools } from '../../activities/executors/db-write';
 import { createFileOutbox, createPostgresOutbox } from '../../activities/executors/email-outbox';
 import { workerActionTypes } from './action-types';
+import { loadActionModules } from './action-modules';
 import { createWorker } from './create-worker';
 import { startGrantExpirySweep } from './grant-expiry';
 import { installRuntime } from './runtime';
@@ -51,6 +53,8 @@ async function main(): Promise<void> {
     ...(sentIndex ? { sentIndex } : {}),
     ...(config.GATEHOUSE_MODE === 'dev' && config.GATEHOUSE_SANDBOX_LEDGER ? { sandboxLedger: config.GATEHOUSE_SANDBOX_LEDGER } : {}),
   });
+  const ownTypes = loadActionModules(config.GATEHOUSE_ACTION_MODULES, actionTypes);
+  if (ownTypes.length > 0) logger.info({ actionTypes: ownTypes }, 'action types loaded from GATEHOUSE_ACTION_MODULES');
   const policyBook = loadPolicyBook(config.GATEHOUSE_POLICIES_DIR, config.GATEHOUSE_REVIEWERS_FILE, actionTypes.names());
   logger.info({ policies: [...policyBook.policies.values()].map((p) => p.version) }, 'policies loaded');
 
@@ -92,7 +96,7 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   // Start-up problems are for a human: print them plainly, then exit non-zero.
-  if (err instanceof ConfigError || err instanceof PolicyLoadError || err instanceof PayloadKeyError || err instanceof LinkKeyringError || err instanceof DecisionKeyError) {
+  if (err instanceof ConfigError || err instanceof ActionTypeRegistrationError || err instanceof PolicyLoadError || err instanceof PayloadKeyError || err instanceof LinkKeyringError || err instanceof DecisionKeyError) {
     process.stderr.write(`gatehouse worker: ${err.message}\n`);
   } else {
     process.stderr.write(`gatehouse worker failed: ${(err as Error)?.stack ?? String(err)}\n`);
