@@ -43,6 +43,14 @@ export interface CommitResult {
   rollbackAvailable: boolean;
 }
 
+/**
+ * By class, or by name for executors loaded from GATEHOUSE_ACTION_MODULES: a plug-in may carry its
+ * own copy of the class (another install of the package, or none at all).
+ */
+function isCommitRejected(err: unknown): err is Error {
+  return err instanceof CommitRejectedError || (err instanceof Error && err.name === 'CommitRejectedError');
+}
+
 /** Where executors may send requests: the configuration's list; each policy may add its own. */
 export interface EgressSettings {
   allow: EgressAllowList;
@@ -52,7 +60,7 @@ export interface EgressSettings {
 
 /** Both "never" answers of a target become failures the workflow does not retry. */
 function nonRetryable(err: unknown): unknown {
-  if (err instanceof CommitRejectedError) return ApplicationFailure.nonRetryable(err.message, FailureType.commitRejected);
+  if (isCommitRejected(err)) return ApplicationFailure.nonRetryable(err.message, FailureType.commitRejected);
   if (err instanceof EgressRefusedError) return ApplicationFailure.nonRetryable(err.message, FailureType.egressRefused);
   return err;
 }

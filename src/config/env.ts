@@ -5,6 +5,25 @@
 import { z } from 'zod';
 import { EgressAllowListError, parseEgressAllowList } from '../egress/allow-list';
 
+/** `name=value,…` → `{ name: value }`, each value matching `shape`; every malformed entry is one problem. */
+const namedValues = (shape: RegExp, expected: string) =>
+  z
+    .string()
+    .optional()
+    .transform((spec, ctx) => {
+      const values: Record<string, string> = {};
+      for (const entry of (spec ?? '').split(',').map((e) => e.trim()).filter(Boolean)) {
+        const at = entry.indexOf('=');
+        const name = entry.slice(0, at);
+        const value = entry.slice(at + 1);
+        if (at < 1 || !shape.test(value)) {
+          ctx.addIssue({ code: 'custom', message: `"${name || entry.slice(0, 20)}…" must be name=${expected}` });
+        } else values[name] = value;
+      }
+      return values;
+    });
+const namedPostgresUrls = namedValues(/^postgres(ql)?:\/\//, 'postgres://…');
+
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 export const ConfigSchema = z
@@ -43,21 +62,28 @@ export const ConfigSchema = z
     /** Payments API for payment.refund (POST /refunds with Idempotency-Key; GET /refunds/by-key/<key>). */
     GATEHOUSE_PAYMENTS_URL: z.url().optional(),
     /** `name=postgres://…,…`: databases the db.write executor may write to, by the name proposals use. */
-    GATEHOUSE_DATABASES: z
+    GATEHOUSE_DATABASES: namedPostgresUrls,
+    /** `name=postgres://…,…`: PostgreSQL clusters whose roles access.grant grants, by the `system` name proposals use. */
+    GATEHOUSE_ACCESS_SYSTEMS: namedPostgresUrls,
+    /** PostgreSQL holding the email.send outbox (table gatehouse_email_outbox); required by a production worker. */
+    GATEHOUSE_OUTBOX_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL').optional(),
+    /** Dev mode without GATEHOUSE_OUTBOX_DATABASE_URL: the email.send outbox as a file (one worker only). */
+    GATEHOUSE_EMAIL_OUTBOX_FILE: z.string().default('.gatehouse/email-outbox.jsonl'),
+    /** email.send after a worker died mid-send and no mailbox can tell: `needs_attention` (send nothing) or `resend` (same Message-ID). */
+    GATEHOUSE_EMAIL_ON_UNCERTAIN: z.enum(['needs_attention', 'resend']).default('needs_attention'),
+    /** Ticket API for ticket.update (GET/PATCH /tickets/<id> with ETag, If-Match and Idempotency-Key). */
+    GATEHOUSE_TICKETS_URL: z.url().optional(),
+    /** Sent as the Authorization header to the ticket API. */
+    GATEHOUSE_TICKETS_AUTHORIZATION: z.string().optional(),
+    /** `service=/path/to/repo,…`: git repositories whose `refs/deploy/<environment>` code.deploy moves. */
+    GATEHOUSE_DEPLOY_REPOS: namedValues(/^\//, '/absolute/path/to/repo'),
+    /** `service=http(s)://…,…`: health checks code.deploy's verify requires a 2xx from. */
+    GATEHOUSE_DEPLOY_HEALTH_URLS: namedValues(/^https?:\/\//, 'http(s)://…'),
+    /** Comma-separated CommonJS modules exporting `actionTypes` (the deployment's own action types). */
+    GATEHOUSE_ACTION_MODULES: z
       .string()
       .optional()
-      .transform((spec, ctx) => {
-        const databases: Record<string, string> = {};
-        for (const entry of (spec ?? '').split(',').map((e) => e.trim()).filter(Boolean)) {
-          const at = entry.indexOf('=');
-          const name = entry.slice(0, at);
-          const url = entry.slice(at + 1);
-          if (at < 1 || !/^postgres(ql)?:\/\//.test(url)) {
-            ctx.addIssue({ code: 'custom', message: `"${name || entry.slice(0, 20)}…" must be name=postgres://…` });
-          } else databases[name] = url;
-        }
-        return databases;
-      }),
+      .transform((spec) => (spec ?? '').split(',').map((p) => p.trim()).filter(Boolean)),
     /**
      * `host[:port]`, `*.domain`, `address[:port]` or `network/prefix`, comma-separated: where
      * executors may send requests. Loopback, private, link-local and metadata addresses need an
@@ -78,8 +104,11 @@ export const ConfigSchema = z
     GATEHOUSE_MAIL_FROM: z.string().default('Gatehouse <gatehouse@localhost>'),
     /** maildev REST API used to check for an already-sent message in dev. */
     GATEHOUSE_MAILDEV_API: z.url().optional(),
-    /** Dev mode: where seed action types without a real executor record their effect. */
-    GATEHOUSE_SANDBOX_LEDGER: z.string().default('.gatehouse/sandbox-effects.jsonl'),
+    /**
+     * Dev mode, when set: seed action types with no target configured record their effect in this
+     * file instead. Unset, such a type has no executor (a policy naming it fails its commit).
+     */
+    GATEHOUSE_SANDBOX_LEDGER: z.string().optional(),
     /** `kid:base64,…` AES-256 keys: payloads in Temporal history are encrypted with the first. */
     GATEHOUSE_PAYLOAD_KEYS: z.string().optional(),
     /** Bearer token the Web UI's codec requests must carry. */

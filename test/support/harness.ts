@@ -5,10 +5,11 @@
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import type { z } from 'zod';
+import { createFileOutbox } from '../../activities/executors/email-outbox';
 import { createHttpRequestExecutor } from '../../activities/executors/http-request';
 import { HttpRequestParamsSchema } from '../../src/actions/schemas';
 import { createFileAuditLog } from '../../src/audit/hash-chain-log';
@@ -97,6 +98,8 @@ export interface HarnessOptions {
   egressResolve?: Resolver;
   /** GATEHOUSE_SAMPLING_KEY of the worker; a fresh one when absent. */
   samplingKey?: string;
+  /** Any other executor configuration, passed to workerActionTypes as is. */
+  actions?: import('../../src/worker/action-types').WorkerActionOptions;
 }
 
 /** People of the fixture directory who also hold an operator key. */
@@ -133,6 +136,8 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
 
   const actionTypes = workerActionTypes(mailer, {
     sentIndex,
+    emailOutbox: createFileOutbox(join(dirname(auditLogFile), 'email-outbox.jsonl')),
+    ...options.actions,
     ...(options.databases ? { databases: options.databases } : {}),
     ...(options.paymentsUrl ? { paymentsUrl: options.paymentsUrl } : {}),
   });

@@ -51,6 +51,7 @@ beforeAll(async () => {
       SMTP_URL: inbox.smtpUrl,
       GATEHOUSE_METRICS_ADDRESS: `127.0.0.1:${metricsPort}`,
       GATEHOUSE_SANDBOX_LEDGER: join(dir, 'effects.jsonl'),
+      GATEHOUSE_EMAIL_OUTBOX_FILE: join(dir, 'email-outbox.jsonl'),
       GATEHOUSE_AUDIT_LOG: join(dir, 'audit.jsonl'),
       LOG_LEVEL: 'warn',
     },

@@ -20,6 +20,7 @@ export interface WorkerProcessEnv {
   GATEHOUSE_REVIEWERS_FILE: string;
   GATEHOUSE_AUDIT_LOG: string;
   GATEHOUSE_SANDBOX_LEDGER: string;
+  GATEHOUSE_EMAIL_OUTBOX_FILE?: string;
   GATEHOUSE_MAILDEV_API?: string;
   /** Where the worker's executors may send requests: the test targets listen on loopback. */
   GATEHOUSE_EGRESS_ALLOW?: string;

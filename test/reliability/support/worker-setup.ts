@@ -70,6 +70,7 @@ export function prepareWorkerSetup(): WorkerSetup {
       // The test targets listen on loopback, which the egress allow-list refuses unless named.
       GATEHOUSE_EGRESS_ALLOW: '127.0.0.1',
       GATEHOUSE_SAMPLING_KEY: samplingKey,
+      GATEHOUSE_EMAIL_OUTBOX_FILE: join(dir, 'email-outbox.jsonl'),
     }),
   };
 }
