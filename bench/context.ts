@@ -17,7 +17,7 @@ import { generateLinkSecret, parseLinkKeyring, type LinkKeyring } from '../src/l
 import { newNonce, signLinkToken } from '../src/links/token';
 import type { SignedDecision } from '../src/domain/decision';
 import { decideUpdate } from '../workflows/messages';
-import { decisionUpdateIdFor } from '../src/domain/ids';
+import { decisionUpdateIdFor, workflowIdFor } from '../src/domain/ids';
 import { benchActionTypes, type BenchActionType, type BenchParams } from './actions';
 import { now, sleep } from './clock';
 import { floorDecideSignal, floorDecideUpdate, type floorWorkflow } from './floor-workflow';
@@ -84,6 +84,7 @@ export async function createBench(options: { maxCachedWorkflows: number; log: (l
     cleanups.push(() => server.stop());
     options.log(`temporal dev server ${server.version} on ${server.address} (db in ${server.dir})`);
     const keys = generateDecisionKeyPair();
+    const agentKeys = generateDecisionKeyPair();
     const signer = createDecisionSigner({ keyId: 'bench', privateKeyHex: keys.privateKeyHex });
     const linkKeys = `k1:${generateLinkSecret()}`;
     const linkKeyring = parseLinkKeyring(linkKeys);
@@ -98,6 +99,7 @@ export async function createBench(options: { maxCachedWorkflows: number; log: (l
       gatehouseTaskQueue: GATEHOUSE_QUEUE,
       floorTaskQueue: FLOOR_QUEUE,
       decisionPublicKey: { keyId: 'bench', publicKeyHex: keys.publicKeyHex },
+      agentPublicKey: { keyId: 'bench-agent-1', publicKeyHex: agentKeys.publicKeyHex },
       linkKeys,
       publicUrl: 'http://127.0.0.1:9/',
       auditLogFile,
@@ -110,7 +112,7 @@ export async function createBench(options: { maxCachedWorkflows: number; log: (l
     const connection = await Connection.connect({ address: server.address });
     cleanups.push(() => connection.close());
     const client = new Client({ connection, namespace: 'default' });
-    const gatehouse = await GatehouseClient.connect({ client, taskQueue: GATEHOUSE_QUEUE, actionTypes: benchActionTypes() });
+    const gatehouse = await GatehouseClient.connect({ client, taskQueue: GATEHOUSE_QUEUE, actionTypes: benchActionTypes(), agentKey: `bench-agent-1:${agentKeys.privateKeyHex}` });
     const http = await startHttpProcess(join(server.dir, 'http-process.js'), {
       address: server.address,
       namespace: 'default',
@@ -168,7 +170,7 @@ export async function propose(bench: Bench, actionType: BenchActionType, id: str
 }
 
 export function workflowIdOf(actionType: BenchActionType, id: string): string {
-  return `${actionType}:${id}`;
+  return workflowIdFor(proposalInput(actionType, id));
 }
 
 function signedApproval(bench: Bench, wf: string, id: string, reviewer: { id: string; role: string }, nonce = randomUUID()): SignedDecision {

@@ -11,6 +11,7 @@ import { LinkKeyringError, parseLinkKeyring } from '../links/keyring';
 import { createMaildevSentIndex } from '../mail/maildev-sent-index';
 import { createSmtpMailer } from '../mail/mailer';
 import { createLogger } from '../observability/logger';
+import { loadAgentRegistry } from '../policy/agents';
 import { loadPolicyBook, PolicyLoadError } from '../policy/load';
 import { connectionOptions } from '../temporal/connection';
 import { dataConverterFor, PayloadKeyError } from '../temporal/payload-codec';
@@ -38,8 +39,9 @@ async function main(): Promise<void> {
     ...(sentIndex ? { sentIndex } : {}),
     ...(config.GATEHOUSE_MODE === 'dev' ? { sandboxLedger: config.GATEHOUSE_SANDBOX_LEDGER } : {}),
   });
-  const policyBook = loadPolicyBook(config.GATEHOUSE_POLICIES_DIR, config.GATEHOUSE_REVIEWERS_FILE, actionTypes.names());
-  logger.info({ policies: [...policyBook.policies.values()].map((p) => p.version) }, 'policies loaded');
+  const policyBook = loadPolicyBook(config.GATEHOUSE_POLICIES_DIR, config.GATEHOUSE_REVIEWERS_FILE, actionTypes.names(), [config.GATEHOUSE_AGENTS_FILE]);
+  const agents = loadAgentRegistry(config.GATEHOUSE_AGENTS_FILE, actionTypes.names());
+  logger.info({ policies: [...policyBook.policies.values()].map((p) => p.version), agents: [...agents.keys()] }, 'policies and agents loaded');
 
   const auditLog = auditLogFromConfig(config);
   installRuntime(logger, { metricsAddress: config.GATEHOUSE_METRICS_ADDRESS });
@@ -51,6 +53,7 @@ async function main(): Promise<void> {
     policyBook,
     actionTypes,
     decisionKeys: parseDecisionPublicKeys(config.GATEHOUSE_DECISION_PUBLIC_KEYS),
+    agents,
     mailer,
     linkKeyring: parseLinkKeyring(config.GATEHOUSE_LINK_KEYS),
     publicUrl: config.GATEHOUSE_PUBLIC_URL,

@@ -13,6 +13,7 @@ import { createHttpRequestExecutor } from '../../activities/executors/http-reque
 import { HttpRequestParamsSchema } from '../../src/actions/schemas';
 import { createFileAuditLog } from '../../src/audit/hash-chain-log';
 import { GatehouseClient } from '../../src/client';
+import type { RegisteredAgent } from '../../src/domain/agent-auth';
 import type { DecisionKind, SignedDecision } from '../../src/domain/decision';
 import type { ProposalInput } from '../../src/domain/proposal';
 import { createDecisionSigner, generateDecisionKeyPair, type DecisionSigner } from '../../src/links/decision-signer';
@@ -45,6 +46,14 @@ const TEST_ACTION_TYPES = [
   'test.verify',
 ];
 
+/** Agent ids the tests propose as; each is registered with the test agent key and every action type. */
+export const TEST_AGENT_IDS = ['agent-7', 'metrics-agent', 'data-agent', 'refund-agent', 'bench-agent'];
+
+/** An agent registry giving `ids` one key and every action type the worker knows. */
+export function testAgentRegistry(ids: readonly string[], publicKeyHex: string, keyId: string, actionTypes: ReadonlySet<string>): Map<string, RegisteredAgent> {
+  return new Map(ids.map((id) => [id, { id, name: id, keys: { [keyId]: publicKeyHex }, scope: [...actionTypes] }]));
+}
+
 export type DevInbox = Awaited<ReturnType<typeof startDevInbox>>;
 
 export interface Harness {
@@ -56,6 +65,12 @@ export interface Harness {
   signer: DecisionSigner;
   /** `kid:hex` of the signer's private key, as GATEHOUSE_DECISION_SIGNING_KEY takes it. */
   signingKeySpec: string;
+  /** `kid:hex` of the test agent key (GATEHOUSE_AGENT_KEY); `gatehouse` signs with it. */
+  agentKeySpec: string;
+  /** The worker's agent registry; every id in {@link TEST_AGENT_IDS} holds the test agent key. Tests may add agents. */
+  agents: Map<string, RegisteredAgent>;
+  /** Operators' public keys the worker trusts for withdrawals and revisions; tests may add some. */
+  operatorKeys: Record<string, { owner: string; publicKeyHex: string }>;
   linkKeyring: LinkKeyring;
   /** The hash-chained audit log this harness's worker writes. */
   auditLogFile: string;
@@ -90,6 +105,8 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
   const target = await startHttpTarget();
   const inbox = await startDevInbox({ smtpPort: 0, webPort: 0 });
   const keys = generateDecisionKeyPair();
+  const agentKeys = generateDecisionKeyPair();
+  const agentKeySpec = `agent-test:${agentKeys.privateKeyHex}`;
   const signer = createDecisionSigner({ keyId: 'test', privateKeyHex: keys.privateKeyHex });
   const linkKeyring = parseLinkKeyring(`k1:${generateLinkSecret()}`);
   const sentIndex = createMaildevSentIndex(inbox.apiBaseUrl);
@@ -110,18 +127,23 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     });
   }
   const policyBook = loadPolicyBook(FIXTURE_POLICIES, resolve(FIXTURE_POLICIES, 'reviewers.yaml'), actionTypes.names());
+  const agents = testAgentRegistry(TEST_AGENT_IDS, agentKeys.publicKeyHex, 'agent-test', actionTypes.names());
+  const operatorKeys: Harness['operatorKeys'] = {};
 
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
 
   const harness: Harness = {
     client,
-    gatehouse: await GatehouseClient.connect({ client, taskQueue, actionTypes }),
+    gatehouse: await GatehouseClient.connect({ client, taskQueue, actionTypes, agentKey: agentKeySpec }),
     taskQueue,
     target,
     inbox,
     signer,
     signingKeySpec: `test:${keys.privateKeyHex}`,
+    agentKeySpec,
+    agents,
+    operatorKeys,
     linkKeyring,
     auditLogFile,
     async startWorker() {
@@ -133,6 +155,8 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
         policyBook,
         actionTypes,
         decisionKeys: { test: keys.publicKeyHex },
+        agents,
+        operatorKeys,
         mailer,
         linkKeyring,
         publicUrl: 'http://127.0.0.1:9/',

@@ -21,6 +21,8 @@ export const REVIEW_ABOVE = 1_000;
 
 export interface WorkerSetup {
   signer: DecisionSigner;
+  /** `kid:hex` of the agent key registered for `agent-7` (the client's `agentKey`). */
+  agentKey: string;
   auditLog: string;
   env(place: Pick<WorkerProcessEnv, 'TEMPORAL_ADDRESS' | 'GATEHOUSE_TASK_QUEUE' | 'SMTP_URL' | 'GATEHOUSE_MAILDEV_API'>): WorkerProcessEnv;
 }
@@ -47,10 +49,15 @@ export function prepareWorkerSetup(): WorkerSetup {
   const reviewersFile = join(policiesDir, 'reviewers.yaml');
   copyFileSync(REVIEWERS, reviewersFile);
   const keys = generateDecisionKeyPair();
+  const agentKeys = generateDecisionKeyPair();
+  // Beside the policies, as a deployment may keep it: the worker must not read it as a policy.
+  const agentsFile = join(policiesDir, 'agents.yaml');
+  writeFileSync(agentsFile, `agents:\n  - { id: agent-7, name: Refund agent, keys: ["rel-agent:${agentKeys.publicKeyHex}"], scope: [http.request] }\n`);
   const linkKeys = `l1:${generateLinkSecret()}`;
   const auditLog = join(dir, 'audit.jsonl');
   return {
     signer: createDecisionSigner({ keyId: 'rel', privateKeyHex: keys.privateKeyHex }),
+    agentKey: `rel-agent:${agentKeys.privateKeyHex}`,
     auditLog,
     env: (place) => ({
       ...place,
@@ -58,6 +65,7 @@ export function prepareWorkerSetup(): WorkerSetup {
       GATEHOUSE_LINK_KEYS: linkKeys,
       GATEHOUSE_POLICIES_DIR: policiesDir,
       GATEHOUSE_REVIEWERS_FILE: reviewersFile,
+      GATEHOUSE_AGENTS_FILE: agentsFile,
       GATEHOUSE_AUDIT_LOG: auditLog,
       GATEHOUSE_SANDBOX_LEDGER: join(dir, 'sandbox.jsonl'),
     }),
