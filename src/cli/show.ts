@@ -26,8 +26,16 @@ export async function showCommand(ctx: CliContext, args: string[]): Promise<void
   }
   ctx.out(`${state.workflowId}  ${state.status}  round ${state.round}`);
   ctx.out(`summary: ${state.proposal.summary}`);
+  ctx.out(`agent: ${state.proposal.agent.id}  requested by: ${requester(state)}`);
   if (state.evaluation) ctx.out(`policy: ${state.evaluation.policyVersion} → ${state.evaluation.outcome} (${state.evaluation.reason})`);
   if (state.deadline) ctx.out(`deadline: ${state.deadline}`);
   for (const d of state.decisions) ctx.out(`decision: r${d.round} ${d.reviewerId} (${d.role}) ${d.kind}${d.comment ? `: ${d.comment}` : ''}`);
   for (const t of state.transitions) ctx.out(`${t.at}  ${t.from} → ${t.to}${t.note ? `  ${t.note}` : ''}`);
+}
+
+/** Who the run is for, and whose word that is: only the agent's signature stands behind it. */
+function requester(state: ApprovalState): string {
+  const asserted = state.evaluation?.requesterAssertedBy;
+  if (asserted) return `${state.proposal.requestedBy.id} (asserted by agent ${asserted}, key ${state.evaluation?.agentKeyId ?? '?'})`;
+  return `${state.proposal.requestedBy.id} (not authenticated)`;
 }

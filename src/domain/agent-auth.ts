@@ -75,6 +75,9 @@ export interface MessageKeys {
   operators: OperatorPublicKeys;
 }
 
+/** A withdrawal or revision as signed: who it is from, its credential, and its other fields. */
+export type SignedMessage = { by: string; credential?: Credential | undefined } & Record<string, unknown>;
+
 /** Who signed a withdrawal or revision: the proposing agent, or an operator as themself. */
 export const MessageSigner = { agent: 'agent', operator: 'operator' } as const;
 export type MessageSigner = (typeof MessageSigner)[keyof typeof MessageSigner];
@@ -86,7 +89,7 @@ export type MessageAuthentication = { ok: true; signer: MessageSigner; keyId: st
  * from an operator's own key (`by` is that operator): nobody signs in someone else's name.
  */
 export function authenticateMessage(
-  message: { by: string; credential?: Credential | undefined },
+  message: SignedMessage,
   context: { workflowId: string; kind: SignedMessageKind; agentId: string; keys: MessageKeys },
 ): MessageAuthentication {
   const { credential } = message;
