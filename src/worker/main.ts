@@ -3,6 +3,7 @@
  * Worker process: runs approval workflows and their activities on one task queue. Start more of
  * them to scale out. A broken policy file or configuration stops it before it polls anything.
  */
+import { existsSync } from 'node:fs';
 import { NativeConnection } from '@temporalio/worker';
 import { auditLogFromConfig } from '../audit/from-config';
 import { ConfigError, loadConfig } from '../config/env';
@@ -40,6 +41,11 @@ async function main(): Promise<void> {
     ...(config.GATEHOUSE_MODE === 'dev' ? { sandboxLedger: config.GATEHOUSE_SANDBOX_LEDGER } : {}),
   });
   const policyBook = loadPolicyBook(config.GATEHOUSE_POLICIES_DIR, config.GATEHOUSE_REVIEWERS_FILE, actionTypes.names(), [config.GATEHOUSE_AGENTS_FILE]);
+  if (!existsSync(config.GATEHOUSE_AGENTS_FILE)) {
+    throw new ConfigError([
+      `GATEHOUSE_AGENTS_FILE: ${config.GATEHOUSE_AGENTS_FILE} does not exist; it lists the agents that may propose, their keys and scope (./temporal-dev.sh writes a dev registry to .gatehouse/agents.yaml)`,
+    ]);
+  }
   const agents = loadAgentRegistry(config.GATEHOUSE_AGENTS_FILE, actionTypes.names());
   logger.info({ policies: [...policyBook.policies.values()].map((p) => p.version), agents: [...agents.keys()] }, 'policies and agents loaded');
 
