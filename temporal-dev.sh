@@ -350,8 +350,13 @@ ensure_built() {
 ensure_dev_env() { # random dev keys once per checkout; production reads real ones from its environment
   mkdir -p "$DEV_DIR/logs"
   if [ ! -s "$DEV_ENV" ]; then
-    node "$REPO_ROOT/dist/src/cli/main.js" keys > "$DEV_ENV"
-    log "wrote fresh dev keys to $DEV_ENV"
+    node "$REPO_ROOT/dist/src/cli/main.js" keys --agents-file "$DEV_DIR/agents.yaml" --examples "$REPO_ROOT/examples" > "$DEV_ENV"
+    log "wrote fresh dev keys to $DEV_ENV and a dev agent registry to $DEV_DIR/agents.yaml"
+  elif ! grep -q '^GATEHOUSE_AGENTS_FILE=' "$DEV_ENV"; then
+    # A dev env from before agents signed their proposals: add an agent key, keep the other keys
+    # (runs already waiting trust them).
+    node "$REPO_ROOT/dist/src/cli/main.js" keys --agent-only --agents-file "$DEV_DIR/agents.yaml" --examples "$REPO_ROOT/examples" >> "$DEV_ENV"
+    log "added a demo agent key to $DEV_ENV and a dev agent registry at $DEV_DIR/agents.yaml"
   fi
   # Checkouts whose dev.env predates a key get just the missing lines, keeping the keys they have.
   local line

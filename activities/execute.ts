@@ -11,6 +11,7 @@ import type { SignedDecision } from '../src/domain/decision';
 import { FailureType } from '../src/domain/errors';
 import { mergeAllowLists, type EgressAllowList } from '../src/egress/allow-list';
 import { createEgress, EgressRefusedError, type Resolver } from '../src/egress/guarded-fetch';
+import type { AgentRegistry } from '../src/domain/agent-auth';
 import type { Proposal } from '../src/domain/proposal';
 import type { TrustedKeys } from '../src/domain/trusted-keys';
 import type { Logger } from '../src/observability/logger';
@@ -70,11 +71,12 @@ export interface ExecutionDeps {
   policyBook: PolicyBook;
   trustedKeys: TrustedKeys;
   samplingKey: SamplingKey;
+  agents: AgentRegistry;
   egress: EgressSettings;
   logger: Logger;
 }
 
-export function createExecutionActivities({ actionTypes, policyBook, trustedKeys, samplingKey, egress, logger }: ExecutionDeps) {
+export function createExecutionActivities({ actionTypes, policyBook, trustedKeys, samplingKey, agents, egress, logger }: ExecutionDeps) {
   /**
    * Refuses to commit unless enough distinct, eligible people signed approvals of exactly these
    * params, as the policy evaluated now for them requires; it trusts nothing the run reports
@@ -86,7 +88,12 @@ export function createExecutionActivities({ actionTypes, policyBook, trustedKeys
     const cover = checkApprovalCover({
       workflowId: request.workflowId,
       executedHash,
-      evaluation: evaluateWithPolicyBook(policyBook, actionTypes, samplingKey, { proposal, workflowId: request.workflowId }),
+      // Who the agent is was settled when the run started (its proposal's signature); this
+      // evaluation is about what these params require, so it takes the run's agent as given.
+      evaluation: evaluateWithPolicyBook(
+        { policyBook, actionTypes, samplingKey, agents },
+        { proposal, workflowId: request.workflowId, authenticated: { agentId: proposal.agent.id, keyId: proposal.credential?.keyId ?? 'run' } },
+      ),
       proposer: { agentId: proposal.agent.id, requesterId: proposal.requestedBy.id },
       basis: request.basis,
       approvals: request.approvals,

@@ -18,7 +18,7 @@ import { generateLinkSecret, parseLinkKeyring, type LinkKeyring } from '../src/l
 import { newNonce } from '../src/links/token';
 import type { SignedDecision } from '../src/domain/decision';
 import { decideUpdate } from '../workflows/messages';
-import { decisionUpdateIdFor } from '../src/domain/ids';
+import { decisionUpdateIdFor, workflowIdFor } from '../src/domain/ids';
 import { benchActionTypes, type BenchActionType, type BenchParams } from './actions';
 import { now, sleep } from './clock';
 import { floorDecideSignal, floorDecideUpdate, type floorWorkflow } from './floor-workflow';
@@ -87,6 +87,7 @@ export async function createBench(options: { maxCachedWorkflows: number; log: (l
     cleanups.push(() => server.stop());
     options.log(`temporal dev server ${server.version} on ${server.address} (db in ${server.dir})`);
     const keys = generateDecisionKeyPair();
+    const agentKeys = generateDecisionKeyPair();
     const signer = createDecisionSigner({ keyId: 'bench', privateKeyHex: keys.privateKeyHex });
     const grantKey = { keyId: 'bench-grant', privateKeyHex: generateDecisionKeyPair().privateKeyHex };
     const grantSigner = createBytesSigner(grantKey);
@@ -104,6 +105,7 @@ export async function createBench(options: { maxCachedWorkflows: number; log: (l
       floorTaskQueue: FLOOR_QUEUE,
       decisionPublicKey: { keyId: 'bench', publicKeyHex: keys.publicKeyHex },
       grantKey,
+      agentPublicKey: { keyId: 'bench-agent-1', publicKeyHex: agentKeys.publicKeyHex },
       linkKeys,
       publicUrl: 'http://127.0.0.1:9/',
       auditLogFile,
@@ -116,7 +118,7 @@ export async function createBench(options: { maxCachedWorkflows: number; log: (l
     const connection = await Connection.connect({ address: server.address });
     cleanups.push(() => connection.close());
     const client = new Client({ connection, namespace: 'default' });
-    const gatehouse = await GatehouseClient.connect({ client, taskQueue: GATEHOUSE_QUEUE, actionTypes: benchActionTypes() });
+    const gatehouse = await GatehouseClient.connect({ client, taskQueue: GATEHOUSE_QUEUE, actionTypes: benchActionTypes(), agentKey: `bench-agent-1:${agentKeys.privateKeyHex}` });
     const http = await startHttpProcess(join(server.dir, 'http-process.js'), {
       address: server.address,
       namespace: 'default',
@@ -175,7 +177,7 @@ export async function propose(bench: Bench, actionType: BenchActionType, id: str
 }
 
 export function workflowIdOf(actionType: BenchActionType, id: string): string {
-  return `${actionType}:${id}`;
+  return workflowIdFor(proposalInput(actionType, id));
 }
 
 function signedApproval(bench: Bench, wf: string, id: string, reviewer: { id: string; role: string }, nonce = randomUUID()): SignedDecision {

@@ -70,6 +70,9 @@ async function main(): Promise<void> {
     actionTypes,
     decisionKeys: { [config.decisionPublicKey.keyId]: config.decisionPublicKey.publicKeyHex },
     grantSigner: createBytesSigner(config.grantKey),
+    agents: new Map([
+      ['bench-agent', { id: 'bench-agent', name: 'Bench agent', keys: { [config.agentPublicKey.keyId]: config.agentPublicKey.publicKeyHex }, scope: [...actionTypes.names()] }],
+    ]),
     mailer,
     linkKeyring: parseLinkKeyring(config.linkKeys),
     publicUrl: config.publicUrl,

@@ -3,6 +3,7 @@
  * a reasoned refusal). Every state change goes through the pure reducer in approval-state.ts.
  */
 import { ApplicationFailure, allHandlersFinished, condition, patched, workflowInfo } from '@temporalio/workflow';
+import type { MessageKeys } from '../src/domain/agent-auth';
 import { idempotencyKeyFor } from '../src/domain/ids';
 import { NoticePurpose } from '../src/domain/notice';
 import type { Proposal } from '../src/domain/proposal';
@@ -36,6 +37,8 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalSt
   let state = initialState(workflowId, input.proposal);
   // Filled from the worker's configuration by the policy activity; until then nothing is accepted.
   let trustedKeys: TrustedKeys = NO_TRUSTED_KEYS;
+  // Keys that may sign a withdrawal or revision: the proposing agent's and the operators'.
+  let messageKeys: MessageKeys | undefined;
   const run: Run = {
     workflowId,
     get: () => state,
@@ -49,11 +52,13 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalSt
     steps: stepActivities(lean),
     showResting: () => publish(state, true),
   };
-  registerHandlers(run, () => trustedKeys);
+  registerHandlers(run, () => trustedKeys, () => messageKeys);
 
   run.apply({ type: 'evaluation_started' });
   const evaluated = await run.steps.evaluatePolicy({ proposal: state.proposal, workflowId });
   trustedKeys = { decision: evaluated.decisionKeys, grants: evaluated.grantKeys ?? {}, operators: evaluated.operatorKeys ?? {} };
+  // Histories recorded before agents signed their proposals carry neither.
+  messageKeys = { agent: evaluated.agentKeys ?? {}, operators: evaluated.operatorKeys ?? {} };
   if (state.status === Status.withdrawn) return finish(run);
   run.apply({ type: 'evaluated', evaluation: evaluated.evaluation });
 

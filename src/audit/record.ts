@@ -93,7 +93,11 @@ function rawEntries(state: ApprovalState, redact: <T>(value: T) => T): AuditEntr
         proposalId: state.proposal.id,
         actionType: state.proposal.actionType,
         agent: state.proposal.agent,
-        requestedBy: { id: state.proposal.requestedBy.id },
+        // The requester is the authenticated agent's word, and marked as such.
+        requestedBy: {
+          id: state.proposal.requestedBy.id,
+          ...(state.evaluation?.requesterAssertedBy ? { assertedBy: state.evaluation.requesterAssertedBy, agentKeyId: state.evaluation.agentKeyId ?? null } : {}),
+        },
         summary: state.proposal.summary,
         params: p.params,
         evidence: p.evidence,

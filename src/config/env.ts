@@ -36,6 +36,13 @@ export const ConfigSchema = z
     GATEHOUSE_TASK_QUEUE: z.string().default('gatehouse'),
     GATEHOUSE_POLICIES_DIR: z.string().default('policies'),
     GATEHOUSE_REVIEWERS_FILE: z.string().default('policies/reviewers.yaml'),
+    /** Agent registry (YAML): each agent's id, name, Ed25519 public keys and action types in scope. */
+    GATEHOUSE_AGENTS_FILE: z.string().default('policies/agents.yaml'),
+    /** `kid:hex-private-key` — the agent key `gatehouse propose`, `withdraw` and `demo` sign with. */
+    GATEHOUSE_AGENT_KEY: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}:[0-9a-fA-F]{64}$/, 'must be "kid:hex" (key id of A-Z a-z 0-9 _ -, 64 hex characters)')
+      .optional(),
     /** `kid:hex-private-key` — the decision service's Ed25519 signing key. */
     GATEHOUSE_DECISION_SIGNING_KEY: z.string().optional(),
     /** `kid:hex-public-key,…` — keys the workflow accepts decisions from. */

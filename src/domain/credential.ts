@@ -1,11 +1,21 @@
 /**
- * Whose credential made a decision, checked the same way by the workflow when the decision arrives
- * and by the commit before it executes.
+ * Credentials: the signature an agent or operator attaches to what it signs (checked in
+ * agent-auth.ts), and whose credential made a decision, checked the same way by the workflow when
+ * the decision arrives and by the commit before it executes.
  */
+import { z } from 'zod';
 import type { SignedDecision } from './decision';
 import { checkDecisionSignature, type SignatureCheck } from './decision-signature';
 import { checkLinkGrant } from './link-grant';
 import type { TrustedKeys } from './trusted-keys';
+
+export const CredentialSchema = z.object({
+  /** Which of the signer's registered keys signed (several are registered during a rotation). */
+  keyId: z.string().min(1).max(64),
+  /** Hex of the 64-byte Ed25519 signature. */
+  value: z.string().regex(/^[0-9a-f]{128}$/, 'must be 128 lower-case hex characters'),
+});
+export type Credential = z.infer<typeof CredentialSchema>;
 
 /**
  * The decision names the credential that made it, and that credential must belong to the person

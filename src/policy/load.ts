@@ -4,7 +4,7 @@
  * policy would approve or deny the wrong things.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { ZodType } from 'zod';
 import { sha256Hex } from '../domain/canonical-hash';
@@ -37,7 +37,7 @@ export interface PolicyBook {
   directory: ReviewerDirectory;
 }
 
-function parseFile<T>(file: string, schema: ZodType<T>): { value: T; version: string } {
+export function parseFile<T>(file: string, schema: ZodType<T>): { value: T; version: string } {
   let text: string;
   let raw: unknown;
   try {
@@ -61,20 +61,23 @@ export function loadReviewerDirectory(file: string): ReviewerDirectory {
 }
 
 /**
- * Reads every `*.yaml` in `dir` except the reviewer file. Problems in several files are
- * collected so one start-up shows them all.
+ * Reads every `*.yaml` in `dir` except the reviewer file and `otherFiles` (the agent registry,
+ * when it lives beside the policies). Problems in several files are collected so one start-up
+ * shows them all.
  */
 export function loadPolicyBook(
   dir: string,
   reviewersFile: string,
   knownActionTypes: ReadonlySet<string>,
+  otherFiles: readonly string[] = [],
 ): PolicyBook {
   const errors: PolicyLoadError[] = [];
   const policies = new Map<string, LoadedPolicy>();
+  const skipped = new Set(otherFiles.map((f) => resolve(f)));
   const files = readdirSync(dir)
     .filter((f) => f.endsWith('.yaml') || f.endsWith('.yml'))
     .map((f) => join(dir, f))
-    .filter((f) => basename(f) !== basename(reviewersFile))
+    .filter((f) => basename(f) !== basename(reviewersFile) && !skipped.has(resolve(f)))
     .sort();
   for (const file of files) {
     try {

@@ -3,6 +3,7 @@
  * Worker process: runs approval workflows and their activities on one task queue. Start more of
  * them to scale out. A broken policy file or configuration stops it before it polls anything.
  */
+import { existsSync } from 'node:fs';
 import { NativeConnection } from '@temporalio/worker';
 import { ActionTypeRegistrationError } from '../actions/registry';
 import { auditLogFromConfig } from '../audit/from-config';
@@ -13,6 +14,7 @@ import { LinkKeyringError, parseLinkKeyring } from '../links/keyring';
 import { createMaildevSentIndex } from '../mail/maildev-sent-index';
 import { createSmtpMailer } from '../mail/mailer';
 import { createLogger } from '../observability/logger';
+import { loadAgentRegistry } from '../policy/agents';
 import { loadPolicyBook, PolicyLoadError } from '../policy/load';
 import { ephemeralSamplingKey, parseSamplingKey, SamplingKeyError } from '../policy/sampling';
 import { connectionOptions } from '../temporal/connection';
@@ -63,8 +65,14 @@ async function main(): Promise<void> {
   });
   const ownTypes = loadActionModules(config.GATEHOUSE_ACTION_MODULES, actionTypes);
   if (ownTypes.length > 0) logger.info({ actionTypes: ownTypes }, 'action types loaded from GATEHOUSE_ACTION_MODULES');
-  const policyBook = loadPolicyBook(config.GATEHOUSE_POLICIES_DIR, config.GATEHOUSE_REVIEWERS_FILE, actionTypes.names());
-  logger.info({ policies: [...policyBook.policies.values()].map((p) => p.version) }, 'policies loaded');
+  const policyBook = loadPolicyBook(config.GATEHOUSE_POLICIES_DIR, config.GATEHOUSE_REVIEWERS_FILE, actionTypes.names(), [config.GATEHOUSE_AGENTS_FILE]);
+  if (!existsSync(config.GATEHOUSE_AGENTS_FILE)) {
+    throw new ConfigError([
+      `GATEHOUSE_AGENTS_FILE: ${config.GATEHOUSE_AGENTS_FILE} does not exist; it lists the agents that may propose, their keys and scope (./temporal-dev.sh writes a dev registry to .gatehouse/agents.yaml)`,
+    ]);
+  }
+  const agents = loadAgentRegistry(config.GATEHOUSE_AGENTS_FILE, actionTypes.names());
+  logger.info({ policies: [...policyBook.policies.values()].map((p) => p.version), agents: [...agents.keys()] }, 'policies and agents loaded');
 
   // The payments API is the operator's own choice of destination: its origin needs no second entry.
   // Targets the operator configured (not ones a proposal names) are allowed as they are written.
@@ -88,6 +96,7 @@ async function main(): Promise<void> {
     decisionKeys: parseDecisionPublicKeys(config.GATEHOUSE_DECISION_PUBLIC_KEYS),
     operatorKeys: parseOperatorKeys(config.GATEHOUSE_OPERATOR_KEYS),
     grantSigner: createBytesSigner(parseDecisionSigningKey(config.GATEHOUSE_LINK_GRANT_KEY, 'link grant key'), 'link grant key'),
+    agents,
     mailer,
     linkKeyring: parseLinkKeyring(config.GATEHOUSE_LINK_KEYS),
     publicUrl: config.GATEHOUSE_PUBLIC_URL,

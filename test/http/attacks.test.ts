@@ -150,7 +150,7 @@ describe('forged and foreign links', () => {
 
   it('answers 404 for a token of a workflow that does not exist', async () => {
     const nonce = newNonce();
-    const token = signLink(h, { wf: 'test.single:p-no-such-run', nonce });
+    const token = signLink(h, { wf: 'agent-7:p-no-such-run', nonce });
     expectRefused(await get(`${service.url}/d/${token}`), 404, 'run_not_found', token);
     expectRefused(await get(`${service.url}/api/decisions/${token}`), 404, 'run_not_found', token);
     expectRefused(await postJson(`${service.url}/api/decisions/${token}`, { kind: 'approve', paramsHash }), 404, 'run_not_found', token);

@@ -56,7 +56,7 @@ describe('SMTP server down when a review is requested', () => {
     const target = await startSlowTarget();
     const connection = await Connection.connect({ address });
     const client = new Client({ connection });
-    const gatehouse = await GatehouseClient.connect({ client, taskQueue });
+    const gatehouse = await GatehouseClient.connect({ client, taskQueue, agentKey: setup.agentKey });
     // Production mail: SMTP only, no inbox API to ask for already-sent mail.
     const worker = spawnWorker(setup.env({ TEMPORAL_ADDRESS: address, GATEHOUSE_TASK_QUEUE: taskQueue, SMTP_URL: `smtp://127.0.0.1:${smtpPort}` }));
     let inbox: DevInbox | undefined;

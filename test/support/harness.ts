@@ -14,6 +14,7 @@ import { createHttpRequestExecutor } from '../../activities/executors/http-reque
 import { HttpRequestParamsSchema } from '../../src/actions/schemas';
 import { createFileAuditLog } from '../../src/audit/hash-chain-log';
 import { GatehouseClient } from '../../src/client';
+import type { RegisteredAgent } from '../../src/domain/agent-auth';
 import type { DecisionKind, SignedDecision } from '../../src/domain/decision';
 import type { ProposalInput } from '../../src/domain/proposal';
 import { createBytesSigner, createDecisionSigner, generateDecisionKeyPair, type BytesSigner, type DecisionSigner } from '../../src/links/decision-signer';
@@ -52,6 +53,14 @@ const TEST_ACTION_TYPES = [
   'test.egress',
 ];
 
+/** Agent ids the tests propose as; each is registered with the test agent key and every action type. */
+export const TEST_AGENT_IDS = ['agent-7', 'metrics-agent', 'data-agent', 'refund-agent', 'bench-agent'];
+
+/** An agent registry giving `ids` one key and every action type the worker knows. */
+export function testAgentRegistry(ids: readonly string[], publicKeyHex: string, keyId: string, actionTypes: ReadonlySet<string>): Map<string, RegisteredAgent> {
+  return new Map(ids.map((id) => [id, { id, name: id, keys: { [keyId]: publicKeyHex }, scope: [...actionTypes] }]));
+}
+
 export type DevInbox = Awaited<ReturnType<typeof startDevInbox>>;
 
 export interface Harness {
@@ -67,6 +76,12 @@ export interface Harness {
   grantSigner: BytesSigner;
   /** `kid:hex` of the signer's private key, as GATEHOUSE_DECISION_SIGNING_KEY takes it. */
   signingKeySpec: string;
+  /** `kid:hex` of the test agent key (GATEHOUSE_AGENT_KEY); `gatehouse` signs with it. */
+  agentKeySpec: string;
+  /** The worker's agent registry; every id in {@link TEST_AGENT_IDS} holds the test agent key. Tests may add agents. */
+  agents: Map<string, RegisteredAgent>;
+  /** Operators' public keys the worker trusts for withdrawals and revisions; tests may add some. */
+  operatorKeys: Record<string, { owner: string; publicKeyHex: string }>;
   linkKeyring: LinkKeyring;
   /** The hash-chained audit log this harness's worker writes. */
   auditLogFile: string;
@@ -118,6 +133,8 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
   const target = await startHttpTarget();
   const inbox = await startDevInbox({ smtpPort: 0, webPort: 0 });
   const keys = generateDecisionKeyPair();
+  const agentKeys = generateDecisionKeyPair();
+  const agentKeySpec = `agent-test:${agentKeys.privateKeyHex}`;
   const signer = createDecisionSigner({ keyId: 'test', privateKeyHex: keys.privateKeyHex });
   const operatorKeySpecs: Record<string, string> = {};
   const operatorKeys: Record<string, OperatorKey> = {};
@@ -149,13 +166,14 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     });
   }
   const policyBook = loadPolicyBook(FIXTURE_POLICIES, resolve(FIXTURE_POLICIES, 'reviewers.yaml'), actionTypes.names());
+  const agents = testAgentRegistry(TEST_AGENT_IDS, agentKeys.publicKeyHex, 'agent-test', actionTypes.names());
 
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
 
   const harness: Harness = {
     client,
-    gatehouse: await GatehouseClient.connect({ client, taskQueue, actionTypes }),
+    gatehouse: await GatehouseClient.connect({ client, taskQueue, actionTypes, agentKey: agentKeySpec }),
     taskQueue,
     target,
     inbox,
@@ -163,6 +181,9 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     grantSigner,
     operatorKeySpecs,
     signingKeySpec: `test:${keys.privateKeyHex}`,
+    agentKeySpec,
+    agents,
+    operatorKeys,
     linkKeyring,
     auditLogFile,
     samplingKey,
@@ -176,6 +197,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
         actionTypes,
         decisionKeys: { test: keys.publicKeyHex },
         grantSigner,
+        agents,
         operatorKeys: startOptions.revokeOperatorKeys ? {} : operatorKeys,
         mailer,
         linkKeyring,

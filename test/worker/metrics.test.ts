@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -14,6 +14,7 @@ import { decisionThroughLink } from '../../src/links/link-issuer';
 import { generateLinkSecret } from '../../src/links/keyring';
 import { startDevInbox } from '../../src/mail/dev-inbox';
 import { freePort } from '../../src/util/free-port';
+import { workflowIdFor } from '../../src/domain/ids';
 import { generateSamplingKeySpec, parseSamplingKey, samplingDraw } from '../../src/policy/sampling';
 import { decideUpdate, getStateQuery } from '../../workflows/messages';
 import { eventually } from '../support/harness';
@@ -26,6 +27,7 @@ let metricsUrl: string;
 let gatehouse: GatehouseClient;
 let client: Client;
 const keys = generateDecisionKeyPair();
+const agentKeys = generateDecisionKeyPair();
 const signer = createDecisionSigner({ keyId: 'm1', privateKeyHex: keys.privateKeyHex });
 const grantKey = generateDecisionKeyPair();
 const grantSigner = createBytesSigner({ keyId: 'g1', privateKeyHex: grantKey.privateKeyHex });
@@ -37,6 +39,8 @@ beforeAll(async () => {
   const metricsPort = await freePort();
   metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-metrics-'));
+  const agentsFile = join(dir, 'agents.yaml');
+  writeFileSync(agentsFile, `agents:\n  - { id: metrics-agent, name: Metrics agent, keys: ["ma1:${agentKeys.publicKeyHex}"], scope: [ticket.update, email.send] }\n`);
   worker = spawn('node', [join(ROOT, 'dist/src/worker/main.js')], {
     cwd: ROOT,
     env: {
@@ -53,13 +57,14 @@ beforeAll(async () => {
       GATEHOUSE_SANDBOX_LEDGER: join(dir, 'effects.jsonl'),
       GATEHOUSE_EMAIL_OUTBOX_FILE: join(dir, 'email-outbox.jsonl'),
       GATEHOUSE_AUDIT_LOG: join(dir, 'audit.jsonl'),
+      GATEHOUSE_AGENTS_FILE: agentsFile,
       LOG_LEVEL: 'warn',
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   connection = await Connection.connect({ address: process.env['GATEHOUSE_TEST_TEMPORAL_ADDRESS']! });
   client = new Client({ connection });
-  gatehouse = await GatehouseClient.connect({ client, taskQueue });
+  gatehouse = await GatehouseClient.connect({ client, taskQueue, agentKey: `ma1:${agentKeys.privateKeyHex}` });
 });
 
 afterAll(async () => {
@@ -85,7 +90,7 @@ describe('worker metrics', () => {
     const unsampled = () => {
       for (;;) {
         const p = proposal('ticket.update', { ticketId: 'OPS-1', fields: { priority: 'P3' } }, { confidence: 0.9 });
-        if (samplingDraw(`ticket.update:${p.id}`, parseSamplingKey(samplingKeySpec)) >= 0.1) return p;
+        if (samplingDraw(workflowIdFor(p), parseSamplingKey(samplingKeySpec)) >= 0.1) return p;
       }
     };
     const tickets = await Promise.all(Array.from({ length: 3 }, () => gatehouse.propose(unsampled())));

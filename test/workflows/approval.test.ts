@@ -4,7 +4,7 @@
  */
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ProposalConflictError, ProposalValidationError, WithdrawRefusedError } from '../../src/client';
-import { decisionUpdateIdFor } from '../../src/domain/ids';
+import { decisionUpdateIdFor, workflowIdFor } from '../../src/domain/ids';
 import { SearchAttributes } from '../../src/domain/search-attributes';
 import { decisionThroughLink } from '../../src/links/link-issuer';
 import { decideSignal, decideUpdate, getStateQuery, reviseUpdate, withdrawUpdate } from '../../workflows/messages';
@@ -193,7 +193,7 @@ describe('approval workflow', () => {
     expect(error).toBeInstanceOf(ProposalValidationError);
     const paths = (error as ProposalValidationError).problems.map((p) => p.path).sort();
     expect(paths).toEqual(expect.arrayContaining(['agent.id', 'params.url', 'summary']));
-    await expect(h.client.workflow.getHandle(`test.single:${bad.id}`).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+    await expect(h.client.workflow.getHandle(workflowIdFor(bad)).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
   });
 
   it('refuses ineligible, repeated, self and unsigned decisions in the validator, leaving history unchanged', async () => {

@@ -28,7 +28,7 @@ function agentChosenIds(count: number, run: string): string[] {
   const ids: string[] = [];
   for (let i = 0; ids.length < count; i++) {
     const id = `chosen-${run}-${i}`;
-    if (unkeyedDraw(workflowIdFor({ actionType: 'test.sampled', id })) >= RATE) ids.push(id);
+    if (unkeyedDraw(workflowIdFor({ id, agent: { id: 'agent-7' } })) >= RATE) ids.push(id);
   }
   return ids;
 }

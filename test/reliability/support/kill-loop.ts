@@ -96,7 +96,7 @@ export async function runKillLoop(options: KillLoopOptions): Promise<KillLoopRep
     workers.add(worker);
     return worker;
   };
-  const gatehouse = await GatehouseClient.connect({ client, taskQueue });
+  const gatehouse = await GatehouseClient.connect({ client, taskQueue, agentKey: setup.agentKey });
 
   const propose = async (generation: number, index: number): Promise<Pending> => {
     const id = `kill-${generation}-${index}-${randomUUID().slice(0, 8)}`;

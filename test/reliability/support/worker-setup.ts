@@ -24,6 +24,8 @@ export const REVIEW_ABOVE = 1_000;
 export interface WorkerSetup {
   signer: DecisionSigner;
   grantSigner: BytesSigner;
+  /** `kid:hex` of the agent key registered for `agent-7` (the client's `agentKey`). */
+  agentKey: string;
   auditLog: string;
   env(place: Pick<WorkerProcessEnv, 'TEMPORAL_ADDRESS' | 'GATEHOUSE_TASK_QUEUE' | 'SMTP_URL' | 'GATEHOUSE_MAILDEV_API'>): WorkerProcessEnv;
 }
@@ -51,12 +53,17 @@ export function prepareWorkerSetup(): WorkerSetup {
   copyFileSync(REVIEWERS, reviewersFile);
   const keys = generateDecisionKeyPair();
   const grantKey = generateDecisionKeyPair();
+  const agentKeys = generateDecisionKeyPair();
+  // Beside the policies, as a deployment may keep it: the worker must not read it as a policy.
+  const agentsFile = join(policiesDir, 'agents.yaml');
+  writeFileSync(agentsFile, `agents:\n  - { id: agent-7, name: Refund agent, keys: ["rel-agent:${agentKeys.publicKeyHex}"], scope: [http.request] }\n`);
   const linkKeys = `l1:${generateLinkSecret()}`;
   const samplingKey = generateSamplingKeySpec('rel');
   const auditLog = join(dir, 'audit.jsonl');
   return {
     signer: createDecisionSigner({ keyId: 'rel', privateKeyHex: keys.privateKeyHex }),
     grantSigner: createBytesSigner({ keyId: 'g1', privateKeyHex: grantKey.privateKeyHex }),
+    agentKey: `rel-agent:${agentKeys.privateKeyHex}`,
     auditLog,
     env: (place) => ({
       ...place,
@@ -65,6 +72,7 @@ export function prepareWorkerSetup(): WorkerSetup {
       GATEHOUSE_LINK_GRANT_KEY: `g1:${grantKey.privateKeyHex}`,
       GATEHOUSE_POLICIES_DIR: policiesDir,
       GATEHOUSE_REVIEWERS_FILE: reviewersFile,
+      GATEHOUSE_AGENTS_FILE: agentsFile,
       GATEHOUSE_AUDIT_LOG: auditLog,
       GATEHOUSE_SANDBOX_LEDGER: join(dir, 'sandbox.jsonl'),
       // The test targets listen on loopback, which the egress allow-list refuses unless named.

@@ -1,7 +1,10 @@
 import { HttpRequestParamsSchema, PaymentRefundParamsSchema } from '../../../src/actions/schemas';
 import { PolicySchema, type PolicyInput, type ReviewerDirectory } from '../../../src/domain/policy';
 import type { Proposal } from '../../../src/domain/proposal';
-import { evaluatePolicy } from '../../../src/policy/evaluate';
+import { createAgentSigner } from '../../../src/client/agent-signer';
+import { workflowIdFor } from '../../../src/domain/ids';
+import { generateDecisionKeyPair } from '../../../src/links/decision-signer';
+import { evaluatePolicy, evaluateProposal, type ProposalEvaluationInput } from '../../../src/policy/evaluate';
 import { generateSamplingKeySpec, parseSamplingKey, samplingDraw } from '../../../src/policy/sampling';
 
 const samplingKey = parseSamplingKey(generateSamplingKeySpec('k1'));
@@ -111,5 +114,44 @@ describe('evaluatePolicy', () => {
     });
     expect(result.outcome).toBe('deny');
     expect(result.reason).toContain('params.method');
+  });
+});
+
+describe('evaluateProposal', () => {
+  const pair = generateDecisionKeyPair();
+  const signer = createAgentSigner(`a1:${pair.privateKeyHex}`);
+  const agent = { id: 'agent-1', name: 'Refunder', keys: { a1: pair.publicKeyHex }, scope: ['payment.refund'] };
+  const input = (proposal: Proposal, over: Partial<ProposalEvaluationInput> = {}): ProposalEvaluationInput => ({
+    proposal,
+    workflowId: workflowIdFor(proposal),
+    policy: policy(),
+    policyVersion: 'v1',
+    directory,
+    paramsSchema: PaymentRefundParamsSchema,
+    samplingKey,
+    agent,
+    ...over,
+  });
+
+  it('asks the policy only for a proposal its agent signed, and records the requester as the agent’s assertion', () => {
+    const result = evaluateProposal(input(signer.signProposal(refund(100))));
+    expect(result).toMatchObject({ outcome: 'review', requesterAssertedBy: 'agent-1', agentKeyId: 'a1' });
+    const unsigned = evaluateProposal(input(refund(100)));
+    expect(unsigned).toMatchObject({ outcome: 'deny', reason: 'agent not authenticated: proposal is not signed by agent "agent-1"' });
+    expect(unsigned.requesterAssertedBy).toBeUndefined();
+  });
+
+  it('denies a signed proposal evaluated under another workflow id', () => {
+    const result = evaluateProposal(input(signer.signProposal(refund(100)), { workflowId: 'payment.refund:r1' }));
+    expect(result.outcome).toBe('deny');
+    expect(result.reason).toContain("is not this proposal's (agent-1:r1)");
+  });
+
+  it('takes a new version of an authenticated run on the run’s word, but not once the agent lost the scope', () => {
+    const edited = refund(90);
+    const authenticated = { agentId: 'agent-1', keyId: 'a1' };
+    expect(evaluateProposal(input(edited, { authenticated })).outcome).toBe('review');
+    expect(evaluateProposal(input(edited, { authenticated, agent: { ...agent, scope: ['db.write'] } })).reason).toContain('may not propose payment.refund');
+    expect(evaluateProposal(input(edited, { authenticated, agent: undefined })).reason).toContain('is not registered');
   });
 });

@@ -157,8 +157,9 @@ describe('approval state', () => {
 
   it('allows withdrawal before the commit only', () => {
     const s = dual();
-    expect(checkWithdraw(s).ok).toBe(true);
-    expect(checkWithdraw({ ...s, status: 'committing' }).ok).toBe(false);
+    // Without keys (the proposal still being evaluated) only the status is checked here.
+    expect(checkWithdraw(s, { by: 'agent' }, undefined).ok).toBe(true);
+    expect(checkWithdraw({ ...s, status: 'committing' }, { by: 'agent' }, undefined).ok).toBe(false);
   });
 
   it('refuses a transition the table does not have, whatever event asks for it', () => {
