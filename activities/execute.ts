@@ -5,9 +5,19 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { CommitRejectedError, type CommitRecord, type PreconditionDrift, type ExecutionContext, type Executor, type VerifyOutcome } from '../src/actions/executor';
 import type { ActionTypeRegistry } from '../src/actions/registry';
+import { checkApprovalCover, type CommitBasis } from '../src/domain/approval-cover';
 import { paramsHash } from '../src/domain/canonical-hash';
+import type { SignedDecision } from '../src/domain/decision';
 import { FailureType } from '../src/domain/errors';
+import { mergeAllowLists, type EgressAllowList } from '../src/egress/allow-list';
+import { createEgress, EgressRefusedError, type Resolver } from '../src/egress/guarded-fetch';
+import type { AgentRegistry } from '../src/domain/agent-auth';
+import type { Proposal } from '../src/domain/proposal';
+import type { TrustedKeys } from '../src/domain/trusted-keys';
 import type { Logger } from '../src/observability/logger';
+import type { PolicyBook } from '../src/policy/load';
+import type { SamplingKey } from '../src/policy/sampling';
+import { evaluateWithPolicyBook } from './evaluate-policy';
 import { whileHeartbeating } from './heartbeat';
 
 export interface ExecutionRequest {
@@ -19,13 +29,79 @@ export interface ExecutionRequest {
   idempotencyKey: string;
 }
 
+/** The commit also gets what it needs to check, on its own, that the approvals cover what it runs. */
+export interface CommitRequest extends ExecutionRequest {
+  /** The proposal as approved (its params are the ones executed): the policy is evaluated again on it. */
+  proposal: Proposal;
+  basis: CommitBasis;
+  /** Every signed approval the run recorded; the check keeps those that approve exactly these params. */
+  approvals: SignedDecision[];
+}
+
 export interface CommitResult {
   result: CommitRecord;
   alreadyApplied: boolean;
   rollbackAvailable: boolean;
 }
 
-export function createExecutionActivities(actionTypes: ActionTypeRegistry, logger: Logger) {
+/**
+ * By class, or by name for executors loaded from GATEHOUSE_ACTION_MODULES: a plug-in may carry its
+ * own copy of the class (another install of the package, or none at all).
+ */
+function isCommitRejected(err: unknown): err is Error {
+  return err instanceof CommitRejectedError || (err instanceof Error && err.name === 'CommitRejectedError');
+}
+
+/** Where executors may send requests: the configuration's list; each policy may add its own. */
+export interface EgressSettings {
+  allow: EgressAllowList;
+  /** Name resolution for the connect-time check; the system resolver when absent. */
+  resolve?: Resolver;
+}
+
+/** Both "never" answers of a target become failures the workflow does not retry. */
+function nonRetryable(err: unknown): unknown {
+  if (isCommitRejected(err)) return ApplicationFailure.nonRetryable(err.message, FailureType.commitRejected);
+  if (err instanceof EgressRefusedError) return ApplicationFailure.nonRetryable(err.message, FailureType.egressRefused);
+  return err;
+}
+
+export interface ExecutionDeps {
+  actionTypes: ActionTypeRegistry;
+  policyBook: PolicyBook;
+  trustedKeys: TrustedKeys;
+  samplingKey: SamplingKey;
+  agents: AgentRegistry;
+  egress: EgressSettings;
+  logger: Logger;
+}
+
+export function createExecutionActivities({ actionTypes, policyBook, trustedKeys, samplingKey, agents, egress, logger }: ExecutionDeps) {
+  /**
+   * Refuses to commit unless enough distinct, eligible people signed approvals of exactly these
+   * params, as the policy evaluated now for them requires; it trusts nothing the run reports
+   * about who approved.
+   */
+  function checkCovered(request: CommitRequest): void {
+    const executedHash = paramsHash(request.params);
+    const proposal = { ...request.proposal, params: request.params };
+    const cover = checkApprovalCover({
+      workflowId: request.workflowId,
+      executedHash,
+      // Who the agent is was settled when the run started (its proposal's signature); this
+      // evaluation is about what these params require, so it takes the run's agent as given.
+      evaluation: evaluateWithPolicyBook(
+        { policyBook, actionTypes, samplingKey, agents },
+        { proposal, workflowId: request.workflowId, authenticated: { agentId: proposal.agent.id, keyId: proposal.credential?.keyId ?? 'run' } },
+      ),
+      proposer: { agentId: proposal.agent.id, requesterId: proposal.requestedBy.id },
+      basis: request.basis,
+      approvals: request.approvals,
+      keys: trustedKeys,
+    });
+    if (!cover.ok) throw ApplicationFailure.nonRetryable(`refusing to execute: ${cover.reason}`, FailureType.approvalsDoNotCover);
+  }
+
   function prepare(request: ExecutionRequest): { executor: Executor; params: Record<string, unknown>; ctx: ExecutionContext } {
     const actual = paramsHash(request.params);
     if (actual !== request.approvedHash) {
@@ -43,6 +119,8 @@ export function createExecutionActivities(actionTypes: ActionTypeRegistry, logge
       throw ApplicationFailure.nonRetryable(`params no longer valid: ${parsed.error.issues[0]?.message ?? ''}`, FailureType.invalidParams);
     }
     const info = Context.current().info;
+    const policyAllow = policyBook?.policies.get(request.actionType)?.egress;
+    const allow = policyAllow ? mergeAllowLists(egress.allow, policyAllow) : egress.allow;
     return {
       executor: type.executor,
       params: parsed.data,
@@ -51,6 +129,7 @@ export function createExecutionActivities(actionTypes: ActionTypeRegistry, logge
         attempt: info.attempt,
         workflowId: request.workflowId,
         logger: logger.child({ workflowId: request.workflowId, activity: info.activityType, attempt: info.attempt }),
+        egress: createEgress({ allow, ...(egress.resolve ? { resolve: egress.resolve } : {}) }),
       },
     };
   }
@@ -64,30 +143,34 @@ export function createExecutionActivities(actionTypes: ActionTypeRegistry, logge
       const { executor, params, ctx } = prepare(request);
       const fields = Object.keys(request.expected);
       if (!executor.readPreconditions || fields.length === 0) return [];
-      const actual = await executor.readPreconditions(params, fields, ctx);
+      const actual = await executor.readPreconditions(params, fields, ctx).catch((err: unknown) => {
+        throw nonRetryable(err);
+      });
       return fields
         .filter((f) => JSON.stringify(actual[f]) !== JSON.stringify(request.expected[f]))
         .map((field) => ({ field, expected: request.expected[field], actual: actual[field] }));
     },
 
-    async commitAction(request: ExecutionRequest): Promise<CommitResult> {
+    async commitAction(request: CommitRequest): Promise<CommitResult> {
       const { executor, params, ctx } = prepare(request);
+      checkCovered(request);
       try {
         const outcome = await whileHeartbeating(() => executor.commit(params, ctx));
         ctx.logger.info({ alreadyApplied: outcome.alreadyApplied }, 'commit done');
         const rollbackAvailable = executor.rollback !== undefined && (executor.canRollback?.(params) ?? true);
         return { result: outcome.record, alreadyApplied: outcome.alreadyApplied, rollbackAvailable };
       } catch (err) {
-        if (err instanceof CommitRejectedError) {
-          throw ApplicationFailure.nonRetryable(err.message, FailureType.commitRejected);
-        }
-        throw err;
+        throw nonRetryable(err);
       }
     },
 
     async verifyAction(request: ExecutionRequest & { commit: CommitRecord }): Promise<VerifyOutcome> {
       const { executor, params, ctx } = prepare(request);
-      return executor.verify(params, request.commit, ctx);
+      try {
+        return await executor.verify(params, request.commit, ctx);
+      } catch (err) {
+        throw nonRetryable(err);
+      }
     },
 
     async rollbackAction(request: ExecutionRequest & { commit: CommitRecord }): Promise<CommitRecord> {
@@ -96,8 +179,7 @@ export function createExecutionActivities(actionTypes: ActionTypeRegistry, logge
       try {
         return await whileHeartbeating(() => executor.rollback!(params, request.commit, ctx));
       } catch (err) {
-        if (err instanceof CommitRejectedError) throw ApplicationFailure.nonRetryable(err.message, FailureType.commitRejected);
-        throw err;
+        throw nonRetryable(err);
       }
     },
   };

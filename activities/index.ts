@@ -4,29 +4,56 @@
  */
 import type { ActionTypeRegistry } from '../src/actions/registry';
 import type { AuditLog } from '../src/audit/chain';
-import type { DecisionPublicKeys } from '../src/domain/decision-signature';
+import type { AgentRegistry } from '../src/domain/agent-auth';
+import type { TrustedKeys } from '../src/domain/trusted-keys';
 import type { Logger } from '../src/observability/logger';
 import type { PolicyBook } from '../src/policy/load';
+import type { SamplingKey } from '../src/policy/sampling';
 import { createEvaluatePolicy } from './evaluate-policy';
-import { createExecutionActivities } from './execute';
+import { createExecutionActivities, type EgressSettings } from './execute';
 import { createNotify, type NotifyDeps } from './notify';
 import { createRecordAudit } from './record-audit';
 
 export interface ActivityDeps extends NotifyDeps {
   policyBook: PolicyBook;
   actionTypes: ActionTypeRegistry;
-  decisionKeys: DecisionPublicKeys;
+  /** Public keys runs trust; the grant key's public half is added from `grantSigner`. */
+  decisionKeys: TrustedKeys['decision'];
+  /** Operators' own keys: they decide, withdraw and revise as themselves. */
+  operatorKeys?: TrustedKeys['operators'];
+  /** Registered agents (GATEHOUSE_AGENTS_FILE): who may propose what, with which keys. */
+  agents: AgentRegistry;
   /** Where the hash-chained audit entries go (JSONL file or PostgreSQL). */
   auditLog: AuditLog;
   logger: Logger;
+  /** Where executors may send requests (GATEHOUSE_EGRESS_ALLOW, plus each policy's `egress`). */
+  egress: EgressSettings;
+  /** Keys the sampled-mode draw, so an agent cannot pick workflow ids that are never reviewed. */
+  samplingKey: SamplingKey;
 }
 
 export function createActivities(deps: ActivityDeps) {
   return {
-    evaluatePolicy: createEvaluatePolicy(deps.policyBook, deps.actionTypes, deps.decisionKeys),
+    evaluatePolicy: createEvaluatePolicy({ ...deps, keys: trustedKeysOf(deps) }),
     notify: createNotify(deps),
     recordAudit: createRecordAudit(deps.auditLog),
-    ...createExecutionActivities(deps.actionTypes, deps.logger),
+    ...createExecutionActivities({
+      actionTypes: deps.actionTypes,
+      policyBook: deps.policyBook,
+      trustedKeys: trustedKeysOf(deps),
+      samplingKey: deps.samplingKey,
+      agents: deps.agents,
+      egress: deps.egress,
+      logger: deps.logger,
+    }),
+  };
+}
+
+function trustedKeysOf(deps: ActivityDeps): TrustedKeys {
+  return {
+    decision: deps.decisionKeys,
+    grants: { [deps.grantSigner.keyId]: deps.grantSigner.publicKeyHex },
+    operators: deps.operatorKeys ?? {},
   };
 }
 

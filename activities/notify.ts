@@ -7,11 +7,13 @@ import type { PolicyEvaluation } from '../src/domain/evaluation';
 import { notificationMessageIdFor } from '../src/domain/ids';
 import type { Proposal } from '../src/domain/proposal';
 import type { LinkKeyring } from '../src/links/keyring';
-import { newNonce, signLinkToken } from '../src/links/token';
+import type { BytesSigner } from '../src/links/decision-signer';
+import { issueLinkToken } from '../src/links/link-issuer';
+import { newNonce } from '../src/links/token';
 import type { Mailer } from '../src/mail/mailer';
 import { renderNotification } from '../src/mail/render';
 import type { Logger } from '../src/observability/logger';
-import type { Notice } from '../workflows/notices';
+import type { Notice } from '../src/domain/notice';
 
 export interface NotifyInput extends Notice {
   workflowId: string;
@@ -26,6 +28,8 @@ export interface NotifyInput extends Notice {
 export interface NotifyDeps {
   mailer: Mailer;
   linkKeyring: LinkKeyring;
+  /** The worker's link-grant key: only the worker can issue a link that decides. */
+  grantSigner: BytesSigner;
   publicUrl: string;
   linkTtlMs: number;
   logger: Logger;
@@ -63,9 +67,9 @@ export function createNotify(deps: NotifyDeps) {
   function linkFor(input: NotifyInput, reviewerId: string, role: string): string {
     const deadlineMs = input.deadline ? Date.parse(input.deadline) : Infinity;
     const exp = Math.floor(Math.min(deadlineMs, Date.now() + deps.linkTtlMs) / 1000);
-    const token = signLinkToken(
+    const token = issueLinkToken(
       { wf: input.workflowId, round: input.round, sub: reviewerId, role, exp, nonce: newNonce() },
-      deps.linkKeyring,
+      { keyring: deps.linkKeyring, grantSigner: deps.grantSigner },
     );
     return `${deps.publicUrl.replace(/\/$/, '')}/d/${token}`;
   }

@@ -12,12 +12,13 @@ import { GatehouseClient } from '../src/client';
 import { submitDecision } from '../src/client/submit-decision';
 import { paramsHash } from '../src/domain/canonical-hash';
 import type { ProposalInput } from '../src/domain/proposal';
-import { createDecisionSigner, generateDecisionKeyPair, type DecisionSigner } from '../src/links/decision-signer';
+import { createBytesSigner, createDecisionSigner, generateDecisionKeyPair, type BytesSigner, type DecisionSigner } from '../src/links/decision-signer';
+import { decisionThroughLink, issueLinkToken } from '../src/links/link-issuer';
 import { generateLinkSecret, parseLinkKeyring, type LinkKeyring } from '../src/links/keyring';
-import { newNonce, signLinkToken } from '../src/links/token';
+import { newNonce } from '../src/links/token';
 import type { SignedDecision } from '../src/domain/decision';
 import { decideUpdate } from '../workflows/messages';
-import { decisionUpdateIdFor } from '../src/domain/ids';
+import { decisionUpdateIdFor, workflowIdFor } from '../src/domain/ids';
 import { benchActionTypes, type BenchActionType, type BenchParams } from './actions';
 import { now } from './clock';
 import { floorDecideSignal, floorDecideUpdate, type floorWorkflow } from './floor-workflow';
@@ -60,6 +61,8 @@ export interface Bench {
   worker: WorkerHost;
   http: BenchHttp;
   signer: DecisionSigner;
+  /** The worker's link-grant key, so the bench's links and decisions are granted as mailed ones are. */
+  grantSigner: BytesSigner;
   linkKeyring: LinkKeyring;
   tuning: BenchTuning;
   auditLogFile: string;
@@ -84,7 +87,10 @@ export async function createBench(options: { maxCachedWorkflows: number; log: (l
     cleanups.push(() => server.stop());
     options.log(`temporal dev server ${server.version} on ${server.address} (db in ${server.dir})`);
     const keys = generateDecisionKeyPair();
+    const agentKeys = generateDecisionKeyPair();
     const signer = createDecisionSigner({ keyId: 'bench', privateKeyHex: keys.privateKeyHex });
+    const grantKey = { keyId: 'bench-grant', privateKeyHex: generateDecisionKeyPair().privateKeyHex };
+    const grantSigner = createBytesSigner(grantKey);
     const linkKeys = `k1:${generateLinkSecret()}`;
     const linkKeyring = parseLinkKeyring(linkKeys);
     const tuning = benchTuning(options.maxCachedWorkflows);
@@ -98,6 +104,8 @@ export async function createBench(options: { maxCachedWorkflows: number; log: (l
       gatehouseTaskQueue: GATEHOUSE_QUEUE,
       floorTaskQueue: FLOOR_QUEUE,
       decisionPublicKey: { keyId: 'bench', publicKeyHex: keys.publicKeyHex },
+      grantKey,
+      agentPublicKey: { keyId: 'bench-agent-1', publicKeyHex: agentKeys.publicKeyHex },
       linkKeys,
       publicUrl: 'http://127.0.0.1:9/',
       auditLogFile,
@@ -110,7 +118,7 @@ export async function createBench(options: { maxCachedWorkflows: number; log: (l
     const connection = await Connection.connect({ address: server.address });
     cleanups.push(() => connection.close());
     const client = new Client({ connection, namespace: 'default' });
-    const gatehouse = await GatehouseClient.connect({ client, taskQueue: GATEHOUSE_QUEUE, actionTypes: benchActionTypes() });
+    const gatehouse = await GatehouseClient.connect({ client, taskQueue: GATEHOUSE_QUEUE, actionTypes: benchActionTypes(), agentKey: `bench-agent-1:${agentKeys.privateKeyHex}` });
     const http = await startHttpProcess(join(server.dir, 'http-process.js'), {
       address: server.address,
       namespace: 'default',
@@ -125,6 +133,7 @@ export async function createBench(options: { maxCachedWorkflows: number; log: (l
       worker,
       http,
       signer,
+      grantSigner,
       linkKeyring,
       tuning,
       auditLogFile,
@@ -168,19 +177,15 @@ export async function propose(bench: Bench, actionType: BenchActionType, id: str
 }
 
 export function workflowIdOf(actionType: BenchActionType, id: string): string {
-  return `${actionType}:${id}`;
+  return workflowIdFor(proposalInput(actionType, id));
 }
 
 function signedApproval(bench: Bench, wf: string, id: string, reviewer: { id: string; role: string }, nonce = randomUUID()): SignedDecision {
-  return bench.signer.sign({
-    nonce,
-    workflowId: wf,
-    round: 1,
-    reviewer,
-    kind: 'approve',
-    paramsHash: paramsHash(benchParams(id)),
-    decidedAt: new Date().toISOString(),
-  });
+  return decisionThroughLink(
+    { nonce, workflowId: wf, round: 1, reviewer, kind: 'approve', paramsHash: paramsHash(benchParams(id)), decidedAt: new Date().toISOString() },
+    bench.signer,
+    bench.grantSigner,
+  );
 }
 
 /** Signs and submits an approval through the SDK (Update, signal fallback). */
@@ -215,7 +220,7 @@ export async function rawUpdate(bench: Bench, signed: SignedDecision): Promise<v
 /** The reviewer's mailed link, minted as the notify activity does. */
 export function linkToken(bench: Bench, wf: string, reviewer: { id: string; role: string }): string {
   const exp = Math.floor(Date.now() / 1000) + 3_600;
-  return signLinkToken({ wf, round: 1, sub: reviewer.id, role: reviewer.role, exp, nonce: newNonce() }, bench.linkKeyring);
+  return issueLinkToken({ wf, round: 1, sub: reviewer.id, role: reviewer.role, exp, nonce: newNonce() }, { keyring: bench.linkKeyring, grantSigner: bench.grantSigner });
 }
 
 /** The JSON decision API's URL and approval body for one run's link. */

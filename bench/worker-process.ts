@@ -10,9 +10,11 @@ import { DefaultLogger, NativeConnection, Runtime, Worker, makeTelemetryFilterSt
 import type { Executor } from '../src/actions/executor';
 import { createFileAuditLog } from '../src/audit/hash-chain-log';
 import type { Mailer } from '../src/mail/mailer';
+import { createBytesSigner } from '../src/links/decision-signer';
 import { parseLinkKeyring } from '../src/links/keyring';
 import { createLogger } from '../src/observability/logger';
 import { loadPolicyBook } from '../src/policy/load';
+import { ephemeralSamplingKey } from '../src/policy/sampling';
 import { createWorker } from '../src/worker/create-worker';
 import { benchActionTypes, type BenchParams } from './actions';
 import { now } from './clock';
@@ -67,12 +69,19 @@ async function main(): Promise<void> {
     policyBook,
     actionTypes,
     decisionKeys: { [config.decisionPublicKey.keyId]: config.decisionPublicKey.publicKeyHex },
+    grantSigner: createBytesSigner(config.grantKey),
+    agents: new Map([
+      ['bench-agent', { id: 'bench-agent', name: 'Bench agent', keys: { [config.agentPublicKey.keyId]: config.agentPublicKey.publicKeyHex }, scope: [...actionTypes.names()] }],
+    ]),
     mailer,
     linkKeyring: parseLinkKeyring(config.linkKeys),
     publicUrl: config.publicUrl,
     linkTtlMs: 24 * 3_600_000,
     auditLog: createFileAuditLog(config.auditLogFile),
     logger: createLogger({ level: 'silent' }),
+    // The bench's executor stays in the process: no destination is needed.
+    egress: { allow: { entries: [] } },
+    samplingKey: ephemeralSamplingKey(),
     tuning: config.tuning,
   });
   const floorActivities: FloorActivities = {

@@ -1,19 +1,20 @@
 /**
- * The approval state machine as pure functions: no Temporal, no clock (callers pass `now`), so
- * unit tests cover every rule without a server and replay stays deterministic.
+ * The approval state machine as one pure reducer: `apply(state, event)`. No Temporal, no clock
+ * (events carry their workflow time), so unit tests cover every rule without a server and replay
+ * stays deterministic. The workflow changes its state through this function only; a transition
+ * the table below does not have is refused, whatever asked for it.
  */
-import type { DecisionPayload, SignedDecision } from '../src/domain/decision';
-import { checkDecisionSignature, type DecisionPublicKeys } from '../src/domain/decision-signature';
-import { DecisionRefusal } from '../src/domain/errors';
-import type { PolicyEvaluation } from '../src/domain/evaluation';
-import type { Reviewer } from '../src/domain/policy';
-import type { Proposal } from '../src/domain/proposal';
-import type { ApprovalState, DecisionRecord } from '../src/domain/state';
-import { Status } from '../src/domain/status';
 import { paramsHash } from '../src/domain/canonical-hash';
+import type { DecisionPayload, SignedDecision } from '../src/domain/decision';
+import type { PolicyEvaluation } from '../src/domain/evaluation';
+import { IllegalTransitionError, RunEventType, type Drift, type RunEvent, type SignedBy } from '../src/domain/run-event';
+import { currentRoundDecisions, eligibleReviewers, remainingSlots, slotFor } from '../src/domain/standing';
+import { STATE_VERSION, type ApprovalState, type DecisionRecord } from '../src/domain/state';
+import { Status } from '../src/domain/status';
 
-export function initialState(workflowId: string, proposal: Proposal): ApprovalState {
+export function initialState(workflowId: string, proposal: ApprovalState['proposal']): ApprovalState {
   return {
+    stateVersion: STATE_VERSION,
     workflowId,
     proposal,
     status: Status.proposed,
@@ -26,12 +27,104 @@ export function initialState(workflowId: string, proposal: Proposal): ApprovalSt
   };
 }
 
-export function transition(state: ApprovalState, to: Status, now: string, note?: string): ApprovalState {
+/** Where each status may go next. Staying in a status (a note, a new round) is not a transition. */
+export const ALLOWED_TRANSITIONS: Readonly<Record<Status, readonly Status[]>> = {
+  proposed: [Status.evaluating, Status.withdrawn],
+  evaluating: [Status.denied, Status.autoApproved, Status.awaitingApproval, Status.withdrawn],
+  awaiting_approval: [Status.approved, Status.rejected, Status.changesRequested, Status.expired, Status.withdrawn],
+  changes_requested: [Status.awaitingApproval, Status.expired, Status.withdrawn],
+  // An approved run goes back to review when the target moved, or fails when it keeps moving.
+  approved: [Status.committing, Status.awaitingApproval, Status.failed],
+  auto_approved: [Status.committing, Status.awaitingApproval, Status.failed],
+  committing: [Status.verifying, Status.failed, Status.needsAttention],
+  verifying: [Status.succeeded, Status.rolledBack, Status.needsAttention],
+  denied: [],
+  rejected: [],
+  expired: [],
+  withdrawn: [],
+  succeeded: [],
+  failed: [],
+  rolled_back: [],
+  needs_attention: [],
+};
+
+/** The one way a run's state changes. */
+export function apply(state: ApprovalState, event: RunEvent): ApprovalState {
+  switch (event.type) {
+    case 'evaluation_started':
+      return move(state, Status.evaluating, event);
+    case 'evaluated':
+      return { ...state, evaluation: event.evaluation };
+    case 'denied':
+    case 'auto_approved':
+      return move(state, event.type === 'denied' ? Status.denied : Status.autoApproved, event, event.reason);
+    case 'round_opened': {
+      // The first round opens with the policy's reason for asking; later rounds were noted when they began.
+      const opening = state.status === Status.evaluating ? state.evaluation?.reason : undefined;
+      return { ...move(state, Status.awaitingApproval, event, opening), deadline: event.deadline };
+    }
+    case 'decision_recorded':
+      return applyDecision(state, event);
+    case 'approved_with_edits':
+      return applyEdit(state, event);
+    case 'revised': {
+      const { revision } = event;
+      const revised: ApprovalState = revision.summary ? { ...state, proposal: { ...state.proposal, summary: revision.summary } } : state;
+      const next = startNewRound(revised, revision.params, event.evaluation, event, `revised by ${revision.by}${signedNote(event.signedBy)}; round ${state.round + 1}`);
+      return settleIfComplete(next, event);
+    }
+    case 'escalated':
+      return escalate(state, event, `escalated: ${event.reason}`);
+    case 'reminded':
+      return move(state, state.status, event, 'reminder sent to the reviewers who have not decided');
+    case 'expired':
+      return expire(state, event);
+    case 'withdrawn':
+      return move(state, Status.withdrawn, event, `withdrawn by ${event.by}${signedNote(event.signedBy)}${event.reason ? `: ${event.reason}` : ''}`);
+    case 'drifted':
+      return reopenForDrift(state, event);
+    case 'preconditions_failed':
+      return move(state, Status.failed, event, `preconditions kept changing (${event.fields.join(', ')}); nothing executed`);
+    case 'commit_started':
+      return { ...move(state, Status.committing, event), execution: { idempotencyKey: event.idempotencyKey, executedHash: event.executedHash } };
+    case 'commit_refused':
+      return move(state, Status.needsAttention, event, `commit refused: ${event.reason}`);
+    case 'commit_recorded':
+      return withExecution(move(state, Status.verifying, event), { commit: event.result });
+    case 'commit_failed':
+      return withExecution(move(state, Status.failed, event, `commit failed: ${event.message}`), { error: event.message });
+    case 'verified': {
+      const next = withExecution(state, { verification: event.verification });
+      return event.verification.ok ? move(next, Status.succeeded, event, 'committed and verified') : next;
+    }
+    case 'verification_unavailable':
+      return withExecution(move(state, Status.needsAttention, event, `verification could not run: ${event.message}`), { error: event.message });
+    case 'rolled_back':
+      return withExecution(move(state, Status.rolledBack, event, 'verification failed; rolled back'), { rollback: event.rollback });
+    case 'rollback_failed':
+      return move(state, Status.needsAttention, event, event.reason);
+    default: {
+      const unreachable: never = event;
+      throw new TypeError(`unknown run event ${JSON.stringify(unreachable)}`);
+    }
+  }
+}
+
+/** Which credential signed a withdrawal or revision, for the transition's note (and so the audit trail). */
+function signedNote(signedBy: SignedBy | undefined): string {
+  return signedBy ? ` (signed with ${signedBy.signer} key ${signedBy.keyId})` : '';
+}
+
+/** Records a transition caused by `event`; refuses one the table does not allow. */
+function move(state: ApprovalState, to: Status, event: Pick<RunEvent, 'type' | 'at'>, note?: string): ApprovalState {
   if (state.status === to && !note) return state;
+  if (state.status !== to && !ALLOWED_TRANSITIONS[state.status].includes(to)) {
+    throw new IllegalTransitionError(state.status, to, event.type);
+  }
   return {
     ...state,
     status: to,
-    transitions: [...state.transitions, { at: now, from: state.status, to, ...(note ? { note } : {}) }],
+    transitions: [...state.transitions, { at: event.at, from: state.status, to, event: event.type, ...(note ? { note } : {}) }],
     ...(note && isOutcome(to) ? { outcomeReason: note } : {}),
   };
 }
@@ -40,131 +133,20 @@ function isOutcome(status: Status): boolean {
   return status !== Status.evaluating && status !== Status.committing && status !== Status.verifying;
 }
 
-export function withEvaluation(state: ApprovalState, evaluation: PolicyEvaluation): ApprovalState {
-  return { ...state, evaluation };
+function withExecution(state: ApprovalState, part: Partial<NonNullable<ApprovalState['execution']>>): ApprovalState {
+  return { ...state, execution: { ...state.execution!, ...part } };
 }
 
-export function escalate(state: ApprovalState, now: string, note: string): ApprovalState {
+function escalate(state: ApprovalState, event: Pick<RunEvent, 'type' | 'at'>, note: string): ApprovalState {
   const chain = state.evaluation?.escalation ?? [];
   if (state.escalationLevel >= chain.length) return state;
-  return {
-    ...state,
-    escalationLevel: state.escalationLevel + 1,
-    transitions: [...state.transitions, { at: now, from: state.status, to: state.status, note }],
-  };
+  const next = move(state, state.status, { type: RunEventType.escalated, at: event.at }, note);
+  return { ...next, escalationLevel: state.escalationLevel + 1 };
 }
 
-/** The people brought in by the latest escalation step, for the mail. */
-export function latestEscalationReviewers(state: ApprovalState): Reviewer[] {
-  const level = state.evaluation?.escalation[state.escalationLevel - 1];
-  return level ? level.eligible : [];
-}
-
-export function currentRoundDecisions(state: ApprovalState): DecisionRecord[] {
-  return state.decisions.filter((d) => d.round === state.round);
-}
-
-/** Approvals still needed in this round, per step role. */
-export function remainingSlots(state: ApprovalState): { role: string; needed: number }[] {
-  const approvals = currentRoundDecisions(state).filter((d) => d.filledRole !== undefined);
-  return (state.evaluation?.steps ?? [])
-    .map((step) => ({
-      role: step.role,
-      needed: step.count - approvals.filter((a) => a.filledRole === step.role).length,
-    }))
-    .filter((s) => s.needed > 0);
-}
-
-/** Steps that can take approvals now: all of them, or in sequential order up to the first incomplete one. */
-export function openSteps(state: ApprovalState): PolicyEvaluation['steps'] {
-  const steps = state.evaluation?.steps ?? [];
-  if (state.evaluation?.order !== 'sequential') return steps;
-  const remaining = new Set(remainingSlots(state).map((s) => s.role));
-  const firstOpen = steps.findIndex((s) => remaining.has(s.role));
-  return firstOpen === -1 ? steps : steps.slice(0, firstOpen + 1);
-}
-
-/** Everyone who may decide in this round, with the role they decide in. */
-export function eligibleReviewers(state: ApprovalState): { reviewer: Reviewer; role: string }[] {
-  const evaluation = state.evaluation;
-  if (!evaluation) return [];
-  const fromSteps = openSteps(state).flatMap((s) => s.eligible.map((reviewer) => ({ reviewer, role: s.role })));
-  const fromEscalation = evaluation.escalation
-    .slice(0, state.escalationLevel)
-    .flatMap((e) => e.eligible.map((reviewer) => ({ reviewer, role: e.role })));
-  const fromDelegation = state.delegates.map((d) => ({ reviewer: d.reviewer, role: d.role }));
-  return [...fromSteps, ...fromEscalation, ...fromDelegation];
-}
-
-function isEscalationRole(state: ApprovalState, role: string): boolean {
-  return (state.evaluation?.escalation ?? []).slice(0, state.escalationLevel).some((e) => e.role === role);
-}
-
-/** Which step an approval in `role` fills: its own step, or for an escalation role the first open one. */
-function slotFor(state: ApprovalState, role: string): string | undefined {
-  const openRoles = new Set(openSteps(state).map((s) => s.role));
-  const open = remainingSlots(state).filter((s) => openRoles.has(s.role));
-  if (open.some((s) => s.role === role)) return role;
-  return isEscalationRole(state, role) ? open[0]?.role : undefined;
-}
-
-export type DecisionCheck = { ok: true } | { ok: false; code: DecisionRefusal; message: string };
-
-const refuse = (code: DecisionRefusal, message: string): DecisionCheck => ({ ok: false, code, message });
-
-/**
- * The one gate every decision passes, whether it came as an update or as a signal: the update
- * validator and the signal handler both call this.
- */
-export function checkDecision(state: ApprovalState, signed: SignedDecision, keys: DecisionPublicKeys): DecisionCheck {
-  const signature = checkDecisionSignature(signed, keys);
-  if (!signature.ok) return refuse(DecisionRefusal.badSignature, signature.reason);
-  const d = signed.payload;
-  if (d.workflowId !== state.workflowId) return refuse(DecisionRefusal.wrongWorkflow, 'decision is for another workflow');
-  if (state.decisions.some((r) => r.nonce === d.nonce)) return refuse(DecisionRefusal.duplicate, 'decision already recorded');
-  if (state.status !== Status.awaitingApproval) {
-    return refuse(DecisionRefusal.notAwaiting, `no decision is possible: the run is ${state.status}`);
-  }
-  if (d.round !== state.round) return refuse(DecisionRefusal.staleRound, `round ${d.round} has passed; the current round is ${state.round}`);
-  if (d.paramsHash !== state.paramsHash) return refuse(DecisionRefusal.paramsChanged, 'the decision was made on another version of the params');
-  const { proposal } = state;
-  if (d.reviewer.id === proposal.requestedBy.id || d.reviewer.id === proposal.agent.id) {
-    return refuse(DecisionRefusal.selfApproval, 'the proposer and the agent cannot decide on their own action');
-  }
-  const eligible = eligibleReviewers(state).some((e) => e.reviewer.id === d.reviewer.id && e.role === d.reviewer.role);
-  if (!eligible) return refuse(DecisionRefusal.notEligible, `${d.reviewer.id} may not decide as ${d.reviewer.role} on this run`);
-  if (currentRoundDecisions(state).some((r) => r.reviewerId === d.reviewer.id)) {
-    return refuse(DecisionRefusal.alreadyDecided, `${d.reviewer.id} has already decided in round ${state.round}`);
-  }
-  switch (d.kind) {
-    case 'approve':
-    case 'approve_with_edits':
-      return slotFor(state, d.reviewer.role)
-        ? { ok: true }
-        : refuse(DecisionRefusal.slotFilled, `the ${d.reviewer.role} approvals are already complete`);
-    case 'reject':
-    case 'request_changes':
-      return { ok: true };
-    case 'escalate':
-      return state.escalationLevel < (state.evaluation?.escalation.length ?? 0)
-        ? { ok: true }
-        : refuse(DecisionRefusal.invalid, 'the escalation chain is exhausted');
-    case 'delegate': {
-      const target = eligibleReviewers(state).find((e) => e.reviewer.id === d.delegateTo);
-      if (!target || d.delegateTo === d.reviewer.id) return refuse(DecisionRefusal.invalid, `cannot delegate to ${d.delegateTo}`);
-      if (currentRoundDecisions(state).some((r) => r.reviewerId === d.delegateTo)) {
-        return refuse(DecisionRefusal.invalid, `${d.delegateTo} has already decided in this round`);
-      }
-      return { ok: true };
-    }
-    default: {
-      const unreachable: never = d.kind;
-      return refuse(DecisionRefusal.invalid, `unknown decision ${String(unreachable)}`);
-    }
-  }
-}
-
-function recordOf(state: ApprovalState, d: DecisionPayload, now: string, filledRole: string | undefined): DecisionRecord {
+/** A decision as recorded; an approval keeps its signature for the commit's own check. */
+function recordOf(d: DecisionPayload, now: string, filledRole: string | undefined, signature?: SignedDecision['signature']): DecisionRecord {
+  const approving = d.kind === 'approve' || d.kind === 'approve_with_edits';
   return {
     nonce: d.nonce,
     round: d.round,
@@ -176,38 +158,46 @@ function recordOf(state: ApprovalState, d: DecisionPayload, now: string, filledR
     ...(d.comment !== undefined ? { comment: d.comment } : {}),
     ...(d.delegateTo !== undefined ? { delegateTo: d.delegateTo } : {}),
     ...(filledRole !== undefined ? { filledRole } : {}),
+    ...(d.channel ? { channel: d.channel } : {}),
+    ...(approving && signature ? { signed: { payload: d, signature } } : {}),
   };
 }
 
-function settleIfComplete(state: ApprovalState, now: string): ApprovalState {
-  return remainingSlots(state).length === 0 ? transition(state, Status.approved, now, `approved by ${approverList(state)}`) : state;
+function settleIfComplete(state: ApprovalState, event: Pick<RunEvent, 'type' | 'at'>): ApprovalState {
+  return remainingSlots(state).length === 0 ? move(state, Status.approved, event, `approved by ${approverList(state)}`) : state;
+}
+
+function approverList(state: ApprovalState): string {
+  return currentRoundDecisions(state)
+    .filter((d) => d.filledRole !== undefined)
+    .map((d) => `${d.reviewerId} (${d.role})`)
+    .join(', ');
 }
 
 /**
  * Records a checked decision and moves the state on when the round is settled. An approval with
- * edits is recorded here only as a decision; {@link applyEdit} starts the edited version's round.
+ * edits comes as its own event (approved_with_edits), once the edited version was evaluated.
  */
-export function applyDecision(state: ApprovalState, d: DecisionPayload, now: string): ApprovalState {
+function applyDecision(state: ApprovalState, event: Extract<RunEvent, { type: 'decision_recorded' }>): ApprovalState {
+  const d = event.decision;
   const filledRole = d.kind === 'approve' ? slotFor(state, d.reviewer.role) : undefined;
-  let next: ApprovalState = { ...state, decisions: [...state.decisions, recordOf(state, d, now, filledRole)] };
+  const next: ApprovalState = { ...state, decisions: [...state.decisions, recordOf(d, event.at, filledRole, event.signature)] };
   switch (d.kind) {
     case 'approve':
-      return settleIfComplete(next, now);
+      return settleIfComplete(next, event);
     case 'reject': {
       const rejections = currentRoundDecisions(next).filter((r) => r.kind === 'reject').length;
       const limit = state.evaluation?.rejectionsToEnd ?? 1;
-      return rejections >= limit
-        ? transition(next, Status.rejected, now, `rejected by ${d.reviewer.id}: ${d.comment ?? ''}`.trim())
-        : next;
+      return rejections >= limit ? move(next, Status.rejected, event, `rejected by ${d.reviewer.id}: ${d.comment ?? ''}`.trim()) : next;
     }
     case 'request_changes':
-      return transition(next, Status.changesRequested, now, `changes requested by ${d.reviewer.id}: ${d.comment ?? ''}`.trim());
+      return move(next, Status.changesRequested, event, `changes requested by ${d.reviewer.id}: ${d.comment ?? ''}`.trim());
     case 'escalate':
-      return escalate(next, now, `escalated by ${d.reviewer.id}`);
+      return escalate(next, event, `escalated by ${d.reviewer.id}`);
     case 'delegate': {
-      const target = eligibleReviewers(state).find((e) => e.reviewer.id === d.delegateTo)!;
-      next = { ...next, delegates: [...next.delegates, { reviewer: target.reviewer, role: d.reviewer.role, by: d.reviewer.id }] };
-      return next;
+      const target = eligibleReviewers(state).find((e) => e.reviewer.id === d.delegateTo);
+      if (!target) return next;
+      return { ...next, delegates: [...next.delegates, { reviewer: target.reviewer, role: d.reviewer.role, by: d.reviewer.id }] };
     }
     case 'approve_with_edits':
       return next;
@@ -218,32 +208,15 @@ export function applyDecision(state: ApprovalState, d: DecisionPayload, now: str
   }
 }
 
-function approverList(state: ApprovalState): string {
-  return currentRoundDecisions(state)
-    .filter((d) => d.filledRole !== undefined)
-    .map((d) => `${d.reviewerId} (${d.role})`)
-    .join(', ');
-}
-
-export type WithdrawCheck = { ok: true } | { ok: false; message: string };
-
-/** Withdrawal is possible until the commit starts: after that the side effect may exist. */
-export function checkWithdraw(state: ApprovalState): WithdrawCheck {
-  const open: ApprovalState['status'][] = [Status.proposed, Status.evaluating, Status.awaitingApproval, Status.changesRequested];
-  return open.includes(state.status)
-    ? { ok: true }
-    : { ok: false, message: `cannot withdraw: the run is ${state.status}` };
-}
-
 /**
  * A new version of the params gets a new round: approvals of the old version do not carry over,
  * and links of the old round stop working (their round has passed).
  */
-export function startNewRound(
+function startNewRound(
   state: ApprovalState,
   params: Record<string, unknown>,
   evaluation: PolicyEvaluation,
-  now: string,
+  event: Pick<RunEvent, 'type' | 'at'>,
   note: string,
 ): ApprovalState {
   const next: ApprovalState = {
@@ -256,7 +229,7 @@ export function startNewRound(
     escalationLevel: 0,
     delegates: [],
   };
-  return transition(next, Status.awaitingApproval, now, note);
+  return move(next, Status.awaitingApproval, event, note);
 }
 
 /**
@@ -264,55 +237,48 @@ export function startNewRound(
  * them: a new round for the edited version, in which the editor's approval fills their slot; if
  * the new version needs more approvals than that (the risk rose), the others are asked again.
  */
-export function applyEdit(state: ApprovalState, d: DecisionPayload, evaluation: PolicyEvaluation, now: string): ApprovalState {
-  const recorded: ApprovalState = { ...state, decisions: [...state.decisions, recordOf(state, d, now, undefined)] };
-  let next = startNewRound(recorded, d.editedParams ?? {}, evaluation, now, `edited by ${d.reviewer.id}; round ${state.round + 1}`);
+function applyEdit(state: ApprovalState, event: Extract<RunEvent, { type: 'approved_with_edits' }>): ApprovalState {
+  const { decision: d, at: now } = event;
+  const recorded: ApprovalState = { ...state, decisions: [...state.decisions, recordOf(d, now, undefined, event.signature)] };
+  let next = startNewRound(recorded, d.editedParams ?? {}, event.evaluation, event, `edited by ${d.reviewer.id}; round ${state.round + 1}`);
   const stillEligible = eligibleReviewers(next).some((e) => e.reviewer.id === d.reviewer.id && e.role === d.reviewer.role);
   const slot = stillEligible ? slotFor(next, d.reviewer.role) : undefined;
   if (slot) {
-    const carried = recordOf(next, { ...d, kind: 'approve', round: next.round, nonce: `${d.nonce}:edited` }, now, slot);
+    const carried = recordOf({ ...d, kind: 'approve', round: next.round, nonce: `${d.nonce}:edited` }, now, slot);
     next = { ...next, decisions: [...next.decisions, carried] };
   }
-  return settleIfComplete(next, now);
+  return settleIfComplete(next, event);
 }
 
-/** The agent's revision after a request for changes: a new round on the revised version. */
-export function applyRevision(
-  state: ApprovalState,
-  revision: { by: string; params: Record<string, unknown>; summary?: string | undefined },
-  evaluation: PolicyEvaluation,
-  now: string,
-): ApprovalState {
-  const revised: ApprovalState = revision.summary ? { ...state, proposal: { ...state.proposal, summary: revision.summary } } : state;
-  const next = startNewRound(revised, revision.params, evaluation, now, `revised by ${revision.by}; round ${state.round + 1}`);
-  return settleIfComplete(next, now);
+/** Decisions of the round that stand against the version under review. */
+export function objections(state: ApprovalState): DecisionRecord[] {
+  return currentRoundDecisions(state).filter((d) => d.kind === 'reject' || d.kind === 'request_changes');
 }
 
-export type RevisionCheck = { ok: true } | { ok: false; message: string };
-
-/** Only the agent or its principal may revise, and only after a reviewer asked for changes. */
-export function checkRevision(state: ApprovalState, by: string): RevisionCheck {
-  if (state.status !== Status.changesRequested) return { ok: false, message: `no changes were requested: the run is ${state.status}` };
-  if (by !== state.proposal.agent.id && by !== state.proposal.requestedBy.id) {
-    return { ok: false, message: `${by} may not revise this proposal` };
+/**
+ * The round's deadline passed. A policy's `approve` on expiry stands for silence only: it never
+ * overrides a reviewer who rejected or asked for changes, nor approves a version still waiting
+ * for the agent's revision.
+ */
+function expire(state: ApprovalState, event: Pick<RunEvent, 'type' | 'at'>): ApprovalState {
+  const objected = objections(state);
+  if (state.evaluation?.onExpiry === 'approve' && state.status === Status.awaitingApproval && objected.length === 0) {
+    // Written out in the policy by its risk owner; recorded so the audit shows nobody approved.
+    return move(state, Status.approved, event, 'expired without decision; policy default outcome: approve');
   }
-  return { ok: true };
-}
-
-/** The latest request for changes in the current state, for the agent's SDK handle. */
-export function latestFeedback(state: ApprovalState): DecisionRecord | undefined {
-  return [...state.decisions].reverse().find((d) => d.kind === 'request_changes');
+  if (state.evaluation?.onExpiry === 'approve') {
+    const who = objected.map((d) => `${d.kind.replace(/_/g, ' ')} by ${d.reviewerId}`).join(', ') || 'changes requested and no revision';
+    return move(state, Status.expired, event, `expired; the policy's approve on expiry does not override an objection (${who})`);
+  }
+  return move(state, Status.expired, event, 'expired without decision; policy default outcome: deny');
 }
 
 /**
  * The target changed after the approval (the record version or balance the agent saw): a new
  * round on the world as it is now, with the difference shown to the reviewers.
  */
-export function reopenForDrift(
-  state: ApprovalState,
-  drift: { field: string; expected: unknown; actual: unknown }[],
-  now: string,
-): ApprovalState {
+function reopenForDrift(state: ApprovalState, event: Extract<RunEvent, { type: 'drifted' }>): ApprovalState {
+  const { drift } = event;
   const observed = Object.fromEntries(drift.map((d) => [d.field, d.actual]));
   const preconditions = { ...state.proposal.evidence.preconditions, ...observed };
   const next: ApprovalState = {
@@ -320,11 +286,11 @@ export function reopenForDrift(
     proposal: { ...state.proposal, evidence: { ...state.proposal.evidence, preconditions } },
     preconditionDrift: drift,
   };
-  const reopened = startNewRound(next, state.proposal.params, state.evaluation!, now, `preconditions changed since approval (${formatDrift(drift)}); re-approval needed`);
-  return settleIfComplete(reopened, now);
+  const reopened = startNewRound(next, state.proposal.params, state.evaluation!, event, `preconditions changed since approval (${formatDrift(drift)}); re-approval needed`);
+  return settleIfComplete(reopened, event);
 }
 
-function formatDrift(drift: { field: string; expected: unknown; actual: unknown }[]): string {
+function formatDrift(drift: Drift[]): string {
   return drift.map((d) => `${d.field} ${JSON.stringify(d.expected)} → ${JSON.stringify(d.actual)}`).join(', ');
 }
 

@@ -3,14 +3,16 @@
  * call an operator when the effect is not what was approved.
  */
 import { CancellationScope, sleep } from '@temporalio/workflow';
+import { CommitBasis } from '../src/domain/approval-cover';
+import type { SignedDecision } from '../src/domain/decision';
+import { FailureType } from '../src/domain/errors';
 import { idempotencyKeyFor } from '../src/domain/ids';
+import { RunEventType } from '../src/domain/run-event';
+import type { ApprovalState } from '../src/domain/state';
 import { Status } from '../src/domain/status';
+import { NoticePurpose } from '../src/domain/notice';
 import { commitAction, rollbackAction } from './activity-proxies';
-import { transition } from './approval-state';
-import type { Run } from './approval';
-import { NoticePurpose } from './notices';
-
-const nowIso = (): string => new Date().toISOString();
+import type { Run } from './run-context';
 
 export async function executeApproved(run: Run): Promise<void> {
   const state = run.get();
@@ -23,45 +25,49 @@ export async function executeApproved(run: Run): Promise<void> {
     approvedHash: state.paramsHash,
     idempotencyKey,
   };
-  run.set({ ...transition(state, Status.committing, nowIso()), execution: { idempotencyKey, executedHash: state.paramsHash } });
+  run.apply({ type: 'commit_started', idempotencyKey, executedHash: state.paramsHash });
+  // The commit checks the signatures itself: it gets every signed approval and the proposal, not
+  // the run's word for who approved.
+  const commitRequest = { ...request, proposal: state.proposal, basis: commitBasis(state), approvals: signedApprovals(state) };
   let commit: Awaited<ReturnType<typeof commitAction>>;
   try {
-    commit = await (run.lean ? shownIfSlow(run, commitAction(request)) : commitAction(request));
+    commit = await (run.lean ? shownIfSlow(run, commitAction(commitRequest)) : commitAction(commitRequest));
   } catch (err) {
-    const message = failureMessage(err);
-    run.set({ ...transition(run.get(), Status.failed, nowIso(), `commit failed: ${message}`), execution: { ...run.get().execution!, error: message } });
+    if (failureType(err) === FailureType.approvalsDoNotCover) {
+      run.apply({ type: 'commit_refused', reason: failureMessage(err) });
+      return callOperators(run);
+    }
+    run.apply({ type: 'commit_failed', message: failureMessage(err) });
     return;
   }
-  run.set({ ...transition(run.get(), Status.verifying, nowIso()), execution: { ...run.get().execution!, commit: commit.result } });
+  run.apply({ type: 'commit_recorded', result: commit.result });
   let verification: Awaited<ReturnType<Run['steps']['verifyAction']>>;
   try {
     verification = await run.steps.verifyAction({ ...request, commit: commit.result });
   } catch (err) {
     // The effect may well exist; nobody could confirm it. A human decides, nothing is undone.
-    const message = failureMessage(err);
-    run.set({ ...transition(run.get(), Status.needsAttention, nowIso(), `verification could not run: ${message}`), execution: { ...run.get().execution!, error: message } });
-    const operators = run.get().evaluation?.operators ?? [];
-    run.outbox.push({ purpose: NoticePurpose.needsAttention, recipients: operators.map((reviewer) => ({ reviewer })) });
-    await run.outbox.flush(run.get());
-    return;
+    run.apply({ type: 'verification_unavailable', message: failureMessage(err) });
+    return callOperators(run);
   }
-  run.set({ ...run.get(), execution: { ...run.get().execution!, verification } });
-  if (verification.ok) {
-    run.set(transition(run.get(), Status.succeeded, nowIso(), 'committed and verified'));
-    return;
-  }
+  run.apply({ type: 'verified', verification });
+  if (verification.ok) return;
   let reason = 'verification failed and the action has no rollback';
   if (commit.rollbackAvailable) {
     try {
       const rollback = await rollbackAction({ ...request, commit: commit.result });
-      run.set({ ...transition(run.get(), Status.rolledBack, nowIso(), 'verification failed; rolled back'), execution: { ...run.get().execution!, rollback } });
+      run.apply({ type: 'rolled_back', rollback });
       return;
     } catch (err) {
       // A refused or failing undo is exactly when a human must look.
       reason = `verification failed and the rollback failed: ${failureMessage(err)}`;
     }
   }
-  run.set(transition(run.get(), Status.needsAttention, nowIso(), reason));
+  run.apply({ type: 'rollback_failed', reason });
+  return callOperators(run);
+}
+
+/** A human must look: the run's operators are mailed. */
+async function callOperators(run: Run): Promise<void> {
   const operators = run.get().evaluation?.operators ?? [];
   run.outbox.push({ purpose: NoticePurpose.needsAttention, recipients: operators.map((reviewer) => ({ reviewer })) });
   await run.outbox.flush(run.get());
@@ -90,6 +96,21 @@ async function shownIfSlow<T>(run: Run, commit: Promise<T>): Promise<T> {
 
 /** The timer's scope is cancelled once the commit settles: that is the normal end, not a failure. */
 function ignoreCancelled(): void {}
+
+/** Why the run may execute, from the transition that approved it. */
+function commitBasis(state: ApprovalState): CommitBasis {
+  const approval = [...state.transitions].reverse().find((t) => t.to === Status.approved || t.to === Status.autoApproved);
+  if (approval?.to === Status.autoApproved) return CommitBasis.autoApproved;
+  return approval?.event === RunEventType.expired ? CommitBasis.expiry : CommitBasis.reviewed;
+}
+
+function signedApprovals(state: ApprovalState): SignedDecision[] {
+  return state.decisions.flatMap((d) => (d.signed ? [d.signed] : []));
+}
+
+function failureType(err: unknown): string | undefined {
+  return (err as { cause?: { type?: string } }).cause?.type;
+}
 
 function failureMessage(err: unknown): string {
   const cause = (err as { cause?: { message?: string } }).cause;

@@ -4,7 +4,9 @@
  * once, when the run ends, from its final state.
  */
 import { metricMeter } from '@temporalio/workflow';
+import { RunEventType } from '../src/domain/run-event';
 import type { ApprovalState } from '../src/domain/state';
+import { Status } from '../src/domain/status';
 
 const decisions = metricMeter.createCounter('gatehouse_decisions', 'decisions', 'Reviewer decisions by action type and kind');
 const timeToDecision = metricMeter.createHistogram('gatehouse_time_to_decision', 'int', 'ms', 'From the round opening to the decision');
@@ -16,10 +18,13 @@ const expiries = metricMeter.createCounter('gatehouse_expiries', 'runs', 'Rounds
 const commitFailures = metricMeter.createCounter('gatehouse_commit_failures', 'runs', 'Commits that failed for good');
 const verificationFailures = metricMeter.createCounter('gatehouse_verification_failures', 'runs', 'Effects that failed verification');
 
+/** Events that start a review round (reminders and escalations stay in one). */
+const ROUND_OPENINGS: ReadonlySet<RunEventType> = new Set([RunEventType.roundOpened, RunEventType.approvedWithEdits, RunEventType.revised, RunEventType.drifted]);
+
 export function recordRunMetrics(state: ApprovalState): void {
   const action_type = state.proposal.actionType;
   const roundOpened = (round: number) => {
-    const opens = state.transitions.filter((t) => t.to === 'awaiting_approval');
+    const opens = state.transitions.filter((t) => t.to === Status.awaitingApproval && t.event !== undefined && ROUND_OPENINGS.has(t.event));
     return opens[Math.min(round, opens.length) - 1]?.at;
   };
   for (const d of state.decisions) {
@@ -28,11 +33,11 @@ export function recordRunMetrics(state: ApprovalState): void {
     if (opened) timeToDecision.record(Math.max(0, Date.parse(d.recordedAt) - Date.parse(opened)), { action_type, decision: d.kind });
   }
   outcomes.add(1, { action_type, status: state.status });
-  if (state.transitions.some((t) => t.to === 'auto_approved')) autoApproved.add(1, { action_type });
+  if (state.transitions.some((t) => t.event === RunEventType.autoApproved)) autoApproved.add(1, { action_type });
   if (state.evaluation?.sampling && !state.evaluation.sampling.picked) sampledOut.add(1, { action_type });
-  const escalated = state.transitions.filter((t) => t.from === t.to && t.note?.startsWith('escalated')).length;
+  const escalated = state.transitions.filter((t) => t.event === RunEventType.escalated).length;
   if (escalated > 0) escalations.add(escalated, { action_type });
-  if (state.transitions.some((t) => t.note?.startsWith('expired'))) expiries.add(1, { action_type });
-  if (state.status === 'failed') commitFailures.add(1, { action_type });
+  if (state.transitions.some((t) => t.event === RunEventType.expired)) expiries.add(1, { action_type });
+  if (state.transitions.some((t) => t.event === RunEventType.commitFailed)) commitFailures.add(1, { action_type });
   if (state.execution?.verification && !state.execution.verification.ok) verificationFailures.add(1, { action_type });
 }

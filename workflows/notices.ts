@@ -3,32 +3,11 @@
  * so they queue notices in the outbox and the story's steps send them.
  */
 import type { SignedDecision } from '../src/domain/decision';
+import { NoticePurpose, type Notice, type Recipient } from '../src/domain/notice';
 import type { Reviewer } from '../src/domain/policy';
+import { currentRoundDecisions, eligibleReviewers, latestEscalationReviewers } from '../src/domain/standing';
 import type { ApprovalState } from '../src/domain/state';
 import { notify } from './activity-proxies';
-import { currentRoundDecisions, eligibleReviewers, latestEscalationReviewers } from './approval-state';
-
-export const NoticePurpose = {
-  reviewRequested: 'review_requested',
-  reminder: 'reminder',
-  escalated: 'escalated',
-  delegated: 'delegated',
-  outcome: 'outcome',
-  needsAttention: 'needs_attention',
-} as const;
-export type NoticePurpose = (typeof NoticePurpose)[keyof typeof NoticePurpose];
-
-export interface Recipient {
-  reviewer: Pick<Reviewer, 'id' | 'name' | 'email'>;
-  /** The role the recipient decides in; absent for people who are only informed. */
-  role?: string;
-}
-
-export interface Notice {
-  purpose: NoticePurpose;
-  recipients: Recipient[];
-  note?: string;
-}
 
 /** Reviewers of this round who have not decided yet (and so still need the mail). */
 export function undecidedReviewers(state: ApprovalState): Recipient[] {

@@ -6,11 +6,11 @@
 import { condition } from '@temporalio/workflow';
 import type { ApprovalState } from '../src/domain/state';
 import { Status } from '../src/domain/status';
-import { describeDrift, escalate, transition } from './approval-state';
-import type { Run } from './approval';
-import { NoticePurpose, undecidedReviewers } from './notices';
+import { NoticePurpose } from '../src/domain/notice';
+import { describeDrift } from './approval-state';
+import { undecidedReviewers } from './notices';
+import type { Run } from './run-context';
 
-const nowIso = (): string => new Date().toISOString();
 const inReview = (s: ApprovalState): boolean => s.status === Status.awaitingApproval || s.status === Status.changesRequested;
 
 export async function runReview(run: Run): Promise<void> {
@@ -28,8 +28,7 @@ async function reviewRound(run: Run): Promise<void> {
   const expireAt = start + sla.expireAfterMs;
   let remindAt = sla.remindAfterMs ? start + sla.remindAfterMs : Infinity;
   let escalateAt = sla.escalateAfterMs ? start + sla.escalateAfterMs : Infinity;
-  const opening = run.get().status === Status.evaluating ? run.get().evaluation!.reason : undefined;
-  run.set({ ...transition(run.get(), Status.awaitingApproval, nowIso(), opening), deadline: new Date(expireAt).toISOString() });
+  run.apply({ type: 'round_opened', deadline: new Date(expireAt).toISOString() });
   const note = describeDrift(run.get());
   run.outbox.push({ purpose: NoticePurpose.reviewRequested, recipients: undecidedReviewers(run.get()), ...(note ? { note } : {}) });
 
@@ -42,7 +41,10 @@ async function reviewRound(run: Run): Promise<void> {
     );
     if (woke) continue;
     const now = Date.now();
-    if (now >= expireAt) return expire(run);
+    if (now >= expireAt) {
+      run.apply({ type: 'expired' });
+      return;
+    }
     // While the agent revises, nobody is reminded or escalated: only the expiry runs.
     if (run.get().status !== Status.awaitingApproval) {
       remindAt = escalateAt = Infinity;
@@ -50,23 +52,15 @@ async function reviewRound(run: Run): Promise<void> {
     }
     if (now >= escalateAt) {
       const level = run.get().escalationLevel;
-      run.set(escalate(run.get(), nowIso(), 'escalated: SLA passed without a decision'));
+      run.apply({ type: 'escalated', reason: 'SLA passed without a decision' });
       if (run.get().escalationLevel > level) run.outbox.queueEscalation(run.get(), 'SLA passed without a decision');
       const more = run.get().escalationLevel < run.get().evaluation!.escalation.length;
       escalateAt = more && sla.escalateAfterMs ? now + sla.escalateAfterMs : Infinity;
     }
     if (now >= remindAt) {
       remindAt = Infinity;
+      run.apply({ type: 'reminded' });
       run.outbox.push({ purpose: NoticePurpose.reminder, recipients: undecidedReviewers(run.get()) });
     }
-  }
-}
-
-function expire(run: Run): void {
-  if (run.get().evaluation!.onExpiry === 'approve') {
-    // Written out in the policy by its risk owner; recorded so the audit shows nobody approved.
-    run.set(transition(run.get(), Status.approved, nowIso(), 'expired without decision; policy default outcome: approve'));
-  } else {
-    run.set(transition(run.get(), Status.expired, nowIso(), 'expired without decision; policy default outcome: deny'));
   }
 }

@@ -4,7 +4,7 @@ import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow'
 import { SearchAttributes } from '../src/domain/search-attributes';
 import type { ApprovalState } from '../src/domain/state';
 import { Status } from '../src/domain/status';
-import { eligibleReviewers, remainingSlots } from './approval-state';
+import { eligibleReviewers, remainingSlots } from '../src/domain/standing';
 
 /**
  * States a run passes through within one workflow task or one short step (evaluating right after

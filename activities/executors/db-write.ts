@@ -124,13 +124,13 @@ function classify(err: unknown, doing: string): Error {
   return err instanceof Error ? err : new Error(String(err));
 }
 
-interface Finish<T> {
+export interface Finish<T> {
   /** False rolls the transaction back (nothing to keep), true commits it. */
   commit: boolean;
   value: T;
 }
 
-async function inTransaction<T>(pool: Pool, begin: string, work: (client: PoolClient) => Promise<Finish<T>>): Promise<T> {
+export async function inTransaction<T>(pool: Pool, begin: string, work: (client: PoolClient) => Promise<Finish<T>>): Promise<T> {
   const client = await pool.connect();
   let broken = false;
   // A connection lost while checked out is also emitted as an 'error' event, and an unheard

@@ -1,9 +1,10 @@
 /**
  * `http.request`: calls a target that honours an `Idempotency-Key`, and before any retry asks the
- * target's read-only verify URL whether the effect is already there.
+ * target's read-only verify URL whether the effect is already there. Every request goes through
+ * the context's egress guard, never the global fetch.
  */
 import type { HttpRequestParams } from '../../src/actions/schemas';
-import { CommitRejectedError, type Executor } from '../../src/actions/executor';
+import { CommitRejectedError, type ExecutionContext, type Executor } from '../../src/actions/executor';
 
 const REQUEST_TIMEOUT_MS = 10_000;
 /** Statuses that say "try again later" rather than "never". */
@@ -12,8 +13,8 @@ const RETRYABLE_STATUSES = new Set([408, 409, 425, 429]);
 /** Statuses that say "no such effect"; anything else unexpected means "cannot tell". */
 const ABSENT_STATUSES = new Set([404, 410]);
 
-async function effectExists(params: HttpRequestParams): Promise<{ exists: boolean; status: number }> {
-  const response = await fetch(params.verify.url, { method: 'GET', signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+async function effectExists(params: HttpRequestParams, ctx: ExecutionContext): Promise<{ exists: boolean; status: number }> {
+  const response = await ctx.egress.fetch(params.verify.url, { method: 'GET', timeoutMs: REQUEST_TIMEOUT_MS });
   await response.arrayBuffer();
   if (response.status === params.verify.expectStatus) return { exists: true, status: response.status };
   if (ABSENT_STATUSES.has(response.status)) return { exists: false, status: response.status };
@@ -30,17 +31,28 @@ async function readBody(response: Response): Promise<unknown> {
   }
 }
 
+/**
+ * Every URL the action will use, checked before the first byte is sent: a commit whose verify or
+ * rollback URL is refused would otherwise leave an effect nobody can confirm or undo.
+ */
+function checkAllUrls(params: HttpRequestParams, ctx: ExecutionContext): void {
+  for (const url of [params.url, params.verify.url, params.preconditionUrl, params.rollback?.url]) {
+    if (url !== undefined) ctx.egress.check(url);
+  }
+}
+
 export function createHttpRequestExecutor(): Executor<HttpRequestParams> {
   return {
     async commit(params, ctx) {
+      checkAllUrls(params, ctx);
       if (ctx.attempt > 1) {
-        const check = await effectExists(params);
+        const check = await effectExists(params, ctx);
         if (check.exists) {
           ctx.logger.info({ workflowId: ctx.workflowId, attempt: ctx.attempt }, 'effect found before retry; not sending again');
           return { alreadyApplied: true, record: { verifiedBeforeRetry: true, verifyStatus: check.status } };
         }
       }
-      const response = await fetch(params.url, {
+      const response = await ctx.egress.fetch(params.url, {
         method: params.method,
         headers: {
           ...params.headers,
@@ -48,8 +60,7 @@ export function createHttpRequestExecutor(): Executor<HttpRequestParams> {
           'idempotency-key': ctx.idempotencyKey,
         },
         body: params.body === undefined ? null : JSON.stringify(params.body),
-        redirect: 'error',
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        timeoutMs: REQUEST_TIMEOUT_MS,
       });
       const body = await readBody(response);
       if (response.ok) return { alreadyApplied: false, record: { status: response.status, body } };
@@ -58,13 +69,14 @@ export function createHttpRequestExecutor(): Executor<HttpRequestParams> {
       }
       throw new Error(`target answered ${response.status}; will retry with the same idempotency key`);
     },
-    async verify(params) {
-      const check = await effectExists(params);
+    async verify(params, _record, ctx) {
+      const check = await effectExists(params, ctx);
       return { ok: check.exists, observed: { verifyStatus: check.status } };
     },
-    async readPreconditions(params, fields) {
+    async readPreconditions(params, fields, ctx) {
       if (!params.preconditionUrl) return {};
-      const response = await fetch(params.preconditionUrl, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+      checkAllUrls(params, ctx);
+      const response = await ctx.egress.fetch(params.preconditionUrl, { timeoutMs: REQUEST_TIMEOUT_MS });
       if (!response.ok) throw new Error(`precondition resource answered ${response.status}`);
       const body = (await response.json()) as Record<string, unknown>;
       return Object.fromEntries(fields.map((f) => [f, body[f]]));
@@ -72,11 +84,10 @@ export function createHttpRequestExecutor(): Executor<HttpRequestParams> {
     canRollback: (params) => params.rollback !== undefined,
     async rollback(params, _record, ctx) {
       const undo = params.rollback!;
-      const response = await fetch(undo.url, {
+      const response = await ctx.egress.fetch(undo.url, {
         method: undo.method,
         headers: { 'idempotency-key': `${ctx.idempotencyKey}:rollback` },
-        redirect: 'error',
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        timeoutMs: REQUEST_TIMEOUT_MS,
       });
       await response.arrayBuffer();
       // 404: nothing (left) to undo, which is what a rollback wants.

@@ -2,6 +2,7 @@
  * What an action type must provide to be executed. Commit is called at least once per approved
  * action (Temporal retries activities), so it must check before it acts.
  */
+import type { Egress } from '../egress/guarded-fetch';
 import type { Logger } from '../observability/logger';
 
 export interface ExecutionContext {
@@ -11,6 +12,8 @@ export interface ExecutionContext {
   attempt: number;
   workflowId: string;
   logger: Logger;
+  /** The only network access an executor has: the allow-list of the configuration and the policy. */
+  egress: Egress;
 }
 
 /** JSON-only record of what the commit did; it goes into history and the audit trail. */

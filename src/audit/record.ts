@@ -2,12 +2,14 @@
  * The audit record of one run, built from the workflow's state (the workflow is the source of
  * every entry): who proposed what, which policy version decided, who decided what and when, the
  * approved version and its difference from the proposal, what was executed and what verification
- * saw. Fields the policy marks for redaction never appear in clear.
+ * saw. Fields the policy marks for redaction never appear in clear: masked where they sit, and
+ * wherever their values are repeated in free text (the summary, the evidence, a comment, a note),
+ * split or disguised, by the same scrubber the mail and the decision page use.
  */
 import { z } from 'zod';
 import { canonicalJson, sha256Hex } from '../domain/canonical-hash';
 import type { ApprovalState } from '../domain/state';
-import { redactPaths } from '../policy/field-path';
+import { redactPaths, scrubberFor, scrubStrings, type Scrubber } from '../evidence/redaction';
 
 export const AuditEntrySchema = z.object({
   /** Stable per fact, so writing the same run twice adds nothing. */
@@ -53,14 +55,31 @@ export interface AuditRecord {
   entries: AuditEntry[];
 }
 
-/** Redacts what the policy says to, in params and evidence alike. */
-function redactor(state: ApprovalState): <T>(value: T) => T {
+/**
+ * Redacts what the policy says to, in params and evidence alike, then masks the redacted values
+ * wherever else a string repeats them.
+ */
+function redactor(state: ApprovalState, scrub: Scrubber = scrubberFor(state)): <T>(value: T) => T {
   const paths = state.evaluation?.redact ?? [];
-  return <T>(value: T): T => redactPaths(value, paths);
+  return <T>(value: T): T => scrubStrings(redactPaths(value, paths), scrub);
 }
 
+/**
+ * The entry fields written by the agent, a reviewer or a target, where a redacted value may be
+ * repeated. Ids, hashes and statuses are Gatehouse's own facts and stay as they are (a hash that
+ * happens to contain a four-digit redacted PIN must still verify).
+ */
+const FREE_TEXT = new Set(['agent', 'summary', 'params', 'evidence', 'reason', 'note', 'comment', 'executedParams', 'commit', 'verification', 'rollback', 'error']);
+
 export function auditEntries(state: ApprovalState): AuditEntry[] {
-  const redact = redactor(state);
+  const scrub = scrubberFor(state);
+  return rawEntries(state, redactor(state, scrub)).map((entry) => ({
+    ...entry,
+    data: Object.fromEntries(Object.entries(entry.data).map(([key, value]) => [key, FREE_TEXT.has(key) ? scrubStrings(value, scrub) : value])),
+  }));
+}
+
+function rawEntries(state: ApprovalState, redact: <T>(value: T) => T): AuditEntry[] {
   const wf = state.workflowId;
   const p = redact({ params: state.originalParams ?? state.proposal.params, evidence: state.proposal.evidence });
   const first = state.transitions[0]?.at ?? '';
@@ -74,7 +93,11 @@ export function auditEntries(state: ApprovalState): AuditEntry[] {
         proposalId: state.proposal.id,
         actionType: state.proposal.actionType,
         agent: state.proposal.agent,
-        requestedBy: { id: state.proposal.requestedBy.id },
+        // The requester is the authenticated agent's word, and marked as such.
+        requestedBy: {
+          id: state.proposal.requestedBy.id,
+          ...(state.evaluation?.requesterAssertedBy ? { assertedBy: state.evaluation.requesterAssertedBy, agentKeyId: state.evaluation.agentKeyId ?? null } : {}),
+        },
         summary: state.proposal.summary,
         params: p.params,
         evidence: p.evidence,
@@ -142,7 +165,7 @@ export function buildAuditRecord(state: ApprovalState): AuditRecord {
     proposalHash: String(auditEntries(state)[0]!.data['proposalHash']),
     policyVersion: state.evaluation?.policyVersion,
     status: state.status,
-    proposal: redact({ ...state.proposal, params: original }),
+    proposal: { ...redact({ ...state.proposal, params: original }), id: state.proposal.id, actionType: state.proposal.actionType },
     approvedParamsHash: state.paramsHash,
     approvedParams: redact({ params: state.proposal.params }).params,
     changesFromProposal: diffParams(redact({ params: original }).params, redact({ params: state.proposal.params }).params),

@@ -9,33 +9,31 @@ import { auditLogFromConfig } from '../audit/from-config';
 import { auditEntries, buildAuditRecord, type AuditRecord } from '../audit/record';
 import { canonicalJson } from '../domain/canonical-hash';
 import type { ApprovalState } from '../domain/state';
+import { terminalJson, terminalLine } from '../evidence/text';
 import { CliError, ExitCode, type CliContext } from './context';
 import { parseWindowMs, runsSince, runState } from './runs';
 
-/** An audit field as a line of text: strings as they are, anything else as JSON, never `[object Object]`. */
-function shown(value: unknown): string {
-  return typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
-}
+/** Agent and reviewer text reaches the terminal one line at a time, without control characters. */
+const t = (value: unknown, max?: number): string => terminalLine(typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value)), max);
 
 function printRecord(ctx: CliContext, record: AuditRecord): void {
-  ctx.out(`Audit of ${record.workflowId}`);
+  ctx.out(`Audit of ${t(record.workflowId)}`);
   ctx.out(`  status           ${record.status}`);
   ctx.out(`  proposal hash    ${record.proposalHash}`);
-  ctx.out(`  policy version   ${record.policyVersion ?? '(not evaluated)'}`);
+  ctx.out(`  policy version   ${t(record.policyVersion ?? '(not evaluated)')}`);
   ctx.out(`  approved hash    ${record.approvedParamsHash}`);
   if (record.changesFromProposal.length > 0) {
     ctx.out('  approved version differs from the proposal:');
-    for (const c of record.changesFromProposal) ctx.out(`    ${c.path}: ${JSON.stringify(c.before)} → ${JSON.stringify(c.after)}`);
+    for (const c of record.changesFromProposal) ctx.out(`    ${t(c.path)}: ${t(JSON.stringify(c.before) ?? 'undefined')} → ${t(JSON.stringify(c.after) ?? 'undefined')}`);
   }
   for (const e of record.entries) {
-    const field = (key: string): string => shown(e.data[key]);
     const detail =
       e.kind === 'decision'
-        ? `round ${field('round')} ${field('reviewer')} (${field('role')}) ${field('decision')}${e.data['comment'] ? `: ${field('comment')}` : ''}`
+        ? `round ${t(e.data['round'])} ${t(e.data['reviewer'])} (${t(e.data['role'])}) ${t(e.data['decision'])}${e.data['comment'] ? `: ${t(e.data['comment'])}` : ''}`
         : e.kind === 'transition'
-          ? `${field('from')} → ${field('to')}${e.data['note'] ? `  ${field('note')}` : ''}`
-          : canonicalJson(e.data);
-    ctx.out(`  ${e.at}  ${e.kind.padEnd(10)} ${detail}`);
+          ? `${t(e.data['from'])} → ${t(e.data['to'])}${e.data['note'] ? `  ${t(e.data['note'])}` : ''}`
+          : t(canonicalJson(e.data), 100_000);
+    ctx.out(`  ${t(e.at)}  ${e.kind.padEnd(10)} ${detail}`);
   }
 }
 
@@ -43,7 +41,7 @@ async function exportWindow(ctx: CliContext, since: string): Promise<void> {
   const { client } = await ctx.connect();
   const skipped = (workflowId: string, reason: string) => process.stderr.write(`gatehouse: skipped ${workflowId}: ${reason}\n`);
   for await (const state of runsSince(client, ctx.config.GATEHOUSE_TASK_QUEUE, parseWindowMs(since), skipped)) {
-    for (const entry of auditEntries(state)) ctx.out(JSON.stringify(entry));
+    for (const entry of auditEntries(state)) ctx.out(terminalJson(entry, 0));
   }
 }
 
@@ -98,6 +96,6 @@ export async function auditCommand(ctx: CliContext, args: string[]): Promise<voi
   if (!workflowId) throw new CliError('usage: gatehouse audit <workflowId> [--json] | --since 7d --jsonl | verify', ExitCode.usage);
   const { client } = await ctx.connect();
   const record = buildAuditRecord(await runState(client, workflowId));
-  if (values.json) ctx.out(JSON.stringify(record, null, 2));
+  if (values.json) ctx.out(terminalJson(record));
   else printRecord(ctx, record);
 }

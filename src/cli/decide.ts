@@ -1,7 +1,8 @@
 /**
  * `gatehouse decide <workflowId> --as <id> --role <role> --approve|--reject|--escalate|--delegate-to <id>`.
- * Operators go through the same gate as reviewers: the decision is signed with the decision
- * service's key from configuration, and the workflow checks it like any other.
+ * An operator decides as themself only: the decision is signed with the operator's own key
+ * (GATEHOUSE_OPERATOR_KEY), which the worker has registered to one person, and the workflow
+ * refuses it for anyone else or for a role the directory does not give that person.
  */
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -35,14 +36,20 @@ export async function decideCommand(ctx: CliContext, args: string[]): Promise<vo
   if (values.escalate) kinds.push('escalate');
   if (values['delegate-to']) kinds.push('delegate');
   if (!workflowId || !values.as || !values.role || kinds.length !== 1) throw new CliError(USAGE, ExitCode.usage);
-  if (!ctx.config.GATEHOUSE_DECISION_SIGNING_KEY) {
-    throw new CliError('GATEHOUSE_DECISION_SIGNING_KEY is not set: decisions must be signed', ExitCode.usage);
+  if (!ctx.config.GATEHOUSE_OPERATOR_KEY) {
+    throw new CliError('GATEHOUSE_OPERATOR_KEY is not set: an operator decides with their own key (gatehouse keys prints one)', ExitCode.usage);
   }
-  const signer = createDecisionSigner(parseDecisionSigningKey(ctx.config.GATEHOUSE_DECISION_SIGNING_KEY));
+  let signer;
+  try {
+    signer = createDecisionSigner(parseDecisionSigningKey(ctx.config.GATEHOUSE_OPERATOR_KEY, 'operator key'));
+  } catch (err) {
+    throw new CliError(`GATEHOUSE_OPERATOR_KEY: ${(err as Error).message}`, ExitCode.usage);
+  }
   const state = await loadState(ctx, workflowId);
   let signed;
   try {
     signed = signer.sign({
+      channel: 'operator',
       nonce: randomUUID(),
       workflowId,
       round: state.round,

@@ -1,11 +1,13 @@
 /**
  * `gatehouse demo [dir]`: submits the sample proposals in examples/ (the seed's decision matrix),
- * each under a fresh id so a second demo starts new runs instead of finding the old ones.
+ * each under a fresh id so a second demo starts new runs instead of finding the old ones. Signed
+ * with GATEHOUSE_AGENT_KEY, which the dev registry (`gatehouse keys --agents-file`) gives every
+ * sample agent.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ProposalValidationError } from '../client';
-import { CliError, ExitCode, type CliContext } from './context';
+import { AgentKeyError, ProposalValidationError } from '../client';
+import { CliError, ExitCode, noAgentKey, type CliContext } from './context';
 
 export async function demoCommand(ctx: CliContext, args: string[]): Promise<void> {
   const dir = resolve(args[0] ?? 'examples');
@@ -20,6 +22,7 @@ export async function demoCommand(ctx: CliContext, args: string[]): Promise<void
       ctx.out(`${file}\t${run.workflowId}`);
     } catch (err) {
       if (err instanceof ProposalValidationError) throw new CliError(`${file}: ${err.message}`, ExitCode.usage);
+      if (err instanceof AgentKeyError) throw noAgentKey('a proposal');
       throw err;
     }
   }

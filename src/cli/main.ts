@@ -28,16 +28,18 @@ const USAGE = `usage: gatehouse <command> [options]
   list [--status S | --query Q]     runs awaiting approval (or matching a list query)
   show <workflowId> [--json]        state of one run
   decide <workflowId> --as ID --role ROLE (--approve|--reject|--escalate|--delegate-to ID) [--comment C]
-  withdraw <workflowId> --by ID [--reason R]
+  withdraw <workflowId> [--by ID] [--reason R]   signed with GATEHOUSE_AGENT_KEY; --by defaults to the run's agent
   audit <workflowId> [--json]       audit record of a run; --since 7d --jsonl exports; verify checks the log
   stats [--since 7d] [--json]       time to approval, rejection rates, share auto-approved
   demo [dir]                        submit the sample proposals in examples/
-  keys                              print fresh dev keys as env lines`;
+  keys [--operator ID] [--agent-only] [--agents-file F]   print fresh dev keys as env lines (the operator
+                                    key registered to ID); --agents-file also writes a dev agent registry
+                                    giving the new agent key to every sample agent`;
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;
   if (name === 'keys') {
-    await keysCommand({ out: (l) => process.stdout.write(`${l}\n`) });
+    await keysCommand({ out: (l) => process.stdout.write(`${l}\n`) }, args);
     return ExitCode.ok;
   }
   if (!name || !(name in COMMANDS)) {

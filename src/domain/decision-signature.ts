@@ -20,23 +20,25 @@ export function decisionSigningBytes(payload: DecisionPayload): Uint8Array {
 export type SignatureCheck = { ok: true } | { ok: false; reason: string };
 
 export function checkDecisionSignature(signed: SignedDecision, keys: DecisionPublicKeys): SignatureCheck {
-  const publicKeyHex = Object.prototype.hasOwnProperty.call(keys, signed.signature.keyId)
-    ? keys[signed.signature.keyId]
-    : undefined;
-  if (!publicKeyHex) {
-    return { ok: false, reason: `decision signed with unknown key id "${signed.signature.keyId}"` };
-  }
+  return checkSignature('decision', signed.signature, decisionSigningBytes(signed.payload), keys);
+}
+
+/**
+ * Checks an Ed25519 signature (hex) made with one of `keys` (key id → public key hex) over
+ * `message`. `what` names the signed thing in the reason.
+ */
+export function checkSignature(what: string, signature: { keyId: string; value: string }, message: Uint8Array, keys: DecisionPublicKeys): SignatureCheck {
+  const publicKeyHex = Object.prototype.hasOwnProperty.call(keys, signature.keyId) ? keys[signature.keyId] : undefined;
+  if (!publicKeyHex) return { ok: false, reason: `${what} signed with unknown key id "${signature.keyId}"` };
   const key = trustedKey(publicKeyHex);
-  let signature: Uint8Array;
+  let bytes: Uint8Array;
   try {
-    signature = hexToBytes(signed.signature.value);
+    bytes = hexToBytes(signature.value);
   } catch {
-    return { ok: false, reason: 'decision signature is malformed' };
+    return { ok: false, reason: `${what} signature is malformed` };
   }
-  if (!key || signature.length !== 64) return { ok: false, reason: 'decision signature is malformed' };
-  return verifyWithKey(signature, decisionSigningBytes(signed.payload), key)
-    ? { ok: true }
-    : { ok: false, reason: 'decision signature does not verify' };
+  if (!key || bytes.length !== 64) return { ok: false, reason: `${what} signature is malformed` };
+  return verifyWithKey(bytes, message, key) ? { ok: true } : { ok: false, reason: `${what} signature does not verify` };
 }
 
 type EdwardsPoint = ReturnType<typeof ed25519.Point.fromHex>;

@@ -4,6 +4,7 @@
  * trusts a decision for its signature, never for having arrived.
  */
 import { z } from 'zod';
+import { CredentialSchema } from './credential';
 import { SubjectIdSchema } from './subject';
 
 export const DecisionKind = {
@@ -31,8 +32,30 @@ export const ReviewerRefSchema = z.object({
 });
 export type ReviewerRef = z.infer<typeof ReviewerRefSchema>;
 
+/**
+ * The credential a decision was made with. A reviewer's link: the decision service signs for the
+ * link's holder and the payload carries the worker's grant for that link. An operator: their own
+ * key signs, and it is registered to them.
+ */
+export const DecisionChannel = { link: 'link', operator: 'operator' } as const;
+export type DecisionChannel = (typeof DecisionChannel)[keyof typeof DecisionChannel];
+export const DecisionChannelSchema = z.enum([DecisionChannel.link, DecisionChannel.operator]);
+
+const SignatureHex = z.string().regex(/^[0-9a-f]{128}$/);
+
+/** The worker's Ed25519 grant of one link (see link-grant.ts); the link's claims are the payload's. */
+export const LinkGrantSchema = z.object({
+  exp: z.number().int().positive(),
+  keyId: z.string().min(1).max(64),
+  value: SignatureHex,
+});
+export type LinkGrant = z.infer<typeof LinkGrantSchema>;
+
 export const DecisionPayloadSchema = z
   .object({
+    channel: DecisionChannelSchema,
+    /** Present exactly on link decisions. */
+    grant: LinkGrantSchema.optional(),
     /** Unique per decision; also the dedupe key between the update and its signal twin. */
     nonce: z.string().min(8).max(128),
     workflowId: z.string().min(1).max(300),
@@ -47,6 +70,9 @@ export const DecisionPayloadSchema = z
     decidedAt: z.iso.datetime(),
   })
   .superRefine((d, ctx) => {
+    if ((d.channel === 'link') !== (d.grant !== undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['grant'], message: 'a link decision carries its link grant, and only a link decision does' });
+    }
     if ((d.kind === 'reject' || d.kind === 'request_changes') && !d.comment?.trim()) {
       ctx.addIssue({ code: 'custom', path: ['comment'], message: `a ${d.kind} needs a reason` });
     }
@@ -62,7 +88,7 @@ export type DecisionPayload = z.infer<typeof DecisionPayloadSchema>;
 export const DecisionSignatureSchema = z.object({
   keyId: z.string().min(1).max(64),
   /** Hex of the 64-byte Ed25519 signature over canonicalJson(payload). */
-  value: z.string().regex(/^[0-9a-f]{128}$/),
+  value: SignatureHex,
 });
 
 export const SignedDecisionSchema = z.object({
@@ -71,19 +97,28 @@ export const SignedDecisionSchema = z.object({
 });
 export type SignedDecision = z.infer<typeof SignedDecisionSchema>;
 
-/** What the agent (or its operator) sends to pull a proposal back before commit. */
+/**
+ * What the agent (or an operator) sends to pull a proposal back before commit. Accepted only with
+ * a credential of `by`: the proposing agent's key, or the operator's own (agent-auth.ts). The
+ * credential is optional in the schema so that an unsigned one is refused with that reason.
+ */
 export const WithdrawalSchema = z.object({
   by: SubjectIdSchema,
   reason: z.string().max(2_000).optional(),
+  credential: CredentialSchema.optional(),
 });
 export type Withdrawal = z.infer<typeof WithdrawalSchema>;
 
-/** A new version of the proposal after a reviewer asked for changes; starts a new round. */
+/**
+ * A new version of the proposal after a reviewer asked for changes; starts a new round. Signed
+ * like a withdrawal, by the proposing agent or an operator.
+ */
 export const RevisionSchema = z.object({
-  /** The agent or the principal it acts for. */
+  /** The proposing agent, or an operator. */
   by: SubjectIdSchema,
   params: z.record(z.string(), z.unknown()),
   summary: z.string().min(1).max(200).regex(/^[^\u0000-\u001f\u007f]*$/).optional(),
   comment: z.string().max(5_000).optional(),
+  credential: CredentialSchema.optional(),
 });
 export type Revision = z.infer<typeof RevisionSchema>;

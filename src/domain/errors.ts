@@ -9,20 +9,26 @@ export const FailureType = {
   reviseRefused: 'ReviseRefused',
   /** What would be executed does not hash to what was approved. */
   approvedHashMismatch: 'ApprovedHashMismatch',
+  /** The signed approvals the commit was given do not cover what it would execute. */
+  approvalsDoNotCover: 'ApprovalsDoNotCover',
   /** The action type has no executor on this worker. */
   noExecutor: 'NoExecutor',
   /** The target refused the action for good (4xx, invalid recipient...). */
   commitRejected: 'CommitRejected',
   invalidParams: 'InvalidParams',
+  /** A request to a destination the egress allow-list does not allow, or a redirect. */
+  egressRefused: 'EgressRefused',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 
 /** Retrying these cannot succeed: the same input fails the same way. */
 export const NON_RETRYABLE_FAILURE_TYPES: string[] = [
   FailureType.approvedHashMismatch,
+  FailureType.approvalsDoNotCover,
   FailureType.noExecutor,
   FailureType.commitRejected,
   FailureType.invalidParams,
+  FailureType.egressRefused,
 ];
 
 /** Why the workflow refused a decision; the HTTP layer maps each to a status and a page. */

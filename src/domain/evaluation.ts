@@ -26,7 +26,15 @@ export const PolicyEvaluationSchema = z.object({
   risk: RiskLevelSchema,
   paramsHash: z.string(),
   triggersFired: z.array(FiredTriggerSchema),
-  sampling: z.object({ rate: z.number(), draw: z.number(), picked: z.boolean() }).optional(),
+  sampling: z
+    .object({
+      rate: z.number(),
+      draw: z.number(),
+      picked: z.boolean(),
+      /** The worker key the draw was keyed with; absent on runs evaluated before the draw was keyed. */
+      keyId: z.string().optional(),
+    })
+    .optional(),
   steps: z.array(StepRequirementSchema),
   order: z.enum(['parallel', 'sequential']),
   rejectionsToEnd: z.number().int().min(1),
@@ -40,5 +48,13 @@ export const PolicyEvaluationSchema = z.object({
   }),
   onExpiry: z.enum(['deny', 'approve']),
   redact: z.array(z.string()),
+  /**
+   * The authenticated agent that asserts `requestedBy`: the requester is the agent's word, checked
+   * by nobody else. Absent when the proposal was not authenticated (then the run is denied) and in
+   * runs evaluated before agents signed their proposals.
+   */
+  requesterAssertedBy: z.string().optional(),
+  /** The agent key that signed the proposal. */
+  agentKeyId: z.string().optional(),
 });
 export type PolicyEvaluation = z.infer<typeof PolicyEvaluationSchema>;

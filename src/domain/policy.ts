@@ -100,6 +100,11 @@ export const PolicySchema = z
       .array(z.enum(['rationale', 'sources', 'confidence', 'preview', 'diff', 'preconditions', 'rollbackPlan', 'riskNotes']))
       .default([]),
     redact: z.array(FieldPathSchema).default([]),
+    /**
+     * Destinations this action type's executor may reach besides the configuration's
+     * GATEHOUSE_EGRESS_ALLOW (`host[:port]`, `*.domain`, `address[:port]` or `network/prefix`).
+     */
+    egress: z.array(z.string().min(1).max(300)).max(100).optional(),
   })
   .strict()
   .superRefine((p, ctx) => {

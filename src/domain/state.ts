@@ -1,14 +1,15 @@
 /**
  * The state of one approval run: what the `getState` query returns and what the audit record is
- * built from. Only the workflow changes it, through the pure reducer in workflows/approval-state.
+ * built from. Only the workflow changes it, by applying run events (run-event.ts) to the pure
+ * reducer in workflows/approval-state.
  */
 import { z } from 'zod';
-import { DecisionKindSchema } from './decision';
+import { DecisionChannelSchema, DecisionKindSchema, SignedDecisionSchema } from './decision';
 import { PolicyEvaluationSchema } from './evaluation';
 import { ReviewerSchema } from './policy';
 import { StatusSchema } from './status';
 import { ProposalSchema } from './proposal';
-
+import { RunEventTypeSchema } from './run-event';
 
 export const DecisionRecordSchema = z.object({
   nonce: z.string(),
@@ -23,6 +24,13 @@ export const DecisionRecordSchema = z.object({
   recordedAt: z.string(),
   /** The slot an approval filled (role of the step), when it filled one. */
   filledRole: z.string().optional(),
+  /** The credential that made it; absent in runs recorded before channels were named. */
+  channel: DecisionChannelSchema.optional(),
+  /**
+   * The signed decision itself, kept for approvals: the commit checks these signatures against
+   * what it executes, independently of the rest of this state.
+   */
+  signed: SignedDecisionSchema.optional(),
 });
 export type DecisionRecord = z.infer<typeof DecisionRecordSchema>;
 
@@ -30,6 +38,8 @@ export const TransitionSchema = z.object({
   at: z.string(),
   from: StatusSchema,
   to: StatusSchema,
+  /** What happened; absent only in states recorded before events were named (state version 1). */
+  event: RunEventTypeSchema.optional(),
   note: z.string().optional(),
 });
 export type Transition = z.infer<typeof TransitionSchema>;
@@ -44,7 +54,11 @@ export const ExecutionRecordSchema = z.object({
 });
 export type ExecutionRecord = z.infer<typeof ExecutionRecordSchema>;
 
+/** Bumped when the state query's shape changes; absent in runs that ended before version 2. */
+export const STATE_VERSION = 2;
+
 export const ApprovalStateSchema = z.object({
+  stateVersion: z.number().int().optional(),
   workflowId: z.string(),
   proposal: ProposalSchema,
   status: StatusSchema,

@@ -16,12 +16,13 @@ import { DecisionRefusedError } from '../client/errors';
 import { submitDecision } from '../client/submit-decision';
 import { DecisionKind, type DecisionPayload, type SignedDecision } from '../domain/decision';
 import { DecisionRefusal } from '../domain/errors';
+import { delegateCandidates } from '../domain/standing';
 import type { ApprovalState } from '../domain/state';
 import type { DecisionSigner } from '../links/decision-signer';
+import { linkCredential, LinkWithoutGrantError } from '../links/link-issuer';
 import type { LinkClaims } from '../links/token';
 import type { DecisionAccepted } from '../../workflows/messages';
 import type { ReviewerDecision, ReviewerDecisionKind } from './decision-input';
-import { delegateCandidates } from './delegation';
 import { mergeEdit } from './edited-params';
 import { BadRequestError, LinkNotUsableError } from './errors';
 import { loadRunState } from './run-state';
@@ -58,6 +59,7 @@ export interface DecideDeps {
 export async function decide(deps: DecideDeps, claims: LinkClaims, decision: ReviewerDecision, now: Date): Promise<DecisionResult> {
   const details = await detailsFor(deps, claims, decision);
   const payload: DecisionPayload = {
+    ...credentialOf(claims),
     nonce: claims.nonce,
     workflowId: claims.wf,
     round: claims.round,
@@ -94,6 +96,16 @@ export async function decide(deps: DecideDeps, claims: LinkClaims, decision: Rev
     : { applied: false, queued: true, kind: decision.kind, ...delegated };
 }
 
+/** The link's grant, without which the workflow accepts no decision from it. */
+function credentialOf(claims: LinkClaims): Pick<DecisionPayload, 'channel' | 'grant'> {
+  try {
+    return linkCredential(claims);
+  } catch (err) {
+    if (err instanceof LinkWithoutGrantError) throw new LinkNotUsableError(DecisionRefusal.badSignature, err.message);
+    throw err;
+  }
+}
+
 async function detailsFor(
   deps: DecideDeps,
   claims: LinkClaims,
@@ -107,7 +119,7 @@ async function detailsFor(
     }
     case 'delegate': {
       const { state } = await decidableRun(deps, claims, decision.paramsHash);
-      const to = delegateCandidates(state, claims).find((r) => r.id === decision.delegateTo);
+      const to = delegateCandidates(state, { id: claims.sub, role: claims.role }).find((r) => r.id === decision.delegateTo);
       if (!to) throw new BadRequestError('bad_form', 'delegateTo: not one of the reviewers you can delegate to in this round');
       return { delegatedTo: { id: to.id, name: to.name } };
     }

@@ -14,10 +14,9 @@
  */
 import { paramsHash } from '../domain/canonical-hash';
 import type { ApprovalState } from '../domain/state';
-import { oneLine } from '../mail/escape';
-import { REDACTED } from '../policy/field-path';
+import { paramLabel, REDACTED, redactedParamPaths, scrubberFor } from '../evidence/redaction';
+import { oneLine } from '../evidence/text';
 import { BadRequestError } from './errors';
-import { paramLabel, redactedParamPaths, scrubberFor } from './redaction';
 
 /** An edited version may hold at most this many bytes of JSON (UTF-8). */
 export const MAX_EDIT_BYTES = 64 * 1024;

@@ -9,6 +9,8 @@ import { ed25519 } from '@noble/curves/ed25519';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils';
 import { DecisionPayloadSchema, type DecisionPayload, type SignedDecision } from '../domain/decision';
 import { decisionSigningBytes, type DecisionPublicKeys } from '../domain/decision-signature';
+import { SubjectIdSchema } from '../domain/subject';
+import type { OperatorKey } from '../domain/trusted-keys';
 
 /** Key ids travel in every signed decision; DecisionSignatureSchema allows up to 64 characters. */
 const KEY_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -60,10 +62,18 @@ export function generateDecisionKeyPair(): DecisionKeyPair {
  *
  * @throws {@link DecisionKeyError} when the key id or the private key hex is invalid.
  */
-export function createDecisionSigner(key: DecisionSigningKey): DecisionSigner {
-  checkKeyId(key.keyId, 'decision signing key');
+/** An Ed25519 key that signs arbitrary bytes (link grants, an operator's decisions). */
+export interface BytesSigner {
+  readonly keyId: string;
+  readonly publicKeyHex: string;
+  /** Signature as the domain checks take it: key id and hex of the 64-byte signature. */
+  signBytes(message: Uint8Array): { keyId: string; value: string };
+}
+
+export function createBytesSigner(key: DecisionSigningKey, what = 'signing key'): BytesSigner {
+  checkKeyId(key.keyId, what);
   if (!KEY_HEX.test(key.privateKeyHex)) {
-    throw new DecisionKeyError(`decision signing key "${key.keyId}": private key must be 64 hex characters`);
+    throw new DecisionKeyError(`${what} "${key.keyId}": private key must be 64 hex characters`);
   }
   const seed = hexToBytes(key.privateKeyHex.toLowerCase());
   const publicKey = ed25519.getPublicKey(seed);
@@ -77,12 +87,20 @@ export function createDecisionSigner(key: DecisionSigningKey): DecisionSigner {
   return {
     keyId,
     publicKeyHex: bytesToHex(publicKey),
+    signBytes: (message) => ({ keyId, value: signNative(null, message, privateKey).toString('hex') }),
+  };
+}
+
+export function createDecisionSigner(key: DecisionSigningKey): DecisionSigner {
+  const signer = createBytesSigner(key, 'decision signing key');
+  return {
+    keyId: signer.keyId,
+    publicKeyHex: signer.publicKeyHex,
     sign(payload) {
       // Sign what the workflow will see: the schema's output, without unknown keys. Signing the
       // raw input would cover fields the verifier strips, and the signature would never verify.
       const parsed = DecisionPayloadSchema.parse(payload);
-      const value = signNative(null, decisionSigningBytes(parsed), privateKey).toString('hex');
-      return { payload: parsed, signature: { keyId, value } };
+      return { payload: parsed, signature: signer.signBytes(decisionSigningBytes(parsed)) };
     },
   };
 }
@@ -115,13 +133,42 @@ export function parseDecisionPublicKeys(spec: string): DecisionPublicKeys {
  *
  * @throws {@link DecisionKeyError} when the syntax, key id or hex is wrong.
  */
-export function parseDecisionSigningKey(spec: string): DecisionSigningKey {
-  const { keyId, hex } = splitEntry(spec.trim(), 'decision signing key');
-  checkKeyId(keyId, 'decision signing key');
+export function parseDecisionSigningKey(spec: string, what = 'decision signing key'): DecisionSigningKey {
+  const { keyId, hex } = splitEntry(spec.trim(), what);
+  checkKeyId(keyId, what);
   if (!KEY_HEX.test(hex)) {
-    throw new DecisionKeyError(`decision signing key "${keyId}": private key must be 64 hex characters`);
+    throw new DecisionKeyError(`${what} "${keyId}": private key must be 64 hex characters`);
   }
   return { keyId, privateKeyHex: hex.toLowerCase() };
+}
+
+/**
+ * Parses operators' own public keys, `"person=kid:hex,…"`: each key decides only as the person it
+ * is registered to. A person may have several keys (rotation); a key id belongs to one person.
+ *
+ * @throws {@link DecisionKeyError} listing every bad entry.
+ */
+export function parseOperatorKeys(spec: string): Record<string, OperatorKey> {
+  const keys = new Map<string, string>();
+  const owners = new Map<string, string>();
+  const problems: string[] = [];
+  spec
+    .split(',')
+    .map((e) => e.trim())
+    .filter((e) => e !== '')
+    .forEach((entry, index) => {
+      const eq = entry.indexOf('=');
+      const owner = entry.slice(0, eq).trim();
+      if (eq < 1 || !SubjectIdSchema.safeParse(owner).success) {
+        problems.push(`entry ${index + 1}: expected "person=kid:hex" with a valid person id`);
+        return;
+      }
+      const problem = parsePublicKeyEntry(entry.slice(eq + 1).trim(), keys);
+      if (problem) problems.push(`entry ${index + 1}: ${problem}`);
+      else owners.set([...keys.keys()].at(-1)!, owner);
+    });
+  if (problems.length > 0) throw new DecisionKeyError(`operator keys: ${problems.join('; ')}`);
+  return Object.fromEntries([...keys].map(([keyId, publicKeyHex]) => [keyId, { owner: owners.get(keyId)!, publicKeyHex }]));
 }
 
 function parsePublicKeyEntry(entry: string, keys: Map<string, string>): string | undefined {

@@ -1,19 +1,21 @@
 /**
  * The notification mail: the evidence pack a reviewer needs to decide in seconds, as plain text
- * and HTML built from one content model so the two parts never say different things.
+ * and HTML. Both parts render the one content model of src/evidence/pack, the same the decision
+ * page and the JSON API render, so no channel says different things or masks less.
  *
- * The facts (action type, parameters, risk, policy triggers, hash) come from the canonical
- * proposal and the policy evaluation. What the agent wrote about them (summary, rationale,
- * preview, ...) is shown apart, in a box labelled as untrusted: a compromised agent narrates its
- * own approval request ("Lies-in-the-Loop"), so its words must look like claims, not facts.
- * Every string is cleaned (invisible and control characters), capped and, in HTML, escaped; the
- * only link is the decision URL Gatehouse generated.
+ * What the agent wrote (summary, rationale, preview, ...) is shown apart, in a box labelled as
+ * untrusted: a compromised agent narrates its own approval request ("Lies-in-the-Loop"), so its
+ * words must look like claims, not facts. HTML escapes every value; the only link is the decision
+ * URL Gatehouse generated.
  */
 import type { PolicyEvaluation } from '../domain/evaluation';
 import type { Proposal } from '../domain/proposal';
-import { readPath, redactPaths } from '../policy/field-path';
-import { cleanText, escapeHtml, oneLine } from './escape';
-import { secretScrubber } from './secret-scrubber';
+import { buildEvidencePack, EVIDENCE_CAPS, evidenceText, type EvidenceField, type EvidencePack, type EvidenceText } from '../evidence/pack';
+import { escapeHtml, oneLine } from '../evidence/text';
+
+/** Enough to decide from: the decision page shows everything. */
+const CAPS = EVIDENCE_CAPS.mail;
+const MAX_STATUS = 40;
 
 /** Why a mail is sent; matches the workflow's notice purposes. */
 export type NotificationPurpose =
@@ -54,25 +56,9 @@ export class NotificationRenderError extends Error {
   override readonly name = 'NotificationRenderError';
 }
 
-/** Caps, in characters: enough to decide from; the decision page shows everything. */
-const MAX = {
-  subjectSummary: 120,
-  status: 40,
-  name: 200,
-  line: 300,
-  paramKey: 100,
-  paramValue: 1_000,
-  text: 2_000,
-  preview: 4_000,
-  sources: 20,
-  url: 500,
-} as const;
-
 const UNTRUSTED_LABEL = 'Written by the agent — untrusted';
 
-/** Cleans untrusted text and caps it at `max` characters. */
-type Clean = (text: string, max?: number) => string;
-
+/** A row of the mail's tables. */
 interface Fact {
   label: string;
   value: string;
@@ -80,22 +66,13 @@ interface Fact {
   block?: boolean;
 }
 
-interface AgentField {
-  label: string;
-  value: string;
-  /** Code-like text (preview, diff): monospace, so alignment and whitespace read as written. */
-  mono?: boolean;
-}
-
-/** The content of one mail, cleaned and capped, before it becomes text or HTML. */
+/** The mail: the evidence pack plus what only a mail has (subject, greeting, intro, link). */
 interface Content {
   subject: string;
   greeting: string;
   intro: string[];
-  summary: string;
+  pack: EvidencePack;
   facts: Fact[];
-  params: Fact[];
-  agentFields: AgentField[];
   decisionUrl?: string;
 }
 
@@ -110,29 +87,21 @@ export function renderNotification(view: NotificationView): RenderedNotification
 }
 
 function buildContent(view: NotificationView): Content {
-  const { proposal, evaluation } = view;
-  const redact = evaluation?.redact ?? [];
-  // Paths such as `params.cardNumber` or `evidence.preview` address this object.
-  // `evidence` defaults to {} when parsed; a proposal that skipped the schema may lack it.
-  const original = { params: proposal.params, evidence: proposal.evidence ?? {} };
-  const masked = redactPaths(original, redact);
-  const scrub = secretScrubber(redact.map((path) => readPath(original, path)));
-  // Agent text: strip invisible/control characters first (so a zero-width space cannot hide a
-  // secret from the scrubber), then mask redacted values it repeats, then cap.
-  const agent = (text: string, max: number = MAX.text) => cleanText(scrub(cleanText(text, Infinity)), max);
-  const agentLine = (text: string, max: number = MAX.line) => oneLine(scrub(oneLine(text, Infinity)), max);
-
-  const summary = agentLine(proposal.summary, MAX.subjectSummary);
+  const source = {
+    proposal: view.proposal,
+    evaluation: view.evaluation,
+    paramsHash: view.paramsHash,
+    round: view.round,
+    deadline: view.deadline,
+  };
+  const pack = buildEvidencePack(source, CAPS);
+  const text = evidenceText(source, CAPS);
   return {
-    subject: subjectFor(view, summary),
-    greeting: `Hello ${oneLine(view.recipientName, MAX.name)},`,
-    intro: introFor(view, agent),
-    summary,
-    facts: factsFor(view, agentLine),
-    params: Object.keys(masked.params)
-      .sort()
-      .map((key) => paramFact(key, masked.params[key], agent, agentLine)),
-    agentFields: agentFieldsFor(masked.evidence, agent, agentLine),
+    subject: subjectFor(view, pack.summary),
+    greeting: `Hello ${oneLine(view.recipientName, 200)},`,
+    intro: introFor(view, text),
+    pack,
+    facts: factsFor(pack),
     ...(view.decisionUrl !== undefined ? { decisionUrl: checkedDecisionUrl(view.decisionUrl) } : {}),
   };
 }
@@ -149,7 +118,7 @@ function subjectFor(view: NotificationView, summary: string): string {
       case 'delegated':
         return 'Delegated to you: ';
       case 'outcome':
-        return `Outcome: ${oneLine(view.outcome?.status ?? 'decided', MAX.status)} — `;
+        return `Outcome: ${oneLine(view.outcome?.status ?? 'decided', MAX_STATUS)} — `;
       case 'needs_attention':
         return 'Needs attention: ';
       default:
@@ -160,7 +129,7 @@ function subjectFor(view: NotificationView, summary: string): string {
   return oneLine(`[Gatehouse] ${prefix}${summary}`, 200);
 }
 
-function introFor(view: NotificationView, agent: Clean): string[] {
+function introFor(view: NotificationView, text: EvidenceText): string[] {
   const lines: string[] = [];
   switch (view.purpose) {
     case 'review_requested':
@@ -176,8 +145,8 @@ function introFor(view: NotificationView, agent: Clean): string[] {
       lines.push('A reviewer delegated this decision to you.');
       break;
     case 'outcome':
-      lines.push(`This proposal is now: ${oneLine(view.outcome?.status ?? 'decided', MAX.status)}.`);
-      if (view.outcome?.reason) lines.push(`Reason: ${agent(view.outcome.reason)}`);
+      lines.push(`This proposal is now: ${oneLine(view.outcome?.status ?? 'decided', MAX_STATUS)}.`);
+      if (view.outcome?.reason) lines.push(`Reason: ${text.block(view.outcome.reason)}`);
       break;
     case 'needs_attention':
       lines.push('This proposal needs attention from a person: Gatehouse could not finish it on its own.');
@@ -185,93 +154,31 @@ function introFor(view: NotificationView, agent: Clean): string[] {
     default:
       assertNever(view.purpose);
   }
-  if (view.note) lines.push(`Note: ${agent(view.note)}`);
+  if (view.note) lines.push(`Note: ${text.block(view.note)}`);
   return lines;
 }
 
-function factsFor(view: NotificationView, agentLine: Clean): Fact[] {
-  const { proposal, evaluation } = view;
+function factsFor(pack: EvidencePack): Fact[] {
   const facts: Fact[] = [
-    // The schema already restricts these; render cleans them anyway rather than trust that.
-    { label: 'Action type', value: agentLine(proposal.actionType) },
-    { label: 'Agent', value: `${agentLine(proposal.agent.name)} (${agentLine(proposal.agent.id)})` },
-    {
-      label: 'On behalf of',
-      value: proposal.requestedBy.name
-        ? `${agentLine(proposal.requestedBy.name)} (${agentLine(proposal.requestedBy.id)})`
-        : agentLine(proposal.requestedBy.id),
-    },
+    { label: 'Action type', value: pack.actionType },
+    { label: 'Agent', value: `${pack.agent.name} (${pack.agent.id})` },
+    { label: 'On behalf of', value: pack.requestedBy.name ? `${pack.requestedBy.name} (${pack.requestedBy.id})` : pack.requestedBy.id },
+    { label: 'Risk', value: pack.risk },
   ];
-  if (evaluation) {
-    facts.push({ label: 'Risk', value: evaluation.risk });
-    // The reason can quote params (a failed validation), so it is scrubbed like agent text.
-    facts.push({ label: 'Policy decision', value: agentLine(evaluation.reason) });
-    if (evaluation.triggersFired.length > 0) {
-      facts.push({
-        label: 'Triggers fired',
-        value: evaluation.triggersFired.map((t) => `- ${oneLine(t.id, 64)}: ${oneLine(t.description, MAX.line)}`).join('\n'),
-        block: true,
-      });
-    }
-    if (evaluation.steps.length > 0) {
-      facts.push({
-        label: 'Approvals required',
-        value: evaluation.steps.map((s) => `${s.count} × ${oneLine(s.role, 64)}`).join(', '),
-      });
-    }
-  } else {
-    facts.push({ label: 'Risk', value: 'not evaluated' });
+  if (pack.policy) facts.push({ label: 'Policy decision', value: pack.policy.reason });
+  if (pack.triggersFired.length > 0) {
+    facts.push({ label: 'Triggers fired', value: pack.triggersFired.map((t) => `- ${t.id}: ${t.description}`).join('\n'), block: true });
   }
-  facts.push({ label: 'Round', value: String(view.round) });
-  if (view.deadline) facts.push({ label: 'Decide by', value: formatDeadline(view.deadline) });
-  facts.push({ label: 'Params hash', value: oneLine(view.paramsHash, 100) });
+  if (pack.approvalsRequired.length > 0) {
+    facts.push({ label: 'Approvals required', value: pack.approvalsRequired.map((s) => `${s.count} × ${s.role}`).join(', ') });
+  }
+  facts.push({ label: 'Round', value: String(pack.round) });
+  if (pack.deadline) facts.push({ label: 'Decide by', value: formatDeadline(pack.deadline) });
+  facts.push({ label: 'Params hash', value: pack.paramsHash });
   return facts;
 }
 
-function paramFact(
-  key: string,
-  value: unknown,
-  agent: Clean,
-  agentLine: Clean,
-): Fact {
-  // Strings as they are; anything else as pretty JSON, so nested values keep their structure.
-  const raw = typeof value === 'string' ? value : (JSON.stringify(value, null, 2) ?? String(value));
-  const shown = agent(raw, MAX.paramValue);
-  return { label: agentLine(key, MAX.paramKey), value: shown, block: shown.includes('\n') };
-}
-
-function agentFieldsFor(
-  evidence: Proposal['evidence'],
-  agent: Clean,
-  agentLine: Clean,
-): AgentField[] {
-  const fields: AgentField[] = [];
-  const add = (label: string, text: unknown, max: number = MAX.text, mono = false) => {
-    if (typeof text === 'string' && text.trim() !== '') fields.push({ label, value: agent(text, max), mono });
-  };
-  add('Rationale', evidence.rationale);
-  if (evidence.sources && evidence.sources.length > 0) {
-    const shown = evidence.sources.slice(0, MAX.sources).map((s) => {
-      // Shown as text, never as a link: the agent chose these addresses.
-      const url = s.url ? ` — ${agentLine(s.url, MAX.url)}` : '';
-      return `- ${agentLine(s.title)}${url}`;
-    });
-    const more = evidence.sources.length - shown.length;
-    if (more > 0) shown.push(`(${more} more on the decision page)`);
-    fields.push({ label: 'Sources', value: shown.join('\n') });
-  }
-  if (typeof evidence.confidence === 'number' && Number.isFinite(evidence.confidence)) {
-    fields.push({ label: 'Confidence (agent’s own estimate)', value: `${Math.round(evidence.confidence * 100)} %` });
-  }
-  if (evidence.piiDetected) {
-    fields.push({ label: 'Personal data', value: 'The agent reports personal data in this proposal.' });
-  }
-  add('Preview', evidence.preview, MAX.preview, true);
-  add('Diff', evidence.diff, MAX.preview, true);
-  add('Rollback plan', evidence.rollbackPlan);
-  add('Risk notes', evidence.riskNotes);
-  return fields;
-}
+const paramFact = (field: EvidenceField): Fact => ({ label: field.label, value: field.value, block: field.multiline });
 
 function checkedDecisionUrl(raw: string): string {
   let url: URL;
@@ -315,14 +222,15 @@ function indent(text: string): string {
 }
 
 function renderText(c: Content): string {
+  const params = c.pack.params.map(paramFact);
   const out: string[] = [c.greeting, '', ...c.intro, ''];
-  out.push(`Summary (${UNTRUSTED_LABEL}):`, quote(c.summary), '');
+  out.push(`Summary (${UNTRUSTED_LABEL}):`, quote(c.pack.summary), '');
   out.push('== The action ==', ...c.facts.map(textFact), '');
   out.push('== Parameters ==');
-  out.push(...(c.params.length > 0 ? c.params.map(textFact) : ['(none)']), '');
-  if (c.agentFields.length > 0) {
+  out.push(...(params.length > 0 ? params.map(textFact) : ['(none)']), '');
+  if (c.pack.agentWritten.length > 0) {
     out.push(`== ${UNTRUSTED_LABEL} ==`);
-    for (const field of c.agentFields) {
+    for (const field of c.pack.agentWritten) {
       out.push(`${field.label}:`, quote(field.value));
     }
     out.push(`== End of agent text ==`, '');
@@ -354,9 +262,9 @@ function htmlValue(value: string, block: boolean | undefined): string {
   return block ? `<pre style="${STYLE.pre}">${escapeHtml(value)}</pre>` : escapeHtml(value);
 }
 
-function htmlAgentField(field: AgentField): string {
+function htmlAgentField(field: Pick<EvidenceField, 'label' | 'value' | 'code'>): string {
   const label = `<p style="margin:8px 0 2px;font-weight:bold">${escapeHtml(field.label)}</p>`;
-  const value = field.mono
+  const value = field.code
     ? `<pre style="${STYLE.pre}">${escapeHtml(field.value)}</pre>`
     : `<div style="${STYLE.prose}">${escapeHtml(field.value)}</div>`;
   return `${label}\n${value}`;
@@ -390,14 +298,14 @@ function renderHtml(c: Content): string {
     `<body style="${STYLE.body}">`,
     `<p>${escapeHtml(c.greeting)}</p>`,
     ...c.intro.map((line) => `<p>${escapeHtml(line)}</p>`),
-    untrustedBox(UNTRUSTED_LABEL, htmlAgentField({ label: 'Summary', value: c.summary })),
+    untrustedBox(UNTRUSTED_LABEL, htmlAgentField({ label: 'Summary', value: c.pack.summary })),
     '<h2 style="font-size:16px;margin:16px 0 4px">The action</h2>',
     htmlTable(c.facts),
     '<h2 style="font-size:16px;margin:16px 0 4px">Parameters</h2>',
-    c.params.length > 0 ? htmlTable(c.params) : '<p>(none)</p>',
+    c.pack.params.length > 0 ? htmlTable(c.pack.params.map(paramFact)) : '<p>(none)</p>',
   ];
-  if (c.agentFields.length > 0) {
-    parts.push(untrustedBox(UNTRUSTED_LABEL, c.agentFields.map(htmlAgentField).join('\n')));
+  if (c.pack.agentWritten.length > 0) {
+    parts.push(untrustedBox(UNTRUSTED_LABEL, c.pack.agentWritten.map(htmlAgentField).join('\n')));
   }
   if (c.decisionUrl) {
     parts.push(

@@ -4,11 +4,12 @@
  * policy would approve or deny the wrong things.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { ZodType } from 'zod';
 import { sha256Hex } from '../domain/canonical-hash';
 import { PolicySchema, ReviewerDirectorySchema, type Policy, type ReviewerDirectory } from '../domain/policy';
+import { EgressAllowListError, parseEgressAllowList, type EgressAllowList } from '../egress/allow-list';
 
 /** Thrown when a policy or reviewer file cannot be read, parsed or validated. */
 export class PolicyLoadError extends Error {
@@ -27,6 +28,8 @@ export interface LoadedPolicy {
   /** Content hash of the file: the version recorded with every decision it made. */
   version: string;
   file: string;
+  /** The policy's `egress` entries, parsed; added to the configuration's allow-list for its executor. */
+  egress?: EgressAllowList;
 }
 
 export interface PolicyBook {
@@ -34,7 +37,7 @@ export interface PolicyBook {
   directory: ReviewerDirectory;
 }
 
-function parseFile<T>(file: string, schema: ZodType<T>): { value: T; version: string } {
+export function parseFile<T>(file: string, schema: ZodType<T>): { value: T; version: string } {
   let text: string;
   let raw: unknown;
   try {
@@ -58,20 +61,23 @@ export function loadReviewerDirectory(file: string): ReviewerDirectory {
 }
 
 /**
- * Reads every `*.yaml` in `dir` except the reviewer file. Problems in several files are
- * collected so one start-up shows them all.
+ * Reads every `*.yaml` in `dir` except the reviewer file and `otherFiles` (the agent registry,
+ * when it lives beside the policies). Problems in several files are collected so one start-up
+ * shows them all.
  */
 export function loadPolicyBook(
   dir: string,
   reviewersFile: string,
   knownActionTypes: ReadonlySet<string>,
+  otherFiles: readonly string[] = [],
 ): PolicyBook {
   const errors: PolicyLoadError[] = [];
   const policies = new Map<string, LoadedPolicy>();
+  const skipped = new Set(otherFiles.map((f) => resolve(f)));
   const files = readdirSync(dir)
     .filter((f) => f.endsWith('.yaml') || f.endsWith('.yml'))
     .map((f) => join(dir, f))
-    .filter((f) => basename(f) !== basename(reviewersFile))
+    .filter((f) => basename(f) !== basename(reviewersFile) && !skipped.has(resolve(f)))
     .sort();
   for (const file of files) {
     try {
@@ -81,7 +87,14 @@ export function loadPolicyBook(
       }
       const twin = policies.get(policy.actionType);
       if (twin) throw new PolicyLoadError(file, [`actionType: "${policy.actionType}" is already defined in ${twin.file}`]);
-      policies.set(policy.actionType, { policy, version, file });
+      let egress: EgressAllowList | undefined;
+      try {
+        egress = policy.egress ? parseEgressAllowList(policy.egress) : undefined;
+      } catch (err) {
+        if (err instanceof EgressAllowListError) throw new PolicyLoadError(file, err.problems.map((p) => `egress: ${p}`));
+        throw err;
+      }
+      policies.set(policy.actionType, { policy, version, file, ...(egress ? { egress } : {}) });
     } catch (err) {
       errors.push(err instanceof PolicyLoadError ? err : new PolicyLoadError(file, [String(err)]));
     }

@@ -6,6 +6,7 @@ import { Pool } from 'pg';
 import { createDbWriteExecutor, LEDGER_TABLE, type DbWriteParams } from '../../activities/executors/db-write';
 import { CommitRejectedError, type ExecutionContext } from '../../src/actions/executor';
 import { DbWriteParamsSchema } from '../../src/actions/schemas';
+import { createEgress } from '../../src/egress/guarded-fetch';
 import { createLogger } from '../../src/observability/logger';
 import { freePort } from '../../src/util/free-port';
 import { startPostgres, type TestPostgres } from '../support/postgres';
@@ -17,7 +18,14 @@ const logger = createLogger({ level: 'silent' });
 
 let counter = 0;
 const unique = (prefix: string): string => `${prefix}-${++counter}`;
-const ctx = (idempotencyKey = unique('key'), attempt = 1): ExecutionContext => ({ idempotencyKey, attempt, workflowId: 'wf-db-write', logger });
+// db.write reaches its database through a configured pool, never the network guard: it allows nothing.
+const ctx = (idempotencyKey = unique('key'), attempt = 1): ExecutionContext => ({
+  idempotencyKey,
+  attempt,
+  workflowId: 'wf-db-write',
+  logger,
+  egress: createEgress({ allow: { entries: [] } }),
+});
 /** Parsed like execute.ts parses approved params. */
 const params = (input: Record<string, unknown>): DbWriteParams => DbWriteParamsSchema.parse({ database: 'accounts', table: 'accounts', ...input });
 

@@ -2,6 +2,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHttpRequestExecutor } from '../../activities/executors/http-request';
+import { parseEgressAllowList } from '../../src/egress/allow-list';
+import { createEgress } from '../../src/egress/guarded-fetch';
 import { createLogger } from '../../src/observability/logger';
 
 let server: Server;
@@ -19,7 +21,8 @@ beforeAll(async () => {
 afterAll(() => new Promise((r) => server.close(r)));
 
 const params = () => ({ method: 'POST' as const, url: `${base}/effects/x`, verify: { url: `${base}/check/x`, expectStatus: 200 } });
-const ctx = (attempt: number) => ({ idempotencyKey: 'k', attempt, workflowId: 'w', logger: createLogger({ level: 'silent' }) });
+const egress = createEgress({ allow: parseEgressAllowList('127.0.0.1') });
+const ctx = (attempt: number) => ({ idempotencyKey: 'k', attempt, workflowId: 'w', logger: createLogger({ level: 'silent' }), egress });
 
 describe('http.request executor', () => {
   it('does not resend when the check before a retry answers 503, and retries instead', async () => {

@@ -92,7 +92,7 @@ describe('decision page in Chromium', () => {
 
     const context = await browser.newContext({ viewport: { width: 1024, height: 900 } });
     const page = await context.newPage();
-    await page.goto(`${service.url}/d/${signLink(h.linkKeyring, { wf: workflowId, sub: 'alice' })}`);
+    await page.goto(`${service.url}/d/${signLink(h, { wf: workflowId, sub: 'alice' })}`);
     const shown = JSON.parse(await page.inputValue('#edit-params')) as { body: Record<string, unknown> };
     expect(shown.body).toEqual({ amount: 420, note: 'refund for order 9912' });
     expect(await page.getByText('params.body.card').count()).toBe(1);
@@ -107,7 +107,7 @@ describe('decision page in Chromium', () => {
     expect(await page.locator('.result-ok p').first().innerText()).toContain('The edited version needs further approval: 1 × manager');
     await page.screenshot({ path: resolve(ARTIFACTS, 'decision-result-edited.png'), fullPage: true });
 
-    await page.goto(`${service.url}/d/${signLink(h.linkKeyring, { wf: workflowId, sub: 'dave', role: 'manager', round: 2 })}`);
+    await page.goto(`${service.url}/d/${signLink(h, { wf: workflowId, sub: 'dave', role: 'manager', round: 2 })}`);
     const diff = page.locator('table.diff tbody tr');
     expect(await diff.count()).toBe(1);
     expect(await diff.first().innerText()).toMatch(/body\.amount\s+420\s+4200/);

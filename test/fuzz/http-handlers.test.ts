@@ -18,7 +18,7 @@ beforeAll(async () => {
   // No rate limit: the fuzzer is one client sending hundreds of requests on purpose.
   service = await startService(h, { rateLimit: false });
   workflowId = await awaitingRun(h, 'test.single');
-  link = `${service.url}/d/${signLink(h.linkKeyring, { wf: workflowId })}`;
+  link = `${service.url}/d/${signLink(h, { wf: workflowId })}`;
 }, 60_000);
 afterAll(async () => {
   await service?.close();

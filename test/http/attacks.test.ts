@@ -69,14 +69,14 @@ function flip(text: string, index: number): string {
 
 describe('forged and foreign links', () => {
   it('refuses a token whose signature was tampered with', async () => {
-    const [v, kid, payload, mac] = signLink(h.linkKeyring, { wf: target }).split('.') as [string, string, string, string];
+    const [v, kid, payload, mac] = signLink(h, { wf: target }).split('.') as [string, string, string, string];
     await expectAllRefused(`${v}.${kid}.${payload}.${flip(mac, 5)}`, 403, 'link_invalid');
     await expectUntouched(target);
   });
 
   it('refuses a token whose claims were altered under the old signature', async () => {
-    const [v, kid, , mac] = signLink(h.linkKeyring, { wf: target, sub: 'peter' }).split('.') as [string, string, string, string];
-    const [, , otherPayload] = signLink(h.linkKeyring, { wf: target, sub: 'alice' }).split('.') as [string, string, string];
+    const [v, kid, , mac] = signLink(h, { wf: target, sub: 'peter' }).split('.') as [string, string, string, string];
+    const [, , otherPayload] = signLink(h, { wf: target, sub: 'alice' }).split('.') as [string, string, string];
     await expectAllRefused(`${v}.${kid}.${otherPayload}.${mac}`, 403, 'link_invalid');
     await expectUntouched(target);
   });
@@ -87,12 +87,12 @@ describe('forged and foreign links', () => {
   });
 
   it('answers 410 for an expired token', async () => {
-    await expectAllRefused(signLink(h.linkKeyring, { wf: target, exp: Math.floor(Date.now() / 1000) - 60 }), 410, 'link_expired');
+    await expectAllRefused(signLink(h, { wf: target, exp: Math.floor(Date.now() / 1000) - 60 }), 410, 'link_expired');
     await expectUntouched(target);
   });
 
   it('refuses a token that is not valid yet', async () => {
-    await expectAllRefused(signLink(h.linkKeyring, { wf: target, nbf: Math.floor(Date.now() / 1000) + 3600 }), 403, 'link_not_yet_valid');
+    await expectAllRefused(signLink(h, { wf: target, nbf: Math.floor(Date.now() / 1000) + 3600 }), 403, 'link_not_yet_valid');
     await expectUntouched(target);
   });
 
@@ -106,7 +106,7 @@ describe('forged and foreign links', () => {
   });
 
   it('accepts links of a rotated key while it is listed, and refuses them once it is rotated out', async () => {
-    const old = signLink(h.linkKeyring, { wf: target });
+    const old = signLink(h, { wf: target });
     const secret = h.linkKeyring.keys.get(h.linkKeyring.signingKeyId)!.toString('base64url');
     const rotating = await startService(h, { linkKeyring: parseLinkKeyring(`k2:${generateLinkSecret()},${h.linkKeyring.signingKeyId}:${secret}`) });
     const rotated = await startService(h, { linkKeyring: parseLinkKeyring(`k2:${generateLinkSecret()}`) });
@@ -122,7 +122,7 @@ describe('forged and foreign links', () => {
   });
 
   it('refuses a genuine token for a reviewer who is not eligible, on the page and in the workflow', async () => {
-    const token = signLink(h.linkKeyring, { wf: target, sub: 'dave', role: 'approver' });
+    const token = signLink(h, { wf: target, sub: 'dave', role: 'approver' });
     expectRefused(await get(`${service.url}/d/${token}`), 403, 'not_eligible', token);
     // The API POST skips the page's pre-check: this 403 is the workflow's own refusal.
     expectRefused(await postJson(`${service.url}/api/decisions/${token}`, { kind: 'approve', paramsHash }), 403, 'not_eligible', token);
@@ -131,7 +131,7 @@ describe('forged and foreign links', () => {
 
   it('refuses the proposer approving their own action, on the page, the form and the API', async () => {
     const nonce = newNonce();
-    const token = signLink(h.linkKeyring, { wf: target, sub: 'peter', role: 'approver', nonce });
+    const token = signLink(h, { wf: target, sub: 'peter', role: 'approver', nonce });
     expectRefused(await get(`${service.url}/d/${token}`), 403, 'self_approval', token);
     // A valid CSRF pair, as if peter had a page: the workflow still refuses.
     const pair = createCsrfGuard(service.csrfSecret).issue(nonce);
@@ -142,7 +142,7 @@ describe('forged and foreign links', () => {
   });
 
   it('answers 409 for a token of another round', async () => {
-    const token = signLink(h.linkKeyring, { wf: target, round: 2 });
+    const token = signLink(h, { wf: target, round: 2 });
     expectRefused(await get(`${service.url}/d/${token}`), 409, 'stale_round', token);
     expectRefused(await postJson(`${service.url}/api/decisions/${token}`, { kind: 'approve', paramsHash }), 409, 'stale_round', token);
     await expectUntouched(target);
@@ -150,7 +150,7 @@ describe('forged and foreign links', () => {
 
   it('answers 404 for a token of a workflow that does not exist', async () => {
     const nonce = newNonce();
-    const token = signLink(h.linkKeyring, { wf: 'test.single:p-no-such-run', nonce });
+    const token = signLink(h, { wf: 'agent-7:p-no-such-run', nonce });
     expectRefused(await get(`${service.url}/d/${token}`), 404, 'run_not_found', token);
     expectRefused(await get(`${service.url}/api/decisions/${token}`), 404, 'run_not_found', token);
     expectRefused(await postJson(`${service.url}/api/decisions/${token}`, { kind: 'approve', paramsHash }), 404, 'run_not_found', token);
@@ -160,7 +160,7 @@ describe('forged and foreign links', () => {
   });
 
   it('answers 409 for a decision on a params version other than the current one', async () => {
-    const token = signLink(h.linkKeyring, { wf: target });
+    const token = signLink(h, { wf: target });
     const otherHash = `sha256:${'0'.repeat(64)}`;
     expectRefused(await postJson(`${service.url}/api/decisions/${token}`, { kind: 'approve', paramsHash: otherHash }), 409, 'params_changed', token);
     const page = await getPage(`${service.url}/d/${token}`);
@@ -172,7 +172,7 @@ describe('forged and foreign links', () => {
 describe('replay', () => {
   it('never records a second decision for a replayed POST', async () => {
     const workflowId = await awaitingRun(h, 'test.quorum');
-    const url = `${service.url}/d/${signLink(h.linkKeyring, { wf: workflowId, sub: 'alice' })}`;
+    const url = `${service.url}/d/${signLink(h, { wf: workflowId, sub: 'alice' })}`;
     const page = await getPage(url);
     const fields = { kind: 'approve', paramsHash: page.paramsHash!, csrf: page.csrf! };
     const first = await postForm(url, fields, page.cookie);
@@ -191,8 +191,8 @@ describe('replay', () => {
 
   it('answers 409 for a POST after the outcome is fixed and changes nothing', async () => {
     const workflowId = await awaitingRun(h, 'test.single');
-    const alice = `${service.url}/api/decisions/${signLink(h.linkKeyring, { wf: workflowId, sub: 'alice' })}`;
-    const bobToken = signLink(h.linkKeyring, { wf: workflowId, sub: 'bob' });
+    const alice = `${service.url}/api/decisions/${signLink(h, { wf: workflowId, sub: 'alice' })}`;
+    const bobToken = signLink(h, { wf: workflowId, sub: 'bob' });
     const hash = (await stateOf(h, workflowId)).paramsHash;
     expect((await postJson(alice, { kind: 'approve', paramsHash: hash })).status).toBe(200);
     const final = await h.client.workflow.getHandle(workflowId).result();
@@ -209,7 +209,7 @@ describe('replay', () => {
 
 describe('CSRF and request shape', () => {
   it('refuses a form POST without the CSRF cookie and field', async () => {
-    const token = signLink(h.linkKeyring, { wf: target });
+    const token = signLink(h, { wf: target });
     const url = `${service.url}/d/${token}`;
     const page = await getPage(url);
     expectRefused(await postForm(url, { kind: 'approve', paramsHash }, undefined), 403, 'csrf_failed', token);
@@ -220,14 +220,14 @@ describe('CSRF and request shape', () => {
   });
 
   it('refuses a CSRF pair taken from another link', async () => {
-    const other = await getPage(`${service.url}/d/${signLink(h.linkKeyring, { wf: target, sub: 'bob' })}`);
-    const token = signLink(h.linkKeyring, { wf: target, sub: 'alice' });
+    const other = await getPage(`${service.url}/d/${signLink(h, { wf: target, sub: 'bob' })}`);
+    const token = signLink(h, { wf: target, sub: 'alice' });
     expectRefused(await postForm(`${service.url}/d/${token}`, { kind: 'approve', paramsHash, csrf: other.csrf! }, other.cookie), 403, 'csrf_failed', token);
     await expectUntouched(target);
   });
 
   it('refuses a form POST the browser marks as cross-site, even with a valid CSRF pair', async () => {
-    const token = signLink(h.linkKeyring, { wf: target });
+    const token = signLink(h, { wf: target });
     const url = `${service.url}/d/${token}`;
     const page = await getPage(url);
     const fields = { kind: 'approve', paramsHash, csrf: page.csrf! };
@@ -238,7 +238,7 @@ describe('CSRF and request shape', () => {
   });
 
   it('sets the CSRF cookie HttpOnly, SameSite=Strict and scoped to the link', async () => {
-    const token = signLink(h.linkKeyring, { wf: target });
+    const token = signLink(h, { wf: target });
     const response = await fetch(`${service.url}/d/${token}`);
     const cookie = response.headers.getSetCookie().find((c) => c.startsWith('gatehouse_csrf='));
     expect(cookie).toMatch(/; HttpOnly/i);
@@ -247,7 +247,7 @@ describe('CSRF and request shape', () => {
   });
 
   it('answers 413 for an oversized body and changes nothing', async () => {
-    const token = signLink(h.linkKeyring, { wf: target });
+    const token = signLink(h, { wf: target });
     const url = `${service.url}/d/${token}`;
     const page = await getPage(url);
     // Past the form's 256 kB and the API's 128 kB, which leave room for a 64 kB edited version.
@@ -258,7 +258,7 @@ describe('CSRF and request shape', () => {
   });
 
   it('answers 400 for malformed JSON, a wrong content type or a bad decision', async () => {
-    const token = signLink(h.linkKeyring, { wf: target });
+    const token = signLink(h, { wf: target });
     const api = `${service.url}/api/decisions/${token}`;
     expectRefused(await postJson(api, '{"kind": "approve", '), 400, 'malformed_body', token);
     expectRefused(await postJson(api, JSON.stringify({ kind: 'approve', paramsHash }), { 'content-type': 'text/plain' }), 400, 'wrong_content_type', token);
@@ -274,7 +274,7 @@ describe('CSRF and request shape', () => {
   it('answers 429 once a client exceeds the rate limit', async () => {
     const limited = await startService(h, { rateLimit: { windowMs: 60_000, limit: 3 } });
     try {
-      const token = signLink(h.linkKeyring, { wf: target, exp: Math.floor(Date.now() / 1000) - 1 });
+      const token = signLink(h, { wf: target, exp: Math.floor(Date.now() / 1000) - 1 });
       const statuses: number[] = [];
       for (let i = 0; i < 5; i++) statuses.push((await fetch(`${limited.url}/d/${token}`)).status);
       expect(statuses).toEqual([410, 410, 410, 429, 429]);
@@ -285,7 +285,7 @@ describe('CSRF and request shape', () => {
   });
 
   it('answers 404 for unknown paths and 405 for other methods, without echoing the path', async () => {
-    const token = signLink(h.linkKeyring, { wf: target });
+    const token = signLink(h, { wf: target });
     expectRefused(await get(`${service.url}/x/${token}`), 404, 'not_found', token);
     const put = await fetch(`${service.url}/d/${token}`, { method: 'PUT' });
     expect(put.status).toBe(405);
@@ -304,7 +304,7 @@ describe('agent text on the page', () => {
         sources: [{ title: '<a href="javascript:alert(4)">click</a>', url: 'https://example.com/"onmouseover="alert(5)' }],
       },
     });
-    const page = await getPage(`${service.url}/d/${signLink(h.linkKeyring, { wf: workflowId })}`);
+    const page = await getPage(`${service.url}/d/${signLink(h, { wf: workflowId })}`);
     expect(page.status).toBe(200);
     expect(page.html).toContain('Refund &lt;script&gt;alert(1)&lt;/script&gt; now');
     expect(page.html).toContain('&lt;/pre&gt;&lt;img src=x onerror=alert(2)&gt;');

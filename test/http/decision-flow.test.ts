@@ -71,7 +71,7 @@ describe('decision flow', () => {
 
   it('records a rejection with its reason and executes nothing', async () => {
     const workflowId = await awaitingRun(h, 'test.single');
-    const url = `${service.url}/d/${signLink(h.linkKeyring, { wf: workflowId, sub: 'bob' })}`;
+    const url = `${service.url}/d/${signLink(h, { wf: workflowId, sub: 'bob' })}`;
     const page = await getPage(url);
     const withoutReason = await postForm(url, { kind: 'reject', comment: '  ', paramsHash: page.paramsHash!, csrf: page.csrf! }, page.cookie);
     expect(withoutReason.status).toBe(400);
@@ -88,7 +88,7 @@ describe('decision flow', () => {
 
   it('sends the proposal back to the agent on a request for changes, which needs a reason', async () => {
     const workflowId = await awaitingRun(h, 'test.single');
-    const url = `${service.url}/d/${signLink(h.linkKeyring, { wf: workflowId, sub: 'carol' })}`;
+    const url = `${service.url}/d/${signLink(h, { wf: workflowId, sub: 'carol' })}`;
     const page = await getPage(url);
     const fields = { kind: 'request_changes', paramsHash: page.paramsHash!, csrf: page.csrf! };
     const withoutReason = await postForm(url, fields, page.cookie);
@@ -104,7 +104,7 @@ describe('decision flow', () => {
 
   it('serves the evidence and takes the decision as JSON on the API', async () => {
     const workflowId = await awaitingRun(h, 'test.quorum');
-    const url = `${service.url}/api/decisions/${signLink(h.linkKeyring, { wf: workflowId, sub: 'carol' })}`;
+    const url = `${service.url}/api/decisions/${signLink(h, { wf: workflowId, sub: 'carol' })}`;
     const evidence = (await (await fetch(url)).json()) as { paramsHash: string; standing: { open: boolean }; reviewer: { id: string } };
     expect(evidence.reviewer.id).toBe('carol');
     expect(evidence.standing.open).toBe(true);

@@ -5,13 +5,13 @@
 import { paramsHash } from '../../src/domain/canonical-hash';
 import type { PolicyEvaluation } from '../../src/domain/evaluation';
 import type { Reviewer } from '../../src/domain/policy';
+import { delegateCandidates } from '../../src/domain/standing';
 import type { ApprovalState } from '../../src/domain/state';
 import { parseDecisionForm, parseDecisionJson } from '../../src/http/decision-input';
-import { delegateCandidates } from '../../src/http/delegation';
 import { editorJson, MAX_EDIT_BYTES, mergeEdit, paramsEditor, parseEditorText } from '../../src/http/edited-params';
 import { BadRequestError } from '../../src/http/errors';
-import { diffParams } from '../../src/http/params-diff';
-import { initialState, transition, withEvaluation } from '../../workflows/approval-state';
+import { diffParams } from '../../src/evidence/params-diff';
+import { apply, initialState } from '../../workflows/approval-state';
 
 const NOW = '2026-01-01T00:00:00.000Z';
 const CARD = '4111111111111111';
@@ -44,8 +44,8 @@ function runState(params: Record<string, unknown>, redact: string[] = ['params.b
     onExpiry: 'deny',
     redact,
   };
-  state = withEvaluation(transition(state, 'evaluating', NOW), evaluation);
-  return transition(state, 'awaiting_approval', NOW);
+  state = apply(apply(state, { type: 'evaluation_started', at: NOW }), { type: 'evaluated', at: NOW, evaluation });
+  return apply(state, { type: 'round_opened', at: NOW, deadline: '2026-01-02T00:00:00.000Z' });
 }
 
 const base = () => ({ method: 'POST', url: 'https://target.example/refunds', body: { amount: 42, card: CARD, note: 'refund' } });
@@ -226,7 +226,7 @@ describe('delegate candidates', () => {
       ...state,
       decisions: [{ nonce: 'n1', round: 1, reviewerId: 'carol', role: 'approver', kind: 'approve', decidedAt: NOW, recordedAt: NOW, filledRole: 'approver' }],
     };
-    expect(delegateCandidates(decided, { sub: 'alice', role: 'approver' }).map((r) => r.id)).toEqual(['bob']);
-    expect(delegateCandidates(decided, { sub: 'dave', role: 'manager' })).toEqual([]);
+    expect(delegateCandidates(decided, { id: 'alice', role: 'approver' }).map((r) => r.id)).toEqual(['bob']);
+    expect(delegateCandidates(decided, { id: 'dave', role: 'manager' })).toEqual([]);
   });
 });

@@ -55,7 +55,7 @@ async function expectUntouched(workflowId: string): Promise<void> {
 describe('approve with edits on the page', () => {
   it('asks the manager for the raised amount, shows them the diff, and executes the edited body with the card kept', async () => {
     const { workflowId, params } = await editsRun();
-    const url = `${service.url}/d/${signLink(h.linkKeyring, { wf: workflowId, sub: 'alice' })}`;
+    const url = `${service.url}/d/${signLink(h, { wf: workflowId, sub: 'alice' })}`;
     const page = await getPage(url);
     expect(page.status).toBe(200);
     expect(page.html).toMatch(/<button class="edits"[^>]*>Approve with edits<\/button>/);
@@ -75,7 +75,7 @@ describe('approve with edits on the page', () => {
     expect(during.proposal.params['body']).toEqual({ amount: 5_000, card: CARD, note: 'refund for order 9912' });
 
     // The manager's link for round 2, as the worker would mail it.
-    const daveUrl = `${service.url}/d/${signLink(h.linkKeyring, { wf: workflowId, sub: 'dave', role: 'manager', round: 2 })}`;
+    const daveUrl = `${service.url}/d/${signLink(h, { wf: workflowId, sub: 'dave', role: 'manager', round: 2 })}`;
     const davePage = await getPage(daveUrl);
     expect(davePage.status).toBe(200);
     expect(davePage.html).toContain('Changes to the agent’s original version');
@@ -93,7 +93,7 @@ describe('approve with edits on the page', () => {
 
   it('refuses an edit the action schema rejects with a clear 400, changes nothing, and takes the corrected edit', async () => {
     const { workflowId } = await editsRun();
-    const url = `${service.url}/d/${signLink(h.linkKeyring, { wf: workflowId, sub: 'bob' })}`;
+    const url = `${service.url}/d/${signLink(h, { wf: workflowId, sub: 'bob' })}`;
     const page = await getPage(url);
     const shown = JSON.parse(textareaValue(page.html, 'edit-params')) as Record<string, unknown>;
     const refused = await postForm(url, editForm(page, JSON.stringify({ ...shown, url: 'not a url' })), page.cookie);
@@ -113,7 +113,7 @@ describe('approve with edits on the page', () => {
 
   it('cannot change a redacted field: the card keeps its value through the edit that is approved', async () => {
     const { workflowId } = await editsRun();
-    const url = `${service.url}/d/${signLink(h.linkKeyring, { wf: workflowId, sub: 'carol' })}`;
+    const url = `${service.url}/d/${signLink(h, { wf: workflowId, sub: 'carol' })}`;
     const page = await getPage(url);
 
     const setCard = await postForm(url, editForm(page, editedBody(page, { card: '5500000000000004' })), page.cookie);
@@ -148,7 +148,7 @@ describe('approve with edits on the page', () => {
 describe('approve with edits on the API', () => {
   it('takes the editor’s params with a change and merges the redacted card back', async () => {
     const { workflowId } = await editsRun();
-    const url = `${service.url}/api/decisions/${signLink(h.linkKeyring, { wf: workflowId, sub: 'alice' })}`;
+    const url = `${service.url}/api/decisions/${signLink(h, { wf: workflowId, sub: 'alice' })}`;
     const evidence = (await (await fetch(url)).json()) as {
       paramsHash: string;
       standing: { approveWithEdits: boolean };
@@ -176,7 +176,7 @@ describe('delegation', () => {
   it('mails the chosen reviewer from the page, who then decides, and refuses the delegator’s second decision', async () => {
     const { workflowId } = await editsRun();
     const id = workflowId.split(':')[1]!;
-    const url = `${service.url}/d/${signLink(h.linkKeyring, { wf: workflowId, sub: 'alice' })}`;
+    const url = `${service.url}/d/${signLink(h, { wf: workflowId, sub: 'alice' })}`;
     const page = await getPage(url);
     const options = [...page.html.matchAll(/<option value="([^"]*)">([^<]*)<\/option>/g)].map((m) => [m[1], m[2]]);
     // Not alice herself, not peter (he asked for the action), not dave (another role).
@@ -201,7 +201,7 @@ describe('delegation', () => {
     const again = await getPage(url);
     expect(again.html).toContain('You already decided on this round (delegate)');
     expect(again.html).not.toContain('<form');
-    const fresh = await postJson(`${service.url}/api/decisions/${signLink(h.linkKeyring, { wf: workflowId, sub: 'alice' })}`, { kind: 'approve', paramsHash: page.paramsHash });
+    const fresh = await postJson(`${service.url}/api/decisions/${signLink(h, { wf: workflowId, sub: 'alice' })}`, { kind: 'approve', paramsHash: page.paramsHash });
     expect(fresh.status).toBe(409);
     expect(JSON.parse(fresh.body)).toEqual({ error: expect.objectContaining({ code: 'already_decided' }) });
 
@@ -219,7 +219,7 @@ describe('delegation', () => {
 
   it('delegates on the API to a listed reviewer only', async () => {
     const { workflowId } = await editsRun();
-    const url = `${service.url}/api/decisions/${signLink(h.linkKeyring, { wf: workflowId, sub: 'bob' })}`;
+    const url = `${service.url}/api/decisions/${signLink(h, { wf: workflowId, sub: 'bob' })}`;
     const evidence = (await (await fetch(url)).json()) as { paramsHash: string; delegateCandidates: { id: string; name: string }[] };
     expect(evidence.delegateCandidates).toEqual([
       { id: 'alice', name: 'Alice Approver' },
@@ -261,11 +261,11 @@ describe('what changed, on the page', () => {
     });
     h.target.state.set(proposal.id, { version: 8 });
     const hash = (await stateOf(h, workflowId)).paramsHash;
-    const alice = `${service.url}/api/decisions/${signLink(h.linkKeyring, { wf: workflowId, sub: 'alice' })}`;
+    const alice = `${service.url}/api/decisions/${signLink(h, { wf: workflowId, sub: 'alice' })}`;
     expect((await postJson(alice, { kind: 'approve', paramsHash: hash })).status).toBe(200);
     await eventually(async () => ((await stateOf(h, workflowId)).round === 2 ? true : undefined), 20_000, 're-approval round');
 
-    const page = await getPage(`${service.url}/d/${signLink(h.linkKeyring, { wf: workflowId, sub: 'bob', round: 2 })}`);
+    const page = await getPage(`${service.url}/d/${signLink(h, { wf: workflowId, sub: 'bob', round: 2 })}`);
     expect(page.status).toBe(200);
     expect(page.html).toContain('<h2 id="drift">Changed since the last approval</h2>');
     expect(page.html).toContain('<li><code>version</code>: 7 → 8</li>');
@@ -273,12 +273,12 @@ describe('what changed, on the page', () => {
 
   it('escapes every value of the diff', async () => {
     const { workflowId } = await editsRun();
-    const url = `${service.url}/api/decisions/${signLink(h.linkKeyring, { wf: workflowId, sub: 'carol' })}`;
+    const url = `${service.url}/api/decisions/${signLink(h, { wf: workflowId, sub: 'carol' })}`;
     const evidence = (await (await fetch(url)).json()) as { paramsHash: string; editor: { params: { body: Record<string, unknown> } } };
     const editedParams = { ...evidence.editor.params, body: { ...evidence.editor.params.body, note: '<img src=x onerror=alert(1)>', '<b>key</b>': 1 } };
     expect((await postJson(url, { kind: 'approve_with_edits', editedParams, paramsHash: evidence.paramsHash })).status).toBe(200);
 
-    const page = await getPage(`${service.url}/d/${signLink(h.linkKeyring, { wf: workflowId, sub: 'bob', round: 2 })}`);
+    const page = await getPage(`${service.url}/d/${signLink(h, { wf: workflowId, sub: 'bob', round: 2 })}`);
     expect(page.status).toBe(200);
     expect(page.html).toContain('<pre>&lt;img src=x onerror=alert(1)&gt;</pre>');
     expect(page.html).toContain('<code>body.&lt;b&gt;key&lt;/b&gt;</code>');

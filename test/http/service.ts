@@ -9,6 +9,7 @@ import type { ApprovalState } from '../../src/domain/state';
 import { createApp, type AppDeps } from '../../src/http/app';
 import { CSRF_COOKIE } from '../../src/http/csrf';
 import { createLogger } from '../../src/observability/logger';
+import { issueLinkToken } from '../../src/links/link-issuer';
 import { newNonce, signLinkToken, type LinkClaims } from '../../src/links/token';
 import type { LinkKeyring } from '../../src/links/keyring';
 import { getStateQuery } from '../../workflows/messages';
@@ -65,12 +66,13 @@ export function stateOf(h: Harness, workflowId: string): Promise<ApprovalState> 
   return h.client.workflow.getHandle(workflowId).query(getStateQuery);
 }
 
-/** A link token as the worker would mail it; any claim can be overridden to forge variants. */
-export function signLink(keyring: LinkKeyring, claims: Partial<LinkClaims> & Pick<LinkClaims, 'wf'>): string {
-  return signLinkToken(
-    { round: 1, sub: 'alice', role: 'approver', exp: Math.floor(Date.now() / 1000) + 3600, nonce: newNonce(), ...claims },
-    keyring,
-  );
+/**
+ * A link token as the worker would mail it, with its grant; any claim can be overridden to forge
+ * variants. A bare keyring signs a link without a grant (as an attacker holding only the link keys).
+ */
+export function signLink(issuer: Pick<Harness, 'linkKeyring' | 'grantSigner'> | LinkKeyring, claims: Partial<LinkClaims> & Pick<LinkClaims, 'wf'>): string {
+  const full = { round: 1, sub: 'alice', role: 'approver', exp: Math.floor(Date.now() / 1000) + 3600, nonce: newNonce(), ...claims };
+  return 'grantSigner' in issuer ? issueLinkToken(full, { keyring: issuer.linkKeyring, grantSigner: issuer.grantSigner }) : signLinkToken(full, issuer);
 }
 
 /** The link token mailed to `email` for the mail whose text contains `marker`. */

@@ -22,7 +22,7 @@ afterAll(async () => {
 describe('decisions while no worker runs', () => {
   it('records the decision durably and applies it exactly once when a worker returns', async () => {
     const workflowId = await awaitingRun(h, 'test.single');
-    const url = `${service.url}/d/${signLink(h.linkKeyring, { wf: workflowId, sub: 'carol' })}`;
+    const url = `${service.url}/d/${signLink(h, { wf: workflowId, sub: 'carol' })}`;
     const page = await getPage(url);
     expect(page.status).toBe(200);
 

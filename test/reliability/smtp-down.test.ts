@@ -56,7 +56,7 @@ describe('SMTP server down when a review is requested', () => {
     const target = await startSlowTarget();
     const connection = await Connection.connect({ address });
     const client = new Client({ connection });
-    const gatehouse = await GatehouseClient.connect({ client, taskQueue });
+    const gatehouse = await GatehouseClient.connect({ client, taskQueue, agentKey: setup.agentKey });
     // Production mail: SMTP only, no inbox API to ask for already-sent mail.
     const worker = spawnWorker(setup.env({ TEMPORAL_ADDRESS: address, GATEHOUSE_TASK_QUEUE: taskQueue, SMTP_URL: `smtp://127.0.0.1:${smtpPort}` }));
     let inbox: DevInbox | undefined;
@@ -70,7 +70,7 @@ describe('SMTP server down when a review is requested', () => {
       expect(mails.flatMap((m) => m.to).sort()).toEqual(REVIEWERS);
       expect(mails.every((m) => m.subject.startsWith('[Gatehouse] Approval needed'))).toBe(true);
 
-      await approveWhenWaiting(client.workflow.getHandle(run.workflowId), setup.signer);
+      await approveWhenWaiting(client.workflow.getHandle(run.workflowId), setup);
       expect((await run.result()).status).toBe('succeeded');
       expect(target.effects.get(id)).toBe(1);
     } catch (err) {

@@ -3,6 +3,7 @@ import type { DecisionPayload } from '../../src/domain/decision';
 
 export function decisionPayload(overrides: Partial<DecisionPayload> = {}): DecisionPayload {
   return {
+    channel: 'operator',
     nonce: 'n-0123456789',
     workflowId: 'payment.refund:p-1',
     round: 1,

@@ -5,23 +5,31 @@
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import type { Pool } from 'pg';
+import type { z } from 'zod';
+import { createFileOutbox } from '../../activities/executors/email-outbox';
 import { createHttpRequestExecutor } from '../../activities/executors/http-request';
 import { HttpRequestParamsSchema } from '../../src/actions/schemas';
 import { createFileAuditLog } from '../../src/audit/hash-chain-log';
 import { GatehouseClient } from '../../src/client';
+import type { RegisteredAgent } from '../../src/domain/agent-auth';
 import type { DecisionKind, SignedDecision } from '../../src/domain/decision';
 import type { ProposalInput } from '../../src/domain/proposal';
-import { createDecisionSigner, generateDecisionKeyPair, type DecisionSigner } from '../../src/links/decision-signer';
+import { createBytesSigner, createDecisionSigner, generateDecisionKeyPair, type BytesSigner, type DecisionSigner } from '../../src/links/decision-signer';
+import { decisionThroughLink } from '../../src/links/link-issuer';
+import type { OperatorKey } from '../../src/domain/trusted-keys';
 import { generateLinkSecret, parseLinkKeyring, type LinkKeyring } from '../../src/links/keyring';
 import { startDevInbox } from '../../src/mail/dev-inbox';
 import { createMaildevSentIndex } from '../../src/mail/maildev-sent-index';
 import { createSmtpMailer, type Mailer } from '../../src/mail/mailer';
 import { createLogger } from '../../src/observability/logger';
 import { loadPolicyBook } from '../../src/policy/load';
+import { parseSamplingKey, generateSamplingKeySpec, type SamplingKey } from '../../src/policy/sampling';
+import { parseEgressAllowList } from '../../src/egress/allow-list';
+import type { Resolver } from '../../src/egress/guarded-fetch';
 import { dataConverterFor } from '../../src/temporal/payload-codec';
 import { createWorker } from '../../src/worker/create-worker';
 import { workerActionTypes } from '../../src/worker/action-types';
@@ -43,7 +51,16 @@ const TEST_ACTION_TYPES = [
   'test.exception',
   'test.expire_approve',
   'test.verify',
+  'test.egress',
 ];
+
+/** Agent ids the tests propose as; each is registered with the test agent key and every action type. */
+export const TEST_AGENT_IDS = ['agent-7', 'metrics-agent', 'data-agent', 'refund-agent', 'bench-agent'];
+
+/** An agent registry giving `ids` one key and every action type the worker knows. */
+export function testAgentRegistry(ids: readonly string[], publicKeyHex: string, keyId: string, actionTypes: ReadonlySet<string>): Map<string, RegisteredAgent> {
+  return new Map(ids.map((id) => [id, { id, name: id, keys: { [keyId]: publicKeyHex }, scope: [...actionTypes] }]));
+}
 
 export type DevInbox = Awaited<ReturnType<typeof startDevInbox>>;
 
@@ -54,16 +71,29 @@ export interface Harness {
   target: HttpTarget;
   inbox: DevInbox;
   signer: DecisionSigner;
+  /** `kid:hex` private keys of operators registered with the worker, by person (GATEHOUSE_OPERATOR_KEY). */
+  operatorKeySpecs: Record<string, string>;
+  /** The worker's link-grant key: links and direct decisions of the tests are granted with it. */
+  grantSigner: BytesSigner;
   /** `kid:hex` of the signer's private key, as GATEHOUSE_DECISION_SIGNING_KEY takes it. */
   signingKeySpec: string;
+  /** `kid:hex` of the test agent key (GATEHOUSE_AGENT_KEY); `gatehouse` signs with it. */
+  agentKeySpec: string;
+  /** The worker's agent registry; every id in {@link TEST_AGENT_IDS} holds the test agent key. Tests may add agents. */
+  agents: Map<string, RegisteredAgent>;
+  /** Operators' public keys the worker trusts for withdrawals and revisions; tests may add some. */
+  operatorKeys: Record<string, { owner: string; publicKeyHex: string }>;
   linkKeyring: LinkKeyring;
   /** The hash-chained audit log this harness's worker writes. */
   auditLogFile: string;
-  startWorker(): Promise<void>;
+  /** The worker's sampled-mode key: tests compute the expected draws with it. */
+  samplingKey: SamplingKey;
+  /** Starts the worker; `revokeOperatorKeys` starts it without the operators' keys (as after a revocation). */
+  startWorker(options?: { revokeOperatorKeys?: boolean }): Promise<void>;
   stopWorker(): Promise<void>;
   /** A proposal of `actionType` whose commit posts to the HTTP target. */
   proposal(actionType: string, overrides?: Partial<ProposalInput>): ProposalInput;
-  /** A decision signed by the decision service for the run's current round and params. */
+  /** A decision through a freshly granted link, signed by the decision service for the run's current round and params. */
   decision(workflowId: string, reviewer: { id: string; role: string }, kind: DecisionKind, extra?: Partial<SignedDecision['payload']>): Promise<SignedDecision>;
   close(): Promise<void>;
 }
@@ -75,7 +105,21 @@ export interface HarnessOptions {
   paymentsUrl?: string;
   /** PostgreSQL pools for the real db.write executor. */
   databases?: Record<string, Pool>;
+  /**
+   * GATEHOUSE_EGRESS_ALLOW of the worker. Default `127.0.0.1`: the test targets listen on
+   * loopback, which the allow-list refuses unless it is named.
+   */
+  egressAllow?: string;
+  /** Stands in for DNS in the egress check (a name that resolves to loopback, say). */
+  egressResolve?: Resolver;
+  /** GATEHOUSE_SAMPLING_KEY of the worker; a fresh one when absent. */
+  samplingKey?: string;
+  /** Any other executor configuration, passed to workerActionTypes as is. */
+  actions?: import('../../src/worker/action-types').WorkerActionOptions;
 }
+
+/** People of the fixture directory who also hold an operator key. */
+const TEST_OPERATORS = ['alice', 'bob', 'dave'] as const;
 
 export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
   const address = process.env['GATEHOUSE_TEST_TEMPORAL_ADDRESS'];
@@ -90,15 +134,28 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
   const target = await startHttpTarget();
   const inbox = await startDevInbox({ smtpPort: 0, webPort: 0 });
   const keys = generateDecisionKeyPair();
+  const agentKeys = generateDecisionKeyPair();
+  const agentKeySpec = `agent-test:${agentKeys.privateKeyHex}`;
   const signer = createDecisionSigner({ keyId: 'test', privateKeyHex: keys.privateKeyHex });
+  const operatorKeySpecs: Record<string, string> = {};
+  const operatorKeys: Record<string, OperatorKey> = {};
+  for (const person of TEST_OPERATORS) {
+    const pair = generateDecisionKeyPair();
+    operatorKeySpecs[person] = `op-${person}:${pair.privateKeyHex}`;
+    operatorKeys[`op-${person}`] = { owner: person, publicKeyHex: pair.publicKeyHex };
+  }
+  const grantSigner = createBytesSigner({ keyId: 'grant', privateKeyHex: generateDecisionKeyPair().privateKeyHex });
   const linkKeyring = parseLinkKeyring(`k1:${generateLinkSecret()}`);
   const sentIndex = createMaildevSentIndex(inbox.apiBaseUrl);
   const mailer: Mailer = createSmtpMailer({ smtpUrl: inbox.smtpUrl, from: 'Gatehouse <gatehouse@test.example>', sentIndex });
   const logger = createLogger({ level: 'silent' });
   const auditLogFile = join(mkdtempSync(join(tmpdir(), 'gatehouse-audit-')), 'audit.jsonl');
+  const samplingKey = parseSamplingKey(options.samplingKey ?? generateSamplingKeySpec('t1'));
 
   const actionTypes = workerActionTypes(mailer, {
     sentIndex,
+    emailOutbox: createFileOutbox(join(dirname(auditLogFile), 'email-outbox.jsonl')),
+    ...options.actions,
     ...(options.databases ? { databases: options.databases } : {}),
     ...(options.paymentsUrl ? { paymentsUrl: options.paymentsUrl } : {}),
   });
@@ -110,21 +167,28 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     });
   }
   const policyBook = loadPolicyBook(FIXTURE_POLICIES, resolve(FIXTURE_POLICIES, 'reviewers.yaml'), actionTypes.names());
+  const agents = testAgentRegistry(TEST_AGENT_IDS, agentKeys.publicKeyHex, 'agent-test', actionTypes.names());
 
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
 
   const harness: Harness = {
     client,
-    gatehouse: await GatehouseClient.connect({ client, taskQueue, actionTypes }),
+    gatehouse: await GatehouseClient.connect({ client, taskQueue, actionTypes, agentKey: agentKeySpec }),
     taskQueue,
     target,
     inbox,
     signer,
+    grantSigner,
+    operatorKeySpecs,
     signingKeySpec: `test:${keys.privateKeyHex}`,
+    agentKeySpec,
+    agents,
+    operatorKeys,
     linkKeyring,
     auditLogFile,
-    async startWorker() {
+    samplingKey,
+    async startWorker(startOptions = {}) {
       worker = await createWorker({
         connection: nativeConnection,
         namespace: 'default',
@@ -133,11 +197,16 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
         policyBook,
         actionTypes,
         decisionKeys: { test: keys.publicKeyHex },
+        grantSigner,
+        agents,
+        operatorKeys: startOptions.revokeOperatorKeys ? {} : operatorKeys,
         mailer,
         linkKeyring,
         publicUrl: 'http://127.0.0.1:9/',
         linkTtlMs: 3_600_000,
         auditLog: createFileAuditLog(auditLogFile),
+        samplingKey,
+        egress: { allow: parseEgressAllowList(options.egressAllow ?? '127.0.0.1'), ...(options.egressResolve ? { resolve: options.egressResolve } : {}) },
         dataConverter,
         logger,
         tuning: { shutdownGraceTime: '1 second', shutdownForceTime: '3 seconds' },
@@ -170,7 +239,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     },
     async decision(workflowId, reviewer, kind, extra = {}) {
       const state = await client.workflow.getHandle(workflowId).query(getStateQuery);
-      return signer.sign({
+      const payload = {
         nonce: randomUUID(),
         workflowId,
         round: state.round,
@@ -180,7 +249,9 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
         decidedAt: new Date().toISOString(),
         ...(kind === 'reject' ? { comment: 'not like this' } : {}),
         ...extra,
-      });
+      };
+      // A test that sets the credential itself (an operator's key, a forged grant) signs as it says.
+      return payload.channel ? signer.sign({ channel: payload.channel, ...payload }) : decisionThroughLink(payload, signer, grantSigner);
     },
     async close() {
       await harness.stopWorker();

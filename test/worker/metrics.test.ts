@@ -4,16 +4,18 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { GatehouseClient } from '../../src/client';
-import { createDecisionSigner, generateDecisionKeyPair } from '../../src/links/decision-signer';
+import { createBytesSigner, createDecisionSigner, generateDecisionKeyPair } from '../../src/links/decision-signer';
+import { decisionThroughLink } from '../../src/links/link-issuer';
 import { generateLinkSecret } from '../../src/links/keyring';
 import { startDevInbox } from '../../src/mail/dev-inbox';
 import { freePort } from '../../src/util/free-port';
-import { samplingDraw } from '../../src/policy/evaluate';
+import { workflowIdFor } from '../../src/domain/ids';
+import { generateSamplingKeySpec, parseSamplingKey, samplingDraw } from '../../src/policy/sampling';
 import { decideUpdate, getStateQuery } from '../../workflows/messages';
 import { eventually } from '../support/harness';
 
@@ -25,14 +27,20 @@ let metricsUrl: string;
 let gatehouse: GatehouseClient;
 let client: Client;
 const keys = generateDecisionKeyPair();
+const agentKeys = generateDecisionKeyPair();
 const signer = createDecisionSigner({ keyId: 'm1', privateKeyHex: keys.privateKeyHex });
+const grantKey = generateDecisionKeyPair();
+const grantSigner = createBytesSigner({ keyId: 'g1', privateKeyHex: grantKey.privateKeyHex });
 const taskQueue = `metrics-${randomUUID()}`;
+const samplingKeySpec = generateSamplingKeySpec('m1');
 
 beforeAll(async () => {
   inbox = await startDevInbox({ smtpPort: 0, webPort: 0 });
   const metricsPort = await freePort();
   metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-metrics-'));
+  const agentsFile = join(dir, 'agents.yaml');
+  writeFileSync(agentsFile, `agents:\n  - { id: metrics-agent, name: Metrics agent, keys: ["ma1:${agentKeys.publicKeyHex}"], scope: [ticket.update, email.send] }\n`);
   worker = spawn('node', [join(ROOT, 'dist/src/worker/main.js')], {
     cwd: ROOT,
     env: {
@@ -42,17 +50,21 @@ beforeAll(async () => {
       GATEHOUSE_TASK_QUEUE: taskQueue,
       GATEHOUSE_DECISION_PUBLIC_KEYS: `m1:${keys.publicKeyHex}`,
       GATEHOUSE_LINK_KEYS: `l1:${generateLinkSecret()}`,
+      GATEHOUSE_LINK_GRANT_KEY: `g1:${grantKey.privateKeyHex}`,
+      GATEHOUSE_SAMPLING_KEY: samplingKeySpec,
       SMTP_URL: inbox.smtpUrl,
       GATEHOUSE_METRICS_ADDRESS: `127.0.0.1:${metricsPort}`,
       GATEHOUSE_SANDBOX_LEDGER: join(dir, 'effects.jsonl'),
+      GATEHOUSE_EMAIL_OUTBOX_FILE: join(dir, 'email-outbox.jsonl'),
       GATEHOUSE_AUDIT_LOG: join(dir, 'audit.jsonl'),
+      GATEHOUSE_AGENTS_FILE: agentsFile,
       LOG_LEVEL: 'warn',
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   connection = await Connection.connect({ address: process.env['GATEHOUSE_TEST_TEMPORAL_ADDRESS']! });
   client = new Client({ connection });
-  gatehouse = await GatehouseClient.connect({ client, taskQueue });
+  gatehouse = await GatehouseClient.connect({ client, taskQueue, agentKey: `ma1:${agentKeys.privateKeyHex}` });
 });
 
 afterAll(async () => {
@@ -74,11 +86,11 @@ const proposal = (actionType: string, params: Record<string, unknown>, evidence:
 
 describe('worker metrics', () => {
   it('exposes runtime metrics and gatehouse series with action type, decision and status labels', async () => {
-    // Ids the 10 % sampling leaves out, so the expected counts are known in advance.
+    // Ids the 10 % sampling leaves out (the test knows the worker's key), so the expected counts are known in advance.
     const unsampled = () => {
       for (;;) {
         const p = proposal('ticket.update', { ticketId: 'OPS-1', fields: { priority: 'P3' } }, { confidence: 0.9 });
-        if (samplingDraw(`ticket.update:${p.id}`) >= 0.1) return p;
+        if (samplingDraw(workflowIdFor(p), parseSamplingKey(samplingKeySpec)) >= 0.1) return p;
       }
     };
     const tickets = await Promise.all(Array.from({ length: 3 }, () => gatehouse.propose(unsampled())));
@@ -92,15 +104,19 @@ describe('worker metrics', () => {
     }, 30_000, 'email awaiting approval');
     await handle.executeUpdate(decideUpdate, {
       args: [
-        signer.sign({
-          nonce: randomUUID(),
-          workflowId: email.workflowId,
-          round: state.round,
-          reviewer: { id: 'sam.support', role: 'support-lead' },
-          kind: 'approve',
-          paramsHash: state.paramsHash,
-          decidedAt: new Date().toISOString(),
-        }),
+        decisionThroughLink(
+          {
+            nonce: randomUUID(),
+            workflowId: email.workflowId,
+            round: state.round,
+            reviewer: { id: 'sam.support', role: 'support-lead' },
+            kind: 'approve',
+            paramsHash: state.paramsHash,
+            decidedAt: new Date().toISOString(),
+          },
+          signer,
+          grantSigner,
+        ),
       ],
     });
     expect((await email.result()).status).toBe('succeeded');

@@ -4,8 +4,9 @@
  */
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ProposalConflictError, ProposalValidationError, WithdrawRefusedError } from '../../src/client';
-import { decisionUpdateIdFor } from '../../src/domain/ids';
+import { decisionUpdateIdFor, workflowIdFor } from '../../src/domain/ids';
 import { SearchAttributes } from '../../src/domain/search-attributes';
+import { decisionThroughLink } from '../../src/links/link-issuer';
 import { decideSignal, decideUpdate, getStateQuery, reviseUpdate, withdrawUpdate } from '../../workflows/messages';
 import { createHarness, eventually, type Harness } from '../support/harness';
 import { readInbox } from '../support/inbox';
@@ -192,7 +193,7 @@ describe('approval workflow', () => {
     expect(error).toBeInstanceOf(ProposalValidationError);
     const paths = (error as ProposalValidationError).problems.map((p) => p.path).sort();
     expect(paths).toEqual(expect.arrayContaining(['agent.id', 'params.url', 'summary']));
-    await expect(h.client.workflow.getHandle(`test.single:${bad.id}`).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+    await expect(h.client.workflow.getHandle(workflowIdFor(bad)).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
   });
 
   it('refuses ineligible, repeated, self and unsigned decisions in the validator, leaving history unchanged', async () => {
@@ -338,13 +339,17 @@ async function signWithoutQuery(workflowId: string) {
   const started = history.events![0]!.workflowExecutionStartedEventAttributes!;
   const { defaultPayloadConverter } = await import('@temporalio/common');
   const input = defaultPayloadConverter.fromPayload<{ proposal: { params: unknown } }>(started.input!.payloads![0]!);
-  return h.signer.sign({
-    nonce: `n-${Date.now()}-${Math.random()}`,
-    workflowId,
-    round: 1,
-    reviewer: { id: 'alice', role: 'approver' },
-    kind: 'approve',
-    paramsHash: paramsHash(input.proposal.params),
-    decidedAt: new Date().toISOString(),
-  });
+  return decisionThroughLink(
+    {
+      nonce: `n-${Date.now()}-${Math.random()}`,
+      workflowId,
+      round: 1,
+      reviewer: { id: 'alice', role: 'approver' },
+      kind: 'approve',
+      paramsHash: paramsHash(input.proposal.params),
+      decidedAt: new Date().toISOString(),
+    },
+    h.signer,
+    h.grantSigner,
+  );
 }

@@ -5,7 +5,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ReviseRefusedError } from '../../src/client';
 import type { DecisionKind, SignedDecision } from '../../src/domain/decision';
 import type { ApprovalState } from '../../src/domain/state';
-import { samplingDraw } from '../../src/policy/evaluate';
+import { samplingDraw } from '../../src/policy/sampling';
 import { decideUpdate, getStateQuery } from '../../workflows/messages';
 import { createHarness, eventually, type Harness } from '../support/harness';
 import { readInbox } from '../support/inbox';
@@ -129,8 +129,8 @@ describe('pattern 4: sampled approvals', () => {
       runs.map((r) => until(r.workflowId, (s) => s.status === 'awaiting_approval' || s.status === 'succeeded', 'sampled or not')),
     );
     for (const s of states) {
-      const draw = samplingDraw(s.workflowId);
-      expect(s.evaluation?.sampling).toEqual({ rate: 0.5, draw, picked: draw < 0.5 });
+      const draw = samplingDraw(s.workflowId, h.samplingKey);
+      expect(s.evaluation?.sampling).toEqual({ rate: 0.5, draw, picked: draw < 0.5, keyId: h.samplingKey.id });
       expect(s.status).toBe(draw < 0.5 ? 'awaiting_approval' : 'succeeded');
       if (draw >= 0.5) expect(s.evaluation?.reason).toContain('sampled out');
     }

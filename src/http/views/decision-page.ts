@@ -2,7 +2,7 @@
  * The decision page: the evidence pack, then the forms. Every value is escaped here, at the last
  * moment, whatever cleaning happened before; agent text sits in a box that says who wrote it.
  */
-import { escapeHtml } from '../../mail/escape';
+import { escapeHtml } from '../../evidence/text';
 import { editorJson } from '../edited-params';
 import type { DecisionEvidence, EvidenceField } from '../evidence';
 import { formatTime, page } from './layout';

@@ -5,7 +5,7 @@
  * attribute) can apply.
  */
 import { createHash } from 'node:crypto';
-import { escapeHtml } from '../../mail/escape';
+import { escapeHtml } from '../../evidence/text';
 
 const STYLESHEET = `
 :root{color-scheme:light;--ink:#1f2933;--muted:#52606d;--line:#d9e2ec;--bg:#f5f7fa;--card:#fff;--ok:#0f7b3f;--no:#b42318;--warn-bg:#fffbeb;--warn-line:#d97706;--warn-ink:#92400e}

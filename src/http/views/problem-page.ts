@@ -1,5 +1,5 @@
 /** The page for every refused or failed request; its words come from the status table. */
-import { escapeHtml } from '../../mail/escape';
+import { escapeHtml } from '../../evidence/text';
 import type { Problem } from '../error-status';
 import { page } from './layout';
 

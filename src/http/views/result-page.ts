@@ -1,5 +1,5 @@
 /** The page after a decision: what was recorded and what happens next. */
-import { escapeHtml } from '../../mail/escape';
+import { escapeHtml } from '../../evidence/text';
 import type { DecisionResult } from '../decide';
 import { page } from './layout';
 

@@ -96,7 +96,7 @@ export async function runKillLoop(options: KillLoopOptions): Promise<KillLoopRep
     workers.add(worker);
     return worker;
   };
-  const gatehouse = await GatehouseClient.connect({ client, taskQueue });
+  const gatehouse = await GatehouseClient.connect({ client, taskQueue, agentKey: setup.agentKey });
 
   const propose = async (generation: number, index: number): Promise<Pending> => {
     const id = `kill-${generation}-${index}-${randomUUID().slice(0, 8)}`;
@@ -108,7 +108,7 @@ export async function runKillLoop(options: KillLoopOptions): Promise<KillLoopRep
     target.script(id, [{ kind: 'hold', applyFirst: killPoint === 'after_effect' }, ...again]);
     const proposal = await gatehouse.propose(httpProposal(target.url, id, reviewed));
     const run: Pending = { handle: client.workflow.getHandle(proposal.workflowId), workflowId: proposal.workflowId, resource: id, killPoint, reviewed };
-    if (reviewed) await approveWhenWaiting(run.handle, setup.signer);
+    if (reviewed) await approveWhenWaiting(run.handle, setup);
     return run;
   };
 

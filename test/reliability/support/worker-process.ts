@@ -14,12 +14,18 @@ export interface WorkerProcessEnv {
   GATEHOUSE_TASK_QUEUE: string;
   GATEHOUSE_DECISION_PUBLIC_KEYS: string;
   GATEHOUSE_LINK_KEYS: string;
+  GATEHOUSE_LINK_GRANT_KEY: string;
   SMTP_URL: string;
   GATEHOUSE_POLICIES_DIR: string;
   GATEHOUSE_REVIEWERS_FILE: string;
+  GATEHOUSE_AGENTS_FILE: string;
   GATEHOUSE_AUDIT_LOG: string;
   GATEHOUSE_SANDBOX_LEDGER: string;
+  GATEHOUSE_EMAIL_OUTBOX_FILE?: string;
   GATEHOUSE_MAILDEV_API?: string;
+  /** Where the worker's executors may send requests: the test targets listen on loopback. */
+  GATEHOUSE_EGRESS_ALLOW?: string;
+  GATEHOUSE_SAMPLING_KEY?: string;
 }
 
 export interface WorkerProcess {

@@ -32,6 +32,7 @@ describe('configuration from the environment', () => {
     }
     const problems = (error as ConfigError).problems;
     expect(problems).toEqual(expect.arrayContaining([expect.stringMatching(/^GATEHOUSE_WORKER_ACTIVITY_SLOTS:/), 'SMTP_URL: is required in production mode']));
-    expect(problems.filter((p) => p.endsWith('is required in production mode'))).toHaveLength(5);
+    expect(problems.filter((p) => p.endsWith('is required in production mode'))).toHaveLength(7);
+    expect(problems).toContain('GATEHOUSE_SAMPLING_KEY: is required in production mode');
   });
 });

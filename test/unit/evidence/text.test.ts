@@ -1,4 +1,4 @@
-import { cleanText, escapeHtml, oneLine, stripInvisible, truncate, TRUNCATION_MARK } from '../../../src/mail/escape';
+import { cleanText, escapeHtml, oneLine, stripInvisible, truncate, TRUNCATION_MARK } from '../../../src/evidence/text';
 
 describe('escapeHtml', () => {
   it('escapes the five characters that matter in content and quoted attributes', () => {

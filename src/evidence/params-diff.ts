@@ -5,7 +5,7 @@
  * card number shows as one changed row without its digits or its inner structure.
  */
 import { canonicalJson } from '../domain/canonical-hash';
-import { REDACTED, redactPaths } from '../policy/field-path';
+import { REDACTED, redactPaths } from './redaction';
 
 export interface ParamDifference {
   /** Segments below `params`. */

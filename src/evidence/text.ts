@@ -1,7 +1,8 @@
 /**
- * Making untrusted text safe to show. Agents write summaries, rationales and previews, and a
- * compromised agent writes them to fool the reviewer, so every piece of it goes through here
- * before it reaches a mail or a page. Shared by the mail templates and the HTTP views.
+ * Making untrusted text safe to show. Agents write summaries, rationales and previews, reviewers
+ * write comments, and a compromised agent writes to fool the reviewer, so every piece of it goes
+ * through here before it reaches a mail, a page, the JSON API or an operator's terminal. The one
+ * place these rules live: the mail, the HTTP views and the CLI all import them from here.
  */
 
 const HTML_ESCAPES: Record<string, string> = {
@@ -20,11 +21,15 @@ export function escapeHtml(text: string): string {
 /**
  * Bidi controls reorder what the reviewer reads ("Trojan Source"): `refund 10` can display as
  * something else entirely. Zero-width characters hide text and defeat look-alike checks.
- * U+200B–U+200F, U+202A–U+202E, U+2066–U+2069, U+FEFF as required, plus the Arabic letter mark
- * (U+061C), the Mongolian vowel separator (U+180E) and word joiner / invisible operators
- * (U+2060–U+2064), which are invisible in the same way.
+ * U+200B–U+200F, U+202A–U+202E, U+2066–U+2069, U+FEFF as required, plus the characters that are
+ * invisible in the same way: soft hyphen (U+00AD), Arabic letter mark (U+061C), Hangul fillers
+ * (U+115F, U+1160, U+3164, U+FFA0), Khmer inherent vowels (U+17B4, U+17B5), Mongolian free
+ * variation selectors and vowel separator (U+180B–U+180F), word joiner, invisible operators and
+ * deprecated format controls (U+2060–U+2064, U+206A–U+206F), and the tag characters
+ * (U+E0000–U+E007F), which can carry a whole hidden text.
  */
-const INVISIBLE = /[\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/g;
+const INVISIBLE =
+  /[\u00AD\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\u3164\uFEFF\uFFA0]|\uDB40[\uDC00-\uDC7F]/g;
 
 /** Removes bidi-control and zero-width characters. */
 export function stripInvisible(text: string): string {
@@ -73,3 +78,27 @@ export function oneLine(text: string, max: number): string {
     .trim();
   return truncate(flat, max);
 }
+
+/**
+ * Agent or reviewer text for an operator's terminal (`gatehouse show`, `gatehouse audit`): one
+ * line, so a comment cannot forge a line of the output, and no control character, so an escape
+ * sequence prints as inert text instead of moving the cursor, recolouring or retitling the
+ * terminal. The same cleaning the mail and the page apply.
+ */
+export function terminalLine(text: string, max = 2_000): string {
+  return oneLine(text, max);
+}
+
+/**
+ * JSON for a terminal. `JSON.stringify` escapes C0 controls but leaves C1 controls (U+009B is a
+ * one-character CSI to many terminals), line separators and bidi/zero-width characters raw; here
+ * they become `\u` escapes too. Inside JSON they can only occur in strings, so the JSON still
+ * parses to the same value.
+ */
+export function terminalJson(value: unknown, indent = 2): string {
+  return (JSON.stringify(value, null, indent) ?? 'null').replace(TERMINAL_UNSAFE, (ch) =>
+    ch.length === 2 ? `\\u${ch.charCodeAt(0).toString(16)}\\u${ch.charCodeAt(1).toString(16)}` : `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+const TERMINAL_UNSAFE = new RegExp(`[\\u007F-\\u009F\\u2028\\u2029]|${INVISIBLE.source}`, 'g');
