@@ -38,7 +38,7 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalSt
   // Filled from the worker's configuration by the policy activity; until then nothing is accepted.
   let trustedKeys: TrustedKeys = NO_TRUSTED_KEYS;
   // Keys that may sign a withdrawal or revision: the proposing agent's and the operators'.
-  let messageKeys: MessageKeys | undefined;
+  let messageKeys: MessageKeys | undefined = undefined;
   const run: Run = {
     workflowId,
     get: () => state,

@@ -102,7 +102,8 @@ export function createCodeDeployExecutor(options: CodeDeployExecutorOptions): Ex
       await git(repo, ['update-ref', '--stdin'], ['start', ...lines, 'prepare', 'commit', ''].join('\n'));
       return true;
     } catch (err) {
-      const stderr = String((err as { stderr?: unknown }).stderr ?? '');
+      const raw = (err as { stderr?: unknown }).stderr;
+      const stderr = typeof raw === 'string' ? raw : Buffer.isBuffer(raw) ? raw.toString('utf8') : '';
       if (/cannot lock ref|is at .* but expected|reference already exists|unable to resolve/i.test(stderr)) return false;
       throw err;
     }

@@ -75,7 +75,7 @@ export async function ticketRequest(
 ): Promise<Reply> {
   const response = await egress.fetch(url, { method: init.method, headers: init.headers, ...(init.body !== undefined ? { body: init.body } : {}), timeoutMs: init.timeoutMs });
   const text = await response.text();
-  let body: unknown = undefined;
+  let body: unknown;
   try {
     body = text ? JSON.parse(text) : undefined;
   } catch {

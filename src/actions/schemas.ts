@@ -79,7 +79,7 @@ export const CodeDeployParamsSchema = z.object({
   service: z.string().min(1).max(100),
   environment: z.enum(['staging', 'production']),
   /** A tag, branch or commit; no leading dash, nothing git could read as an option or a range. */
-  ref: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._\/-]{0,199}$/, 'a git ref name (letters, digits, . _ / -)').refine((r) => !r.includes('..'), 'a single ref, not a range'),
+  ref: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$/, 'a git ref name (letters, digits, . _ / -)').refine((r) => !r.includes('..'), 'a single ref, not a range'),
   /** The commit reviewers approved: the deploy is refused if `ref` has moved to another one. */
   commit: commitId.optional(),
   /** Where the deploy ref pointed when the agent proposed (null: not deployed yet); moved only from there. */

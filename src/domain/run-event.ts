@@ -97,6 +97,5 @@ export type UnstampedRunEvent = DistributiveOmit<RunEvent, 'at'>;
 
 /** Stamps an event with the workflow's time of applying it. */
 export function stamped(event: UnstampedRunEvent, at: string): RunEvent {
-  // Spreading a union member keeps its tag; TypeScript only cannot see through the spread.
-  return { ...event, at } as RunEvent;
+  return { ...event, at };
 }

@@ -195,7 +195,7 @@ function editsOf(source: EvidenceSource, text: EvidenceText, caps: EvidenceCaps)
   const show = (value: unknown, redacted: boolean): string => {
     if (value === undefined) return '(not set)';
     if (redacted) return REDACTED;
-    return text.block(typeof value === 'string' ? value : JSON.stringify(value) ?? String(value), caps.diffValue);
+    return text.block(typeof value === 'string' ? value : (JSON.stringify(value) ?? 'undefined'), caps.diffValue);
   };
   return {
     edits: {
@@ -218,7 +218,7 @@ function driftOf(source: EvidenceSource, text: EvidenceText, caps: EvidenceCaps)
   const show = (field: string, value: unknown): string => {
     if (redact.has(`evidence.preconditions.${field}`) || redact.has('evidence.preconditions') || redact.has('evidence')) return REDACTED;
     if (value === undefined) return '(not set)';
-    return text.line(typeof value === 'string' ? value : JSON.stringify(value) ?? String(value));
+    return text.line(typeof value === 'string' ? value : (JSON.stringify(value) ?? 'undefined'));
   };
   return {
     preconditionDrift: drift.slice(0, caps.drift).map((d) => ({

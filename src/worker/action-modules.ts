@@ -25,6 +25,8 @@ export function loadActionModules(paths: string[], registry: ActionTypeRegistry,
     const file = isAbsolute(path) ? path : resolve(base, path);
     let exported: unknown;
     try {
+      // The deployment names its own CommonJS modules at start; they cannot be imported statically.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
       exported = require(file);
     } catch (err) {
       throw new ActionTypeRegistrationError(`${path}: cannot be loaded: ${(err as Error).message}`, { cause: err });

@@ -78,18 +78,16 @@ describe('exactly once', () => {
     const applied = api.applied;
     // A concurrent edit landing inside the commit: the If-Match read before it no longer holds.
     const racing = createTicketUpdateExecutor({ baseUrl: api.url });
-    const realFetch = globalThis.fetch;
     let reads = 0;
-    globalThis.fetch = (async (...args: Parameters<typeof fetch>) => {
-      const reply = await realFetch(...args);
-      if ((args[1]?.method ?? 'GET') === 'GET' && ++reads === 1) api.edit(id, { title: 'edited meanwhile' });
-      return reply;
-    }) as typeof fetch;
-    try {
-      await expect(racing.commit(params(id), ctx())).rejects.toBeInstanceOf(CommitRejectedError);
-    } finally {
-      globalThis.fetch = realFetch;
-    }
+    const racingEgress: typeof LOOPBACK_EGRESS = {
+      ...LOOPBACK_EGRESS,
+      fetch: async (url, init) => {
+        const reply = await LOOPBACK_EGRESS.fetch(url, init);
+        if ((init?.method ?? 'GET') === 'GET' && ++reads === 1) api.edit(id, { title: 'edited meanwhile' });
+        return reply;
+      },
+    };
+    await expect(racing.commit(params(id), { ...ctx(), egress: racingEgress })).rejects.toBeInstanceOf(CommitRejectedError);
     expect(api.applied).toBe(applied);
     expect(api.tickets.get(id)?.fields).toMatchObject({ priority: 'P4' });
   });

@@ -22,7 +22,7 @@ beforeAll(async () => {
   h = await createHarness();
   await h.startWorker();
   const proposal = h.proposal('test.edits');
-  const params = { ...(proposal.params as Record<string, unknown>), body: { amount: 42, card: SECRET } };
+  const params = { ...proposal.params, body: { amount: 42, card: SECRET } };
   const run = await h.gatehouse.propose({ ...proposal, params, summary: `Refund to ${DISGUISED} \u202Eevil` });
   workflowId = run.workflowId;
   await eventually(async () => ((await run.status()).status === 'awaiting_approval' ? true : undefined));

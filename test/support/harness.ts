@@ -9,7 +9,6 @@ import { dirname, join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import type { Pool } from 'pg';
-import type { z } from 'zod';
 import { createFileOutbox } from '../../activities/executors/email-outbox';
 import { createHttpRequestExecutor } from '../../activities/executors/http-request';
 import { HttpRequestParamsSchema } from '../../src/actions/schemas';
@@ -32,7 +31,7 @@ import { parseEgressAllowList } from '../../src/egress/allow-list';
 import type { Resolver } from '../../src/egress/guarded-fetch';
 import { dataConverterFor } from '../../src/temporal/payload-codec';
 import { createWorker } from '../../src/worker/create-worker';
-import { workerActionTypes } from '../../src/worker/action-types';
+import { workerActionTypes, type WorkerActionOptions } from '../../src/worker/action-types';
 import { getStateQuery } from '../../workflows/messages';
 import { startHttpTarget, type HttpTarget } from './http-target';
 
@@ -115,7 +114,7 @@ export interface HarnessOptions {
   /** GATEHOUSE_SAMPLING_KEY of the worker; a fresh one when absent. */
   samplingKey?: string;
   /** Any other executor configuration, passed to workerActionTypes as is. */
-  actions?: import('../../src/worker/action-types').WorkerActionOptions;
+  actions?: WorkerActionOptions;
 }
 
 /** People of the fixture directory who also hold an operator key. */

@@ -168,7 +168,7 @@ describe('approval state', () => {
     expect(() => apply(dual(), { type: 'commit_started', at: NOW, idempotencyKey: 'k', executedHash: 'h' })).toThrow(/awaiting_approval → committing/);
     expect(() => apply(rejected, { type: 'withdrawn', at: NOW, by: 'agent' })).toThrow(IllegalTransitionError);
     for (const [from, targets] of Object.entries(ALLOWED_TRANSITIONS)) {
-      for (const to of targets) expect(ALLOWED_TRANSITIONS[to as keyof typeof ALLOWED_TRANSITIONS]).toBeDefined();
+      for (const to of targets) expect(ALLOWED_TRANSITIONS[to]).toBeDefined();
       if (TERMINAL_STATUSES.includes(from as never)) expect(targets).toEqual([]);
     }
   });
