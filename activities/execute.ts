@@ -3,7 +3,14 @@
  * what was approved, and hands the executor the same idempotency key on every attempt.
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { CommitRejectedError, type CommitRecord, type PreconditionDrift, type ExecutionContext, type Executor, type VerifyOutcome } from '../src/actions/executor';
+import {
+  CommitRejectedError,
+  type CommitRecord,
+  type PreconditionDrift,
+  type ExecutionContext,
+  type Executor,
+  type VerifyOutcome,
+} from '../src/actions/executor';
 import type { ActionTypeRegistry } from '../src/actions/registry';
 import { checkApprovalCover, type CommitBasis } from '../src/domain/approval-cover';
 import { paramsHash } from '../src/domain/canonical-hash';
@@ -92,7 +99,11 @@ export function createExecutionActivities({ actionTypes, policyBook, trustedKeys
       // evaluation is about what these params require, so it takes the run's agent as given.
       evaluation: evaluateWithPolicyBook(
         { policyBook, actionTypes, samplingKey, agents },
-        { proposal, workflowId: request.workflowId, authenticated: { agentId: proposal.agent.id, keyId: proposal.credential?.keyId ?? 'run' } },
+        {
+          proposal,
+          workflowId: request.workflowId,
+          authenticated: { agentId: proposal.agent.id, keyId: proposal.credential?.keyId ?? 'run' },
+        },
       ),
       proposer: { agentId: proposal.agent.id, requesterId: proposal.requestedBy.id },
       basis: request.basis,

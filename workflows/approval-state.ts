@@ -70,7 +70,13 @@ export function apply(state: ApprovalState, event: RunEvent): ApprovalState {
     case 'revised': {
       const { revision } = event;
       const revised: ApprovalState = revision.summary ? { ...state, proposal: { ...state.proposal, summary: revision.summary } } : state;
-      const next = startNewRound(revised, revision.params, event.evaluation, event, `revised by ${revision.by}${signedNote(event.signedBy)}; round ${state.round + 1}`);
+      const next = startNewRound(
+        revised,
+        revision.params,
+        event.evaluation,
+        event,
+        `revised by ${revision.by}${signedNote(event.signedBy)}; round ${state.round + 1}`,
+      );
       return settleIfComplete(next, event);
     }
     case 'escalated':
@@ -80,13 +86,21 @@ export function apply(state: ApprovalState, event: RunEvent): ApprovalState {
     case 'expired':
       return expire(state, event);
     case 'withdrawn':
-      return move(state, Status.withdrawn, event, `withdrawn by ${event.by}${signedNote(event.signedBy)}${event.reason ? `: ${event.reason}` : ''}`);
+      return move(
+        state,
+        Status.withdrawn,
+        event,
+        `withdrawn by ${event.by}${signedNote(event.signedBy)}${event.reason ? `: ${event.reason}` : ''}`,
+      );
     case 'drifted':
       return reopenForDrift(state, event);
     case 'preconditions_failed':
       return move(state, Status.failed, event, `preconditions kept changing (${event.fields.join(', ')}); nothing executed`);
     case 'commit_started':
-      return { ...move(state, Status.committing, event), execution: { idempotencyKey: event.idempotencyKey, executedHash: event.executedHash } };
+      return {
+        ...move(state, Status.committing, event),
+        execution: { idempotencyKey: event.idempotencyKey, executedHash: event.executedHash },
+      };
     case 'commit_refused':
       return move(state, Status.needsAttention, event, `commit refused: ${event.reason}`);
     case 'commit_recorded':
@@ -98,7 +112,9 @@ export function apply(state: ApprovalState, event: RunEvent): ApprovalState {
       return event.verification.ok ? move(next, Status.succeeded, event, 'committed and verified') : next;
     }
     case 'verification_unavailable':
-      return withExecution(move(state, Status.needsAttention, event, `verification could not run: ${event.message}`), { error: event.message });
+      return withExecution(move(state, Status.needsAttention, event, `verification could not run: ${event.message}`), {
+        error: event.message,
+      });
     case 'rolled_back':
       return withExecution(move(state, Status.rolledBack, event, 'verification failed; rolled back'), { rollback: event.rollback });
     case 'rollback_failed':
@@ -145,7 +161,12 @@ function escalate(state: ApprovalState, event: Pick<RunEvent, 'type' | 'at'>, no
 }
 
 /** A decision as recorded; an approval keeps its signature for the commit's own check. */
-function recordOf(d: DecisionPayload, now: string, filledRole: string | undefined, signature?: SignedDecision['signature']): DecisionRecord {
+function recordOf(
+  d: DecisionPayload,
+  now: string,
+  filledRole: string | undefined,
+  signature?: SignedDecision['signature'],
+): DecisionRecord {
   const approving = d.kind === 'approve' || d.kind === 'approve_with_edits';
   return {
     nonce: d.nonce,
@@ -286,7 +307,13 @@ function reopenForDrift(state: ApprovalState, event: Extract<RunEvent, { type: '
     proposal: { ...state.proposal, evidence: { ...state.proposal.evidence, preconditions } },
     preconditionDrift: drift,
   };
-  const reopened = startNewRound(next, state.proposal.params, state.evaluation!, event, `preconditions changed since approval (${formatDrift(drift)}); re-approval needed`);
+  const reopened = startNewRound(
+    next,
+    state.proposal.params,
+    state.evaluation!,
+    event,
+    `preconditions changed since approval (${formatDrift(drift)}); re-approval needed`,
+  );
   return settleIfComplete(reopened, event);
 }
 

@@ -52,7 +52,11 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalSt
     steps: stepActivities(lean),
     showResting: () => publish(state, true),
   };
-  registerHandlers(run, () => trustedKeys, () => messageKeys);
+  registerHandlers(
+    run,
+    () => trustedKeys,
+    () => messageKeys,
+  );
 
   run.apply({ type: 'evaluation_started' });
   const evaluated = await run.steps.evaluatePolicy({ proposal: state.proposal, workflowId });
@@ -127,7 +131,10 @@ async function finish(run: Run): Promise<ApprovalState> {
   const state = run.get();
   const contact = state.proposal.requestedBy;
   if (contact.email && state.evaluation) {
-    run.outbox.push({ purpose: NoticePurpose.outcome, recipients: [{ reviewer: { id: contact.id, name: contact.name ?? contact.id, email: contact.email } }] });
+    run.outbox.push({
+      purpose: NoticePurpose.outcome,
+      recipients: [{ reviewer: { id: contact.id, name: contact.name ?? contact.id, email: contact.email } }],
+    });
     await run.outbox.flush(run.get());
   }
   // Histories recorded before the audit log existed replay without this step; runs with local

@@ -30,7 +30,8 @@ export function checkDecision(state: ApprovalState, signed: SignedDecision, keys
   if (state.decisions.some((r) => r.nonce === d.nonce)) return refuse(DecisionRefusal.duplicate, 'decision already recorded');
   const standing = standingOf(state, { ...d.reviewer, round: d.round });
   if (!standing.ok) return standing;
-  if (d.paramsHash !== state.paramsHash) return refuse(DecisionRefusal.paramsChanged, 'the decision was made on another version of the params');
+  if (d.paramsHash !== state.paramsHash)
+    return refuse(DecisionRefusal.paramsChanged, 'the decision was made on another version of the params');
   const allowed = d.kind === 'delegate' ? standing.delegateTo.some((r) => r.id === d.delegateTo) : standing.may[d.kind];
   if (allowed) return { ok: true };
   switch (d.kind) {

@@ -70,11 +70,18 @@ export function acceptRevision(run: Run, raw: unknown, keys: MessageKeys | undef
 
 export async function applyRevision(run: Run, raw: Revision, keys: () => MessageKeys | undefined): Promise<ApprovalState['status']> {
   const { message: revision } = acceptRevision(run, raw, keys());
-  const evaluation = await evaluateVersion(run, revision.params, (reason) => refusal(FailureType.reviseRefused, `the revision is refused: ${reason}`));
+  const evaluation = await evaluateVersion(run, revision.params, (reason) =>
+    refusal(FailureType.reviseRefused, `the revision is refused: ${reason}`),
+  );
   // The run may have moved on (expired, withdrawn) while the policy was evaluated.
   const { signedBy } = acceptRevision(run, revision, keys());
   const { by, params, summary } = revision;
-  return run.apply({ type: 'revised', revision: { by, params, ...(summary ? { summary } : {}) }, evaluation, ...(signedBy ? { signedBy } : {}) }).status;
+  return run.apply({
+    type: 'revised',
+    revision: { by, params, ...(summary ? { summary } : {}) },
+    evaluation,
+    ...(signedBy ? { signedBy } : {}),
+  }).status;
 }
 
 export function acceptWithdrawal(run: Run, raw: unknown, keys: MessageKeys | undefined): Accepted<Withdrawal> {
@@ -101,8 +108,15 @@ async function evaluateVersion(run: Run, params: Record<string, unknown>, refuse
   const proposal = { ...run.get().proposal, params };
   // The new version carries no proposal signature of its own: the run vouches for its agent.
   const previous = run.get().evaluation;
-  const authenticated = previous?.requesterAssertedBy && previous.agentKeyId ? { agentId: previous.requesterAssertedBy, keyId: previous.agentKeyId } : undefined;
-  const { evaluation } = await run.steps.evaluatePolicy({ proposal, workflowId: run.workflowId, ...(authenticated ? { authenticated } : {}) });
+  const authenticated =
+    previous?.requesterAssertedBy && previous.agentKeyId
+      ? { agentId: previous.requesterAssertedBy, keyId: previous.agentKeyId }
+      : undefined;
+  const { evaluation } = await run.steps.evaluatePolicy({
+    proposal,
+    workflowId: run.workflowId,
+    ...(authenticated ? { authenticated } : {}),
+  });
   if (evaluation.outcome === 'deny') throw refuse(evaluation.reason);
   return evaluation;
 }

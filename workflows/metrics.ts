@@ -19,7 +19,12 @@ const commitFailures = metricMeter.createCounter('gatehouse_commit_failures', 'r
 const verificationFailures = metricMeter.createCounter('gatehouse_verification_failures', 'runs', 'Effects that failed verification');
 
 /** Events that start a review round (reminders and escalations stay in one). */
-const ROUND_OPENINGS: ReadonlySet<RunEventType> = new Set([RunEventType.roundOpened, RunEventType.approvedWithEdits, RunEventType.revised, RunEventType.drifted]);
+const ROUND_OPENINGS: ReadonlySet<RunEventType> = new Set([
+  RunEventType.roundOpened,
+  RunEventType.approvedWithEdits,
+  RunEventType.revised,
+  RunEventType.drifted,
+]);
 
 export function recordRunMetrics(state: ApprovalState): void {
   const action_type = state.proposal.actionType;

@@ -63,7 +63,12 @@ export function createOutbox(): Outbox {
       }
       if (d.kind === 'delegate') {
         const delegate = after.delegates[after.delegates.length - 1];
-        if (delegate) outbox.push({ purpose: NoticePurpose.delegated, recipients: [{ reviewer: delegate.reviewer, role: delegate.role }], note: `delegated by ${d.reviewer.id}` });
+        if (delegate)
+          outbox.push({
+            purpose: NoticePurpose.delegated,
+            recipients: [{ reviewer: delegate.reviewer, role: delegate.role }],
+            note: `delegated by ${d.reviewer.id}`,
+          });
       }
       const known = new Set(eligibleReviewers(before).map((e) => `${e.reviewer.id}/${e.role}`));
       const opened = eligibleReviewers(after).filter((e) => !known.has(`${e.reviewer.id}/${e.role}`) && e.role !== d.reviewer.role);

@@ -71,7 +71,12 @@ function grantOf(params: AccessGrantParams): Grant {
     throw rejected(`${issue?.path.join('.') ?? 'role'}: ${issue?.message ?? 'invalid'}`);
   }
   if (parsed.data.role === parsed.data.subject) throw rejected('a role cannot be granted to itself');
-  return { role: parsed.data.role, member: parsed.data.subject, roleSql: escapeIdentifier(parsed.data.role), memberSql: escapeIdentifier(parsed.data.subject) };
+  return {
+    role: parsed.data.role,
+    member: parsed.data.subject,
+    roleSql: escapeIdentifier(parsed.data.role),
+    memberSql: escapeIdentifier(parsed.data.subject),
+  };
 }
 
 /** SQLSTATE classes a retry will hit again: data (22), constraints (23), names and privileges (42), 0A, 0L, 0P. */
@@ -165,7 +170,8 @@ export function createAccessGrantExecutor(options: AccessGrantExecutorOptions): 
 
     async commit(params, ctx) {
       const grant = grantOf(params);
-      if (params.expiresAt && new Date(params.expiresAt) <= now()) throw rejected(`the grant expired at ${params.expiresAt}, before it was made`);
+      if (params.expiresAt && new Date(params.expiresAt) <= now())
+        throw rejected(`the grant expired at ${params.expiresAt}, before it was made`);
       const outcome = await inTransaction(poolFor(params.system), 'BEGIN', async (client) => {
         await ensureLedger(client);
         // Claim the key first: a concurrent attempt with the same key waits here, then finds it.
@@ -175,18 +181,28 @@ export function createAccessGrantExecutor(options: AccessGrantExecutorOptions): 
           [ctx.idempotencyKey, grant.role, grant.member, params.expiresAt ?? null],
         );
         if (claim.rows.length === 0) {
-          const earlier = (await client.query<LedgerRow>(`SELECT * FROM ${GRANTS_TABLE} WHERE idempotency_key = $1`, [ctx.idempotencyKey])).rows[0]!;
-          if (earlier.role !== grant.role || earlier.member !== grant.member) throw rejected(`idempotency key ${ctx.idempotencyKey} was already used for another grant`);
+          const earlier = (await client.query<LedgerRow>(`SELECT * FROM ${GRANTS_TABLE} WHERE idempotency_key = $1`, [ctx.idempotencyKey]))
+            .rows[0]!;
+          if (earlier.role !== grant.role || earlier.member !== grant.member)
+            throw rejected(`idempotency key ${ctx.idempotencyKey} was already used for another grant`);
           return { commit: false, value: { alreadyApplied: true, record: recordOf(params.system, earlier) } };
         }
-        const roles = await client.query<{ rolname: string; rolsuper: boolean }>('SELECT rolname, rolsuper FROM pg_roles WHERE rolname = ANY($1)', [[grant.role, grant.member]]);
+        const roles = await client.query<{ rolname: string; rolsuper: boolean }>(
+          'SELECT rolname, rolsuper FROM pg_roles WHERE rolname = ANY($1)',
+          [[grant.role, grant.member]],
+        );
         const byName = new Map(roles.rows.map((r) => [r.rolname, r]));
         if (!byName.has(grant.role)) throw rejected(`role "${grant.role}" does not exist in ${params.system}`);
         if (!byName.has(grant.member)) throw rejected(`subject "${grant.member}" is not a role in ${params.system}`);
         if (byName.get(grant.role)!.rolsuper) throw rejected(`"${grant.role}" is a superuser role`);
         const already = await isMember(client, grant);
         if (!already) await client.query(`GRANT ${grant.roleSql} TO ${grant.memberSql}`);
-        const row = (await client.query<LedgerRow>(`UPDATE ${GRANTS_TABLE} SET granted = $2 WHERE idempotency_key = $1 RETURNING *`, [ctx.idempotencyKey, !already])).rows[0]!;
+        const row = (
+          await client.query<LedgerRow>(`UPDATE ${GRANTS_TABLE} SET granted = $2 WHERE idempotency_key = $1 RETURNING *`, [
+            ctx.idempotencyKey,
+            !already,
+          ])
+        ).rows[0]!;
         return { commit: true, value: { alreadyApplied: false, record: recordOf(params.system, row) } };
       }).catch((err: unknown) => {
         throw classify(err, `granting ${grant.role} to ${grant.member}`);
@@ -213,18 +229,25 @@ export function createAccessGrantExecutor(options: AccessGrantExecutorOptions): 
 
     async rollback(params, _record, ctx) {
       const grant = grantOf(params);
-      const result = await inTransaction(poolFor(params.system), 'BEGIN', async (client): Promise<{ commit: boolean; value: CommitRecord }> => {
-        await ensureLedger(client);
-        const row = (await client.query<LedgerRow>(`SELECT * FROM ${GRANTS_TABLE} WHERE idempotency_key = $1 FOR UPDATE`, [ctx.idempotencyKey])).rows[0];
-        if (!row) return { commit: false, value: { rolledBack: false, reason: 'nothing was granted under this key' } };
-        if (row.revoked_at) return { commit: false, value: { rolledBack: true, alreadyRolledBack: true, revokedAt: row.revoked_at.toISOString() } };
-        const revoked = row.granted ? await revokeUnlessHeldElsewhere(client, grant, ctx.idempotencyKey, now()) : false;
-        const marked = await client.query<{ revoked_at: Date }>(
-          `UPDATE ${GRANTS_TABLE} SET revoked_at = now(), revoke_reason = 'rollback' WHERE idempotency_key = $1 RETURNING revoked_at`,
-          [ctx.idempotencyKey],
-        );
-        return { commit: true, value: { rolledBack: true, revoked, revokedAt: marked.rows[0]!.revoked_at.toISOString() } };
-      }).catch((err: unknown) => {
+      const result = await inTransaction(
+        poolFor(params.system),
+        'BEGIN',
+        async (client): Promise<{ commit: boolean; value: CommitRecord }> => {
+          await ensureLedger(client);
+          const row = (
+            await client.query<LedgerRow>(`SELECT * FROM ${GRANTS_TABLE} WHERE idempotency_key = $1 FOR UPDATE`, [ctx.idempotencyKey])
+          ).rows[0];
+          if (!row) return { commit: false, value: { rolledBack: false, reason: 'nothing was granted under this key' } };
+          if (row.revoked_at)
+            return { commit: false, value: { rolledBack: true, alreadyRolledBack: true, revokedAt: row.revoked_at.toISOString() } };
+          const revoked = row.granted ? await revokeUnlessHeldElsewhere(client, grant, ctx.idempotencyKey, now()) : false;
+          const marked = await client.query<{ revoked_at: Date }>(
+            `UPDATE ${GRANTS_TABLE} SET revoked_at = now(), revoke_reason = 'rollback' WHERE idempotency_key = $1 RETURNING revoked_at`,
+            [ctx.idempotencyKey],
+          );
+          return { commit: true, value: { rolledBack: true, revoked, revokedAt: marked.rows[0]!.revoked_at.toISOString() } };
+        },
+      ).catch((err: unknown) => {
         throw classify(err, `revoking ${grant.role} from ${grant.member}`);
       });
       ctx.logger.info({ system: params.system, role: grant.role, ...result }, 'access.grant rollback');
@@ -245,7 +268,9 @@ export function createAccessGrantExecutor(options: AccessGrantExecutorOptions): 
           for (const row of due.rows) {
             const grant = grantOf({ system: '', justification: '', role: row.role, subject: row.member });
             if (row.granted) await revokeUnlessHeldElsewhere(client, grant, row.idempotency_key, now());
-            await client.query(`UPDATE ${GRANTS_TABLE} SET revoked_at = now(), revoke_reason = 'expired' WHERE idempotency_key = $1`, [row.idempotency_key]);
+            await client.query(`UPDATE ${GRANTS_TABLE} SET revoked_at = now(), revoke_reason = 'expired' WHERE idempotency_key = $1`, [
+              row.idempotency_key,
+            ]);
           }
           return { commit: true, value: due.rows.map((r) => r.idempotency_key) };
         });

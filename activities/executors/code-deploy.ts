@@ -109,7 +109,12 @@ export function createCodeDeployExecutor(options: CodeDeployExecutorOptions): Ex
     }
   }
 
-  const recordOf = (ledger: Ledger): CommitRecord => ({ deployRef: ledger.deployRef, previous: ledger.previous, target: ledger.target, deployedAt: ledger.deployedAt });
+  const recordOf = (ledger: Ledger): CommitRecord => ({
+    deployRef: ledger.deployRef,
+    previous: ledger.previous,
+    target: ledger.target,
+    deployedAt: ledger.deployedAt,
+  });
 
   return {
     async readPreconditions(params, fields) {
@@ -121,20 +126,33 @@ export function createCodeDeployExecutor(options: CodeDeployExecutorOptions): Ex
       const repo = repoOf(params.service);
       const earlier = await readLedger(repo, ctx.idempotencyKey);
       if (earlier) {
-        if (earlier.service !== params.service || earlier.environment !== params.environment) throw rejected(`idempotency key ${ctx.idempotencyKey} was already used for another deploy`);
+        if (earlier.service !== params.service || earlier.environment !== params.environment)
+          throw rejected(`idempotency key ${ctx.idempotencyKey} was already used for another deploy`);
         return { alreadyApplied: true, record: recordOf(earlier) };
       }
       const target = await resolve(repo, `${params.ref}^{commit}`);
       if (!target) throw rejected(`"${params.ref}" names no commit in the ${params.service} repository`);
-      if (params.commit && target !== params.commit) throw rejected(`"${params.ref}" now points at ${target}, not the approved ${params.commit}`);
+      if (params.commit && target !== params.commit)
+        throw rejected(`"${params.ref}" now points at ${target}, not the approved ${params.commit}`);
       const deployRef = deployRefOf(params);
       const current = await resolve(repo, deployRef);
       if (params.expectedCurrent !== undefined && current !== params.expectedCurrent) {
         throw rejected(`${deployRef} is at ${current ?? 'nothing'}, not ${params.expectedCurrent ?? 'nothing'} as the proposal saw it`);
       }
-      const ledger: Ledger = { idempotencyKey: ctx.idempotencyKey, service: params.service, environment: params.environment, deployRef, previous: current, target, deployedAt: new Date().toISOString() };
+      const ledger: Ledger = {
+        idempotencyKey: ctx.idempotencyKey,
+        service: params.service,
+        environment: params.environment,
+        deployRef,
+        previous: current,
+        target,
+        deployedAt: new Date().toISOString(),
+      };
       const blob = await writeBlob(repo, ledger);
-      const moved = await transaction(repo, [`update ${deployRef} ${target} ${current ?? ZERO_OID}`, `create ${ledgerRefOf(ctx.idempotencyKey)} ${blob}`]);
+      const moved = await transaction(repo, [
+        `update ${deployRef} ${target} ${current ?? ZERO_OID}`,
+        `create ${ledgerRefOf(ctx.idempotencyKey)} ${blob}`,
+      ]);
       if (!moved) {
         // Lost a race: with our own retry (its ledger is there now), or with another deploy.
         const mine = await readLedger(repo, ctx.idempotencyKey);
@@ -151,9 +169,13 @@ export function createCodeDeployExecutor(options: CodeDeployExecutorOptions): Ex
       const current = await resolve(repo, deployRefOf(params));
       const observed: Record<string, unknown> = { deployRef: deployRefOf(params), current, ledger: ledger ? 'applied' : 'missing' };
       let ok = ledger !== undefined && current === ledger.target;
-      const healthUrl = options.healthUrls && Object.hasOwn(options.healthUrls, params.service) ? options.healthUrls[params.service] : undefined;
+      const healthUrl =
+        options.healthUrls && Object.hasOwn(options.healthUrls, params.service) ? options.healthUrls[params.service] : undefined;
       if (healthUrl) {
-        const health = await healthRequest(ctx.egress, healthUrl, healthTimeoutMs).catch((err: unknown) => ({ status: 0, error: (err as Error).message }));
+        const health = await healthRequest(ctx.egress, healthUrl, healthTimeoutMs).catch((err: unknown) => ({
+          status: 0,
+          error: (err as Error).message,
+        }));
         observed['health'] = health;
         ok &&= health.status >= 200 && health.status < 300;
       }
@@ -164,11 +186,15 @@ export function createCodeDeployExecutor(options: CodeDeployExecutorOptions): Ex
       const repo = repoOf(params.service);
       const ledger = await readLedger(repo, ctx.idempotencyKey);
       if (!ledger) return { rolledBack: false, reason: 'nothing was deployed under this key' };
-      if (await resolve(repo, rollbackRefOf(ctx.idempotencyKey))) return { rolledBack: true, alreadyRolledBack: true, restored: ledger.previous };
+      if (await resolve(repo, rollbackRefOf(ctx.idempotencyKey)))
+        return { rolledBack: true, alreadyRolledBack: true, restored: ledger.previous };
       const blob = await writeBlob(repo, { ...ledger, rolledBackAt: new Date().toISOString() });
-      const back = ledger.previous ? `update ${ledger.deployRef} ${ledger.previous} ${ledger.target}` : `delete ${ledger.deployRef} ${ledger.target}`;
+      const back = ledger.previous
+        ? `update ${ledger.deployRef} ${ledger.previous} ${ledger.target}`
+        : `delete ${ledger.deployRef} ${ledger.target}`;
       if (!(await transaction(repo, [back, `create ${rollbackRefOf(ctx.idempotencyKey)} ${blob}`]))) {
-        if (await resolve(repo, rollbackRefOf(ctx.idempotencyKey))) return { rolledBack: true, alreadyRolledBack: true, restored: ledger.previous };
+        if (await resolve(repo, rollbackRefOf(ctx.idempotencyKey)))
+          return { rolledBack: true, alreadyRolledBack: true, restored: ledger.previous };
         throw rejected(`${ledger.deployRef} no longer points at the deployed ${ledger.target}; not moving it back over a later deploy`);
       }
       ctx.logger.info({ service: params.service, restored: ledger.previous }, 'code.deploy rollback');

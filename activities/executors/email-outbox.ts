@@ -105,14 +105,20 @@ export function createPostgresOutbox(pool: Pool): EmailOutbox {
     async retry(key) {
       await ensure();
       const row = (
-        await pool.query<OutboxRow>(`UPDATE ${OUTBOX_TABLE} SET status = 'sending', attempts = attempts + 1 WHERE idempotency_key = $1 AND status <> 'sent' RETURNING *`, [key])
+        await pool.query<OutboxRow>(
+          `UPDATE ${OUTBOX_TABLE} SET status = 'sending', attempts = attempts + 1 WHERE idempotency_key = $1 AND status <> 'sent' RETURNING *`,
+          [key],
+        )
       ).rows[0];
       if (!row) throw new Error(`outbox entry ${key} is missing or already sent`);
       return entryOf(row);
     },
     async mark(key, status) {
       await ensure();
-      await pool.query(`UPDATE ${OUTBOX_TABLE} SET status = $2, sent_at = CASE WHEN $2 = 'sent' THEN now() ELSE sent_at END WHERE idempotency_key = $1`, [key, status]);
+      await pool.query(
+        `UPDATE ${OUTBOX_TABLE} SET status = $2, sent_at = CASE WHEN $2 = 'sent' THEN now() ELSE sent_at END WHERE idempotency_key = $1`,
+        [key, status],
+      );
     },
     get,
   };

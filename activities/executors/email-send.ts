@@ -38,7 +38,9 @@ export function messageIdForAction(idempotencyKey: string): string {
 
 /** What the outbox keeps of a mail: every header as approved and a hash of the bodies. */
 function envelopeOf(params: EmailSendParams): Record<string, unknown> {
-  const body = createHash('sha256').update(JSON.stringify([params.text, params.html ?? null])).digest('hex');
+  const body = createHash('sha256')
+    .update(JSON.stringify([params.text, params.html ?? null]))
+    .digest('hex');
   return {
     to: params.to,
     cc: params.cc ?? [],
@@ -113,7 +115,8 @@ export function createEmailSendExecutor(options: EmailSendExecutorOptions): Exec
       // Recorded before the send: a crash from here on leaves a trace a retry will read.
       const { claimed, entry } = await outbox.claim({ idempotencyKey: ctx.idempotencyKey, messageId, envelope });
       if (claimed) return send(params, entry);
-      if (!sameEnvelope(entry.envelope, envelope)) throw new CommitRejectedError(`email.send refused: idempotency key ${ctx.idempotencyKey} was already used for another mail`);
+      if (!sameEnvelope(entry.envelope, envelope))
+        throw new CommitRejectedError(`email.send refused: idempotency key ${ctx.idempotencyKey} was already used for another mail`);
       switch (entry.status) {
         case OutboxStatus.sent:
           return { alreadyApplied: true, record: recordOf(entry) };
@@ -141,7 +144,11 @@ export function createEmailSendExecutor(options: EmailSendExecutorOptions): Exec
     async verify(params, _record, ctx) {
       const entry = await outbox.get(ctx.idempotencyKey);
       const matches = entry !== undefined && sameEnvelope(entry.envelope, envelopeOf(params));
-      const observed: Record<string, unknown> = { messageId: messageIdForAction(ctx.idempotencyKey), outbox: entry?.status ?? 'missing', matchesApproved: matches };
+      const observed: Record<string, unknown> = {
+        messageId: messageIdForAction(ctx.idempotencyKey),
+        outbox: entry?.status ?? 'missing',
+        matchesApproved: matches,
+      };
       let ok = entry?.status === OutboxStatus.sent && matches;
       if (sentIndex) {
         const found = await inMailbox(sentIndex, messageIdForAction(ctx.idempotencyKey), entry?.status === OutboxStatus.sent);

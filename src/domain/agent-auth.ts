@@ -65,7 +65,10 @@ export function authenticateProposal(proposal: Proposal, agent: RegisteredAgent 
 export function inScope(actionType: string, agent: RegisteredAgent): { ok: true } | { ok: false; reason: string } {
   return agent.scope.includes(actionType)
     ? { ok: true }
-    : { ok: false, reason: `agent "${agent.id}" may not propose ${actionType}: it is outside the agent's scope (${agent.scope.join(', ')})` };
+    : {
+        ok: false,
+        reason: `agent "${agent.id}" may not propose ${actionType}: it is outside the agent's scope (${agent.scope.join(', ')})`,
+      };
 }
 
 /** The keys that may sign a run's withdrawals and revisions, known once its proposal was checked. */
@@ -97,7 +100,9 @@ export function authenticateMessage(
   const bytes = messageSigningBytes(context.workflowId, context.kind, message);
   if (message.by === context.agentId) {
     const check = checkSignature(context.kind, credential, bytes, context.keys.agent);
-    return check.ok ? { ok: true, signer: MessageSigner.agent, keyId: credential.keyId } : { ok: false, reason: `${check.reason} (agent ${message.by})` };
+    return check.ok
+      ? { ok: true, signer: MessageSigner.agent, keyId: credential.keyId }
+      : { ok: false, reason: `${check.reason} (agent ${message.by})` };
   }
   // fromEntries defines own properties, so even a key id like "__proto__" stays a plain entry.
   const own = Object.fromEntries(
@@ -109,5 +114,7 @@ export function authenticateMessage(
     return { ok: false, reason: `${message.by} is neither the proposing agent nor an operator with a registered key` };
   }
   const check = checkSignature(context.kind, credential, bytes, own);
-  return check.ok ? { ok: true, signer: MessageSigner.operator, keyId: credential.keyId } : { ok: false, reason: `${check.reason} (operator ${message.by})` };
+  return check.ok
+    ? { ok: true, signer: MessageSigner.operator, keyId: credential.keyId }
+    : { ok: false, reason: `${check.reason} (operator ${message.by})` };
 }

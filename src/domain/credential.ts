@@ -32,9 +32,12 @@ export function checkCredential(signed: SignedDecision, keys: TrustedKeys, nowMs
       return signature.ok ? checkLinkGrant(d, keys.grants, nowMs) : signature;
     }
     case 'operator': {
-      const key = Object.prototype.hasOwnProperty.call(keys.operators, signed.signature.keyId) ? keys.operators[signed.signature.keyId] : undefined;
+      const key = Object.prototype.hasOwnProperty.call(keys.operators, signed.signature.keyId)
+        ? keys.operators[signed.signature.keyId]
+        : undefined;
       if (!key) return { ok: false, reason: `no operator key "${signed.signature.keyId}" is registered` };
-      if (key.owner !== d.reviewer.id) return { ok: false, reason: `operator key "${signed.signature.keyId}" belongs to ${key.owner}, not ${d.reviewer.id}` };
+      if (key.owner !== d.reviewer.id)
+        return { ok: false, reason: `operator key "${signed.signature.keyId}" belongs to ${key.owner}, not ${d.reviewer.id}` };
       return checkDecisionSignature(signed, { [signed.signature.keyId]: key.publicKeyHex });
     }
     default: {

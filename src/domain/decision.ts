@@ -117,7 +117,12 @@ export const RevisionSchema = z.object({
   /** The proposing agent, or an operator. */
   by: SubjectIdSchema,
   params: z.record(z.string(), z.unknown()),
-  summary: z.string().min(1).max(200).regex(/^[^\u0000-\u001f\u007f]*$/).optional(),
+  summary: z
+    .string()
+    .min(1)
+    .max(200)
+    .regex(/^[^\u0000-\u001f\u007f]*$/)
+    .optional(),
   comment: z.string().max(5_000).optional(),
   credential: CredentialSchema.optional(),
 });

@@ -35,13 +35,7 @@ export function decisionUpdateIdFor(
 }
 
 /** Message-ID of a notification: a retried send can look for it before mailing again. */
-export function notificationMessageIdFor(
-  workflowId: string,
-  round: number,
-  purpose: string,
-  reviewerId: string,
-  domain: string,
-): string {
+export function notificationMessageIdFor(workflowId: string, round: number, purpose: string, reviewerId: string, domain: string): string {
   const safe = `${workflowId}.r${round}.${purpose}.${reviewerId}`.replace(/[^A-Za-z0-9._-]/g, '-');
   return `<${safe}@${domain}>`;
 }

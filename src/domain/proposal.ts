@@ -33,7 +33,10 @@ export type Agent = z.infer<typeof AgentSchema>;
 
 export const SourceSchema = z.object({
   title: oneLine(300),
-  url: z.url({ protocol: /^https?$/ }).max(2000).optional(),
+  url: z
+    .url({ protocol: /^https?$/ })
+    .max(2000)
+    .optional(),
 });
 
 /** The evidence pack: what makes a decision take 10–30 seconds instead of a meeting. */

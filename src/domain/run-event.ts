@@ -58,8 +58,20 @@ export type RunEvent =
   | { type: 'round_opened'; at: string; deadline: string }
   | { type: 'decision_recorded'; at: string; decision: DecisionPayload; signature?: SignedDecision['signature'] }
   /** An approval with edits, after the edited version was re-evaluated. */
-  | { type: 'approved_with_edits'; at: string; decision: DecisionPayload; signature?: SignedDecision['signature']; evaluation: PolicyEvaluation }
-  | { type: 'revised'; at: string; revision: Pick<Revision, 'by' | 'params' | 'summary'>; evaluation: PolicyEvaluation; signedBy?: SignedBy }
+  | {
+      type: 'approved_with_edits';
+      at: string;
+      decision: DecisionPayload;
+      signature?: SignedDecision['signature'];
+      evaluation: PolicyEvaluation;
+    }
+  | {
+      type: 'revised';
+      at: string;
+      revision: Pick<Revision, 'by' | 'params' | 'summary'>;
+      evaluation: PolicyEvaluation;
+      signedBy?: SignedBy;
+    }
   /** The SLA's escalation step (a reviewer's escalation is a decision). */
   | { type: 'escalated'; at: string; reason: string }
   | { type: 'reminded'; at: string }

@@ -161,7 +161,10 @@ export function buildEvidencePack(source: EvidenceSource, caps: EvidenceCaps): E
     risk: evaluation?.risk ?? 'not evaluated',
     // The policy's reason can quote params (a failed validation), so it is masked like agent text.
     ...(evaluation ? { policy: { version: oneLine(evaluation.policyVersion, caps.line), reason: text.line(evaluation.reason) } } : {}),
-    triggersFired: (evaluation?.triggersFired ?? []).map((t) => ({ id: oneLine(t.id, 64), description: oneLine(t.description, caps.line) })),
+    triggersFired: (evaluation?.triggersFired ?? []).map((t) => ({
+      id: oneLine(t.id, 64),
+      description: oneLine(t.description, caps.line),
+    })),
     approvalsRequired: (evaluation?.steps ?? []).map((s) => ({ role: oneLine(s.role, 64), count: s.count })),
     agent: { id: text.line(proposal.agent.id), name: text.line(proposal.agent.name) },
     requestedBy: {
@@ -200,7 +203,11 @@ function editsOf(source: EvidenceSource, text: EvidenceText, caps: EvidenceCaps)
   return {
     edits: {
       // The agent's own revisions also change the params; only reviewers' edits are named.
-      editedBy: (source.editedBy ?? []).map((d) => ({ reviewerId: oneLine(d.reviewerId, caps.line), role: oneLine(d.role, 64), round: d.round })),
+      editedBy: (source.editedBy ?? []).map((d) => ({
+        reviewerId: oneLine(d.reviewerId, caps.line),
+        role: oneLine(d.role, 64),
+        round: d.round,
+      })),
       changes: differences.map((d) => ({
         field: text.line(d.path.join('.') || '(all parameters)', caps.paramKey),
         agent: show(d.before, d.redacted),
@@ -243,7 +250,8 @@ function paramField(label: string, value: unknown, text: EvidenceText, caps: Evi
 function agentFields(evidence: Proposal['evidence'], text: EvidenceText, caps: EvidenceCaps): EvidenceField[] {
   const fields: EvidenceField[] = [];
   const add = (label: string, value: unknown, max: number = caps.text, code = false) => {
-    if (typeof value === 'string' && value.trim() !== '') fields.push({ label, value: text.block(value, max), multiline: true, ...(code ? { code } : {}) });
+    if (typeof value === 'string' && value.trim() !== '')
+      fields.push({ label, value: text.block(value, max), multiline: true, ...(code ? { code } : {}) });
   };
   add('Rationale', evidence.rationale);
   if (evidence.sources && evidence.sources.length > 0) {

@@ -19,7 +19,9 @@ export function redactDecodedPayloads(payloads: readonly Payload[], redactions: 
   const decoded = payloads.map(decodeJson);
   const paths = new Set<string>([...redactions.values()].flat());
   // A state or evaluation in the answer may name redactions of a policy this service has not loaded.
-  decoded.forEach((value) => walk(value, (key, node) => key === 'redact' && Array.isArray(node) && node.forEach((p) => typeof p === 'string' && paths.add(p))));
+  decoded.forEach((value) =>
+    walk(value, (key, node) => key === 'redact' && Array.isArray(node) && node.forEach((p) => typeof p === 'string' && paths.add(p))),
+  );
   const paramPaths = [...paths].filter((p) => p.startsWith('params.')).map((p) => p.slice('params.'.length));
   const evidencePaths = [...paths].filter((p) => p.startsWith('evidence.')).map((p) => p.slice('evidence.'.length));
   if (paramPaths.length === 0 && evidencePaths.length === 0 && !paths.has('params')) return [...payloads];
@@ -28,7 +30,13 @@ export function redactDecodedPayloads(payloads: readonly Payload[], redactions: 
   decoded.forEach((value) =>
     walk(value, (key, node) => {
       if (node === null || typeof node !== 'object') return;
-      const own = PARAMS_KEYS.has(key) ? (paths.has('params') ? [node] : paramPaths.map((p) => readPath(node, p))) : key === 'evidence' ? evidencePaths.map((p) => readPath(node, p)) : [];
+      const own = PARAMS_KEYS.has(key)
+        ? paths.has('params')
+          ? [node]
+          : paramPaths.map((p) => readPath(node, p))
+        : key === 'evidence'
+          ? evidencePaths.map((p) => readPath(node, p))
+          : [];
       secrets.push(...own.filter((v) => v !== undefined && v !== REDACTED));
     }),
   );
@@ -65,7 +73,12 @@ function maskInPlace(value: unknown, paramPaths: string[], evidencePaths: string
   const masked = key === 'evidence' ? redactPaths(value, evidencePaths) : value;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(masked as Record<string, unknown>)) {
-    Object.defineProperty(out, k, { value: maskInPlace(v, paramPaths, evidencePaths, wholeParams, k), enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(out, k, {
+      value: maskInPlace(v, paramPaths, evidencePaths, wholeParams, k),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return out;
 }

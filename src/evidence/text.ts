@@ -99,7 +99,9 @@ export function terminalLine(text: string, max = 2_000): string {
  */
 export function terminalJson(value: unknown, indent = 2): string {
   return (JSON.stringify(value, null, indent) ?? 'null').replace(TERMINAL_UNSAFE, (ch) =>
-    ch.length === 2 ? `\\u${ch.charCodeAt(0).toString(16)}\\u${ch.charCodeAt(1).toString(16)}` : `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    ch.length === 2
+      ? `\\u${ch.charCodeAt(0).toString(16)}\\u${ch.charCodeAt(1).toString(16)}`
+      : `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
 }
 

@@ -107,8 +107,10 @@ export function createSmtpMailer(options: SmtpMailerOptions): Mailer {
       const to = parseRecipients(mail.to);
       const cc = mail.cc ? parseRecipients(mail.cc) : [];
       const bcc = mail.bcc ? parseRecipients(mail.bcc) : [];
-      if (to.length + cc.length + bcc.length > MAX_RECIPIENTS) throw new MailAddressError(`too many recipients (at most ${MAX_RECIPIENTS})`);
-      if (mail.replyTo !== undefined && !PlainAddressSchema.safeParse(mail.replyTo).success) throw new MailAddressError('reply-to is not a plain email address');
+      if (to.length + cc.length + bcc.length > MAX_RECIPIENTS)
+        throw new MailAddressError(`too many recipients (at most ${MAX_RECIPIENTS})`);
+      if (mail.replyTo !== undefined && !PlainAddressSchema.safeParse(mail.replyTo).success)
+        throw new MailAddressError('reply-to is not a plain email address');
       const messageId = normalizeMessageId(mail.messageId);
       // Look first: a retried activity whose first attempt was delivered must not mail again.
       if (sentHere.has(messageId) || (options.sentIndex && (await options.sentIndex.hasMessage(messageId)))) {
@@ -131,7 +133,8 @@ export function createSmtpMailer(options: SmtpMailerOptions): Mailer {
         const code = (err as { responseCode?: unknown }).responseCode;
         const permanent = typeof code === 'number' && code >= 500 && code < 600;
         const failed = err as { code?: unknown; command?: unknown };
-        const notDelivered = typeof code === 'number' || NO_SESSION_CODES.has(String(failed.code)) || BEFORE_MESSAGE_COMMANDS.test(String(failed.command));
+        const notDelivered =
+          typeof code === 'number' || NO_SESSION_CODES.has(String(failed.code)) || BEFORE_MESSAGE_COMMANDS.test(String(failed.command));
         throw new MailSendError(`SMTP send failed${typeof code === 'number' ? ` (${code})` : ''}`, permanent, { cause: err }, notDelivered);
       }
       sentHere.add(messageId);

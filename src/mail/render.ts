@@ -18,13 +18,7 @@ const CAPS = EVIDENCE_CAPS.mail;
 const MAX_STATUS = 40;
 
 /** Why a mail is sent; matches the workflow's notice purposes. */
-export type NotificationPurpose =
-  | 'review_requested'
-  | 'reminder'
-  | 'escalated'
-  | 'delegated'
-  | 'outcome'
-  | 'needs_attention';
+export type NotificationPurpose = 'review_requested' | 'reminder' | 'escalated' | 'delegated' | 'outcome' | 'needs_attention';
 
 /** Everything a notification shows. All proposal text is treated as untrusted. */
 export interface NotificationView {

@@ -122,13 +122,14 @@ export function evaluatePolicy(input: EvaluationInput): PolicyEvaluation {
         })()
       : undefined;
 
-  const needsReview =
-    policy.mode === 'supervised' || fired.length > 0 || (sampling !== undefined && sampling.picked);
+  const needsReview = policy.mode === 'supervised' || fired.length > 0 || (sampling !== undefined && sampling.picked);
 
   const evaluated = { ...base, triggersFired, sampling };
   if (!needsReview) {
     const reason =
-      policy.mode === 'sampled' ? `sampled out (draw ${sampling!.draw.toFixed(4)} ≥ rate ${sampling!.rate})` : `${policy.mode}: no trigger fired`;
+      policy.mode === 'sampled'
+        ? `sampled out (draw ${sampling!.draw.toFixed(4)} ≥ rate ${sampling!.rate})`
+        : `${policy.mode}: no trigger fired`;
     return { ...evaluated, outcome: EvaluationOutcome.autoApprove, reason };
   }
 

@@ -91,7 +91,11 @@ export function loadPolicyBook(
       try {
         egress = policy.egress ? parseEgressAllowList(policy.egress) : undefined;
       } catch (err) {
-        if (err instanceof EgressAllowListError) throw new PolicyLoadError(file, err.problems.map((p) => `egress: ${p}`));
+        if (err instanceof EgressAllowListError)
+          throw new PolicyLoadError(
+            file,
+            err.problems.map((p) => `egress: ${p}`),
+          );
         throw err;
       }
       policies.set(policy.actionType, { policy, version, file, ...(egress ? { egress } : {}) });
@@ -106,6 +110,10 @@ export function loadPolicyBook(
     errors.push(err instanceof PolicyLoadError ? err : new PolicyLoadError(reviewersFile, [String(err)]));
   }
   if (errors.length === 1) throw errors[0]!;
-  if (errors.length > 1) throw new PolicyLoadError(dir, errors.map((e) => e.message));
+  if (errors.length > 1)
+    throw new PolicyLoadError(
+      dir,
+      errors.map((e) => e.message),
+    );
   return { policies, directory: directory! };
 }

@@ -33,7 +33,9 @@ export function loadActionModules(paths: string[], registry: ActionTypeRegistry,
     }
     const types = (exported as { actionTypes?: unknown }).actionTypes;
     if (!Array.isArray(types) || types.length === 0 || !types.every(isActionType)) {
-      throw new ActionTypeRegistrationError(`${path}: must export actionTypes, an array of { name, paramsSchema (zod), executor: { commit, verify, rollback? } }`);
+      throw new ActionTypeRegistrationError(
+        `${path}: must export actionTypes, an array of { name, paramsSchema (zod), executor: { commit, verify, rollback? } }`,
+      );
     }
     for (const type of types) {
       try {

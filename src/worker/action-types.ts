@@ -35,7 +35,8 @@ export interface WorkerActionOptions {
 /** Seed types that may fall back to the dev sandbox ledger when no real target is configured. */
 const SANDBOXABLE = ['ticket.update', 'db.write', 'access.grant', 'payment.refund', 'code.deploy'] as const;
 
-const nonEmpty = (pools: Record<string, Pool> | undefined): pools is Record<string, Pool> => pools !== undefined && Object.keys(pools).length > 0;
+const nonEmpty = (pools: Record<string, Pool> | undefined): pools is Record<string, Pool> =>
+  pools !== undefined && Object.keys(pools).length > 0;
 
 export function workerActionTypes(mailer: Mailer, options: WorkerActionOptions = {}): ActionTypeRegistry {
   const registry = builtInActionTypes().withExecutor('http.request', createHttpRequestExecutor());
@@ -52,7 +53,8 @@ export function workerActionTypes(mailer: Mailer, options: WorkerActionOptions =
   }
   if (nonEmpty(options.databases)) registry.withExecutor('db.write', createDbWriteExecutor({ pools: options.databases }));
   if (nonEmpty(options.accessSystems)) registry.withExecutor('access.grant', createAccessGrantExecutor({ systems: options.accessSystems }));
-  if (options.deploy && Object.keys(options.deploy.repos).length > 0) registry.withExecutor('code.deploy', createCodeDeployExecutor(options.deploy));
+  if (options.deploy && Object.keys(options.deploy.repos).length > 0)
+    registry.withExecutor('code.deploy', createCodeDeployExecutor(options.deploy));
   if (options.tickets) registry.withExecutor('ticket.update', createTicketUpdateExecutor(options.tickets));
   if (options.paymentsUrl) registry.withExecutor('payment.refund', createPaymentRefundExecutor({ baseUrl: options.paymentsUrl }));
   if (options.sandboxLedger) {

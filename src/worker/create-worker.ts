@@ -15,7 +15,17 @@ export interface WorkerSetup extends ActivityDeps {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Encrypts payloads in history; must match the clients'. */
   dataConverter?: DataConverter;
-  tuning?: Partial<Pick<WorkerOptions, 'maxCachedWorkflows' | 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'shutdownGraceTime' | 'shutdownForceTime' | 'debugMode'>>;
+  tuning?: Partial<
+    Pick<
+      WorkerOptions,
+      | 'maxCachedWorkflows'
+      | 'maxConcurrentActivityTaskExecutions'
+      | 'maxConcurrentWorkflowTaskExecutions'
+      | 'shutdownGraceTime'
+      | 'shutdownForceTime'
+      | 'debugMode'
+    >
+  >;
 }
 
 export async function createWorker(setup: WorkerSetup): Promise<Worker> {

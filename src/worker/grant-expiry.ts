@@ -7,7 +7,11 @@ import type { Logger } from '../observability/logger';
 
 export const GRANT_EXPIRY_INTERVAL_MS = 60_000;
 
-export function startGrantExpirySweep(sweeper: { revokeExpired(): Promise<string[]> }, logger: Logger, intervalMs = GRANT_EXPIRY_INTERVAL_MS): () => void {
+export function startGrantExpirySweep(
+  sweeper: { revokeExpired(): Promise<string[]> },
+  logger: Logger,
+  intervalMs = GRANT_EXPIRY_INTERVAL_MS,
+): () => void {
   let running = false;
   const sweep = async (): Promise<void> => {
     if (running) return;

@@ -24,7 +24,13 @@ const commits: Record<string, string> = {};
 const logger = createLogger({ level: 'silent' });
 let counter = 0;
 const unique = (prefix: string): string => `${prefix}-${++counter}`;
-const ctx = (idempotencyKey = unique('key'), attempt = 1): ExecutionContext => ({ idempotencyKey, attempt, workflowId: 'wf-deploy', logger, egress: LOOPBACK_EGRESS });
+const ctx = (idempotencyKey = unique('key'), attempt = 1): ExecutionContext => ({
+  idempotencyKey,
+  attempt,
+  workflowId: 'wf-deploy',
+  logger,
+  egress: LOOPBACK_EGRESS,
+});
 const git = (...args: string[]): string => execFileSync('git', ['-C', repo, ...args], { encoding: 'utf8' }).trim();
 const deployed = (env = 'production'): string | null => {
   try {
@@ -33,8 +39,10 @@ const deployed = (env = 'production'): string | null => {
     return null;
   }
 };
-const params = (input: Partial<CodeDeployParams> = {}): CodeDeployParams => CodeDeployParamsSchema.parse({ service: 'payments-api', environment: 'production', ref: 'v2', ...input });
-const executor = (withHealth = false) => createCodeDeployExecutor({ repos: { 'payments-api': repo }, ...(withHealth ? { healthUrls: { 'payments-api': healthUrl } } : {}) });
+const params = (input: Partial<CodeDeployParams> = {}): CodeDeployParams =>
+  CodeDeployParamsSchema.parse({ service: 'payments-api', environment: 'production', ref: 'v2', ...input });
+const executor = (withHealth = false) =>
+  createCodeDeployExecutor({ repos: { 'payments-api': repo }, ...(withHealth ? { healthUrls: { 'payments-api': healthUrl } } : {}) });
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'gatehouse-deploy-'));
@@ -63,7 +71,10 @@ describe('commit and verify', () => {
     const key = unique('key');
     const p = params({ commit: commits['v2'], expectedCurrent: commits['v1'] });
     const outcome = await executor(true).commit(p, ctx(key));
-    expect(outcome).toMatchObject({ alreadyApplied: false, record: { deployRef: 'refs/deploy/production', previous: commits['v1'], target: commits['v2'] } });
+    expect(outcome).toMatchObject({
+      alreadyApplied: false,
+      record: { deployRef: 'refs/deploy/production', previous: commits['v1'], target: commits['v2'] },
+    });
     expect(deployed()).toBe(commits['v2']);
     await expect(executor(true).verify(p, outcome.record, ctx(key))).resolves.toEqual({
       ok: true,
@@ -76,10 +87,16 @@ describe('commit and verify', () => {
     const p = params();
     const outcome = await executor(true).commit(p, ctx(key));
     healthStatus = 503;
-    await expect(executor(true).verify(p, outcome.record, ctx(key))).resolves.toMatchObject({ ok: false, observed: { health: { status: 503 } } });
+    await expect(executor(true).verify(p, outcome.record, ctx(key))).resolves.toMatchObject({
+      ok: false,
+      observed: { health: { status: 503 } },
+    });
     healthStatus = 200;
     git('update-ref', 'refs/deploy/production', commits['v3']!);
-    await expect(executor(true).verify(p, outcome.record, ctx(key))).resolves.toMatchObject({ ok: false, observed: { current: commits['v3'] } });
+    await expect(executor(true).verify(p, outcome.record, ctx(key))).resolves.toMatchObject({
+      ok: false,
+      observed: { current: commits['v3'] },
+    });
   });
 
   it('makes a first deploy of an environment that has none', async () => {
@@ -137,7 +154,10 @@ describe('rollback', () => {
   it('moves the ref back to the recorded previous commit, once', async () => {
     const key = unique('key');
     const outcome = await executor().commit(params(), ctx(key));
-    await expect(executor().rollback!(params(), outcome.record, ctx(key))).resolves.toMatchObject({ rolledBack: true, restored: commits['v1'] });
+    await expect(executor().rollback!(params(), outcome.record, ctx(key))).resolves.toMatchObject({
+      rolledBack: true,
+      restored: commits['v1'],
+    });
     expect(deployed()).toBe(commits['v1']);
     await expect(executor().rollback!(params(), outcome.record, ctx(key, 2))).resolves.toMatchObject({ alreadyRolledBack: true });
     await expect(executor().verify(params(), outcome.record, ctx(key))).resolves.toMatchObject({ ok: false });

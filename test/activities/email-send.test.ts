@@ -4,7 +4,13 @@
  * what the outbox and the mailbox hold.
  */
 import { Pool } from 'pg';
-import { createFileOutbox, createPostgresOutbox, OUTBOX_TABLE, OutboxStatus, type EmailOutbox } from '../../activities/executors/email-outbox';
+import {
+  createFileOutbox,
+  createPostgresOutbox,
+  OUTBOX_TABLE,
+  OutboxStatus,
+  type EmailOutbox,
+} from '../../activities/executors/email-outbox';
 import { createEmailSendExecutor, messageIdForAction, type UncertainSendPolicy } from '../../activities/executors/email-send';
 import { CommitRejectedError, type ExecutionContext } from '../../src/actions/executor';
 import { EmailSendParamsSchema, type EmailSendParams } from '../../src/actions/schemas';
@@ -43,9 +49,20 @@ const mailers: Mailer[] = [];
 const logger = createLogger({ level: 'silent' });
 let counter = 0;
 const unique = (prefix: string): string => `${prefix}-${++counter}-${Date.now()}`;
-const ctx = (idempotencyKey: string, attempt = 1): ExecutionContext => ({ idempotencyKey, attempt, workflowId: 'wf-email', logger, egress: LOOPBACK_EGRESS });
+const ctx = (idempotencyKey: string, attempt = 1): ExecutionContext => ({
+  idempotencyKey,
+  attempt,
+  workflowId: 'wf-email',
+  logger,
+  egress: LOOPBACK_EGRESS,
+});
 const params = (input: Partial<EmailSendParams> = {}): EmailSendParams =>
-  EmailSendParamsSchema.parse({ to: ['customer@example.org'], subject: 'Your refund', text: 'Hello,\nyour refund is on its way.', ...input });
+  EmailSendParamsSchema.parse({
+    to: ['customer@example.org'],
+    subject: 'Your refund',
+    text: 'Hello,\nyour refund is on its way.',
+    ...input,
+  });
 
 /** One worker process: its own mailer (and so its own memory of what it sent). */
 function worker(options: { smtpUrl?: string; withIndex?: boolean; onUncertain?: UncertainSendPolicy; outbox?: EmailOutbox } = {}) {
@@ -81,7 +98,8 @@ async function settledCount(messageId: string): Promise<number> {
   return (await listWith(messageId)).length;
 }
 async function outboxRow(key: string): Promise<Record<string, unknown> | undefined> {
-  return (await pool.query(`SELECT status, attempts, message_id FROM ${OUTBOX_TABLE} WHERE idempotency_key = $1`, [key])).rows[0] as Record<string, unknown> | undefined;
+  return (await pool.query(`SELECT status, attempts, message_id FROM ${OUTBOX_TABLE} WHERE idempotency_key = $1`, [key])).rows[0] as
+    Record<string, unknown> | undefined;
 }
 
 beforeAll(async () => {
@@ -101,7 +119,12 @@ afterAll(async () => {
 describe('one mail as approved', () => {
   it('sends To, Cc, Bcc, Reply-To, text and HTML exactly as approved, and verifies from outbox and mailbox', async () => {
     const key = unique('key');
-    const p = params({ cc: ['manager@example.org'], bcc: ['archive@shop.example'], replyTo: 'agent-desk@shop.example', html: '<p>Hello, your refund is on its way.</p>' });
+    const p = params({
+      cc: ['manager@example.org'],
+      bcc: ['archive@shop.example'],
+      replyTo: 'agent-desk@shop.example',
+      html: '<p>Hello, your refund is on its way.</p>',
+    });
     const { executor } = worker({ withIndex: true });
     const outcome = await executor.commit(p, ctx(key));
     expect(outcome).toMatchObject({ alreadyApplied: false, record: { messageId: messageIdForAction(key), outbox: 'sent', recipients: 3 } });
@@ -131,10 +154,16 @@ describe('one mail as approved', () => {
 
   it('fails verification for a key with no outbox entry, or params other than the ones sent', async () => {
     const { executor } = worker({ withIndex: true });
-    await expect(executor.verify(params(), {}, ctx(unique('never')))).resolves.toMatchObject({ ok: false, observed: { outbox: 'missing', foundInMailbox: false } });
+    await expect(executor.verify(params(), {}, ctx(unique('never')))).resolves.toMatchObject({
+      ok: false,
+      observed: { outbox: 'missing', foundInMailbox: false },
+    });
     const key = unique('key');
     await executor.commit(params(), ctx(key));
-    await expect(executor.verify(params({ subject: 'Another subject' }), {}, ctx(key))).resolves.toMatchObject({ ok: false, observed: { matchesApproved: false } });
+    await expect(executor.verify(params({ subject: 'Another subject' }), {}, ctx(key))).resolves.toMatchObject({
+      ok: false,
+      observed: { matchesApproved: false },
+    });
   });
 
   it('refuses a key reused for another mail, sending nothing', async () => {
@@ -159,7 +188,7 @@ describe('exactly once across workers', () => {
   async function diedAfterSend(key: string, p: EmailSendParams): Promise<void> {
     const { mailer } = worker();
     const messageId = messageIdForAction(key);
-    const claimed = await outbox.claim({ idempotencyKey: key, messageId, envelope: (await dryEnvelope(p)) });
+    const claimed = await outbox.claim({ idempotencyKey: key, messageId, envelope: await dryEnvelope(p) });
     expect(claimed.claimed).toBe(true);
     await mailer.send({ to: p.to.join(', '), subject: p.subject, text: p.text, messageId });
     await mailsWith(messageId);
@@ -190,7 +219,10 @@ describe('exactly once across workers', () => {
     const retry = await executor.commit(p, ctx(key, 2));
     expect(retry).toMatchObject({ record: { outbox: 'sending', uncertain: true } });
     expect(await settledCount(messageIdForAction(key))).toBe(1);
-    await expect(executor.verify(p, retry.record, ctx(key))).resolves.toMatchObject({ ok: false, observed: { outbox: OutboxStatus.sending } });
+    await expect(executor.verify(p, retry.record, ctx(key))).resolves.toMatchObject({
+      ok: false,
+      observed: { outbox: OutboxStatus.sending },
+    });
   });
 
   it('with the resend policy, sends again under the same Message-ID', async () => {
@@ -209,7 +241,10 @@ describe('exactly once across workers', () => {
     const down = worker({ smtpUrl: `smtp://127.0.0.1:${await freePort()}` });
     await expect(down.executor.commit(p, ctx(key))).rejects.toHaveProperty('name', 'MailSendError');
     expect(await outboxRow(key)).toMatchObject({ status: 'failed' });
-    await expect(worker().executor.commit(p, ctx(key, 2))).resolves.toMatchObject({ alreadyApplied: false, record: { outbox: 'sent', attempts: 2 } });
+    await expect(worker().executor.commit(p, ctx(key, 2))).resolves.toMatchObject({
+      alreadyApplied: false,
+      record: { outbox: 'sent', attempts: 2 },
+    });
     expect(await settledCount(messageIdForAction(key))).toBe(1);
   });
 });

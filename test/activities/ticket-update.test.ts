@@ -15,9 +15,20 @@ let executor: ReturnType<typeof createTicketUpdateExecutor>;
 const logger = createLogger({ level: 'silent' });
 let counter = 0;
 const unique = (prefix: string): string => `${prefix}-${++counter}`;
-const ctx = (idempotencyKey = unique('key'), attempt = 1): ExecutionContext => ({ idempotencyKey, attempt, workflowId: 'wf-ticket', logger, egress: LOOPBACK_EGRESS });
+const ctx = (idempotencyKey = unique('key'), attempt = 1): ExecutionContext => ({
+  idempotencyKey,
+  attempt,
+  workflowId: 'wf-ticket',
+  logger,
+  egress: LOOPBACK_EGRESS,
+});
 const params = (ticketId: string, extra: Record<string, unknown> = {}) =>
-  TicketUpdateParamsSchema.parse({ ticketId, fields: { priority: 'P2', component: 'billing' }, comment: 'Classified from customer email', ...extra });
+  TicketUpdateParamsSchema.parse({
+    ticketId,
+    fields: { priority: 'P2', component: 'billing' },
+    comment: 'Classified from customer email',
+    ...extra,
+  });
 
 function seed(fields: Record<string, unknown> = { priority: 'P4', component: 'unknown', title: 'Invoice failed' }): string {
   const id = unique('OPS');
@@ -38,9 +49,19 @@ describe('commit and verify', () => {
     const id = seed();
     const key = unique('key');
     const outcome = await executor.commit(params(id), ctx(key));
-    expect(outcome).toEqual({ alreadyApplied: false, record: { ticketId: id, version: 2, previous: { priority: 'P4', component: 'unknown' } } });
-    expect(api.tickets.get(id)).toMatchObject({ version: 2, fields: { priority: 'P2', component: 'billing', title: 'Invoice failed' }, comments: [{ body: 'Classified from customer email', idempotencyKey: key }] });
-    await expect(executor.verify(params(id), outcome.record, ctx(key))).resolves.toEqual({ ok: true, observed: { version: 2, mismatched: {}, commented: true } });
+    expect(outcome).toEqual({
+      alreadyApplied: false,
+      record: { ticketId: id, version: 2, previous: { priority: 'P4', component: 'unknown' } },
+    });
+    expect(api.tickets.get(id)).toMatchObject({
+      version: 2,
+      fields: { priority: 'P2', component: 'billing', title: 'Invoice failed' },
+      comments: [{ body: 'Classified from customer email', idempotencyKey: key }],
+    });
+    await expect(executor.verify(params(id), outcome.record, ctx(key))).resolves.toEqual({
+      ok: true,
+      observed: { version: 2, mismatched: {}, commented: true },
+    });
   });
 
   it('fails verification when someone changed a field afterwards', async () => {
@@ -48,7 +69,10 @@ describe('commit and verify', () => {
     const key = unique('key');
     const outcome = await executor.commit(params(id), ctx(key));
     api.edit(id, { priority: 'P1' });
-    await expect(executor.verify(params(id), outcome.record, ctx(key))).resolves.toEqual({ ok: false, observed: { version: 3, mismatched: { priority: 'P1' }, commented: true } });
+    await expect(executor.verify(params(id), outcome.record, ctx(key))).resolves.toEqual({
+      ok: false,
+      observed: { version: 3, mismatched: { priority: 'P1' }, commented: true },
+    });
   });
 
   it('fails verification for a key whose comment is not on the ticket', async () => {
@@ -58,7 +82,10 @@ describe('commit and verify', () => {
 
   it('reads preconditions (version and fields) from the ticket', async () => {
     const id = seed();
-    await expect(executor.readPreconditions!(params(id), ['version', 'priority', 'missing'], ctx())).resolves.toEqual({ version: 1, priority: 'P4' });
+    await expect(executor.readPreconditions!(params(id), ['version', 'priority', 'missing'], ctx())).resolves.toEqual({
+      version: 1,
+      priority: 'P4',
+    });
   });
 });
 
@@ -95,7 +122,9 @@ describe('exactly once', () => {
   it('refuses an unknown ticket and an empty update; a server error stays retryable', async () => {
     await expect(executor.commit(params('NOPE-1'), ctx())).rejects.toBeInstanceOf(CommitRejectedError);
     const id = seed();
-    await expect(executor.commit(TicketUpdateParamsSchema.parse({ ticketId: id, fields: {} }), ctx())).rejects.toBeInstanceOf(CommitRejectedError);
+    await expect(executor.commit(TicketUpdateParamsSchema.parse({ ticketId: id, fields: {} }), ctx())).rejects.toBeInstanceOf(
+      CommitRejectedError,
+    );
     const broken = createTicketUpdateExecutor({ baseUrl: 'http://127.0.0.1:9/down' });
     await expect(broken.commit(params(id), ctx())).rejects.not.toBeInstanceOf(CommitRejectedError);
   });
@@ -112,7 +141,10 @@ describe('rollback', () => {
     const id = seed();
     const key = unique('key');
     const outcome = await executor.commit(params(id), ctx(key));
-    await expect(executor.rollback!(params(id), outcome.record, ctx(key))).resolves.toMatchObject({ rolledBack: true, restored: { priority: 'P4', component: 'unknown' } });
+    await expect(executor.rollback!(params(id), outcome.record, ctx(key))).resolves.toMatchObject({
+      rolledBack: true,
+      restored: { priority: 'P4', component: 'unknown' },
+    });
     expect(api.tickets.get(id)?.fields).toEqual({ priority: 'P4', component: 'unknown', title: 'Invoice failed' });
     await expect(executor.rollback!(params(id), outcome.record, ctx(key, 2))).resolves.toMatchObject({ alreadyRolledBack: true });
     expect(api.tickets.get(id)?.version).toBe(3);

@@ -21,7 +21,8 @@ afterAll(() => h?.close());
 const gatehouse = (...args: string[]) => runCli({ GATEHOUSE_TASK_QUEUE: h.taskQueue, GATEHOUSE_AGENT_KEY: h.agentKeySpec }, ...args);
 const keyless = (...args: string[]) => runCli({ GATEHOUSE_TASK_QUEUE: h.taskQueue }, ...args);
 /** The CLI as the operator `person` runs it, with their own key. */
-const operator = (person: string, ...args: string[]) => runCli({ GATEHOUSE_TASK_QUEUE: h.taskQueue, GATEHOUSE_OPERATOR_KEY: h.operatorKeySpecs[person]! }, ...args);
+const operator = (person: string, ...args: string[]) =>
+  runCli({ GATEHOUSE_TASK_QUEUE: h.taskQueue, GATEHOUSE_OPERATOR_KEY: h.operatorKeySpecs[person]! }, ...args);
 
 describe('gatehouse CLI', () => {
   it('proposes from a JSON file, lists it as pending, shows it and approves it', async () => {
@@ -45,7 +46,16 @@ describe('gatehouse CLI', () => {
     const impersonated = await operator('dave', 'decide', workflowId, '--as', 'alice', '--role', 'approver', '--approve');
     expect(impersonated.code).toBe(4);
     expect(impersonated.stderr).toContain('bad_signature');
-    const serviceKey = await runCli({ GATEHOUSE_TASK_QUEUE: h.taskQueue, GATEHOUSE_DECISION_SIGNING_KEY: h.signingKeySpec }, 'decide', workflowId, '--as', 'alice', '--role', 'approver', '--approve');
+    const serviceKey = await runCli(
+      { GATEHOUSE_TASK_QUEUE: h.taskQueue, GATEHOUSE_DECISION_SIGNING_KEY: h.signingKeySpec },
+      'decide',
+      workflowId,
+      '--as',
+      'alice',
+      '--role',
+      'approver',
+      '--approve',
+    );
     expect(serviceKey.code).toBe(2);
     expect(serviceKey.stderr).toContain('GATEHOUSE_OPERATOR_KEY');
 
@@ -75,21 +85,32 @@ describe('gatehouse CLI', () => {
     const proposed = await gatehouse('propose', file);
     expect(proposed.stderr).toBe('');
     const workflowId = proposed.stdout.trim();
-    await eventually(async () => ((await (await h.gatehouse.getProposal(workflowId)).status()).status === 'awaiting_approval' ? true : undefined), 20_000, `${workflowId} awaiting`);
+    await eventually(
+      async () => ((await (await h.gatehouse.getProposal(workflowId)).status()).status === 'awaiting_approval' ? true : undefined),
+      20_000,
+      `${workflowId} awaiting`,
+    );
     expect((await keyless('withdraw', workflowId)).code).toBe(2);
     const asSomeoneElse = await gatehouse('withdraw', workflowId, '--by', 'mallory');
     expect(asSomeoneElse.code).toBe(4);
     expect(asSomeoneElse.stderr).toContain('mallory may not withdraw');
     const withdrawn = await gatehouse('withdraw', workflowId, '--reason', 'not needed');
     expect(withdrawn.stdout).toContain('withdrawn');
-    expect((await (await h.gatehouse.getProposal(workflowId)).result()).outcomeReason).toBe('withdrawn by agent-7 (signed with agent key agent-test): not needed');
+    expect((await (await h.gatehouse.getProposal(workflowId)).result()).outcomeReason).toBe(
+      'withdrawn by agent-7 (signed with agent key agent-test): not needed',
+    );
   });
 
   it('makes a dev agent key and registry with which the demo signs every sample as its own agent', async () => {
     const agentsFile = join(dir, 'agents.yaml');
     const made = await runCli({}, 'keys', '--agent-only', '--agents-file', agentsFile, '--examples', EXAMPLES);
     expect(made.code).toBe(0);
-    const env = Object.fromEntries(made.stdout.split('\n').filter((l) => /^[A-Z_]+=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    const env = Object.fromEntries(
+      made.stdout
+        .split('\n')
+        .filter((l) => /^[A-Z_]+=/.test(l))
+        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+    );
     expect(Object.keys(env).sort()).toEqual(['GATEHOUSE_AGENTS_FILE', 'GATEHOUSE_AGENT_KEY']);
     const registry = loadAgentRegistry(env['GATEHOUSE_AGENTS_FILE']!, builtInActionTypes().names());
     expect([...registry.keys()]).toEqual(expect.arrayContaining(['refund-agent', 'support-agent', 'data-agent']));
@@ -100,10 +121,14 @@ describe('gatehouse CLI', () => {
     const refund = /refund\.json\t(\S+)/.exec(demo.stdout)?.[1];
     expect(refund).toMatch(/^refund-agent:/);
     // The fixture policies review refunds: authenticated and in scope, the run waits for a person.
-    const state = await eventually(async () => {
-      const s = await (await h.gatehouse.getProposal(refund!)).status();
-      return s.evaluation ? s : undefined;
-    }, 20_000, 'refund evaluated');
+    const state = await eventually(
+      async () => {
+        const s = await (await h.gatehouse.getProposal(refund!)).status();
+        return s.evaluation ? s : undefined;
+      },
+      20_000,
+      'refund evaluated',
+    );
     expect(state.evaluation).toMatchObject({ outcome: 'review', requesterAssertedBy: 'refund-agent', agentKeyId: 'agent1' });
   });
 

@@ -21,7 +21,13 @@ const EXAMPLE = resolve(__dirname, '../../examples/custom-action-type');
 const dir = mkdtempSync(join(tmpdir(), 'gatehouse-flags-'));
 const store = join(dir, 'flags.json');
 process.env['GATEHOUSE_EXAMPLE_FLAGS_FILE'] = store;
-const ctx = (idempotencyKey: string): ExecutionContext => ({ idempotencyKey, attempt: 1, workflowId: 'wf-flag', logger: createLogger({ level: 'silent' }), egress: LOOPBACK_EGRESS });
+const ctx = (idempotencyKey: string): ExecutionContext => ({
+  idempotencyKey,
+  attempt: 1,
+  workflowId: 'wf-flag',
+  logger: createLogger({ level: 'silent' }),
+  egress: LOOPBACK_EGRESS,
+});
 
 describe('examples/custom-action-type', () => {
   it('registers flag.set from GATEHOUSE_ACTION_MODULES and loads its policy next to the seed policies', () => {
@@ -56,7 +62,10 @@ describe('examples/custom-action-type', () => {
     stored.flags['new-checkout'] = false;
     writeFileSync(store, JSON.stringify(stored));
     await expect(executor.commit(params, ctx('k1'))).resolves.toMatchObject({ alreadyApplied: true });
-    await expect(executor.verify(params, first.record, ctx('k1'))).resolves.toEqual({ ok: false, observed: { applied: true, enabled: false } });
+    await expect(executor.verify(params, first.record, ctx('k1'))).resolves.toEqual({
+      ok: false,
+      observed: { applied: true, enabled: false },
+    });
     stored.flags['new-checkout'] = true;
     writeFileSync(store, JSON.stringify(stored));
     await expect(executor.verify(params, first.record, ctx('k1'))).resolves.toMatchObject({ ok: true });

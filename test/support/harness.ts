@@ -17,7 +17,13 @@ import { GatehouseClient } from '../../src/client';
 import type { RegisteredAgent } from '../../src/domain/agent-auth';
 import type { DecisionKind, SignedDecision } from '../../src/domain/decision';
 import type { ProposalInput } from '../../src/domain/proposal';
-import { createBytesSigner, createDecisionSigner, generateDecisionKeyPair, type BytesSigner, type DecisionSigner } from '../../src/links/decision-signer';
+import {
+  createBytesSigner,
+  createDecisionSigner,
+  generateDecisionKeyPair,
+  type BytesSigner,
+  type DecisionSigner,
+} from '../../src/links/decision-signer';
 import { decisionThroughLink } from '../../src/links/link-issuer';
 import type { OperatorKey } from '../../src/domain/trusted-keys';
 import { generateLinkSecret, parseLinkKeyring, type LinkKeyring } from '../../src/links/keyring';
@@ -57,7 +63,12 @@ const TEST_ACTION_TYPES = [
 export const TEST_AGENT_IDS = ['agent-7', 'metrics-agent', 'data-agent', 'refund-agent', 'bench-agent'];
 
 /** An agent registry giving `ids` one key and every action type the worker knows. */
-export function testAgentRegistry(ids: readonly string[], publicKeyHex: string, keyId: string, actionTypes: ReadonlySet<string>): Map<string, RegisteredAgent> {
+export function testAgentRegistry(
+  ids: readonly string[],
+  publicKeyHex: string,
+  keyId: string,
+  actionTypes: ReadonlySet<string>,
+): Map<string, RegisteredAgent> {
   return new Map(ids.map((id) => [id, { id, name: id, keys: { [keyId]: publicKeyHex }, scope: [...actionTypes] }]));
 }
 
@@ -93,7 +104,12 @@ export interface Harness {
   /** A proposal of `actionType` whose commit posts to the HTTP target. */
   proposal(actionType: string, overrides?: Partial<ProposalInput>): ProposalInput;
   /** A decision through a freshly granted link, signed by the decision service for the run's current round and params. */
-  decision(workflowId: string, reviewer: { id: string; role: string }, kind: DecisionKind, extra?: Partial<SignedDecision['payload']>): Promise<SignedDecision>;
+  decision(
+    workflowId: string,
+    reviewer: { id: string; role: string },
+    kind: DecisionKind,
+    extra?: Partial<SignedDecision['payload']>,
+  ): Promise<SignedDecision>;
   close(): Promise<void>;
 }
 
@@ -205,7 +221,10 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
         linkTtlMs: 3_600_000,
         auditLog: createFileAuditLog(auditLogFile),
         samplingKey,
-        egress: { allow: parseEgressAllowList(options.egressAllow ?? '127.0.0.1'), ...(options.egressResolve ? { resolve: options.egressResolve } : {}) },
+        egress: {
+          allow: parseEgressAllowList(options.egressAllow ?? '127.0.0.1'),
+          ...(options.egressResolve ? { resolve: options.egressResolve } : {}),
+        },
         dataConverter,
         logger,
         tuning: { shutdownGraceTime: '1 second', shutdownForceTime: '3 seconds' },

@@ -1,5 +1,11 @@
 /** Payloads in Temporal history are ciphertext; the client and worker with the key read them. */
-import { generatePayloadKey, AesGcmPayloadCodec, parsePayloadKeys, PayloadKeyError, ENCRYPTED_ENCODING } from '../../src/temporal/payload-codec';
+import {
+  generatePayloadKey,
+  AesGcmPayloadCodec,
+  parsePayloadKeys,
+  PayloadKeyError,
+  ENCRYPTED_ENCODING,
+} from '../../src/temporal/payload-codec';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { payloadToJSON } from '@temporalio/common/lib/proto-utils';
@@ -68,7 +74,10 @@ describe('payload encryption', () => {
       expect(await anonymous.text()).not.toContain(secret);
       const wrong = await fetch(`${base}/codec/decode`, { method: 'POST', headers: { ...headers, authorization: 'Bearer nope' }, body });
       expect(wrong.status).toBe(401);
-      const preflight = await fetch(`${base}/codec/decode`, { method: 'OPTIONS', headers: { origin: 'http://127.0.0.1:8233', 'access-control-request-method': 'POST' } });
+      const preflight = await fetch(`${base}/codec/decode`, {
+        method: 'OPTIONS',
+        headers: { origin: 'http://127.0.0.1:8233', 'access-control-request-method': 'POST' },
+      });
       expect(preflight.status).toBe(204);
       expect(preflight.headers.get('access-control-allow-headers')).toContain('x-namespace');
     } finally {

@@ -40,7 +40,10 @@ beforeAll(async () => {
   metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-metrics-'));
   const agentsFile = join(dir, 'agents.yaml');
-  writeFileSync(agentsFile, `agents:\n  - { id: metrics-agent, name: Metrics agent, keys: ["ma1:${agentKeys.publicKeyHex}"], scope: [ticket.update, email.send] }\n`);
+  writeFileSync(
+    agentsFile,
+    `agents:\n  - { id: metrics-agent, name: Metrics agent, keys: ["ma1:${agentKeys.publicKeyHex}"], scope: [ticket.update, email.send] }\n`,
+  );
   worker = spawn('node', [join(ROOT, 'dist/src/worker/main.js')], {
     cwd: ROOT,
     env: {
@@ -95,13 +98,21 @@ describe('worker metrics', () => {
     };
     const tickets = await Promise.all(Array.from({ length: 3 }, () => gatehouse.propose(unsampled())));
     const email = await gatehouse.propose(
-      proposal('email.send', { to: ['someone@customer.example'], subject: 'Hello', text: 'Hi there' }, { rationale: 'asked', confidence: 0.95 }),
+      proposal(
+        'email.send',
+        { to: ['someone@customer.example'], subject: 'Hello', text: 'Hi there' },
+        { rationale: 'asked', confidence: 0.95 },
+      ),
     );
     const handle = client.workflow.getHandle(email.workflowId);
-    const state = await eventually(async () => {
-      const s = await handle.query(getStateQuery);
-      return s.status === 'awaiting_approval' ? s : undefined;
-    }, 30_000, 'email awaiting approval');
+    const state = await eventually(
+      async () => {
+        const s = await handle.query(getStateQuery);
+        return s.status === 'awaiting_approval' ? s : undefined;
+      },
+      30_000,
+      'email awaiting approval',
+    );
     await handle.executeUpdate(decideUpdate, {
       args: [
         decisionThroughLink(
@@ -122,10 +133,14 @@ describe('worker metrics', () => {
     expect((await email.result()).status).toBe('succeeded');
     for (const t of tickets) expect((await t.result()).status).toBe('succeeded');
 
-    const text = await eventually(async () => {
-      const body = await (await fetch(metricsUrl)).text();
-      return /gatehouse_decisions\S*\{[^}]*action_type="email.send"[^}]*decision="approve"/.test(body) ? body : undefined;
-    }, 20_000, 'gatehouse metrics');
+    const text = await eventually(
+      async () => {
+        const body = await (await fetch(metricsUrl)).text();
+        return /gatehouse_decisions\S*\{[^}]*action_type="email.send"[^}]*decision="approve"/.test(body) ? body : undefined;
+      },
+      20_000,
+      'gatehouse metrics',
+    );
     expect(text).toMatch(/gatehouse_outcomes\S*\{[^}]*action_type="email.send"[^}]*status="succeeded"[^}]*\} 1/);
     expect(text).toMatch(/gatehouse_time_to_decision\S*_bucket\{[^}]*action_type="email.send"/);
     expect(text).toMatch(/gatehouse_sampled_out\S*\{[^}]*action_type="ticket.update"[^}]*\} 3/);

@@ -23,7 +23,10 @@ async function runWorker(env: Record<string, string>): Promise<{ code: number; s
 /** A valid agent registry, so that each test meets only the problem it is about. */
 function validAgentsFile(): string {
   const file = join(mkdtempSync(join(tmpdir(), 'gatehouse-agents-')), 'agents.yaml');
-  writeFileSync(file, `agents:\n  - { id: refund-agent, name: Refunds, keys: ["a1:${generateDecisionKeyPair().publicKeyHex}"], scope: [payment.refund] }\n`);
+  writeFileSync(
+    file,
+    `agents:\n  - { id: refund-agent, name: Refunds, keys: ["a1:${generateDecisionKeyPair().publicKeyHex}"], scope: [payment.refund] }\n`,
+  );
   return file;
 }
 
@@ -77,7 +80,13 @@ describe('worker start-up', () => {
   it('exits 1 listing every missing or invalid setting', async () => {
     const result = await runWorker({ GATEHOUSE_MODE: 'production', GATEHOUSE_HTTP_PORT: 'eighty' });
     expect(result.code).toBe(1);
-    for (const key of ['GATEHOUSE_HTTP_PORT', 'GATEHOUSE_LINK_KEYS', 'GATEHOUSE_DECISION_SIGNING_KEY', 'SMTP_URL', 'GATEHOUSE_SAMPLING_KEY']) {
+    for (const key of [
+      'GATEHOUSE_HTTP_PORT',
+      'GATEHOUSE_LINK_KEYS',
+      'GATEHOUSE_DECISION_SIGNING_KEY',
+      'SMTP_URL',
+      'GATEHOUSE_SAMPLING_KEY',
+    ]) {
       expect(result.stderr).toContain(key);
     }
   });

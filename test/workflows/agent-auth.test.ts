@@ -37,10 +37,14 @@ async function startDirectly(proposal: Proposal, workflowId = workflowIdFor(prop
 }
 
 async function until(workflowId: string, status: string): Promise<ApprovalState> {
-  return eventually(async () => {
-    const state = await h.client.workflow.getHandle(workflowId).query(getStateQuery);
-    return state.status === status ? state : undefined;
-  }, 20_000, `${workflowId} ${status}`);
+  return eventually(
+    async () => {
+      const state = await h.client.workflow.getHandle(workflowId).query(getStateQuery);
+      return state.status === status ? state : undefined;
+    },
+    20_000,
+    `${workflowId} ${status}`,
+  );
 }
 
 async function historyLength(workflowId: string): Promise<number> {
@@ -70,7 +74,9 @@ describe('proposals', () => {
     const signer = createAgentSigner(h.agentKeySpec);
     const signed = signer.signProposal(unsigned('test.single'));
     const tampered = { ...signed, params: { ...signed.params, body: { amount: 4_200 } } };
-    expect((await (await startDirectly(tampered)).result()).outcomeReason).toMatch(/proposal signature does not verify \(agent "agent-7"\)/);
+    expect((await (await startDirectly(tampered)).result()).outcomeReason).toMatch(
+      /proposal signature does not verify \(agent "agent-7"\)/,
+    );
 
     // The right key id, someone else's key.
     const impostor = createAgentSigner(`${h.agentKeySpec.split(':')[0]}:${generateDecisionKeyPair().privateKeyHex}`);
@@ -90,7 +96,12 @@ describe('proposals', () => {
 
   it('denies an agent proposing outside its scope, and an agent nobody registered', async () => {
     const signer = createAgentSigner(h.agentKeySpec);
-    h.agents.set('narrow-agent', { id: 'narrow-agent', name: 'Narrow', keys: { [signer.keyId]: signer.publicKeyHex }, scope: ['test.auto'] });
+    h.agents.set('narrow-agent', {
+      id: 'narrow-agent',
+      name: 'Narrow',
+      keys: { [signer.keyId]: signer.publicKeyHex },
+      scope: ['test.auto'],
+    });
     const narrow = await h.gatehouse.propose(h.proposal('test.single', { agent: { id: 'narrow-agent', name: 'Narrow' } }));
     const final = await narrow.result();
     expect(final.status).toBe('denied');
@@ -115,7 +126,9 @@ describe('proposals', () => {
     expect(first.workflowId).toBe(`agent-7:${proposal.id}`);
     const { runId } = await h.client.workflow.getHandle(first.workflowId).describe();
     await expect(h.gatehouse.propose({ ...proposal, actionType: 'test.auto' })).rejects.toBeInstanceOf(ProposalConflictError);
-    await expect(h.gatehouse.propose({ ...proposal, params: { ...proposal.params, body: { amount: 1 } } })).rejects.toBeInstanceOf(ProposalConflictError);
+    await expect(h.gatehouse.propose({ ...proposal, params: { ...proposal.params, body: { amount: 1 } } })).rejects.toBeInstanceOf(
+      ProposalConflictError,
+    );
     expect((await h.gatehouse.propose(proposal)).workflowId).toBe(first.workflowId);
     const described = await h.client.workflow.getHandle(first.workflowId).describe();
     expect(described.runId).toBe(runId);
@@ -138,13 +151,28 @@ describe('withdrawals and revisions', () => {
     const body = { by: 'agent-7', reason: 'pull it' };
     const attempts: [string, unknown, RegExp][] = [
       ['no credential', body, /withdraw is not signed/],
-      ['a credential made for another run', { ...body, credential: signer.signMessage(other.workflowId, 'withdraw', body) }, /withdraw signature does not verify/],
-      ['a revise credential', { ...body, credential: signer.signMessage(run.workflowId, 'revise', body) }, /withdraw signature does not verify/],
+      [
+        'a credential made for another run',
+        { ...body, credential: signer.signMessage(other.workflowId, 'withdraw', body) },
+        /withdraw signature does not verify/,
+      ],
+      [
+        'a revise credential',
+        { ...body, credential: signer.signMessage(run.workflowId, 'revise', body) },
+        /withdraw signature does not verify/,
+      ],
       ['another body', { ...body, reason: 'other', credential: signer.signMessage(run.workflowId, 'withdraw', body) }, /does not verify/],
-      ['someone nobody registered', { by: 'nobody.known', credential: signer.signMessage(run.workflowId, 'withdraw', { by: 'nobody.known' }) }, /neither the proposing agent nor an operator/],
+      [
+        'someone nobody registered',
+        { by: 'nobody.known', credential: signer.signMessage(run.workflowId, 'withdraw', { by: 'nobody.known' }) },
+        /neither the proposing agent nor an operator/,
+      ],
     ];
     for (const [what, withdrawal, reason] of attempts) {
-      expect([what, await refusal(handle.executeUpdate(withdrawUpdate, { args: [withdrawal as never] }))]).toEqual([what, expect.stringMatching(reason)]);
+      expect([what, await refusal(handle.executeUpdate(withdrawUpdate, { args: [withdrawal as never] }))]).toEqual([
+        what,
+        expect.stringMatching(reason),
+      ]);
     }
     expect(await historyLength(run.workflowId)).toBe(before);
     expect((await handle.query(getStateQuery)).status).toBe('awaiting_approval');
@@ -158,7 +186,9 @@ describe('withdrawals and revisions', () => {
     const run = await h.gatehouse.propose(h.proposal('test.single'));
     await until(run.workflowId, 'awaiting_approval');
     const otherKey = `o1:${otherKeys.privateKeyHex}`;
-    await expect(run.withdraw('other-agent', 'mine now', { signingKey: otherKey })).rejects.toThrow(/neither the proposing agent nor an operator/);
+    await expect(run.withdraw('other-agent', 'mine now', { signingKey: otherKey })).rejects.toThrow(
+      /neither the proposing agent nor an operator/,
+    );
     await expect(run.withdraw('agent-7', 'as agent-7', { signingKey: otherKey })).rejects.toBeInstanceOf(WithdrawRefusedError);
     expect((await run.status()).status).toBe('awaiting_approval');
     expect(await run.withdraw('agent-7', 'done')).toBe('withdrawn');
@@ -185,7 +215,9 @@ describe('withdrawals and revisions', () => {
     const run = await h.gatehouse.propose(proposal);
     await until(run.workflowId, 'awaiting_approval');
     const handle = h.client.workflow.getHandle(run.workflowId);
-    await handle.executeUpdate(decideUpdate, { args: [await h.decision(run.workflowId, { id: 'alice', role: 'approver' }, 'request_changes', { comment: 'less' })] });
+    await handle.executeUpdate(decideUpdate, {
+      args: [await h.decision(run.workflowId, { id: 'alice', role: 'approver' }, 'request_changes', { comment: 'less' })],
+    });
     await until(run.workflowId, 'changes_requested');
     await new Promise((r) => setTimeout(r, 1_000));
     const before = await historyLength(run.workflowId);

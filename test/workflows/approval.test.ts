@@ -22,10 +22,14 @@ afterAll(async () => {
 });
 
 async function waitForStatus(workflowId: string, status: string): Promise<void> {
-  await eventually(async () => {
-    const state = await h.client.workflow.getHandle(workflowId).query(getStateQuery);
-    return state.status === status ? true : undefined;
-  }, 20_000, `status ${status}`);
+  await eventually(
+    async () => {
+      const state = await h.client.workflow.getHandle(workflowId).query(getStateQuery);
+      return state.status === status ? true : undefined;
+    },
+    20_000,
+    `status ${status}`,
+  );
 }
 
 async function historyLength(workflowId: string): Promise<number> {
@@ -89,7 +93,9 @@ describe('approval workflow', () => {
       .executeUpdate(decideUpdate, { args: [await h.decision(run.workflowId, { id: 'alice', role: 'approver' }, 'approve')] });
     expect((await run.result()).status).toBe('succeeded');
     const { events, statuses } = await upsertedStatuses(run.workflowId);
-    const scheduled = events.flatMap((e) => (e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes.activityType?.name] : []));
+    const scheduled = events.flatMap((e) =>
+      e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes.activityType?.name] : [],
+    );
     // Only the mail and the side effect are regular activities; the rest are markers.
     expect(scheduled.sort()).toEqual(['commitAction', 'notify']);
     const localMarkers = events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity');
@@ -105,7 +111,11 @@ describe('approval workflow', () => {
     h.target.delayResponses(1, 8_000);
     const handle = h.client.workflow.getHandle(run.workflowId);
     await handle.executeUpdate(decideUpdate, { args: [await h.decision(run.workflowId, { id: 'alice', role: 'approver' }, 'approve')] });
-    await eventually(async () => ((await handle.describe()).typedSearchAttributes.get(SearchAttributes.status) === 'committing' ? true : undefined), 15_000, 'committing in search');
+    await eventually(
+      async () => ((await handle.describe()).typedSearchAttributes.get(SearchAttributes.status) === 'committing' ? true : undefined),
+      15_000,
+      'committing in search',
+    );
     expect((await run.result()).status).toBe('succeeded');
     expect((await upsertedStatuses(run.workflowId)).statuses).toEqual(['awaiting_approval', 'committing', 'succeeded']);
   });
@@ -128,7 +138,9 @@ describe('approval workflow', () => {
     expect(await described.staticDetails()).toContain('agent-7');
     // Visibility is eventually consistent: the list catches up with the upsert shortly.
     const listed = await eventually(async () => {
-      const rows = await h.gatehouse.list(`GatehouseStatus = "awaiting_approval" AND GatehouseReviewers = "dave" AND WorkflowId = "${run.workflowId}"`);
+      const rows = await h.gatehouse.list(
+        `GatehouseStatus = "awaiting_approval" AND GatehouseReviewers = "dave" AND WorkflowId = "${run.workflowId}"`,
+      );
       return rows.length > 0 ? rows : undefined;
     });
     expect(listed).toEqual([{ workflowId: run.workflowId, status: 'awaiting_approval', actionType: 'test.dual' }]);
@@ -140,7 +152,9 @@ describe('approval workflow', () => {
     await waitForStatus(run.workflowId, 'awaiting_approval');
     await h.client.workflow
       .getHandle(run.workflowId)
-      .executeUpdate(decideUpdate, { args: [await h.decision(run.workflowId, { id: 'bob', role: 'approver' }, 'reject', { comment: 'wrong customer' })] });
+      .executeUpdate(decideUpdate, {
+        args: [await h.decision(run.workflowId, { id: 'bob', role: 'approver' }, 'reject', { comment: 'wrong customer' })],
+      });
     const final = await run.result();
     expect(final.status).toBe('rejected');
     expect(final.outcomeReason).toContain('wrong customer');
@@ -234,15 +248,23 @@ describe('approval workflow', () => {
     expect((await run.result()).status).toBe('succeeded');
   });
 
-  it('refuses malformed decisions, revisions and withdrawals with the schema\'s reason, inside the shared sandbox', async () => {
+  it("refuses malformed decisions, revisions and withdrawals with the schema's reason, inside the shared sandbox", async () => {
     const run = await h.gatehouse.propose(h.proposal('test.single'));
     await waitForStatus(run.workflowId, 'awaiting_approval');
     const handle = h.client.workflow.getHandle(run.workflowId);
     const before = await settledHistoryLength(run.workflowId);
     const valid = await h.decision(run.workflowId, { id: 'alice', role: 'approver' }, 'approve');
     const malformed: [string, Promise<unknown>, RegExp][] = [
-      ['decision', handle.executeUpdate(decideUpdate, { args: [{ ...valid, payload: { ...valid.payload, decidedAt: 'yesterday' } }] }), /malformed decision/],
-      ['decision', handle.executeUpdate(decideUpdate, { args: [{ ...valid, signature: { keyId: 'k', value: 'zz' } }] }), /malformed decision/],
+      [
+        'decision',
+        handle.executeUpdate(decideUpdate, { args: [{ ...valid, payload: { ...valid.payload, decidedAt: 'yesterday' } }] }),
+        /malformed decision/,
+      ],
+      [
+        'decision',
+        handle.executeUpdate(decideUpdate, { args: [{ ...valid, signature: { keyId: 'k', value: 'zz' } }] }),
+        /malformed decision/,
+      ],
       ['decision', handle.executeUpdate(decideUpdate, { args: ['approve' as never] }), /malformed decision/],
       ['revision', handle.executeUpdate(reviseUpdate, { args: [{ by: '', params: 7 } as never] }), /malformed revision/],
       ['withdrawal', handle.executeUpdate(withdrawUpdate, { args: [{ reason: 5 } as never] }), /malformed withdrawal/],
@@ -277,7 +299,9 @@ describe('approval workflow', () => {
     const run = await h.gatehouse.propose(h.proposal('test.dual'));
     await waitForStatus(run.workflowId, 'awaiting_approval');
     const handle = h.client.workflow.getHandle(run.workflowId);
-    const first = await handle.executeUpdate(decideUpdate, { args: [await h.decision(run.workflowId, { id: 'carol', role: 'finance' }, 'approve')] });
+    const first = await handle.executeUpdate(decideUpdate, {
+      args: [await h.decision(run.workflowId, { id: 'carol', role: 'finance' }, 'approve')],
+    });
     expect(first).toEqual({ status: 'awaiting_approval', round: 1, remaining: [{ role: 'manager', needed: 1 }] });
     const again = await handle
       .executeUpdate(decideUpdate, { args: [await h.decision(run.workflowId, { id: 'carol', role: 'finance' }, 'approve')] })

@@ -107,7 +107,13 @@ export async function runKillLoop(options: KillLoopOptions): Promise<KillLoopRep
     const again = killPoint === 'before_effect' && generation % 3 === 0 ? [{ kind: 'hold' as const, applyFirst: true }] : [];
     target.script(id, [{ kind: 'hold', applyFirst: killPoint === 'after_effect' }, ...again]);
     const proposal = await gatehouse.propose(httpProposal(target.url, id, reviewed));
-    const run: Pending = { handle: client.workflow.getHandle(proposal.workflowId), workflowId: proposal.workflowId, resource: id, killPoint, reviewed };
+    const run: Pending = {
+      handle: client.workflow.getHandle(proposal.workflowId),
+      workflowId: proposal.workflowId,
+      resource: id,
+      killPoint,
+      reviewed,
+    };
     if (reviewed) await approveWhenWaiting(run.handle, setup);
     return run;
   };
@@ -198,13 +204,9 @@ async function commitAttempts(handle: WorkflowHandle): Promise<Pick<RunOutcome, 
   const history = await handle.fetchHistory();
   const events = history.events ?? [];
   const scheduled = new Set(
-    events
-      .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'commitAction')
-      .map((e) => String(e.eventId)),
+    events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'commitAction').map((e) => String(e.eventId)),
   );
-  const started = events
-    .map((e) => e.activityTaskStartedEventAttributes)
-    .filter((a) => a && scheduled.has(String(a.scheduledEventId)));
+  const started = events.map((e) => e.activityTaskStartedEventAttributes).filter((a) => a && scheduled.has(String(a.scheduledEventId)));
   const last = started[started.length - 1];
   const timeoutType = last?.lastFailure?.timeoutFailureInfo?.timeoutType;
   return {

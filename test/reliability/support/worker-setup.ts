@@ -9,7 +9,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { ProposalInput } from '../../../src/domain/proposal';
-import { createBytesSigner, createDecisionSigner, generateDecisionKeyPair, type BytesSigner, type DecisionSigner } from '../../../src/links/decision-signer';
+import {
+  createBytesSigner,
+  createDecisionSigner,
+  generateDecisionKeyPair,
+  type BytesSigner,
+  type DecisionSigner,
+} from '../../../src/links/decision-signer';
 import { decisionThroughLink } from '../../../src/links/link-issuer';
 import { generateLinkSecret } from '../../../src/links/keyring';
 import { generateSamplingKeySpec } from '../../../src/policy/sampling';
@@ -56,7 +62,10 @@ export function prepareWorkerSetup(): WorkerSetup {
   const agentKeys = generateDecisionKeyPair();
   // Beside the policies, as a deployment may keep it: the worker must not read it as a policy.
   const agentsFile = join(policiesDir, 'agents.yaml');
-  writeFileSync(agentsFile, `agents:\n  - { id: agent-7, name: Refund agent, keys: ["rel-agent:${agentKeys.publicKeyHex}"], scope: [http.request] }\n`);
+  writeFileSync(
+    agentsFile,
+    `agents:\n  - { id: agent-7, name: Refund agent, keys: ["rel-agent:${agentKeys.publicKeyHex}"], scope: [http.request] }\n`,
+  );
   const linkKeys = `l1:${generateLinkSecret()}`;
   const samplingKey = generateSamplingKeySpec('rel');
   const auditLog = join(dir, 'audit.jsonl');
@@ -102,22 +111,34 @@ export function httpProposal(targetUrl: string, id: string, reviewed: boolean): 
 }
 
 /** Waits until the run asks for approval, then approves it as alice. */
-export async function approveWhenWaiting(handle: WorkflowHandle, setup: Pick<WorkerSetup, 'signer' | 'grantSigner'>, timeoutMs = 60_000): Promise<void> {
-  const state = await eventually(async () => {
-    const s = await handle.query(getStateQuery);
-    return s.status === 'awaiting_approval' ? s : undefined;
-  }, timeoutMs, `${handle.workflowId} awaiting approval`);
+export async function approveWhenWaiting(
+  handle: WorkflowHandle,
+  setup: Pick<WorkerSetup, 'signer' | 'grantSigner'>,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const state = await eventually(
+    async () => {
+      const s = await handle.query(getStateQuery);
+      return s.status === 'awaiting_approval' ? s : undefined;
+    },
+    timeoutMs,
+    `${handle.workflowId} awaiting approval`,
+  );
   await handle.executeUpdate(decideUpdate, {
     args: [
-      decisionThroughLink({
-        nonce: randomUUID(),
-        workflowId: handle.workflowId,
-        round: state.round,
-        reviewer: { id: 'alice', role: 'approver' },
-        kind: 'approve',
-        paramsHash: state.paramsHash,
-        decidedAt: new Date().toISOString(),
-      }, setup.signer, setup.grantSigner),
+      decisionThroughLink(
+        {
+          nonce: randomUUID(),
+          workflowId: handle.workflowId,
+          round: state.round,
+          reviewer: { id: 'alice', role: 'approver' },
+          kind: 'approve',
+          paramsHash: state.paramsHash,
+          decidedAt: new Date().toISOString(),
+        },
+        setup.signer,
+        setup.grantSigner,
+      ),
     ],
   });
 }

@@ -48,9 +48,16 @@ describe('authenticateMessage', () => {
 
   it('accepts the proposing agent and an operator signing as themself, naming the credential', () => {
     const byAgent = { by: 'refund-agent', reason: 'no longer needed' };
-    expect(authenticateMessage({ ...byAgent, credential: signer.signMessage('refund-agent:r-1', 'withdraw', byAgent) }, context('withdraw'))).toEqual({ ok: true, signer: 'agent', keyId: 'k1' });
+    expect(
+      authenticateMessage({ ...byAgent, credential: signer.signMessage('refund-agent:r-1', 'withdraw', byAgent) }, context('withdraw')),
+    ).toEqual({ ok: true, signer: 'agent', keyId: 'k1' });
     const byOperator = { by: 'ed.ops' };
-    expect(authenticateMessage({ ...byOperator, credential: operator.signMessage('refund-agent:r-1', 'withdraw', byOperator) }, context('withdraw'))).toEqual({ ok: true, signer: 'operator', keyId: 'op1' });
+    expect(
+      authenticateMessage(
+        { ...byOperator, credential: operator.signMessage('refund-agent:r-1', 'withdraw', byOperator) },
+        context('withdraw'),
+      ),
+    ).toEqual({ ok: true, signer: 'operator', keyId: 'op1' });
   });
 
   it('binds a signature to its run, its kind and its body; nobody signs in another’s name', () => {
@@ -62,9 +69,21 @@ describe('authenticateMessage', () => {
       [{ ...body, credential }, context('revise'), /does not verify/],
       [{ ...body, reason: 'added later', credential }, context('withdraw'), /does not verify/],
       // The agent's key naming an operator, and the operator's key naming the agent or another person.
-      [{ by: 'ed.ops', credential: signer.signMessage('refund-agent:r-1', 'withdraw', { by: 'ed.ops' }) }, context('withdraw'), /unknown key id "k1"/],
-      [{ by: 'refund-agent', credential: operator.signMessage('refund-agent:r-1', 'withdraw', body) }, context('withdraw'), /unknown key id "op1"/],
-      [{ by: 'mia', credential: operator.signMessage('refund-agent:r-1', 'withdraw', { by: 'mia' }) }, context('withdraw'), /neither the proposing agent nor an operator/],
+      [
+        { by: 'ed.ops', credential: signer.signMessage('refund-agent:r-1', 'withdraw', { by: 'ed.ops' }) },
+        context('withdraw'),
+        /unknown key id "k1"/,
+      ],
+      [
+        { by: 'refund-agent', credential: operator.signMessage('refund-agent:r-1', 'withdraw', body) },
+        context('withdraw'),
+        /unknown key id "op1"/,
+      ],
+      [
+        { by: 'mia', credential: operator.signMessage('refund-agent:r-1', 'withdraw', { by: 'mia' }) },
+        context('withdraw'),
+        /neither the proposing agent nor an operator/,
+      ],
     ];
     for (const [message, ctx, reason] of refused) {
       const result = authenticateMessage(message, ctx);

@@ -9,10 +9,20 @@ function run(actionType: string, outcome: Outcome, minutes: number, triggers: st
   const at = (m: number) => new Date(t0 + m * 60_000).toISOString();
   const path: [string, string][] =
     outcome === 'auto'
-      ? [['evaluating', 'auto_approved'], ['auto_approved', 'succeeded']]
+      ? [
+          ['evaluating', 'auto_approved'],
+          ['auto_approved', 'succeeded'],
+        ]
       : outcome === 'approved'
-        ? [['evaluating', 'awaiting_approval'], ['awaiting_approval', 'approved'], ['approved', 'succeeded']]
-        : [['evaluating', 'awaiting_approval'], ['awaiting_approval', outcome]];
+        ? [
+            ['evaluating', 'awaiting_approval'],
+            ['awaiting_approval', 'approved'],
+            ['approved', 'succeeded'],
+          ]
+        : [
+            ['evaluating', 'awaiting_approval'],
+            ['awaiting_approval', outcome],
+          ];
   return {
     workflowId: `${actionType}:${Math.random()}`,
     proposal: { id: 'x', actionType, params: {}, agent: { id: 'a', name: 'a' }, requestedBy: { id: 'p' }, summary: 's', evidence: {} },
@@ -22,7 +32,20 @@ function run(actionType: string, outcome: Outcome, minutes: number, triggers: st
     evaluation: { triggersFired: triggers.map((id) => ({ id, description: id })) } as unknown as ApprovalState['evaluation'],
     escalationLevel: 0,
     delegates: [],
-    decisions: outcome === 'approved' || outcome === 'rejected' ? [{ nonce: 'n', round: 1, reviewerId: 'r', role: 'x', kind: outcome === 'approved' ? 'approve' : 'reject', decidedAt: at(minutes), recordedAt: at(minutes) }] : [],
+    decisions:
+      outcome === 'approved' || outcome === 'rejected'
+        ? [
+            {
+              nonce: 'n',
+              round: 1,
+              reviewerId: 'r',
+              role: 'x',
+              kind: outcome === 'approved' ? 'approve' : 'reject',
+              decidedAt: at(minutes),
+              recordedAt: at(minutes),
+            },
+          ]
+        : [],
     transitions: path.map(([from, to], i) => ({ from, to, at: at(i === 0 ? 0 : minutes) })) as ApprovalState['transitions'],
   };
 }

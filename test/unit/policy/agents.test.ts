@@ -29,8 +29,18 @@ function problemsOf(file: string): string[] {
 describe('loadAgentRegistry', () => {
   it('loads agents with several keys (a rotation) and their scope', () => {
     const [a, b] = [pub(), pub()];
-    const registry = loadAgentRegistry(fileWith(`agents:\n  - id: refund-agent\n    name: Refunds\n    keys: ["k1:${a}", "k2:${b.toUpperCase()}"]\n    scope: [payment.refund]\n`), known);
-    expect(registry.get('refund-agent')).toEqual({ id: 'refund-agent', name: 'Refunds', keys: { k1: a, k2: b }, scope: ['payment.refund'] });
+    const registry = loadAgentRegistry(
+      fileWith(
+        `agents:\n  - id: refund-agent\n    name: Refunds\n    keys: ["k1:${a}", "k2:${b.toUpperCase()}"]\n    scope: [payment.refund]\n`,
+      ),
+      known,
+    );
+    expect(registry.get('refund-agent')).toEqual({
+      id: 'refund-agent',
+      name: 'Refunds',
+      keys: { k1: a, k2: b },
+      scope: ['payment.refund'],
+    });
   });
 
   it('lists every problem of every agent at once', () => {
@@ -66,6 +76,8 @@ describe('loadAgentRegistry', () => {
     for (const f of ['reviewers.yaml', 'payment.refund.yaml']) writeFileSync(join(dir, f), readFileSync(join(policies, f)));
     writeFileSync(join(dir, 'agents.yaml'), `agents:\n  - { id: a, name: A, keys: ["k1:${pub()}"], scope: [payment.refund] }\n`);
     expect(() => loadPolicyBook(dir, join(dir, 'reviewers.yaml'), known)).toThrow(PolicyLoadError);
-    expect([...loadPolicyBook(dir, join(dir, 'reviewers.yaml'), known, [join(dir, 'agents.yaml')]).policies.keys()]).toEqual(['payment.refund']);
+    expect([...loadPolicyBook(dir, join(dir, 'reviewers.yaml'), known, [join(dir, 'agents.yaml')]).policies.keys()]).toEqual([
+      'payment.refund',
+    ]);
   });
 });

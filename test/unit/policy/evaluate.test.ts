@@ -35,7 +35,12 @@ const policy = (over: Partial<PolicyInput> = {}) =>
     risk: 'critical',
     mode: 'supervised',
     triggers: [
-      { id: 'large', description: 'over 1000', when: { field: 'params.amount', op: 'gt', value: 1000 }, addSteps: [{ role: 'finance', count: 2 }] },
+      {
+        id: 'large',
+        description: 'over 1000',
+        when: { field: 'params.amount', op: 'gt', value: 1000 },
+        addSteps: [{ role: 'finance', count: 2 }],
+      },
     ],
     approvals: { steps: [{ role: 'finance' }, { role: 'manager' }] },
     sla: { remindAfter: '1h', escalateAfter: '2h', expireAfter: '8h' },
@@ -81,7 +86,15 @@ describe('evaluatePolicy', () => {
   });
 
   it('fails closed for an action type without a policy', () => {
-    const result = evaluatePolicy({ proposal: refund(1), workflowId: 'w', policy: undefined, policyVersion: 'none', directory, paramsSchema: undefined, samplingKey });
+    const result = evaluatePolicy({
+      proposal: refund(1),
+      workflowId: 'w',
+      policy: undefined,
+      policyVersion: 'none',
+      directory,
+      paramsSchema: undefined,
+      samplingKey,
+    });
     expect(result.outcome).toBe('deny');
   });
 
@@ -98,7 +111,12 @@ describe('evaluatePolicy', () => {
     const picked = results.filter((r) => r.outcome === 'review').length;
     expect(picked).toBeGreaterThan(150);
     expect(picked).toBeLessThan(250);
-    expect(results[7]!.sampling).toEqual({ rate: 0.5, draw: samplingDraw(ids[7]!, samplingKey), picked: results[7]!.outcome === 'review', keyId: 'k1' });
+    expect(results[7]!.sampling).toEqual({
+      rate: 0.5,
+      draw: samplingDraw(ids[7]!, samplingKey),
+      picked: results[7]!.outcome === 'review',
+      keyId: 'k1',
+    });
     expect(run(refund(100), p, ids[7]).outcome).toBe(results[7]!.outcome);
   });
 
@@ -151,7 +169,9 @@ describe('evaluateProposal', () => {
     const edited = refund(90);
     const authenticated = { agentId: 'agent-1', keyId: 'a1' };
     expect(evaluateProposal(input(edited, { authenticated })).outcome).toBe('review');
-    expect(evaluateProposal(input(edited, { authenticated, agent: { ...agent, scope: ['db.write'] } })).reason).toContain('may not propose payment.refund');
+    expect(evaluateProposal(input(edited, { authenticated, agent: { ...agent, scope: ['db.write'] } })).reason).toContain(
+      'may not propose payment.refund',
+    );
     expect(evaluateProposal(input(edited, { authenticated, agent: undefined })).reason).toContain('is not registered');
   });
 });
