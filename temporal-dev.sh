@@ -228,6 +228,9 @@ start_temporal() {
     --ip "$HOST"
     --port "$PORT"
     --ui-port "$UI_PORT"
+    # Payloads are encrypted in the dev stack too: the Web UI shows them through the decision
+    # service's codec endpoint, which masks the policies' redacted fields.
+    --ui-codec-endpoint "http://127.0.0.1:${GATEHOUSE_HTTP_PORT:-8080}/codec"
     --db-filename "$DB_FILE"
     --sqlite-pragma journal_mode=wal
     --sqlite-pragma synchronous=normal

@@ -12,6 +12,7 @@ import { SubjectIdSchema } from '../domain/subject';
 import { generateDecisionKeyPair } from '../links/decision-signer';
 import { generateLinkSecret } from '../links/keyring';
 import { generateSamplingKeySpec } from '../policy/sampling';
+import { generatePayloadKey } from '../temporal/payload-codec';
 import { CliError, ExitCode, type CliContext } from './context';
 
 /** The dev stack's operator: a finance reviewer, so the README's `decide` example works. */
@@ -43,6 +44,7 @@ export async function keysCommand(ctx: Pick<CliContext, 'out'>, args: string[] =
     ctx.out(`GATEHOUSE_OPERATOR_KEYS=${operator}=o1:${operatorPair.publicKeyHex}`);
     ctx.out(`GATEHOUSE_OPERATOR_KEY=o1:${operatorPair.privateKeyHex}`);
     ctx.out(`GATEHOUSE_SAMPLING_KEY=${generateSamplingKeySpec()}`);
+    ctx.out(`GATEHOUSE_PAYLOAD_KEYS=p1:${generatePayloadKey()}`);
   }
   const agent = generateDecisionKeyPair();
   ctx.out(`# the agent's public key, to list under its keys in the agent registry: ${AGENT_KEY_ID}:${agent.publicKeyHex}`);

@@ -178,7 +178,9 @@ export class GatehouseClient {
         workflowIdConflictPolicy: 'USE_EXISTING',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         memo: { proposalHash },
-        staticSummary: `${proposal.actionType}: ${proposal.summary}`,
+        // Ids only: the agent's own text may repeat a redacted value, and the Web UI shows this in
+        // clear to anyone with access; the state query and the decision page show the summary masked.
+        staticSummary: `${proposal.actionType} · ${proposal.id} · agent ${proposal.agent.id}`,
         staticDetails: describeProposal(proposal),
         typedSearchAttributes: [
           { key: SearchAttributes.status, value: Status.proposed },

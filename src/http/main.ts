@@ -12,6 +12,7 @@ import { createDecisionSigner, DecisionKeyError, parseDecisionSigningKey, type D
 import { LinkKeyringError, parseLinkKeyring, type LinkKeyring } from '../links/keyring';
 import { createLogger } from '../observability/logger';
 import { connectionOptions } from '../temporal/connection';
+import { loadRedactions } from '../policy/load';
 import { dataConverterFor } from '../temporal/payload-codec';
 import { createApp } from './app';
 
@@ -44,6 +45,7 @@ async function main(): Promise<void> {
           codec: {
             codec,
             corsOrigin: config.GATEHOUSE_CODEC_CORS_ORIGIN,
+            redactions: loadRedactions(config.GATEHOUSE_POLICIES_DIR),
             ...(config.GATEHOUSE_CODEC_TOKEN ? { token: config.GATEHOUSE_CODEC_TOKEN } : {}),
           },
         }

@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import type { ZodType } from 'zod';
+import { z, type ZodType } from 'zod';
 import { sha256Hex } from '../domain/canonical-hash';
 import { PolicySchema, ReviewerDirectorySchema, type Policy, type ReviewerDirectory } from '../domain/policy';
 import { EgressAllowListError, parseEgressAllowList, type EgressAllowList } from '../egress/allow-list';
@@ -116,4 +116,25 @@ export function loadPolicyBook(
       errors.map((e) => e.message),
     );
   return { policies, directory: directory! };
+}
+
+const RedactionOnlySchema = z.object({ actionType: z.string().min(1), redact: z.array(z.string()).default([]) });
+
+/**
+ * The redacted fields of every policy in `dir`, by action type, for services that show runs but do
+ * not evaluate them (the codec endpoint). The worker validates the policies in full at its start.
+ */
+export function loadRedactions(dir: string): Map<string, string[]> {
+  const redactions = new Map<string, string[]>();
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml') || f.endsWith('.yml'))) {
+    let raw: unknown;
+    try {
+      raw = parseYaml(readFileSync(join(dir, file), 'utf8'));
+    } catch {
+      continue;
+    }
+    const parsed = RedactionOnlySchema.safeParse(raw);
+    if (parsed.success) redactions.set(parsed.data.actionType, parsed.data.redact);
+  }
+  return redactions;
 }

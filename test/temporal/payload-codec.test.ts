@@ -41,6 +41,47 @@ describe('payload encryption', () => {
     expect(new TextDecoder().decode(input.metadata!['encryption-key-id'])).toBe('k2');
   });
 
+  it("masks the policy's redacted fields, and their values repeated anywhere, in what the Web UI decodes", async () => {
+    const card = '4111111111111111';
+    const proposal = h.proposal('test.auto');
+    const params = { ...proposal.params, body: { amount: 42, card } };
+    const run = await h.gatehouse.propose({ ...proposal, params, summary: `refund to card 4111 1111\u200b1111 1111` });
+    await run.result();
+    const history = await h.client.workflow.getHandle(run.workflowId).fetchHistory();
+    const input = history.events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!;
+    const app = createApp({
+      client: h.client,
+      linkKeyring: h.linkKeyring,
+      signer: h.signer,
+      logger: createLogger({ level: 'silent' }),
+      publicUrl: 'http://127.0.0.1:9',
+      codec: {
+        codec: new AesGcmPayloadCodec(parsePayloadKeys(KEYS)),
+        corsOrigin: 'http://127.0.0.1:8233',
+        redactions: new Map([['test.auto', ['params.body.card']]]),
+      },
+    });
+    const server: Server = await new Promise((r) => {
+      const s = app.listen(0, '127.0.0.1', () => r(s));
+    });
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const ok = await fetch(`${base}/codec/decode`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ payloads: [payloadToJSON(input)] }),
+      });
+      expect(ok.status).toBe(200);
+      const decoded = (await ok.json()) as { payloads: { data: string }[] };
+      const text = Buffer.from(decoded.payloads[0]!.data, 'base64').toString('utf8');
+      expect(text).toContain('[redacted]');
+      expect(text).not.toContain(card);
+      expect(text).not.toContain('4111 1111');
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  });
+
   it('decodes history payloads through the codec endpoint for an authorized Web UI, and refuses others', async () => {
     const secret = 'codec-secret-evidence';
     const run = await h.gatehouse.propose(h.proposal('test.auto', { evidence: { rationale: secret } }));

@@ -134,7 +134,8 @@ describe('approval workflow', () => {
     expect(sa.get(SearchAttributes.risk)).toBe('critical');
     expect([...(sa.get(SearchAttributes.reviewers) ?? [])].sort()).toEqual(['carol', 'dave']);
     expect(sa.get(SearchAttributes.deadline)).toBeInstanceOf(Date);
-    expect(await described.staticSummary()).toBe(`test.dual: ${proposal.summary}`);
+    expect(await described.staticSummary()).toBe(`test.dual · ${proposal.id} · agent agent-7`);
+    expect(await described.staticSummary()).not.toContain(proposal.summary);
     expect(await described.staticDetails()).toContain('agent-7');
     // Visibility is eventually consistent: the list catches up with the upsert shortly.
     const listed = await eventually(async () => {
@@ -150,11 +151,9 @@ describe('approval workflow', () => {
   it('executes nothing after a rejection and records the reason', async () => {
     const run = await h.gatehouse.propose(h.proposal('test.single'));
     await waitForStatus(run.workflowId, 'awaiting_approval');
-    await h.client.workflow
-      .getHandle(run.workflowId)
-      .executeUpdate(decideUpdate, {
-        args: [await h.decision(run.workflowId, { id: 'bob', role: 'approver' }, 'reject', { comment: 'wrong customer' })],
-      });
+    await h.client.workflow.getHandle(run.workflowId).executeUpdate(decideUpdate, {
+      args: [await h.decision(run.workflowId, { id: 'bob', role: 'approver' }, 'reject', { comment: 'wrong customer' })],
+    });
     const final = await run.result();
     expect(final.status).toBe('rejected');
     expect(final.outcomeReason).toContain('wrong customer');
