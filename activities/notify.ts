@@ -78,7 +78,8 @@ export function createNotify(deps: NotifyDeps) {
       }
     }
     deps.logger.info({ workflowId: input.workflowId, purpose: input.purpose, sent, alreadySent, refused: refused.length }, 'notified');
-    if (temporary) throw temporary;
+    // Rethrown as it came: the mailer's own error, which Temporal retries.
+    if (temporary) throw temporary instanceof Error ? temporary : new Error(String(temporary));
     if (refused.length > 0) {
       throw ApplicationFailure.create({
         message: `mail refused for good for ${refused.map((r) => r.reviewerId).join(', ')}`,

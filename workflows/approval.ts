@@ -11,6 +11,7 @@ import {
   patched,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { MessageKeys } from '../src/domain/agent-auth';
 import { idempotencyKeyFor } from '../src/domain/ids';
 import { NoticePurpose } from '../src/domain/notice';
 import type { Proposal } from '../src/domain/proposal';
@@ -48,6 +49,8 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalSt
   let state = initialState(workflowId, input.proposal);
   // Filled from the worker's configuration by the policy activity; until then nothing is accepted.
   let trustedKeys: TrustedKeys = NO_TRUSTED_KEYS;
+  // Keys that may sign a withdrawal or revision: the proposing agent's and the operators'.
+  let messageKeys: MessageKeys | undefined = undefined;
   const run: Run = {
     workflowId,
     get: () => state,
@@ -66,13 +69,20 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalSt
     steps: stepActivities(lean),
     showResting: () => publish(state, true),
   };
-  registerHandlers(run, () => trustedKeys);
+  registerHandlers(
+    run,
+    () => trustedKeys,
+    () => messageKeys,
+  );
   // An operator's cancel is recorded when it arrives: it withdraws a run that executed nothing, and
   // is only noted during a commit, which runs in a scope the cancel does not reach.
   const root = CancellationScope.current();
   root.cancelRequested.catch(() => run.apply({ type: 'cancelled' }));
   try {
-    return await decideAndExecute(run, (keys) => (trustedKeys = keys));
+    return await decideAndExecute(run, (keys, agentKeys) => {
+      trustedKeys = keys;
+      messageKeys = agentKeys;
+    });
   } catch (err) {
     if (!isCancellation(err) || !root.consideredCancelled) throw err;
     // What the cancel interrupted (a wait, a policy or precondition step) had executed nothing.
@@ -81,11 +91,15 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalSt
 }
 
 /** The story: policy, review, preconditions, commit. */
-async function decideAndExecute(run: Run, trust: (keys: TrustedKeys) => void): Promise<ApprovalState> {
+async function decideAndExecute(run: Run, trust: (keys: TrustedKeys, messageKeys: MessageKeys) => void): Promise<ApprovalState> {
   const { workflowId } = run;
   run.apply({ type: 'evaluation_started' });
   const evaluated = await run.steps.evaluatePolicy({ proposal: run.get().proposal, workflowId });
-  trust({ decision: evaluated.decisionKeys, grants: evaluated.grantKeys ?? {}, operators: evaluated.operatorKeys ?? {} });
+  trust(
+    { decision: evaluated.decisionKeys, grants: evaluated.grantKeys ?? {}, operators: evaluated.operatorKeys ?? {} },
+    // Histories recorded before agents signed their proposals carry neither.
+    { agent: evaluated.agentKeys ?? {}, operators: evaluated.operatorKeys ?? {} },
+  );
   if (run.get().status === Status.withdrawn) return finish(run);
   run.apply({ type: 'evaluated', evaluation: evaluated.evaluation });
 

@@ -21,7 +21,9 @@ export type RiskLevel = z.infer<typeof RiskLevelSchema>;
 const RoleSchema = z.string().regex(/^[a-z][a-z0-9_-]{0,63}$/, 'a lower-case role name');
 
 /** A field path into the proposal, e.g. `params.amount` or `evidence.confidence`. */
-const FieldPathSchema = z.string().regex(/^(params|evidence|agent|requestedBy)(\.[A-Za-z0-9_]+)*$/, 'a path starting with params, evidence, agent or requestedBy');
+const FieldPathSchema = z
+  .string()
+  .regex(/^(params|evidence|agent|requestedBy)(\.[A-Za-z0-9_]+)*$/, 'a path starting with params, evidence, agent or requestedBy');
 
 const ComparisonSchema = z.object({
   field: FieldPathSchema,
@@ -29,10 +31,7 @@ const ComparisonSchema = z.object({
   value: z.unknown().optional(),
 });
 
-export type Predicate =
-  | z.infer<typeof ComparisonSchema>
-  | { all: Predicate[] }
-  | { any: Predicate[] };
+export type Predicate = z.infer<typeof ComparisonSchema> | { all: Predicate[] } | { any: Predicate[] };
 
 export const PredicateSchema: z.ZodType<Predicate> = z.lazy(() =>
   z.union([

@@ -101,7 +101,13 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
     }
     const problem = problemFor(err);
     // The route pattern (`/d/:token`), never the URL: the URL holds the token.
-    const where = { requestId: res.locals['requestId'] as string | undefined, method: req.method, route: (req.route as { path?: string } | undefined)?.path, status: problem.status, code: problem.code };
+    const where = {
+      requestId: res.locals['requestId'] as string | undefined,
+      method: req.method,
+      route: (req.route as { path?: string } | undefined)?.path,
+      status: problem.status,
+      code: problem.code,
+    };
     if (problem.status >= 500) {
       logger.error({ ...where, err }, 'request failed');
     } else {

@@ -43,7 +43,10 @@ export const LinkClaimsSchema = z.strictObject({
   /** ≥ 16 random bytes, base64url: makes each link unique and lets the server remember used ones. */
   nonce: z.string().regex(/^[A-Za-z0-9_-]{22,128}$/, 'at least 16 random bytes as base64url'),
   /** The worker's grant for this link, `<keyId>.<hex signature>` (see link-issuer.ts). */
-  grant: z.string().regex(/^[A-Za-z0-9_-]{1,64}\.[0-9a-f]{128}$/).optional(),
+  grant: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}\.[0-9a-f]{128}$/)
+    .optional(),
 });
 export type LinkClaims = z.infer<typeof LinkClaimsSchema>;
 

@@ -66,7 +66,11 @@ describe('the same hostile evidence through mail, page and API', () => {
     // still needed, so the run keeps waiting and the comment is shown.
     const aliceApi = `${service.url}/api/decisions/${signLink(h, { wf: workflowId, sub: 'alice', role: 'approver' })}`;
     const paramsHash = (await stateOf(h, workflowId)).paramsHash;
-    const decided = await postJson(aliceApi, { kind: 'approve', paramsHash, comment: `fine, ${DISGUISED}\u001b[2J\u001b]0;owned\u0007 done` });
+    const decided = await postJson(aliceApi, {
+      kind: 'approve',
+      paramsHash,
+      comment: `fine, ${DISGUISED}\u001b[2J\u001b]0;owned\u0007 done`,
+    });
     expect(decided.status).toBe(200);
     const state = await stateOf(h, workflowId);
     expect(state.status).toBe('awaiting_approval');
@@ -90,10 +94,14 @@ describe('the same hostile evidence through mail, page and API', () => {
       decisionUrl: `${service.url}/d/${dave}`,
     });
     // And the mail the worker really sent the manager.
-    const delivered = await eventually<ReceivedMail>(async () => {
-      const mails = await readInbox(h.inbox.apiBaseUrl);
-      return mails.find((m) => m.to.includes('dave@test.example') && m.text.includes(state.paramsHash));
-    }, 20_000, 'the review mail to dave');
+    const delivered = await eventually<ReceivedMail>(
+      async () => {
+        const mails = await readInbox(h.inbox.apiBaseUrl);
+        return mails.find((m) => m.to.includes('dave@test.example') && m.text.includes(state.paramsHash));
+      },
+      20_000,
+      'the review mail to dave',
+    );
 
     // The same masked text, exactly, in each.
     const rationale = api.agentWritten.find((f) => f.label === 'Rationale')?.value;
@@ -120,7 +128,12 @@ describe('the same hostile evidence through mail, page and API', () => {
     // The params row: the page and the mail cap it at different lengths, but say the same up to there.
     const bodyStart = body.slice(0, 900);
     expect(page.html).toContain(escapeHtml(bodyStart));
-    expect(mail.text).toContain(bodyStart.split('\n').map((line) => `    ${line}`).join('\n'));
+    expect(mail.text).toContain(
+      bodyStart
+        .split('\n')
+        .map((line) => `    ${line}`)
+        .join('\n'),
+    );
 
     // Never the secret, disguised or not; nothing invisible; nothing live; nothing unbounded.
     for (const [label, output] of [

@@ -4,7 +4,7 @@
  */
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ProposalConflictError, ProposalValidationError, WithdrawRefusedError } from '../../src/client';
-import { decisionUpdateIdFor } from '../../src/domain/ids';
+import { decisionUpdateIdFor, workflowIdFor } from '../../src/domain/ids';
 import { SearchAttributes } from '../../src/domain/search-attributes';
 import { decisionThroughLink } from '../../src/links/link-issuer';
 import { decideSignal, decideUpdate, getStateQuery, reviseUpdate, withdrawUpdate } from '../../workflows/messages';
@@ -136,7 +136,8 @@ describe('approval workflow', () => {
     expect(sa.get(SearchAttributes.risk)).toBe('critical');
     expect([...(sa.get(SearchAttributes.reviewers) ?? [])].sort()).toEqual(['carol', 'dave']);
     expect(sa.get(SearchAttributes.deadline)).toBeInstanceOf(Date);
-    expect(await described.staticSummary()).toBe(`test.dual: ${proposal.summary}`);
+    expect(await described.staticSummary()).toBe(`test.dual · ${proposal.id} · agent agent-7`);
+    expect(await described.staticSummary()).not.toContain(proposal.summary);
     expect(await described.staticDetails()).toContain('agent-7');
     // Visibility is eventually consistent: the list catches up with the upsert shortly.
     const listed = await eventually(async () => {
@@ -152,11 +153,9 @@ describe('approval workflow', () => {
   it('executes nothing after a rejection and records the reason', async () => {
     const run = await h.gatehouse.propose(h.proposal('test.single'));
     await waitForStatus(run.workflowId, 'awaiting_approval');
-    await h.client.workflow
-      .getHandle(run.workflowId)
-      .executeUpdate(decideUpdate, {
-        args: [await h.decision(run.workflowId, { id: 'bob', role: 'approver' }, 'reject', { comment: 'wrong customer' })],
-      });
+    await h.client.workflow.getHandle(run.workflowId).executeUpdate(decideUpdate, {
+      args: [await h.decision(run.workflowId, { id: 'bob', role: 'approver' }, 'reject', { comment: 'wrong customer' })],
+    });
     const final = await run.result();
     expect(final.status).toBe('rejected');
     expect(final.outcomeReason).toContain('wrong customer');
@@ -204,12 +203,12 @@ describe('approval workflow', () => {
 
   it('refuses an invalid proposal listing every bad field and starts no workflow', async () => {
     const bad = h.proposal('test.single', { summary: '', agent: { id: 'bad id!', name: 'x' } });
-    (bad.params as Record<string, unknown>)['url'] = 'not a url';
+    bad.params['url'] = 'not a url';
     const error = await h.gatehouse.propose(bad).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProposalValidationError);
     const paths = (error as ProposalValidationError).problems.map((p) => p.path).sort();
     expect(paths).toEqual(expect.arrayContaining(['agent.id', 'params.url', 'summary']));
-    await expect(h.client.workflow.getHandle(`test.single:${bad.id}`).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+    await expect(h.client.workflow.getHandle(workflowIdFor(bad)).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
   });
 
   it('refuses ineligible, repeated, self and unsigned decisions in the validator, leaving history unchanged', async () => {

@@ -43,7 +43,15 @@ export function decisionPageRouter(ctx: RouteContext): Router {
       const standing = standingOf(state, claims);
       const evidence = buildEvidence(state, claims, standing);
       ctx.logger.info(
-        { workflowId: claims.wf, round: claims.round, reviewer: claims.sub, role: claims.role, open: standing.open, secFetchSite: req.get('sec-fetch-site'), userAgent: req.get('user-agent') },
+        {
+          workflowId: claims.wf,
+          round: claims.round,
+          reviewer: claims.sub,
+          role: claims.role,
+          open: standing.open,
+          secFetchSite: req.get('sec-fetch-site'),
+          userAgent: req.get('user-agent'),
+        },
         'decision page viewed',
       );
       let form: { action: string; csrf: string } | undefined;
@@ -84,7 +92,17 @@ export function decisionPageRouter(ctx: RouteContext): Router {
         );
         ctx.logger.info(
           // With the fetch metadata: the audit can tell a person's click from an automated POST.
-          { workflowId: claims.wf, round: claims.round, reviewer: claims.sub, role: claims.role, kind: decision.kind, applied: result.applied, channel: 'page', secFetchSite: req.get('sec-fetch-site'), userAgent: req.get('user-agent') },
+          {
+            workflowId: claims.wf,
+            round: claims.round,
+            reviewer: claims.sub,
+            role: claims.role,
+            kind: decision.kind,
+            applied: result.applied,
+            channel: 'page',
+            secFetchSite: req.get('sec-fetch-site'),
+            userAgent: req.get('user-agent'),
+          },
           result.applied ? 'decision applied' : 'decision queued as signal',
         );
         res.status(200).type('html').send(renderResultPage(result));

@@ -4,12 +4,15 @@ import type { Problem } from '../error-status';
 import { page } from './layout';
 
 export function renderProblemPage(problem: Problem): string {
-  return page(problem.title, [
-    '<section class="card result-problem">',
-    `<h1>${escapeHtml(problem.title)}</h1>`,
-    `<p>${escapeHtml(problem.message)}</p>`,
-    problem.detail ? `<p class="label">${escapeHtml(problem.detail)}</p>` : '',
-    `<p class="label">HTTP ${problem.status} · ${escapeHtml(problem.code)}</p>`,
-    '</section>',
-  ].join('\n'));
+  return page(
+    problem.title,
+    [
+      '<section class="card result-problem">',
+      `<h1>${escapeHtml(problem.title)}</h1>`,
+      `<p>${escapeHtml(problem.message)}</p>`,
+      problem.detail ? `<p class="label">${escapeHtml(problem.detail)}</p>` : '',
+      `<p class="label">HTTP ${problem.status} · ${escapeHtml(problem.code)}</p>`,
+      '</section>',
+    ].join('\n'),
+  );
 }

@@ -42,13 +42,19 @@ export async function startOwnTemporalServer(): Promise<OwnTemporalServer> {
   const address = `127.0.0.1:${port}`;
   const dbFile = join(mkdtempSync(join(tmpdir(), 'gatehouse-temporal-')), 'temporal.sqlite');
   const args = [
-    'server', 'start-dev',
-    '--ip', '127.0.0.1',
-    '--port', String(port),
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
     '--headless',
-    '--db-filename', dbFile,
-    '--log-level', 'error',
-    '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true',
+    '--db-filename',
+    dbFile,
+    '--log-level',
+    'error',
+    '--dynamic-config-value',
+    'frontend.enableUpdateWorkflowExecution=true',
     ...ALL_SEARCH_ATTRIBUTE_KEYS.flatMap((k) => ['--search-attribute', `${k.name}=${CLI_TYPE_NAMES[k.type]}`]),
   ];
   let child: ChildProcess | undefined;
@@ -60,8 +66,8 @@ export async function startOwnTemporalServer(): Promise<OwnTemporalServer> {
     const collect = (chunk: Buffer) => {
       output = `${output}${chunk.toString('utf8')}`.slice(-20_000);
     };
-    proc.stdout!.on('data', collect);
-    proc.stderr!.on('data', collect);
+    proc.stdout.on('data', collect);
+    proc.stderr.on('data', collect);
     await untilAnswering(address, proc, () => output);
   };
 

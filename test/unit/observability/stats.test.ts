@@ -26,7 +26,7 @@ function run(actionType: string, outcome: Outcome, minutes: number, triggers: st
   return {
     workflowId: `${actionType}:${Math.random()}`,
     proposal: { id: 'x', actionType, params: {}, agent: { id: 'a', name: 'a' }, requestedBy: { id: 'p' }, summary: 's', evidence: {} },
-    status: (outcome === 'auto' || outcome === 'approved' ? 'succeeded' : outcome) as ApprovalState['status'],
+    status: outcome === 'auto' || outcome === 'approved' ? 'succeeded' : outcome,
     round: 1,
     paramsHash: 'h',
     evaluation: { triggersFired: triggers.map((id) => ({ id, description: id })) } as unknown as ApprovalState['evaluation'],

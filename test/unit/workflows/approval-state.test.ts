@@ -172,8 +172,9 @@ describe('approval state', () => {
 
   it('allows withdrawal before the commit only', () => {
     const s = dual();
-    expect(checkWithdraw(s).ok).toBe(true);
-    expect(checkWithdraw({ ...s, status: 'committing' }).ok).toBe(false);
+    // Without keys (the proposal still being evaluated) only the status is checked here.
+    expect(checkWithdraw(s, { by: 'agent' }, undefined).ok).toBe(true);
+    expect(checkWithdraw({ ...s, status: 'committing' }, { by: 'agent' }, undefined).ok).toBe(false);
   });
 
   it('refuses a transition the table does not have, whatever event asks for it', () => {
@@ -186,7 +187,7 @@ describe('approval state', () => {
     );
     expect(() => apply(rejected, { type: 'withdrawn', at: NOW, by: 'agent' })).toThrow(IllegalTransitionError);
     for (const [from, targets] of Object.entries(ALLOWED_TRANSITIONS)) {
-      for (const to of targets) expect(ALLOWED_TRANSITIONS[to as keyof typeof ALLOWED_TRANSITIONS]).toBeDefined();
+      for (const to of targets) expect(ALLOWED_TRANSITIONS[to]).toBeDefined();
       if (TERMINAL_STATUSES.includes(from as never)) expect(targets).toEqual([]);
     }
   });
