@@ -244,6 +244,17 @@ describe('after approval', () => {
     expect(final.transitions.find((t) => t.to === 'approved')?.note).toBe('expired without decision; policy default outcome: approve');
   });
 
+  it("never lets the policy's approve on expiry override a reviewer who asked for changes", async () => {
+    const run = await h.gatehouse.propose(h.proposal('test.expire_approve'));
+    await until(run.workflowId, awaiting, 'awaiting');
+    await decide(run.workflowId, 'alice', 'approver', 'request_changes', { comment: 'the amount is wrong' });
+    const final = await run.result();
+    expect(final.status).toBe('expired');
+    expect(final.transitions.at(-1)).toMatchObject({ event: 'expired', to: 'expired' });
+    expect(final.outcomeReason).toContain('does not override an objection');
+    expect(h.target.posts.some((k) => k.includes(run.workflowId))).toBe(false);
+  });
+
   it('sends the run back for re-approval with the difference when the world changed after approval', async () => {
     const proposal = h.proposal('test.single');
     const params = { ...proposal.params, preconditionUrl: `${h.target.url}/state/${proposal.id}` };
