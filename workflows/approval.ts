@@ -38,13 +38,14 @@ const nowIso = (): string => new Date().toISOString();
 
 export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalState> {
   const { workflowId } = workflowInfo();
-  // Runs started before this change recorded regular activities for the read-only steps and a
-  // search-attribute upsert on every status; they replay that way. New runs use local
-  // activities and publish only the statuses operators filter on: 33 events instead of 51.
-  const lean = patched('local-steps');
-  // Runs started before this change waited for each mail before arming the round's timers, so a
-  // mail server that was down held reminders, escalation and expiry; they replay that way.
+  // Runs started before 'background-notify' waited for each mail before arming the round's
+  // timers, so a mail server that was down held reminders, escalation and expiry; they replay
+  // that way. Runs started before 'local-steps' also recorded regular activities for the
+  // read-only steps and a search-attribute upsert on every status. A new run has both, and
+  // records only the newest patch: each patch costs its run a marker and a search-attribute
+  // upsert, and the later one implies the earlier.
   const background = patched('background-notify');
+  const lean = background || patched('local-steps');
   const publish = createStatePublisher({ skipTransientStatuses: lean });
   let state = initialState(workflowId, input.proposal);
   // Filled from the worker's configuration by the policy activity; until then nothing is accepted.
