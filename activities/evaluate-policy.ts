@@ -1,16 +1,22 @@
-/** Activity: evaluate the proposal against the policy loaded at worker start. */
+/** Activity: authenticate the proposal's agent and evaluate the policy loaded at worker start. */
 import type { ActionTypeRegistry } from '../src/actions/registry';
+import type { AgentRegistry, OperatorPublicKeys } from '../src/domain/agent-auth';
 import type { DecisionPublicKeys } from '../src/domain/decision-signature';
 import type { PolicyEvaluation } from '../src/domain/evaluation';
 import type { Proposal } from '../src/domain/proposal';
 import type { TrustedKeys } from '../src/domain/trusted-keys';
-import { evaluatePolicy as evaluate } from '../src/policy/evaluate';
+import { evaluateProposal } from '../src/policy/evaluate';
 import type { PolicyBook } from '../src/policy/load';
 import type { SamplingKey } from '../src/policy/sampling';
 
 export interface EvaluatePolicyInput {
   proposal: Proposal;
   workflowId: string;
+  /**
+   * Set by the workflow when it evaluates a new version of an authenticated run's params (an edit
+   * or a revision); see ProposalEvaluationInput.
+   */
+  authenticated?: { agentId: string; keyId: string } | undefined;
 }
 
 export interface EvaluatedProposal {
@@ -20,29 +26,46 @@ export interface EvaluatedProposal {
    * from the caller: an agent must not be able to choose who signs its approvals.
    */
   decisionKeys: DecisionPublicKeys;
+  /**
+   * Public keys of the proposing agent, from the registry (empty when it is not registered): its
+   * withdrawals and revisions must verify against one of them.
+   */
+  agentKeys?: DecisionPublicKeys;
   /** The worker's link-grant keys (absent in runs recorded before grants existed). */
   grantKeys?: DecisionPublicKeys;
-  /** Operators' own keys, by key id. */
-  operatorKeys?: TrustedKeys['operators'];
+  /** Operators' own keys: they decide, withdraw and revise as themselves. */
+  operatorKeys?: OperatorPublicKeys;
+}
+
+export interface EvaluatePolicyDeps {
+  policyBook: PolicyBook;
+  actionTypes: ActionTypeRegistry;
+  keys: TrustedKeys;
+  agents: AgentRegistry;
+  samplingKey: SamplingKey;
 }
 
 /** The policy loaded at worker start, applied to one proposal (also by the commit, for its own check). */
-export function evaluateWithPolicyBook(policyBook: PolicyBook, actionTypes: ActionTypeRegistry, samplingKey: SamplingKey, input: EvaluatePolicyInput): PolicyEvaluation {
-  const loaded = policyBook.policies.get(input.proposal.actionType);
-  return evaluate({
+export function evaluateWithPolicyBook(deps: Omit<EvaluatePolicyDeps, 'keys'>, input: EvaluatePolicyInput): PolicyEvaluation {
+  const loaded = deps.policyBook.policies.get(input.proposal.actionType);
+  return evaluateProposal({
     proposal: input.proposal,
     workflowId: input.workflowId,
     policy: loaded?.policy,
     policyVersion: loaded?.version ?? 'none',
-    directory: policyBook.directory,
-    paramsSchema: actionTypes.get(input.proposal.actionType)?.paramsSchema,
-    samplingKey,
+    directory: deps.policyBook.directory,
+    paramsSchema: deps.actionTypes.get(input.proposal.actionType)?.paramsSchema,
+    samplingKey: deps.samplingKey,
+    agent: deps.agents.get(input.proposal.agent.id),
+    authenticated: input.authenticated,
   });
 }
 
-export function createEvaluatePolicy(policyBook: PolicyBook, actionTypes: ActionTypeRegistry, keys: TrustedKeys, samplingKey: SamplingKey) {
+export function createEvaluatePolicy(deps: EvaluatePolicyDeps) {
+  const { keys, agents } = deps;
   return async function evaluatePolicy(input: EvaluatePolicyInput): Promise<EvaluatedProposal> {
-    const evaluation = evaluateWithPolicyBook(policyBook, actionTypes, samplingKey, input);
-    return { evaluation, decisionKeys: keys.decision, grantKeys: keys.grants, operatorKeys: keys.operators };
+    const evaluation = evaluateWithPolicyBook(deps, input);
+    const agentKeys = agents.get(input.proposal.agent.id)?.keys ?? {};
+    return { evaluation, decisionKeys: keys.decision, agentKeys, grantKeys: keys.grants, operatorKeys: keys.operators };
   };
 }

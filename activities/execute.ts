@@ -3,7 +3,14 @@
  * what was approved, and hands the executor the same idempotency key on every attempt.
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { CommitRejectedError, type CommitRecord, type PreconditionDrift, type ExecutionContext, type Executor, type VerifyOutcome } from '../src/actions/executor';
+import {
+  CommitRejectedError,
+  type CommitRecord,
+  type PreconditionDrift,
+  type ExecutionContext,
+  type Executor,
+  type VerifyOutcome,
+} from '../src/actions/executor';
 import type { ActionTypeRegistry } from '../src/actions/registry';
 import { checkApprovalCover, type CommitBasis } from '../src/domain/approval-cover';
 import { paramsHash } from '../src/domain/canonical-hash';
@@ -11,6 +18,7 @@ import type { SignedDecision } from '../src/domain/decision';
 import { FailureType } from '../src/domain/errors';
 import { mergeAllowLists, type EgressAllowList } from '../src/egress/allow-list';
 import { createEgress, EgressRefusedError, type Resolver } from '../src/egress/guarded-fetch';
+import type { AgentRegistry } from '../src/domain/agent-auth';
 import type { Proposal } from '../src/domain/proposal';
 import type { TrustedKeys } from '../src/domain/trusted-keys';
 import type { Logger } from '../src/observability/logger';
@@ -43,6 +51,14 @@ export interface CommitResult {
   rollbackAvailable: boolean;
 }
 
+/**
+ * By class, or by name for executors loaded from GATEHOUSE_ACTION_MODULES: a plug-in may carry its
+ * own copy of the class (another install of the package, or none at all).
+ */
+function isCommitRejected(err: unknown): err is Error {
+  return err instanceof CommitRejectedError || (err instanceof Error && err.name === 'CommitRejectedError');
+}
+
 /** Where executors may send requests: the configuration's list; each policy may add its own. */
 export interface EgressSettings {
   allow: EgressAllowList;
@@ -52,7 +68,7 @@ export interface EgressSettings {
 
 /** Both "never" answers of a target become failures the workflow does not retry. */
 function nonRetryable(err: unknown): unknown {
-  if (err instanceof CommitRejectedError) return ApplicationFailure.nonRetryable(err.message, FailureType.commitRejected);
+  if (isCommitRejected(err)) return ApplicationFailure.nonRetryable(err.message, FailureType.commitRejected);
   if (err instanceof EgressRefusedError) return ApplicationFailure.nonRetryable(err.message, FailureType.egressRefused);
   return err;
 }
@@ -62,11 +78,12 @@ export interface ExecutionDeps {
   policyBook: PolicyBook;
   trustedKeys: TrustedKeys;
   samplingKey: SamplingKey;
+  agents: AgentRegistry;
   egress: EgressSettings;
   logger: Logger;
 }
 
-export function createExecutionActivities({ actionTypes, policyBook, trustedKeys, samplingKey, egress, logger }: ExecutionDeps) {
+export function createExecutionActivities({ actionTypes, policyBook, trustedKeys, samplingKey, agents, egress, logger }: ExecutionDeps) {
   /**
    * Refuses to commit unless enough distinct, eligible people signed approvals of exactly these
    * params, as the policy evaluated now for them requires; it trusts nothing the run reports
@@ -78,7 +95,16 @@ export function createExecutionActivities({ actionTypes, policyBook, trustedKeys
     const cover = checkApprovalCover({
       workflowId: request.workflowId,
       executedHash,
-      evaluation: evaluateWithPolicyBook(policyBook, actionTypes, samplingKey, { proposal, workflowId: request.workflowId }),
+      // Who the agent is was settled when the run started (its proposal's signature); this
+      // evaluation is about what these params require, so it takes the run's agent as given.
+      evaluation: evaluateWithPolicyBook(
+        { policyBook, actionTypes, samplingKey, agents },
+        {
+          proposal,
+          workflowId: request.workflowId,
+          authenticated: { agentId: proposal.agent.id, keyId: proposal.credential?.keyId ?? 'run' },
+        },
+      ),
       proposer: { agentId: proposal.agent.id, requesterId: proposal.requestedBy.id },
       basis: request.basis,
       approvals: request.approvals,

@@ -4,6 +4,7 @@
  */
 import type { ActionTypeRegistry } from '../src/actions/registry';
 import type { AuditLog } from '../src/audit/chain';
+import type { AgentRegistry } from '../src/domain/agent-auth';
 import type { TrustedKeys } from '../src/domain/trusted-keys';
 import type { Logger } from '../src/observability/logger';
 import type { PolicyBook } from '../src/policy/load';
@@ -18,7 +19,10 @@ export interface ActivityDeps extends NotifyDeps {
   actionTypes: ActionTypeRegistry;
   /** Public keys runs trust; the grant key's public half is added from `grantSigner`. */
   decisionKeys: TrustedKeys['decision'];
+  /** Operators' own keys: they decide, withdraw and revise as themselves. */
   operatorKeys?: TrustedKeys['operators'];
+  /** Registered agents (GATEHOUSE_AGENTS_FILE): who may propose what, with which keys. */
+  agents: AgentRegistry;
   /** Where the hash-chained audit entries go (JSONL file or PostgreSQL). */
   auditLog: AuditLog;
   logger: Logger;
@@ -30,7 +34,7 @@ export interface ActivityDeps extends NotifyDeps {
 
 export function createActivities(deps: ActivityDeps) {
   return {
-    evaluatePolicy: createEvaluatePolicy(deps.policyBook, deps.actionTypes, trustedKeysOf(deps), deps.samplingKey),
+    evaluatePolicy: createEvaluatePolicy({ ...deps, keys: trustedKeysOf(deps) }),
     notify: createNotify(deps),
     recordAudit: createRecordAudit(deps.auditLog),
     ...createExecutionActivities({
@@ -38,6 +42,7 @@ export function createActivities(deps: ActivityDeps) {
       policyBook: deps.policyBook,
       trustedKeys: trustedKeysOf(deps),
       samplingKey: deps.samplingKey,
+      agents: deps.agents,
       egress: deps.egress,
       logger: deps.logger,
     }),

@@ -47,7 +47,7 @@ export function createNotify(deps: NotifyDeps) {
     let sent = 0;
     let alreadySent = 0;
     const refused: UndeliverableRecipient[] = [];
-    let temporary: unknown;
+    let temporary: Error | undefined;
     for (const recipient of input.recipients) {
       if (!recipient.reviewer.email) continue;
       const decisionUrl = recipient.role ? linkFor(input, recipient.reviewer.id, recipient.role) : undefined;
@@ -71,13 +71,14 @@ export function createNotify(deps: NotifyDeps) {
       } catch (err) {
         if (!isPermanent(err)) {
           // The others are still tried now; the retry skips whoever got theirs.
-          temporary ??= err;
+          temporary ??= err instanceof Error ? err : new Error(String(err));
           continue;
         }
         refused.push({ reviewerId: recipient.reviewer.id, reason: (err as Error).message });
       }
     }
     deps.logger.info({ workflowId: input.workflowId, purpose: input.purpose, sent, alreadySent, refused: refused.length }, 'notified');
+    // Rethrown as it came: the mailer's own error, which Temporal retries.
     if (temporary) throw temporary;
     if (refused.length > 0) {
       throw ApplicationFailure.create({

@@ -10,24 +10,12 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { build } from 'esbuild';
-import { workflowBundleOptions } from '../src/worker/workflows-path';
-
-const quiet = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: (message: string) => process.stderr.write(`${message}\n`),
-};
+import { bundleWorkflowsQuietly } from '../src/worker/bundle';
 
 async function main(outDir: string): Promise<void> {
-  const gatehouse = await bundleWorkflowCode({ ...workflowBundleOptions(), logger: quiet });
-  writeFileSync(join(outDir, 'gatehouse.js'), gatehouse.code);
-  const floor = await bundleWorkflowCode({ workflowsPath: resolve(__dirname, 'floor-workflow.ts'), logger: quiet });
-  writeFileSync(join(outDir, 'floor.js'), floor.code);
+  writeFileSync(join(outDir, 'gatehouse.js'), await bundleWorkflowsQuietly());
+  writeFileSync(join(outDir, 'floor.js'), await bundleWorkflowsQuietly({ workflowsPath: resolve(__dirname, 'floor-workflow.ts') }));
   // Packages stay external: the processes are started with NODE_PATH at this checkout's
   // node_modules (fork-process.ts), so they load the very same SDK and native core as the driver.
   await build({

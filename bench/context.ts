@@ -12,15 +12,21 @@ import { GatehouseClient } from '../src/client';
 import { submitDecision } from '../src/client/submit-decision';
 import { paramsHash } from '../src/domain/canonical-hash';
 import type { ProposalInput } from '../src/domain/proposal';
-import { createBytesSigner, createDecisionSigner, generateDecisionKeyPair, type BytesSigner, type DecisionSigner } from '../src/links/decision-signer';
+import {
+  createBytesSigner,
+  createDecisionSigner,
+  generateDecisionKeyPair,
+  type BytesSigner,
+  type DecisionSigner,
+} from '../src/links/decision-signer';
 import { decisionThroughLink, issueLinkToken } from '../src/links/link-issuer';
 import { generateLinkSecret, parseLinkKeyring, type LinkKeyring } from '../src/links/keyring';
 import { newNonce } from '../src/links/token';
 import type { SignedDecision } from '../src/domain/decision';
 import { decideUpdate } from '../workflows/messages';
-import { decisionUpdateIdFor } from '../src/domain/ids';
+import { decisionUpdateIdFor, workflowIdFor } from '../src/domain/ids';
 import { benchActionTypes, type BenchActionType, type BenchParams } from './actions';
-import { now, sleep } from './clock';
+import { now } from './clock';
 import { floorDecideSignal, floorDecideUpdate, type floorWorkflow } from './floor-workflow';
 import type { BenchHttp } from './http';
 import { startHttpProcess } from './http-host';
@@ -87,6 +93,7 @@ export async function createBench(options: { maxCachedWorkflows: number; log: (l
     cleanups.push(() => server.stop());
     options.log(`temporal dev server ${server.version} on ${server.address} (db in ${server.dir})`);
     const keys = generateDecisionKeyPair();
+    const agentKeys = generateDecisionKeyPair();
     const signer = createDecisionSigner({ keyId: 'bench', privateKeyHex: keys.privateKeyHex });
     const grantKey = { keyId: 'bench-grant', privateKeyHex: generateDecisionKeyPair().privateKeyHex };
     const grantSigner = createBytesSigner(grantKey);
@@ -95,7 +102,9 @@ export async function createBench(options: { maxCachedWorkflows: number; log: (l
     const tuning = benchTuning(options.maxCachedWorkflows);
     const auditLogFile = join(server.dir, 'audit.jsonl');
     const bundled = now();
-    execFileSync(process.execPath, ['--import', 'tsx', resolve(__dirname, 'bundle.ts'), server.dir], { stdio: ['ignore', 'inherit', 'inherit'] });
+    execFileSync(process.execPath, ['--import', 'tsx', resolve(__dirname, 'bundle.ts'), server.dir], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
     options.log(`workflow bundles, worker and decision service built in ${Math.round(now() - bundled)} ms`);
     const worker = await startWorkerProcess(join(server.dir, 'worker-process.js'), {
       address: server.address,
@@ -104,6 +113,7 @@ export async function createBench(options: { maxCachedWorkflows: number; log: (l
       floorTaskQueue: FLOOR_QUEUE,
       decisionPublicKey: { keyId: 'bench', publicKeyHex: keys.publicKeyHex },
       grantKey,
+      agentPublicKey: { keyId: 'bench-agent-1', publicKeyHex: agentKeys.publicKeyHex },
       linkKeys,
       publicUrl: 'http://127.0.0.1:9/',
       auditLogFile,
@@ -116,7 +126,12 @@ export async function createBench(options: { maxCachedWorkflows: number; log: (l
     const connection = await Connection.connect({ address: server.address });
     cleanups.push(() => connection.close());
     const client = new Client({ connection, namespace: 'default' });
-    const gatehouse = await GatehouseClient.connect({ client, taskQueue: GATEHOUSE_QUEUE, actionTypes: benchActionTypes() });
+    const gatehouse = await GatehouseClient.connect({
+      client,
+      taskQueue: GATEHOUSE_QUEUE,
+      actionTypes: benchActionTypes(),
+      agentKey: `bench-agent-1:${agentKeys.privateKeyHex}`,
+    });
     const http = await startHttpProcess(join(server.dir, 'http-process.js'), {
       address: server.address,
       namespace: 'default',
@@ -175,12 +190,26 @@ export async function propose(bench: Bench, actionType: BenchActionType, id: str
 }
 
 export function workflowIdOf(actionType: BenchActionType, id: string): string {
-  return `${actionType}:${id}`;
+  return workflowIdFor(proposalInput(actionType, id));
 }
 
-function signedApproval(bench: Bench, wf: string, id: string, reviewer: { id: string; role: string }, nonce = randomUUID()): SignedDecision {
+function signedApproval(
+  bench: Bench,
+  wf: string,
+  id: string,
+  reviewer: { id: string; role: string },
+  nonce = randomUUID(),
+): SignedDecision {
   return decisionThroughLink(
-    { nonce, workflowId: wf, round: 1, reviewer, kind: 'approve', paramsHash: paramsHash(benchParams(id)), decidedAt: new Date().toISOString() },
+    {
+      nonce,
+      workflowId: wf,
+      round: 1,
+      reviewer,
+      kind: 'approve',
+      paramsHash: paramsHash(benchParams(id)),
+      decidedAt: new Date().toISOString(),
+    },
     bench.signer,
     bench.grantSigner,
   );
@@ -218,12 +247,18 @@ export async function rawUpdate(bench: Bench, signed: SignedDecision): Promise<v
 /** The reviewer's mailed link, minted as the notify activity does. */
 export function linkToken(bench: Bench, wf: string, reviewer: { id: string; role: string }): string {
   const exp = Math.floor(Date.now() / 1000) + 3_600;
-  return issueLinkToken({ wf, round: 1, sub: reviewer.id, role: reviewer.role, exp, nonce: newNonce() }, { keyring: bench.linkKeyring, grantSigner: bench.grantSigner });
+  return issueLinkToken(
+    { wf, round: 1, sub: reviewer.id, role: reviewer.role, exp, nonce: newNonce() },
+    { keyring: bench.linkKeyring, grantSigner: bench.grantSigner },
+  );
 }
 
 /** The JSON decision API's URL and approval body for one run's link. */
 function approvalPost(bench: Bench, token: string, id: string): { url: string; body: string } {
-  return { url: `${bench.http.baseUrl}/api/decisions/${token}`, body: JSON.stringify({ kind: 'approve', paramsHash: paramsHash(benchParams(id)) }) };
+  return {
+    url: `${bench.http.baseUrl}/api/decisions/${token}`,
+    body: JSON.stringify({ kind: 'approve', paramsHash: paramsHash(benchParams(id)) }),
+  };
 }
 
 /** Records a POSTed decision's answer for the correctness gate; returns why it failed, if it did. */
@@ -295,11 +330,7 @@ export async function signalWithStartFloor(bench: Bench, id: string): Promise<st
  * POSTs approvals to the JSON decision API from a separate process (bench/http-load.ts), `lanes`
  * at a time; records each outcome like postApproval. Returns the load generator's timings.
  */
-export async function decideHttpBatch(
-  bench: Bench,
-  runs: { wf: string; id: string; token: string }[],
-  lanes: number,
-): Promise<LoadResult> {
+export async function decideHttpBatch(bench: Bench, runs: { wf: string; id: string; token: string }[], lanes: number): Promise<LoadResult> {
   const child = forkBenchProcess(resolve(__dirname, 'http-load.ts'));
   const result = await new Promise<LoadResult>((ok, fail) => {
     child.once('message', (m) => ok(m as LoadResult));

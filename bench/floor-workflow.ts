@@ -2,7 +2,16 @@
  * The floor: the smallest workflow of the approval's shape (the samples-typescript `expense`
  * shape). It waits for one signal, with a timeout like an SLA, then runs one no-op activity.
  */
-import { condition, defineSignal, defineUpdate, proxyActivities, proxySinks, setHandler, workflowInfo, type Sinks } from '@temporalio/workflow';
+import {
+  condition,
+  defineSignal,
+  defineUpdate,
+  proxyActivities,
+  proxySinks,
+  setHandler,
+  workflowInfo,
+  type Sinks,
+} from '@temporalio/workflow';
 
 export const floorDecideSignal = defineSignal<[{ approve: boolean }]>('bench.floor.decide');
 /**

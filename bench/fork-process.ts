@@ -12,7 +12,10 @@ import { resolve } from 'node:path';
  * `execArgvEnv` names an environment variable with more Node flags for this process, separated by
  * spaces (e.g. BENCH_WORKER_EXEC_ARGV="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the worker).
  */
-export function forkBenchProcess(script: string, options: { execArgv?: string[]; execArgvEnv?: string; env?: Record<string, string> } = {}): ChildProcess {
+export function forkBenchProcess(
+  script: string,
+  options: { execArgv?: string[]; execArgvEnv?: string; env?: Record<string, string> } = {},
+): ChildProcess {
   const extra = options.execArgvEnv ? (process.env[options.execArgvEnv]?.split(' ').filter(Boolean) ?? []) : [];
   return fork(script, [], {
     execArgv: [...(script.endsWith('.ts') ? ['--import', 'tsx'] : []), ...(options.execArgv ?? []), ...extra],

@@ -18,7 +18,7 @@ export interface LoadResult {
 }
 
 async function run(items: LoadItem[], lanes: number): Promise<LoadResult> {
-  const results: LoadResult['results'] = new Array(items.length);
+  const results: LoadResult['results'] = new Array<LoadResult['results'][number]>(items.length);
   let next = 0;
   const t0 = performance.now();
   const lane = async () => {

@@ -12,7 +12,11 @@ export interface OpenLoopResult {
 }
 
 /** Starts `fn(item, scheduledAt)` for each item at `ratePerSec`, then waits for all of them. */
-export async function openLoop<T>(items: readonly T[], ratePerSec: number, fn: (item: T, scheduledAt: number) => Promise<void>): Promise<OpenLoopResult> {
+export async function openLoop<T>(
+  items: readonly T[],
+  ratePerSec: number,
+  fn: (item: T, scheduledAt: number) => Promise<void>,
+): Promise<OpenLoopResult> {
   const start = now() + 5;
   const interval = 1_000 / ratePerSec;
   const errors: unknown[] = [];

@@ -51,7 +51,8 @@ async function awaitResults(bench: Bench, wfs: readonly string[], kind: 'gatehou
 }
 
 function failOn(errors: unknown[], what: string): void {
-  if (errors.length > 0) throw new Error(`${what}: ${errors.length} operations failed; first: ${(errors[0] as Error)?.message ?? String(errors[0])}`);
+  if (errors.length > 0)
+    throw new Error(`${what}: ${errors.length} operations failed; first: ${(errors[0] as Error)?.message ?? String(errors[0])}`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -105,7 +106,12 @@ export async function measureHistory(bench: Bench): Promise<HistoryFigures> {
     await awaitResults(bench, [wf], 'gatehouse');
     return historyOf(bench, wf);
   };
-  const [floor, single, dual, auto] = [await historyOf(bench, floorWf), await run('bench.single'), await run('bench.dual'), await run('bench.auto')];
+  const [floor, single, dual, auto] = [
+    await historyOf(bench, floorWf),
+    await run('bench.single'),
+    await run('bench.dual'),
+    await run('bench.auto'),
+  ];
   return {
     floor: floor.count,
     single: single.count,
@@ -176,7 +182,13 @@ export async function floorPool(bench: Bench, n: number, submitters: number, rea
   return { runs, startedPerSec: (n * 1000) / elapsedMs, readyPerSec: (n * 1000) / (Math.max(...ready) - t0) };
 }
 
-export async function gatehousePool(bench: Bench, type: BenchActionType, n: number, submitters: number, readyTimeoutMs = 120_000): Promise<Pool> {
+export async function gatehousePool(
+  bench: Bench,
+  type: BenchActionType,
+  n: number,
+  submitters: number,
+  readyTimeoutMs = 120_000,
+): Promise<Pool> {
   const runs: { wf: string; id: string }[] = [];
   const t0 = now();
   const { errors, elapsedMs } = await closedLoop(idsFor(bench, 'pg', n), submitters, async (id) => {
@@ -202,20 +214,40 @@ const emptySamples = (): LatencySamples => ({ toActivity: [], response: [] });
 /** How the floor is decided: an SDK signal (the floor), an SDK update, or a signal sent by an Express route. */
 export type FloorDecision = 'signal' | 'update' | 'http';
 
-const floorDecide: Record<FloorDecision, (bench: Bench, wf: string) => Promise<void>> = { signal: signalFloor, update: updateFloor, http: signalFloorHttp };
+const floorDecide: Record<FloorDecision, (bench: Bench, wf: string) => Promise<void>> = {
+  signal: signalFloor,
+  update: updateFloor,
+  http: signalFloorHttp,
+};
 
-export async function floorLatency(bench: Bench, runs: Pool['runs'], rate: number, into = emptySamples(), via: FloorDecision = 'signal'): Promise<LatencySamples> {
+export async function floorLatency(
+  bench: Bench,
+  runs: Pool['runs'],
+  rate: number,
+  into = emptySamples(),
+  via: FloorDecision = 'signal',
+): Promise<LatencySamples> {
   const { errors } = await openLoop(runs, rate, async ({ wf }, at) => {
     await floorDecide[via](bench, wf);
     into.response.push(now() - at);
     into.toActivity.push((await bench.worker.waitFor('floor', wf)) - at);
   });
   failOn(errors, `floor ${via}s`);
-  await awaitResults(bench, runs.map((r) => r.wf), 'floor');
+  await awaitResults(
+    bench,
+    runs.map((r) => r.wf),
+    'floor',
+  );
   return into;
 }
 
-export async function gatehouseLatency(bench: Bench, runs: Pool['runs'], rate: number, via: 'sdk' | 'http', into = emptySamples()): Promise<LatencySamples> {
+export async function gatehouseLatency(
+  bench: Bench,
+  runs: Pool['runs'],
+  rate: number,
+  via: 'sdk' | 'http',
+  into = emptySamples(),
+): Promise<LatencySamples> {
   // An SDK caller signs its decision as it sends it; a reviewer already holds the mailed link.
   const approvals = via === 'http' ? new Map(runs.map(({ wf, id }) => [wf, prepareApproval(bench, wf, id, SINGLE)])) : undefined;
   const { errors } = await openLoop(runs, rate, async ({ wf, id }, at) => {
@@ -224,7 +256,11 @@ export async function gatehouseLatency(bench: Bench, runs: Pool['runs'], rate: n
     into.toActivity.push((await bench.worker.waitFor('commit', wf)) - at);
   });
   failOn(errors, `${via} decisions`);
-  await awaitResults(bench, runs.map((r) => r.wf), 'gatehouse');
+  await awaitResults(
+    bench,
+    runs.map((r) => r.wf),
+    'gatehouse',
+  );
   return into;
 }
 
@@ -236,7 +272,12 @@ export interface E2eSamples {
   toCompleted: number[];
 }
 
-export async function autoEndToEnd(bench: Bench, n: number, rate: number, into: E2eSamples = { toCommit: [], toCompleted: [] }): Promise<E2eSamples> {
+export async function autoEndToEnd(
+  bench: Bench,
+  n: number,
+  rate: number,
+  into: E2eSamples = { toCommit: [], toCompleted: [] },
+): Promise<E2eSamples> {
   const { errors } = await openLoop(idsFor(bench, 'auto', n), rate, async (id, at) => {
     const wf = await propose(bench, 'bench.auto', id);
     into.toCommit.push((await bench.worker.waitFor('commit', wf)) - at);
@@ -248,7 +289,12 @@ export async function autoEndToEnd(bench: Bench, n: number, rate: number, into: 
   return into;
 }
 
-export async function floorEndToEnd(bench: Bench, n: number, rate: number, into: E2eSamples = { toCommit: [], toCompleted: [] }): Promise<E2eSamples> {
+export async function floorEndToEnd(
+  bench: Bench,
+  n: number,
+  rate: number,
+  into: E2eSamples = { toCommit: [], toCompleted: [] },
+): Promise<E2eSamples> {
   const { errors } = await openLoop(idsFor(bench, 'fe2e', n), rate, async (id, at) => {
     const wf = await signalWithStartFloor(bench, id);
     into.toCommit.push((await bench.worker.waitFor('floor', wf)) - at);
@@ -274,11 +320,17 @@ export interface HttpFigures {
   lanes: number;
 }
 
-export async function measureHttp(bench: Bench, cfg: { seconds: number; connections: number; pageRuns: number; decisions: number; lanes: number; blocks: number; submitters: number }): Promise<HttpFigures> {
+export async function measureHttp(
+  bench: Bench,
+  cfg: { seconds: number; connections: number; pageRuns: number; decisions: number; lanes: number; blocks: number; submitters: number },
+): Promise<HttpFigures> {
   const helloWorld = await cannon({ url: bench.http.helloUrl, seconds: cfg.seconds, connections: cfg.connections });
   // Well-formed, known key id, wrong MAC: refused by the HMAC check before anything else.
   const forger = parseLinkKeyring(`k1:${generateLinkSecret()}`);
-  const forged = signLinkToken({ wf: 'bench.single:nope', round: 1, sub: 'alice', role: 'approver', exp: Math.floor(Date.now() / 1000) + 3600, nonce: newNonce() }, forger);
+  const forged = signLinkToken(
+    { wf: 'bench.single:nope', round: 1, sub: 'alice', role: 'approver', exp: Math.floor(Date.now() / 1000) + 3600, nonce: newNonce() },
+    forger,
+  );
   const badSignature = await cannon({ url: `${bench.http.baseUrl}/d/${forged}`, seconds: cfg.seconds, connections: cfg.connections });
   if (Object.keys(badSignature.statusCounts).some((c) => c.startsWith('2'))) throw new Error('a forged link was served');
 
@@ -286,7 +338,11 @@ export async function measureHttp(bench: Bench, cfg: { seconds: number; connecti
   const paths = pagePool.runs.map(({ wf }) => `/d/${linkToken(bench, wf, SINGLE)}`);
   const page = await cannon({ url: bench.http.baseUrl, paths, seconds: cfg.seconds, connections: cfg.connections });
   for (const { wf, id } of pagePool.runs) await decideSdk(bench, wf, id, SINGLE);
-  await awaitResults(bench, pagePool.runs.map((r) => r.wf), 'gatehouse');
+  await awaitResults(
+    bench,
+    pagePool.runs.map((r) => r.wf),
+    'gatehouse',
+  );
 
   const rpc: number[] = [];
   const post: number[] = [];
@@ -309,7 +365,8 @@ export async function measureHttp(bench: Bench, cfg: { seconds: number; connecti
     const runPost = async () => {
       const r = await decideHttpBatch(bench, tokens, cfg.lanes);
       const failed = r.results.filter((x) => x.status !== 200);
-      if (failed.length > 0) throw new Error(`decision POSTs: ${failed.length} failed; first: HTTP ${failed[0]!.status} ${failed[0]!.body.slice(0, 200)}`);
+      if (failed.length > 0)
+        throw new Error(`decision POSTs: ${failed.length} failed; first: HTTP ${failed[0]!.status} ${failed[0]!.body.slice(0, 200)}`);
       postLat.push(...r.results.map((x) => x.ms));
       post.push((tokens.length * 1000) / r.elapsedMs);
     };
@@ -321,7 +378,11 @@ export async function measureHttp(bench: Bench, cfg: { seconds: number; connecti
       await runPost();
       await runRpc();
     }
-    await awaitResults(bench, pool.runs.map((r) => r.wf), 'gatehouse');
+    await awaitResults(
+      bench,
+      pool.runs.map((r) => r.wf),
+      'gatehouse',
+    );
   }
   return {
     helloWorld,
@@ -433,7 +494,9 @@ export async function measurePending(
       readiness.push(bench.worker.waitFor('ready', wf, 30 * 60_000).then((at) => (readyCount++, at)));
       if (now() - lastLog > 10_000) {
         lastLog = now();
-        cfg.log(`  pending ramp: ${runs.length}/${cfg.n} started, ${readyCount} waiting, worker RSS ${Math.round(bench.worker.rssMb())} MB`);
+        cfg.log(
+          `  pending ramp: ${runs.length}/${cfg.n} started, ${readyCount} waiting, worker RSS ${Math.round(bench.worker.rssMb())} MB`,
+        );
       }
     });
     failOn(started.errors, 'pending proposals');
@@ -524,7 +587,11 @@ export async function measureFloorPending(
     n: cfg.n,
     startedPerSec: round(pool.startedPerSec),
     readyPerSec: round(pool.readyPerSec),
-    decision: { updateToActivity: summarize(lat.toActivity), updateResponse: summarize(lat.response), histogram: histogram(lat.toActivity) },
+    decision: {
+      updateToActivity: summarize(lat.toActivity),
+      updateResponse: summarize(lat.response),
+      histogram: histogram(lat.toActivity),
+    },
   };
 }
 
@@ -551,9 +618,9 @@ export async function correctnessGate(bench: Bench, timeoutMs = 120_000): Promis
   const problems: string[] = [];
   const count = async (q: string) => (await bench.client.workflow.count(q)).count;
   const until = now() + timeoutMs;
-  let running = -1;
-  let succeeded = -1;
-  let floorCompleted = -1;
+  let running: number;
+  let succeeded: number;
+  let floorCompleted: number;
   for (;;) {
     running = await count(`(TaskQueue = "${GATEHOUSE_QUEUE}" OR TaskQueue = "${FLOOR_QUEUE}") AND ExecutionStatus = "Running"`);
     succeeded = await count(`TaskQueue = "${GATEHOUSE_QUEUE}" AND ExecutionStatus = "Completed" AND GatehouseStatus = "succeeded"`);
@@ -580,7 +647,8 @@ export async function correctnessGate(bench: Bench, timeoutMs = 120_000): Promis
   }
   if (missing > 0) problems.push(`${missing} runs never committed`);
   if (duplicates > 0) problems.push(`${duplicates} runs committed more than once`);
-  if (bench.expect.decisionFailures.length > 0) problems.push(`${bench.expect.decisionFailures.length} decisions failed: ${bench.expect.decisionFailures[0]}`);
+  if (bench.expect.decisionFailures.length > 0)
+    problems.push(`${bench.expect.decisionFailures.length} decisions failed: ${bench.expect.decisionFailures[0]}`);
 
   const chain = verifyChain(bench.auditLogFile);
   if (!chain.ok) problems.push(`audit chain broken: ${chain.reason}`);

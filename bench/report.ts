@@ -10,7 +10,17 @@ export interface Target {
 
 /** The slice of a bench result the report reads. */
 export interface Reportable {
-  meta: { mode: string; durationSec: number; machine: { nproc: number; cpuModel: string; memoryGb: number }; loadAverage: { start: number; end: number }; versions: Record<string, string>; sqlitePragmas: string[]; serverDynamicConfig: string[]; worker: Record<string, unknown>; plan: { openLoopRatePerSec: number; lanes: number; submitters: number } };
+  meta: {
+    mode: string;
+    durationSec: number;
+    machine: { nproc: number; cpuModel: string; memoryGb: number };
+    loadAverage: { start: number; end: number };
+    versions: Record<string, string>;
+    sqlitePragmas: string[];
+    serverDynamicConfig: string[];
+    worker: Record<string, unknown>;
+    plan: { openLoopRatePerSec: number; lanes: number; submitters: number };
+  };
   floor: {
     completedPerSec: number;
     cpuMsPerLifecycle: { worker: number; server: number; driver: number };
@@ -66,11 +76,26 @@ export interface Reportable {
     floor: { n: number; decision: { updateToActivity: Summary } };
   };
   correct: boolean;
-  gate: { problems: string[]; gatehouseStarted: number; gatehouseSucceeded: number; floorStarted: number; floorCompleted: number; duplicateCommits: number; missingCommits: number; decisionsAccepted: number; auditDecisionEntries: number };
+  gate: {
+    problems: string[];
+    gatehouseStarted: number;
+    gatehouseSucceeded: number;
+    floorStarted: number;
+    floorCompleted: number;
+    duplicateCommits: number;
+    missingCommits: number;
+    decisionsAccepted: number;
+    auditDecisionEntries: number;
+  };
 }
 
 export function targetsOf(r: Omit<Reportable, 'targets'>): Target[] {
-  const t = (name: string, value: number | null, target: string, met: boolean): Target => ({ name, value, target, met: value !== null && Number.isFinite(value) && met });
+  const t = (name: string, value: number | null, target: string, met: boolean): Target => ({
+    name,
+    value,
+    target,
+    met: value !== null && Number.isFinite(value) && met,
+  });
   const { ratios: q, gatehouse: g, pending: p } = r;
   return [
     t('decision→commit p50 ÷ floor (SDK)', q['decisionLatencyP50']!, '≤ 1.3', q['decisionLatencyP50']! <= 1.3),
@@ -88,8 +113,18 @@ export function targetsOf(r: Omit<Reportable, 'targets'>): Target[] {
     t('history events dual ÷ floor', q['historyDual']!, '≤ 2.4', q['historyDual']! <= 2.4),
     // Retained heap when it covers the workflows (debug mode), else RSS, which also holds uncollected garbage.
     p.heapScope === 'main thread and workflows'
-      ? t(`KB retained per waiting approval beyond the cache (heap after GC, n=${p.n})`, p.heapKbPerPendingBeyondCache, '< 5', (p.heapKbPerPendingBeyondCache ?? Infinity) < 5)
-      : t(`KB RSS per waiting approval beyond the cache (n=${p.n})`, p.kbPerPendingBeyondCache, '< 5', (p.kbPerPendingBeyondCache ?? Infinity) < 5),
+      ? t(
+          `KB retained per waiting approval beyond the cache (heap after GC, n=${p.n})`,
+          p.heapKbPerPendingBeyondCache,
+          '< 5',
+          (p.heapKbPerPendingBeyondCache ?? Infinity) < 5,
+        )
+      : t(
+          `KB RSS per waiting approval beyond the cache (n=${p.n})`,
+          p.kbPerPendingBeyondCache,
+          '< 5',
+          (p.kbPerPendingBeyondCache ?? Infinity) < 5,
+        ),
     t(`decision p99 with ${p.n} waiting ÷ empty`, q['pendingP99VsEmpty']!, '≤ 1.5', q['pendingP99VsEmpty']! <= 1.5),
     // Not the issue's: the performance notes' figure, for a worker process that hosts Gatehouse
     // alone (this one also hosts the floor's worker, with its own workflow thread).
@@ -126,61 +161,133 @@ export function renderTable(r: Reportable & { targets: Target[] }): string {
       `load average ${meta.loadAverage.start} → ${meta.loadAverage.end}${meta.loadAverage.start > meta.machine.nproc ? ' (BUSY AT START: the 1-minute load average still counts earlier work or other jobs; wall-clock figures may be pessimistic, prefer ratios and CPU per lifecycle)' : ''}`,
   );
   out.push(
-    table('Throughput', ['figure', 'floor', 'gatehouse', 'ratio'], [
-      [`completed lifecycles/s (${meta.plan.lanes} lanes)`, f.completedPerSec, g.completedPerSec, q['throughput']!],
-      ['CPU ms per lifecycle: worker + server (driver)', `${fmt(f.cpuMsPerLifecycle.worker)} + ${fmt(f.cpuMsPerLifecycle.server)} (${fmt(f.cpuMsPerLifecycle.driver)})`, `${fmt(g.cpuMsPerLifecycle.worker)} + ${fmt(g.cpuMsPerLifecycle.server)} (${fmt(g.cpuMsPerLifecycle.driver)})`, q['throughputByCpu']!],
-      [`starts/s (${meta.plan.submitters} submitters)`, f.startedPerSec, g.startedPerSec, q['startRate']!],
-      ['waiting (floor) / evaluated (gatehouse) per s', f.waitingPerSec, g.evaluatedPerSec, f.waitingPerSec > 0 ? g.evaluatedPerSec / f.waitingPerSec : NaN],
-    ]),
+    table(
+      'Throughput',
+      ['figure', 'floor', 'gatehouse', 'ratio'],
+      [
+        [`completed lifecycles/s (${meta.plan.lanes} lanes)`, f.completedPerSec, g.completedPerSec, q['throughput']!],
+        [
+          'CPU ms per lifecycle: worker + server (driver)',
+          `${fmt(f.cpuMsPerLifecycle.worker)} + ${fmt(f.cpuMsPerLifecycle.server)} (${fmt(f.cpuMsPerLifecycle.driver)})`,
+          `${fmt(g.cpuMsPerLifecycle.worker)} + ${fmt(g.cpuMsPerLifecycle.server)} (${fmt(g.cpuMsPerLifecycle.driver)})`,
+          q['throughputByCpu']!,
+        ],
+        [`starts/s (${meta.plan.submitters} submitters)`, f.startedPerSec, g.startedPerSec, q['startRate']!],
+        [
+          'waiting (floor) / evaluated (gatehouse) per s',
+          f.waitingPerSec,
+          g.evaluatedPerSec,
+          f.waitingPerSec > 0 ? g.evaluatedPerSec / f.waitingPerSec : NaN,
+        ],
+      ],
+    ),
   );
   out.push(
-    table('Latency, ms (p50 / p95 / p99 / max)', ['path', 'floor', 'gatehouse', 'p50 ratio', 'p99 ratio'], [
-      ['decision → commit start (SDK update)', ms(f.signalToActivityMs), ms(g.decisionToCommitMs.sdk), q['decisionLatencyP50']!, q['decisionLatencyP99']!],
-      ['… floor decided by Update instead (reference)', ms(f.updateToActivityMs), ms(g.decisionToCommitMs.sdk), q['decisionLatencyP50VsUpdateFloor']!, ''],
-      ['decision → commit start (HTTP POST)', ms(f.signalToActivityMs), ms(g.decisionToCommitMs.http), q['decisionLatencyP50Http']!, q['decisionLatencyP99Http']!],
-      ['… floor signalled by an Express route instead (reference)', ms(f.httpSignalToActivityMs), ms(g.decisionToCommitMs.http), q['decisionLatencyP50HttpVsHttpFloor']!, ''],
-      ['decision call answered (SDK)', ms(f.signalResponseMs), ms(g.decisionResponseMs.sdk), '', ''],
-      ['decision call answered (HTTP)', ms(f.signalResponseMs), ms(g.decisionResponseMs.http), '', ''],
-      ['no human: start → commit start', ms(f.signalWithStartToActivityMs), ms(g.autoApproved.proposeToCommitMs), q['autoE2eP50']!, ''],
-      ['no human: start → completed', ms(f.signalWithStartToCompletedMs), ms(g.autoApproved.proposeToCompletedMs), '', ''],
-    ]),
+    table(
+      'Latency, ms (p50 / p95 / p99 / max)',
+      ['path', 'floor', 'gatehouse', 'p50 ratio', 'p99 ratio'],
+      [
+        [
+          'decision → commit start (SDK update)',
+          ms(f.signalToActivityMs),
+          ms(g.decisionToCommitMs.sdk),
+          q['decisionLatencyP50']!,
+          q['decisionLatencyP99']!,
+        ],
+        [
+          '… floor decided by Update instead (reference)',
+          ms(f.updateToActivityMs),
+          ms(g.decisionToCommitMs.sdk),
+          q['decisionLatencyP50VsUpdateFloor']!,
+          '',
+        ],
+        [
+          'decision → commit start (HTTP POST)',
+          ms(f.signalToActivityMs),
+          ms(g.decisionToCommitMs.http),
+          q['decisionLatencyP50Http']!,
+          q['decisionLatencyP99Http']!,
+        ],
+        [
+          '… floor signalled by an Express route instead (reference)',
+          ms(f.httpSignalToActivityMs),
+          ms(g.decisionToCommitMs.http),
+          q['decisionLatencyP50HttpVsHttpFloor']!,
+          '',
+        ],
+        ['decision call answered (SDK)', ms(f.signalResponseMs), ms(g.decisionResponseMs.sdk), '', ''],
+        ['decision call answered (HTTP)', ms(f.signalResponseMs), ms(g.decisionResponseMs.http), '', ''],
+        ['no human: start → commit start', ms(f.signalWithStartToActivityMs), ms(g.autoApproved.proposeToCommitMs), q['autoE2eP50']!, ''],
+        ['no human: start → completed', ms(f.signalWithStartToCompletedMs), ms(g.autoApproved.proposeToCompletedMs), '', ''],
+      ],
+    ),
   );
   out.push(
-    table('History events per happy path', ['path', 'events', '÷ floor'], [
-      ['floor', r.historyEvents.floor, 1],
-      ['single approval', r.historyEvents.single, q['historySingle']!],
-      ['dual approval', r.historyEvents.dual, q['historyDual']!],
-      ['auto-approved', r.historyEvents.auto, r.historyEvents.auto / r.historyEvents.floor],
-    ]),
+    table(
+      'History events per happy path',
+      ['path', 'events', '÷ floor'],
+      [
+        ['floor', r.historyEvents.floor, 1],
+        ['single approval', r.historyEvents.single, q['historySingle']!],
+        ['dual approval', r.historyEvents.dual, q['historyDual']!],
+        ['auto-approved', r.historyEvents.auto, r.historyEvents.auto / r.historyEvents.floor],
+      ],
+    ),
   );
   out.push(
-    table(`Waiting approvals (cache ${p.maxCachedWorkflows})`, ['figure', 'value'], [
-      ['waiting approvals', String(p.n)],
-      ['proposals started/s, evaluated/s during the ramp', `${fmt(p.startedPerSec)}, ${fmt(p.readyPerSec)}`],
-      ['worker RSS MB: before, checkpoints, all waiting, after drain', `${p.rssMb.before}; ${p.rssMb.checkpoints.map((c) => `${c.waiting}: ${c.rssMb}`).join(', ')}; ${p.rssMb.settled}; ${p.rssMb.afterDrain}`],
-      ['KB RSS per extra waiting approval beyond the cache (± standard error)', `${fmt(p.kbPerPendingBeyondCache)} ± ${fmt(p.kbPerPendingBeyondCacheStdErr)}`],
-      [`heap MB after GC (${p.heapScope}): before, checkpoints`, `${p.heapBeforeMb ?? '?'}; ${p.rssMb.checkpoints.map((c) => `${c.waiting}: ${c.heapMb ?? '?'}`).join(', ')}`],
-      ['KB heap retained per extra waiting approval beyond the cache', fmt(p.heapKbPerPendingBeyondCache)],
-      ['decision → commit with all waiting (SDK)', ms(p.decision.sdkToCommit)],
-      ['… p99 ÷ empty system (95% bootstrap interval)', withInterval(q['pendingP99VsEmpty'], r.intervals.pendingP99VsEmpty)],
-      [`floor: update → activity with ${p.floor.n} floor runs waiting (reference)`, ms(p.floor.decision.updateToActivity)],
-      ['… p99 ÷ the floor\'s empty system, by Update (95% bootstrap interval)', withInterval(q['floorPendingP99VsEmpty'], r.intervals.floorPendingP99VsEmpty)],
-      ['Gatehouse p99 ÷ floor p99, each with its runs waiting', fmt(q['pendingP99VsFloorPending'])],
-      ['decision call answered with all waiting (SDK)', ms(p.decision.sdkResponse)],
-      ['drain: approvals decided and committed per s', fmt(p.drainPerSec)],
-    ]),
+    table(
+      `Waiting approvals (cache ${p.maxCachedWorkflows})`,
+      ['figure', 'value'],
+      [
+        ['waiting approvals', String(p.n)],
+        ['proposals started/s, evaluated/s during the ramp', `${fmt(p.startedPerSec)}, ${fmt(p.readyPerSec)}`],
+        [
+          'worker RSS MB: before, checkpoints, all waiting, after drain',
+          `${p.rssMb.before}; ${p.rssMb.checkpoints.map((c) => `${c.waiting}: ${c.rssMb}`).join(', ')}; ${p.rssMb.settled}; ${p.rssMb.afterDrain}`,
+        ],
+        [
+          'KB RSS per extra waiting approval beyond the cache (± standard error)',
+          `${fmt(p.kbPerPendingBeyondCache)} ± ${fmt(p.kbPerPendingBeyondCacheStdErr)}`,
+        ],
+        [
+          `heap MB after GC (${p.heapScope}): before, checkpoints`,
+          `${p.heapBeforeMb ?? '?'}; ${p.rssMb.checkpoints.map((c) => `${c.waiting}: ${c.heapMb ?? '?'}`).join(', ')}`,
+        ],
+        ['KB heap retained per extra waiting approval beyond the cache', fmt(p.heapKbPerPendingBeyondCache)],
+        ['decision → commit with all waiting (SDK)', ms(p.decision.sdkToCommit)],
+        ['… p99 ÷ empty system (95% bootstrap interval)', withInterval(q['pendingP99VsEmpty'], r.intervals.pendingP99VsEmpty)],
+        [`floor: update → activity with ${p.floor.n} floor runs waiting (reference)`, ms(p.floor.decision.updateToActivity)],
+        [
+          "… p99 ÷ the floor's empty system, by Update (95% bootstrap interval)",
+          withInterval(q['floorPendingP99VsEmpty'], r.intervals.floorPendingP99VsEmpty),
+        ],
+        ['Gatehouse p99 ÷ floor p99, each with its runs waiting', fmt(q['pendingP99VsFloorPending'])],
+        ['decision call answered with all waiting (SDK)', ms(p.decision.sdkResponse)],
+        ['drain: approvals decided and committed per s', fmt(p.drainPerSec)],
+      ],
+    ),
   );
   const h = g.http;
   out.push(
-    table('HTTP decision endpoint', ['request', 'req/s', 'p99 ms', 'ratio'], [
-      ['Express hello-world (same process)', h.helloWorld.reqPerSec, h.helloWorld.latencyP99Ms, 1],
-      ['GET /d/:token, bad signature (refused)', h.badSignature.reqPerSec, h.badSignature.latencyP99Ms, q['badSignatureVsHello']!],
-      ['GET /d/:token, decision page (query)', h.page.reqPerSec, h.page.latencyP99Ms, q['pageVsHello']!],
-      [`bare Update RPC, pre-signed (${h.lanes} lanes)`, h.updateRpcPerSec, h.updateRpcLatency.p99, 1],
-      [`POST /api/decisions/:token (${h.lanes} lanes)`, h.decisionPostPerSec, h.decisionPostLatency.p99, q['postVsUpdateRpc']!],
-    ]),
+    table(
+      'HTTP decision endpoint',
+      ['request', 'req/s', 'p99 ms', 'ratio'],
+      [
+        ['Express hello-world (same process)', h.helloWorld.reqPerSec, h.helloWorld.latencyP99Ms, 1],
+        ['GET /d/:token, bad signature (refused)', h.badSignature.reqPerSec, h.badSignature.latencyP99Ms, q['badSignatureVsHello']!],
+        ['GET /d/:token, decision page (query)', h.page.reqPerSec, h.page.latencyP99Ms, q['pageVsHello']!],
+        [`bare Update RPC, pre-signed (${h.lanes} lanes)`, h.updateRpcPerSec, h.updateRpcLatency.p99, 1],
+        [`POST /api/decisions/:token (${h.lanes} lanes)`, h.decisionPostPerSec, h.decisionPostLatency.p99, q['postVsUpdateRpc']!],
+      ],
+    ),
   );
-  out.push(table('Targets (issue 7)', ['target', 'value', 'wanted', 'met'], r.targets.map((t) => [t.name, fmt(t.value), t.target, t.met ? 'yes' : 'NO'])));
+  out.push(
+    table(
+      'Targets (issue 7)',
+      ['target', 'value', 'wanted', 'met'],
+      r.targets.map((t) => [t.name, fmt(t.value), t.target, t.met ? 'yes' : 'NO']),
+    ),
+  );
   const gate = r.gate;
   out.push(
     `\nCorrectness gate: ${r.correct ? 'HELD' : 'FAILED'} — ${gate.gatehouseSucceeded}/${gate.gatehouseStarted} approval runs succeeded, ` +

@@ -147,10 +147,15 @@ async function measure(bench: Bench, plan: Plan, fixedRate?: number) {
     // Interleaved: which side goes first alternates, so drift within a block cancels too.
     const order = b % 2 === 0 ? (['floor', 'gatehouse'] as const) : (['gatehouse', 'floor'] as const);
     for (const side of order) {
-      const perSec = side === 'floor' ? await floorThroughput(bench, plan.throughputCount, plan.lanes) : await gatehouseThroughput(bench, plan.throughputCount, plan.lanes);
+      const perSec =
+        side === 'floor'
+          ? await floorThroughput(bench, plan.throughputCount, plan.lanes)
+          : await gatehouseThroughput(bench, plan.throughputCount, plan.lanes);
       tp[side].push(perSec);
       const c = perSec.cpuMsPerOp;
-      log(`block ${b + 1}: ${side} ${perSec.perSec.toFixed(1)} completed/s (${plan.lanes} lanes); CPU ms per lifecycle: worker ${c.worker.toFixed(1)}, server ${c.server.toFixed(1)}`);
+      log(
+        `block ${b + 1}: ${side} ${perSec.perSec.toFixed(1)} completed/s (${plan.lanes} lanes); CPU ms per lifecycle: worker ${c.worker.toFixed(1)}, server ${c.server.toFixed(1)}`,
+      );
     }
     if (rate === 0) {
       // Latency is measured at about half the approval path's saturation rate (performance.md #3).
@@ -184,8 +189,12 @@ async function measure(bench: Bench, plan: Plan, fixedRate?: number) {
       gatehouseStep(lat.http, 'http'),
     ];
     for (let i = 0; i < steps.length; i++) await steps[(i + b) % steps.length]!();
-    log(`block ${b + 1}: starts/s floor ${median(starts.floor).toFixed(1)} (waiting ${median(starts.floorReady).toFixed(1)}/s), proposals ${median(starts.gatehouse).toFixed(1)} (evaluated ${median(starts.evaluated).toFixed(1)}/s)`);
-    log(`block ${b + 1}: decision→activity p50 floor ${summarize(lat.floor.toActivity).p50} ms (by update ${summarize(lat.floorUpdate.toActivity).p50} ms, over HTTP ${summarize(lat.floorHttp.toActivity).p50} ms), sdk ${summarize(lat.sdk.toActivity).p50} ms, http ${summarize(lat.http.toActivity).p50} ms`);
+    log(
+      `block ${b + 1}: starts/s floor ${median(starts.floor).toFixed(1)} (waiting ${median(starts.floorReady).toFixed(1)}/s), proposals ${median(starts.gatehouse).toFixed(1)} (evaluated ${median(starts.evaluated).toFixed(1)}/s)`,
+    );
+    log(
+      `block ${b + 1}: decision→activity p50 floor ${summarize(lat.floor.toActivity).p50} ms (by update ${summarize(lat.floorUpdate.toActivity).p50} ms, over HTTP ${summarize(lat.floorHttp.toActivity).p50} ms), sdk ${summarize(lat.sdk.toActivity).p50} ms, http ${summarize(lat.http.toActivity).p50} ms`,
+    );
   }
 
   const autoE2e: E2eSamples = { toCommit: [], toCompleted: [] };
@@ -194,10 +203,14 @@ async function measure(bench: Bench, plan: Plan, fixedRate?: number) {
     await floorEndToEnd(bench, Math.ceil(plan.autoCount / 2), rate, floorE2e);
     await autoEndToEnd(bench, Math.ceil(plan.autoCount / 2), rate, autoE2e);
   }
-  log(`end to end p50: auto-approved → commit ${summarize(autoE2e.toCommit).p50} ms, floor signal-with-start → activity ${summarize(floorE2e.toCommit).p50} ms`);
+  log(
+    `end to end p50: auto-approved → commit ${summarize(autoE2e.toCommit).p50} ms, floor signal-with-start → activity ${summarize(floorE2e.toCommit).p50} ms`,
+  );
 
   const http: HttpFigures = await measureHttp(bench, { ...plan.http, submitters: plan.submitters });
-  log(`http req/s: hello ${Math.round(http.helloWorld.reqPerSec)}, bad signature ${Math.round(http.badSignature.reqPerSec)}, page ${Math.round(http.page.reqPerSec)}; decisions/s: update RPC ${http.updateRpcPerSec}, POST ${http.decisionPostPerSec}`);
+  log(
+    `http req/s: hello ${Math.round(http.helloWorld.reqPerSec)}, bad signature ${Math.round(http.badSignature.reqPerSec)}, page ${Math.round(http.page.reqPerSec)}; decisions/s: update RPC ${http.updateRpcPerSec}, POST ${http.decisionPostPerSec}`,
+  );
 
   log(`pending: ramping to ${plan.pending.n} waiting approvals`);
   const pendingLat = emptyLatency();
@@ -206,7 +219,11 @@ async function measure(bench: Bench, plan: Plan, fixedRate?: number) {
 
   log(`pending floor: ramping to ${plan.pending.n} waiting floor runs`);
   const floorPendingLat = emptyLatency();
-  const floorPending: FloorPendingFigures = await measureFloorPending(bench, { ...plan.pending, submitters: plan.submitters, rate, log }, floorPendingLat);
+  const floorPending: FloorPendingFigures = await measureFloorPending(
+    bench,
+    { ...plan.pending, submitters: plan.submitters, rate, log },
+    floorPendingLat,
+  );
   log(`pending floor: ${floorPending.n} waiting, update→activity p99 ${floorPending.decision.updateToActivity.p99} ms`);
 
   return { history, tp, starts, lat, rate, autoE2e, floorE2e, http, pending, floorPending, pendingLat, floorPendingLat };
@@ -268,7 +285,10 @@ function compose(plan: Plan, bench: Bench, m: Awaited<ReturnType<typeof measure>
     decisionLatencyP50HttpVsHttpFloor: ratio(httpDecision.p50, floorHttpDecision.p50),
     throughput: ratio(gatehouse.completedPerSec, floor.completedPerSec),
     /** Worker + server CPU per completed lifecycle, floor ÷ Gatehouse: the throughput ratio a CPU-bound, unshared box would show. */
-    throughputByCpu: ratio(floor.cpuMsPerLifecycle.worker + floor.cpuMsPerLifecycle.server, gatehouse.cpuMsPerLifecycle.worker + gatehouse.cpuMsPerLifecycle.server),
+    throughputByCpu: ratio(
+      floor.cpuMsPerLifecycle.worker + floor.cpuMsPerLifecycle.server,
+      gatehouse.cpuMsPerLifecycle.worker + gatehouse.cpuMsPerLifecycle.server,
+    ),
     startRate: ratio(gatehouse.startedPerSec, floor.startedPerSec),
     historySingle: ratio(m.history.single, m.history.floor),
     historyDual: ratio(m.history.dual, m.history.floor),
@@ -311,7 +331,13 @@ function compose(plan: Plan, bench: Bench, m: Awaited<ReturnType<typeof measure>
     gatehouse,
     ratios,
     intervals,
-    historyEvents: { single: m.history.single, dual: m.history.dual, auto: m.history.auto, floor: m.history.floor, breakdown: m.history.breakdown },
+    historyEvents: {
+      single: m.history.single,
+      dual: m.history.dual,
+      auto: m.history.auto,
+      floor: m.history.floor,
+      breakdown: m.history.breakdown,
+    },
     pending,
     correct: gate.correct,
     gate,

@@ -43,7 +43,10 @@ export function histogram(samples: readonly number[]): Record<string, number> {
 }
 
 export function median(xs: readonly number[]): number {
-  return percentile([...xs].sort((a, b) => a - b), 50);
+  return percentile(
+    [...xs].sort((a, b) => a - b),
+    50,
+  );
 }
 
 export function round(x: number, digits = 2): number {
@@ -81,7 +84,11 @@ export interface Interval {
 export function bootstrapRatioInterval(a: readonly number[], b: readonly number[], p: number, rounds = 2_000, seed = 7): Interval {
   if (a.length === 0 || b.length === 0) return { low: NaN, high: NaN };
   const random = seededRandom(seed);
-  const resampledPercentile = (xs: readonly number[]) => percentile(Array.from(xs, () => xs[Math.floor(random() * xs.length)]!).sort((x, y) => x - y), p);
+  const resampledPercentile = (xs: readonly number[]) =>
+    percentile(
+      Array.from(xs, () => xs[Math.floor(random() * xs.length)]!).sort((x, y) => x - y),
+      p,
+    );
   const ratios = Array.from({ length: rounds }, () => resampledPercentile(a) / resampledPercentile(b)).sort((x, y) => x - y);
   return { low: round(percentile(ratios, 2.5), 3), high: round(percentile(ratios, 97.5), 3) };
 }

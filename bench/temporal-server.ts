@@ -52,16 +52,24 @@ export async function startDevServer(): Promise<DevServer> {
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
   const [port, httpPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
   const args = [
-    'server', 'start-dev',
+    'server',
+    'start-dev',
     '--headless',
-    '--ip', '127.0.0.1',
-    '--port', String(port),
-    '--http-port', String(httpPort),
-    '--metrics-port', String(metricsPort),
-    '--db-filename', join(dir, 'temporal.sqlite'),
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--http-port',
+    String(httpPort),
+    '--metrics-port',
+    String(metricsPort),
+    '--db-filename',
+    join(dir, 'temporal.sqlite'),
     ...SQLITE_PRAGMAS.flatMap((p) => ['--sqlite-pragma', p]),
-    '--namespace', 'default',
-    '--log-level', 'error',
+    '--namespace',
+    'default',
+    '--log-level',
+    'error',
     ...devServerDynamicConfigArgs(),
     ...ALL_SEARCH_ATTRIBUTE_KEYS.flatMap((k) => ['--search-attribute', `${k.name}=${CLI_TYPE[k.type]}`]),
   ];
@@ -104,7 +112,8 @@ async function waitHealthy(address: string, exited: () => boolean): Promise<void
         await connection.close();
       }
     } catch (err) {
-      if (Date.now() > until) throw new Error(`the Temporal dev server did not answer within 60 s: ${(err as Error).message}`);
+      if (Date.now() > until)
+        throw new Error(`the Temporal dev server did not answer within 60 s: ${(err as Error).message}`, { cause: err });
       await sleep(300);
     }
   }

@@ -28,6 +28,8 @@ export interface WorkerProcessConfig {
   decisionPublicKey: { keyId: string; publicKeyHex: string };
   /** The worker's link-grant key. */
   grantKey: { keyId: string; privateKeyHex: string };
+  /** The bench agent's public key: the registry gives `bench-agent` this key and every bench action type. */
+  agentPublicKey: { keyId: string; publicKeyHex: string };
   /** `kid:secret` link keyring, the same the HTTP app verifies with. */
   linkKeys: string;
   publicUrl: string;

@@ -21,7 +21,6 @@ import { now } from './clock';
 import type { FloorActivities, FloorSinks } from './floor-workflow';
 import type { WorkerEvent, WorkerProcessConfig } from './worker-options';
 
-
 function report(event: WorkerEvent): void {
   process.send?.(event);
 }
@@ -55,7 +54,10 @@ async function main(): Promise<void> {
   const config = JSON.parse(process.env['BENCH_WORKER'] ?? '') as WorkerProcessConfig;
   Runtime.install({
     logger: new DefaultLogger('WARN'),
-    telemetryOptions: { logging: { forward: {}, filter: makeTelemetryFilterString({ core: 'WARN', other: 'ERROR' }) }, ...prometheus(process.env['BENCH_WORKER_PROMETHEUS']) },
+    telemetryOptions: {
+      logging: { forward: {}, filter: makeTelemetryFilterString({ core: 'WARN', other: 'ERROR' }) },
+      ...prometheus(process.env['BENCH_WORKER_PROMETHEUS']),
+    },
   });
   const connection = await NativeConnection.connect({ address: config.address });
   const actionTypes = benchActionTypes(executor);
@@ -70,6 +72,17 @@ async function main(): Promise<void> {
     actionTypes,
     decisionKeys: { [config.decisionPublicKey.keyId]: config.decisionPublicKey.publicKeyHex },
     grantSigner: createBytesSigner(config.grantKey),
+    agents: new Map([
+      [
+        'bench-agent',
+        {
+          id: 'bench-agent',
+          name: 'Bench agent',
+          keys: { [config.agentPublicKey.keyId]: config.agentPublicKey.publicKeyHex },
+          scope: [...actionTypes.names()],
+        },
+      ],
+    ]),
     mailer,
     linkKeyring: parseLinkKeyring(config.linkKeys),
     publicUrl: config.publicUrl,

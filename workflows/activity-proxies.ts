@@ -5,14 +5,28 @@ import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { GatehouseActivities } from '../activities';
 import { NON_RETRYABLE_FAILURE_TYPES } from '../src/domain/errors';
 
-const POLICY_RETRY = { initialInterval: '200 milliseconds', maximumInterval: '5 seconds', nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES } as const;
-const READ_RETRY = { initialInterval: '500 milliseconds', maximumInterval: '10 seconds', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES } as const;
+const POLICY_RETRY = {
+  initialInterval: '200 milliseconds',
+  maximumInterval: '5 seconds',
+  nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES,
+} as const;
+const READ_RETRY = {
+  initialInterval: '500 milliseconds',
+  maximumInterval: '10 seconds',
+  maximumAttempts: 10,
+  nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES,
+} as const;
 const AUDIT_RETRY = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' } as const;
 
 /** Mail can be down for a while; a reviewer must still get the mail once it is back. */
 export const { notify } = proxyActivities<GatehouseActivities>({
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES },
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES,
+  },
   summary: 'notify',
 });
 
@@ -52,10 +66,15 @@ export type StepActivities = Pick<GatehouseActivities, 'evaluatePolicy' | 'check
 
 const remoteReads = proxyActivities<GatehouseActivities>({ startToCloseTimeout: '30 seconds', retry: READ_RETRY });
 const remoteSteps: StepActivities = {
-  evaluatePolicy: proxyActivities<GatehouseActivities>({ startToCloseTimeout: '10 seconds', retry: POLICY_RETRY, summary: 'evaluate policy' }).evaluatePolicy,
+  evaluatePolicy: proxyActivities<GatehouseActivities>({
+    startToCloseTimeout: '10 seconds',
+    retry: POLICY_RETRY,
+    summary: 'evaluate policy',
+  }).evaluatePolicy,
   checkPreconditions: remoteReads.checkPreconditions,
   verifyAction: remoteReads.verifyAction,
-  recordAudit: proxyActivities<GatehouseActivities>({ startToCloseTimeout: '30 seconds', retry: AUDIT_RETRY, summary: 'audit' }).recordAudit,
+  recordAudit: proxyActivities<GatehouseActivities>({ startToCloseTimeout: '30 seconds', retry: AUDIT_RETRY, summary: 'audit' })
+    .recordAudit,
 };
 
 /**
@@ -64,10 +83,20 @@ const remoteSteps: StepActivities = {
  * threshold wait on a durable timer, so a long outage still costs no busy worker.
  */
 const localSteps: StepActivities = {
-  evaluatePolicy: proxyLocalActivities<GatehouseActivities>({ startToCloseTimeout: '10 seconds', retry: POLICY_RETRY, summary: 'evaluate policy' }).evaluatePolicy,
-  checkPreconditions: proxyLocalActivities<GatehouseActivities>({ startToCloseTimeout: '30 seconds', retry: READ_RETRY, summary: 'check preconditions' }).checkPreconditions,
-  verifyAction: proxyLocalActivities<GatehouseActivities>({ startToCloseTimeout: '30 seconds', retry: READ_RETRY, summary: 'verify' }).verifyAction,
-  recordAudit: proxyLocalActivities<GatehouseActivities>({ startToCloseTimeout: '30 seconds', retry: AUDIT_RETRY, summary: 'audit' }).recordAudit,
+  evaluatePolicy: proxyLocalActivities<GatehouseActivities>({
+    startToCloseTimeout: '10 seconds',
+    retry: POLICY_RETRY,
+    summary: 'evaluate policy',
+  }).evaluatePolicy,
+  checkPreconditions: proxyLocalActivities<GatehouseActivities>({
+    startToCloseTimeout: '30 seconds',
+    retry: READ_RETRY,
+    summary: 'check preconditions',
+  }).checkPreconditions,
+  verifyAction: proxyLocalActivities<GatehouseActivities>({ startToCloseTimeout: '30 seconds', retry: READ_RETRY, summary: 'verify' })
+    .verifyAction,
+  recordAudit: proxyLocalActivities<GatehouseActivities>({ startToCloseTimeout: '30 seconds', retry: AUDIT_RETRY, summary: 'audit' })
+    .recordAudit,
 };
 
 /** Runs started before local steps existed replay with the regular activities they recorded. */

@@ -7,7 +7,7 @@
 import { paramsHash } from '../src/domain/canonical-hash';
 import type { DecisionPayload, SignedDecision } from '../src/domain/decision';
 import type { PolicyEvaluation } from '../src/domain/evaluation';
-import { IllegalTransitionError, RunEventType, type Drift, type RunEvent } from '../src/domain/run-event';
+import { IllegalTransitionError, RunEventType, type Drift, type RunEvent, type SignedBy } from '../src/domain/run-event';
 import { currentRoundDecisions, eligibleReviewers, remainingSlots, slotFor } from '../src/domain/standing';
 import { STATE_VERSION, type ApprovalState, type DecisionRecord } from '../src/domain/state';
 import { Status } from '../src/domain/status';
@@ -71,7 +71,13 @@ export function apply(state: ApprovalState, event: RunEvent): ApprovalState {
     case 'revised': {
       const { revision } = event;
       const revised: ApprovalState = revision.summary ? { ...state, proposal: { ...state.proposal, summary: revision.summary } } : state;
-      const next = startNewRound(revised, revision.params, event.evaluation, event, `revised by ${revision.by}; round ${state.round + 1}`);
+      const next = startNewRound(
+        revised,
+        revision.params,
+        event.evaluation,
+        event,
+        `revised by ${revision.by}${signedNote(event.signedBy)}; round ${state.round + 1}`,
+      );
       return settleIfComplete(next, event);
     }
     case 'escalated':
@@ -81,7 +87,12 @@ export function apply(state: ApprovalState, event: RunEvent): ApprovalState {
     case 'expired':
       return expire(state, event);
     case 'withdrawn':
-      return move(state, Status.withdrawn, event, `withdrawn by ${event.by}${event.reason ? `: ${event.reason}` : ''}`);
+      return move(
+        state,
+        Status.withdrawn,
+        event,
+        `withdrawn by ${event.by}${signedNote(event.signedBy)}${event.reason ? `: ${event.reason}` : ''}`,
+      );
     case 'drifted':
       return reopenForDrift(state, event);
     case 'preconditions_failed':
@@ -171,6 +182,11 @@ function recordUndeliverable(state: ApprovalState, event: Extract<RunEvent, { ty
     reason: r.reason,
   }));
   return { ...noted, undeliverable: [...(state.undeliverable ?? []), ...added] };
+}
+
+/** Which credential signed a withdrawal or revision, for the transition's note (and so the audit trail). */
+function signedNote(signedBy: SignedBy | undefined): string {
+  return signedBy ? ` (signed with ${signedBy.signer} key ${signedBy.keyId})` : '';
 }
 
 /** Records a transition caused by `event`; refuses one the table does not allow. */

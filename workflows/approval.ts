@@ -12,6 +12,7 @@ import {
   patched,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { MessageKeys } from '../src/domain/agent-auth';
 import { idempotencyKeyFor } from '../src/domain/ids';
 import { NoticePurpose } from '../src/domain/notice';
 import type { Proposal } from '../src/domain/proposal';
@@ -40,6 +41,8 @@ export interface ApprovalInput {
 export interface Resumed {
   state: ApprovalState;
   trustedKeys: TrustedKeys;
+  /** Absent in hand-overs from runs that started before agents signed their messages. */
+  messageKeys?: MessageKeys | undefined;
   clock: ReviewClock;
   /** Mail not known to be delivered; sent again (the mailer skips a Message-ID already sent). */
   unsent: NotifyInput[];
@@ -49,17 +52,20 @@ const nowIso = (): string => new Date().toISOString();
 
 export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalState> {
   const { workflowId } = workflowInfo();
-  // Runs started before this change recorded regular activities for the read-only steps and a
-  // search-attribute upsert on every status; they replay that way. New runs use local
-  // activities and publish only the statuses operators filter on: 33 events instead of 51.
-  const lean = patched('local-steps');
-  // Runs started before this change waited for each mail before arming the round's timers, so a
-  // mail server that was down held reminders, escalation and expiry; they replay that way.
+  // Runs started before 'background-notify' waited for each mail before arming the round's
+  // timers, so a mail server that was down held reminders, escalation and expiry; they replay
+  // that way. Runs started before 'local-steps' also recorded regular activities for the
+  // read-only steps and a search-attribute upsert on every status. A new run has both, and
+  // records only the newest patch: each patch costs its run a marker and a search-attribute
+  // upsert, and the later one implies the earlier.
   const background = patched('background-notify');
+  const lean = background || patched('local-steps');
   const publish = createStatePublisher({ skipTransientStatuses: lean });
   let state = input.resume?.state ?? initialState(workflowId, input.proposal);
   // Filled from the worker's configuration by the policy activity; until then nothing is accepted.
   let trustedKeys: TrustedKeys = input.resume?.trustedKeys ?? NO_TRUSTED_KEYS;
+  // Keys that may sign a withdrawal or revision: the proposing agent's and the operators'.
+  let messageKeys: MessageKeys | undefined = input.resume?.messageKeys;
   const run: Run = {
     workflowId,
     get: () => state,
@@ -77,16 +83,23 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalSt
     background,
     steps: stepActivities(lean),
     showResting: () => publish(state, true),
-    continueAsNew: (clock) => handOver(run, input.proposal, () => trustedKeys, clock),
+    continueAsNew: (clock) => handOver(run, input.proposal, () => ({ trustedKeys, messageKeys }), clock),
   };
-  registerHandlers(run, () => trustedKeys);
+  registerHandlers(
+    run,
+    () => trustedKeys,
+    () => messageKeys,
+  );
   // An operator's cancel is recorded when it arrives: it withdraws a run that executed nothing, and
   // is only noted during a commit, which runs in a scope the cancel does not reach.
   const root = CancellationScope.current();
   root.cancelRequested.catch(() => run.apply({ type: 'cancelled' }));
   try {
     if (input.resume) return await resumeReview(run, input.resume);
-    return await decideAndExecute(run, (keys) => (trustedKeys = keys));
+    return await decideAndExecute(run, (keys, agentKeys) => {
+      trustedKeys = keys;
+      messageKeys = agentKeys;
+    });
   } catch (err) {
     if (!isCancellation(err) || !root.consideredCancelled) throw err;
     // What the cancel interrupted (a wait, a policy or precondition step) had executed nothing.
@@ -95,11 +108,15 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalSt
 }
 
 /** The story: policy, review, preconditions, commit. */
-async function decideAndExecute(run: Run, trust: (keys: TrustedKeys) => void): Promise<ApprovalState> {
+async function decideAndExecute(run: Run, trust: (keys: TrustedKeys, messageKeys: MessageKeys) => void): Promise<ApprovalState> {
   const { workflowId } = run;
   run.apply({ type: 'evaluation_started' });
   const evaluated = await run.steps.evaluatePolicy({ proposal: run.get().proposal, workflowId });
-  trust({ decision: evaluated.decisionKeys, grants: evaluated.grantKeys ?? {}, operators: evaluated.operatorKeys ?? {} });
+  trust(
+    { decision: evaluated.decisionKeys, grants: evaluated.grantKeys ?? {}, operators: evaluated.operatorKeys ?? {} },
+    // Histories recorded before agents signed their proposals carry neither.
+    { agent: evaluated.agentKeys ?? {}, operators: evaluated.operatorKeys ?? {} },
+  );
   if (run.get().status === Status.withdrawn) return finish(run);
   run.apply({ type: 'evaluated', evaluation: evaluated.evaluation });
 
@@ -137,7 +154,12 @@ async function resumeReview(run: Run, resumed: Resumed): Promise<ApprovalState> 
  * no decision is dropped at the hand-over. Signals and updates that arrive meanwhile reach the
  * new run (the server refuses to close a run with unhandled messages).
  */
-async function handOver(run: Run, proposal: Proposal, keys: () => TrustedKeys, clock: ReviewClock): Promise<void> {
+async function handOver(
+  run: Run,
+  proposal: Proposal,
+  keys: () => { trustedKeys: TrustedKeys; messageKeys: MessageKeys | undefined },
+  clock: ReviewClock,
+): Promise<void> {
   await condition(allHandlersFinished);
   const state = run.get();
   if (!inReview(state) || state.round !== clock.round) return;
@@ -147,7 +169,8 @@ async function handOver(run: Run, proposal: Proposal, keys: () => TrustedKeys, c
     ...(info.memo ? { memo: info.memo } : {}),
     typedSearchAttributes: info.typedSearchAttributes,
   });
-  await next({ proposal, resume: { state, trustedKeys: keys(), clock, unsent: run.outbox.unsent() } });
+  const { trustedKeys, messageKeys } = keys();
+  await next({ proposal, resume: { state, trustedKeys, ...(messageKeys ? { messageKeys } : {}), clock, unsent: run.outbox.unsent() } });
 }
 
 async function executeIfStillApproved(run: Run): Promise<ApprovalState> {

@@ -86,7 +86,7 @@ async function shownIfSlow<T>(run: Run, commit: Promise<T>): Promise<T> {
   // (start the timer, cancel it when the commit settles first) with half the promises, and each
   // promise costs the SDK a captured stack, on every decision and again on every replay.
   const timer = new CancellationScope();
-  timer.run(() => sleep(SHOW_COMMITTING_AFTER)).then(run.showResting, ignoreCancelled);
+  timer.run(() => sleep(SHOW_COMMITTING_AFTER)).then(() => run.showResting(), ignoreCancelled);
   try {
     return await commit;
   } finally {

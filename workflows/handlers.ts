@@ -4,6 +4,7 @@
  * rejected, and buffered signals must meet the same checks as updates.
  */
 import { setHandler } from '@temporalio/workflow';
+import type { MessageKeys } from '../src/domain/agent-auth';
 import type { TrustedKeys } from '../src/domain/trusted-keys';
 import {
   acceptDecision,
@@ -18,14 +19,17 @@ import {
 import { decideSignal, decideUpdate, getStateQuery, requestFreshLinkSignal, reviseUpdate, withdrawUpdate } from './messages';
 import type { Run } from './run-context';
 
-export function registerHandlers(run: Run, keys: () => TrustedKeys): void {
+/** `keys` verify decisions; `messageKeys` verify withdrawals and revisions (undefined until the policy step ran). */
+export function registerHandlers(run: Run, keys: () => TrustedKeys, messageKeys: () => MessageKeys | undefined): void {
   setHandler(decideUpdate, (signed) => applyDecision(run, signed, keys), {
     validator: (signed) => void acceptDecision(run, signed, keys()),
   });
   setHandler(decideSignal, (raw) => applyDecisionSignal(run, raw, keys));
-  setHandler(reviseUpdate, (revision) => applyRevision(run, revision), { validator: (revision) => void acceptRevision(run, revision) });
-  setHandler(withdrawUpdate, (withdrawal) => applyWithdrawal(run, withdrawal), {
-    validator: (withdrawal) => void acceptWithdrawal(run, withdrawal),
+  setHandler(reviseUpdate, (revision) => applyRevision(run, revision, messageKeys), {
+    validator: (revision) => void acceptRevision(run, revision, messageKeys()),
+  });
+  setHandler(withdrawUpdate, (withdrawal) => applyWithdrawal(run, withdrawal, messageKeys), {
+    validator: (withdrawal) => void acceptWithdrawal(run, withdrawal, messageKeys()),
   });
   setHandler(requestFreshLinkSignal, (raw) => applyFreshLinkRequest(run, raw));
   setHandler(getStateQuery, () => run.get());

@@ -2,14 +2,16 @@
  * What the run does with each message it receives: check it (the validators and the signal handler
  * share the checks), then apply it through the reducer. Registered one line each in handlers.ts.
  */
-import { log } from '@temporalio/workflow';
+import { condition, log } from '@temporalio/workflow';
 import type { Revision, SignedDecision, Withdrawal } from '../src/domain/decision';
+import type { MessageKeys } from '../src/domain/agent-auth';
 import { DecisionRefusal, FailureType } from '../src/domain/errors';
 import type { PolicyEvaluation } from '../src/domain/evaluation';
 import { FRESH_LINK_INTERVAL_MS } from '../src/domain/fresh-link';
 import { NoticePurpose } from '../src/domain/notice';
 import { contentSizeProblem } from '../src/domain/size-limits';
 import { remainingSlots } from '../src/domain/standing';
+import type { SignedBy } from '../src/domain/run-event';
 import type { ApprovalState } from '../src/domain/state';
 import type { TrustedKeys } from '../src/domain/trusted-keys';
 import { checkDecision, checkRevision, checkWithdraw } from './decision-check';
@@ -56,35 +58,52 @@ export async function applyDecisionSignal(run: Run, raw: unknown, keys: () => Tr
   }
 }
 
-export function acceptRevision(run: Run, raw: unknown): Revision {
+/** A withdrawal or revision that passed its checks, with who signed it (once that could be checked). */
+export interface Accepted<T> {
+  message: T;
+  signedBy?: SignedBy | undefined;
+}
+
+export function acceptRevision(run: Run, raw: unknown, keys: MessageKeys | undefined): Accepted<Revision> {
   const parsed = messageSchemas().RevisionSchema.safeParse(raw);
   if (!parsed.success) throw refusal(FailureType.reviseRefused, `malformed revision: ${parsed.error.issues[0]?.message ?? ''}`);
-  const result = checkRevision(run.get(), parsed.data.by);
+  const result = checkRevision(run.get(), parsed.data, keys);
   if (!result.ok) throw refusal(FailureType.reviseRefused, result.message);
   const tooLarge = contentSizeProblem('the revision', parsed.data.params, run.get().proposal.evidence);
   if (tooLarge) throw refusal(FailureType.reviseRefused, tooLarge);
-  return parsed.data;
+  return { message: parsed.data, signedBy: result.signedBy };
 }
 
-export async function applyRevision(run: Run, revision: Revision): Promise<ApprovalState['status']> {
+export async function applyRevision(run: Run, raw: Revision, keys: () => MessageKeys | undefined): Promise<ApprovalState['status']> {
+  const { message: revision } = acceptRevision(run, raw, keys());
   const evaluation = await evaluateVersion(run, revision.params, (reason) =>
     refusal(FailureType.reviseRefused, `the revision is refused: ${reason}`),
   );
   // The run may have moved on (expired, withdrawn) while the policy was evaluated.
-  acceptRevision(run, revision);
-  return run.apply({ type: 'revised', revision, evaluation }).status;
+  const { signedBy } = acceptRevision(run, revision, keys());
+  const { by, params, summary } = revision;
+  return run.apply({
+    type: 'revised',
+    revision: { by, params, ...(summary ? { summary } : {}) },
+    evaluation,
+    ...(signedBy ? { signedBy } : {}),
+  }).status;
 }
 
-export function acceptWithdrawal(run: Run, raw: unknown): Withdrawal {
+export function acceptWithdrawal(run: Run, raw: unknown, keys: MessageKeys | undefined): Accepted<Withdrawal> {
   const parsed = messageSchemas().WithdrawalSchema.safeParse(raw);
   if (!parsed.success) throw refusal(FailureType.withdrawRefused, 'malformed withdrawal');
-  const result = checkWithdraw(run.get());
+  const result = checkWithdraw(run.get(), parsed.data, keys);
   if (!result.ok) throw refusal(FailureType.withdrawRefused, result.message);
-  return parsed.data;
+  return { message: parsed.data, signedBy: result.signedBy };
 }
 
-export function applyWithdrawal(run: Run, withdrawal: Withdrawal): ApprovalState['status'] {
-  return run.apply({ type: 'withdrawn', by: withdrawal.by, reason: withdrawal.reason }).status;
+export async function applyWithdrawal(run: Run, raw: Withdrawal, keys: () => MessageKeys | undefined): Promise<ApprovalState['status']> {
+  // A withdrawal sent while the proposal is being evaluated waits for the keys to check it with;
+  // it is then checked in full, and refused (the run unchanged) if its signature does not hold.
+  if (!keys()) await condition(() => keys() !== undefined);
+  const { message, signedBy } = acceptWithdrawal(run, raw, keys());
+  return run.apply({ type: 'withdrawn', by: message.by, reason: message.reason, ...(signedBy ? { signedBy } : {}) }).status;
 }
 
 /**
@@ -117,7 +136,17 @@ export function applyFreshLinkRequest(run: Run, raw: unknown): void {
  */
 async function evaluateVersion(run: Run, params: Record<string, unknown>, refuse: (reason: string) => Error): Promise<PolicyEvaluation> {
   const proposal = { ...run.get().proposal, params };
-  const { evaluation } = await run.steps.evaluatePolicy({ proposal, workflowId: run.workflowId });
+  // The new version carries no proposal signature of its own: the run vouches for its agent.
+  const previous = run.get().evaluation;
+  const authenticated =
+    previous?.requesterAssertedBy && previous.agentKeyId
+      ? { agentId: previous.requesterAssertedBy, keyId: previous.agentKeyId }
+      : undefined;
+  const { evaluation } = await run.steps.evaluatePolicy({
+    proposal,
+    workflowId: run.workflowId,
+    ...(authenticated ? { authenticated } : {}),
+  });
   if (evaluation.outcome === 'deny') throw refuse(evaluation.reason);
   return evaluation;
 }

@@ -16,12 +16,25 @@ const sampledOut = metricMeter.createCounter('gatehouse_sampled_out', 'runs', 'S
 const escalations = metricMeter.createCounter('gatehouse_escalations', 'escalations', 'Escalations along the chain');
 const expiries = metricMeter.createCounter('gatehouse_expiries', 'runs', 'Rounds that expired without a decision');
 const commitFailures = metricMeter.createCounter('gatehouse_commit_failures', 'runs', 'Commits that failed for good');
-const cancellations = metricMeter.createCounter('gatehouse_cancellations', 'runs', 'Runs an operator cancelled, by the status the cancel found');
-const notifyFailures = metricMeter.createCounter('gatehouse_notify_failures', 'mails', 'Notification mails the mail server refused for good');
+const cancellations = metricMeter.createCounter(
+  'gatehouse_cancellations',
+  'runs',
+  'Runs an operator cancelled, by the status the cancel found',
+);
+const notifyFailures = metricMeter.createCounter(
+  'gatehouse_notify_failures',
+  'mails',
+  'Notification mails the mail server refused for good',
+);
 const verificationFailures = metricMeter.createCounter('gatehouse_verification_failures', 'runs', 'Effects that failed verification');
 
 /** Events that start a review round (reminders and escalations stay in one). */
-const ROUND_OPENINGS: ReadonlySet<RunEventType> = new Set([RunEventType.roundOpened, RunEventType.approvedWithEdits, RunEventType.revised, RunEventType.drifted]);
+const ROUND_OPENINGS: ReadonlySet<RunEventType> = new Set([
+  RunEventType.roundOpened,
+  RunEventType.approvedWithEdits,
+  RunEventType.revised,
+  RunEventType.drifted,
+]);
 
 export function recordRunMetrics(state: ApprovalState): void {
   const action_type = state.proposal.actionType;

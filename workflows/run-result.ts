@@ -20,7 +20,9 @@ export function boundedResult(state: ApprovalState): ApprovalState {
     ...rest,
     proposal: {
       ...state.proposal,
-      params: { omitted: `the params are left out of this result (the whole state is ${formatBytes(full)}); their hash is ${state.paramsHash}` },
+      params: {
+        omitted: `the params are left out of this result (the whole state is ${formatBytes(full)}); their hash is ${state.paramsHash}`,
+      },
       evidence: { ...(confidence !== undefined ? { confidence } : {}), ...(piiDetected !== undefined ? { piiDetected } : {}) },
     },
     // The signed copies carry each edited version; the commit has checked them already.

@@ -53,6 +53,8 @@ function describe(state: ApprovalState): string {
     const waiting = remainingSlots(state).map((s) => `${s.role} (${s.needed} more)`);
     lines.push(`waiting for ${waiting.join(', ') || 'nobody'}; expires ${state.deadline ?? 'never'}`);
   }
-  if (state.outcomeReason) lines.push(state.outcomeReason);
+  // The reason may quote a reviewer's comment or the agent's text: the Web UI shows the event only.
+  const last = state.transitions.at(-1);
+  if (last?.event) lines.push(`last event: ${last.event.replace(/_/g, ' ')}`);
   return lines.join('\n\n');
 }

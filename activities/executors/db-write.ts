@@ -85,7 +85,8 @@ function targetOf(params: DbWriteParams): Target {
   if (overlap.length > 0) throw rejected(`key column(s) ${overlap.join(', ')} also appear in values; the key only identifies the row`);
   switch (params.operation) {
     case 'insert':
-      if (params.expectedVersion !== undefined) throw rejected('expectedVersion applies to update and delete; an insert has no previous version');
+      if (params.expectedVersion !== undefined)
+        throw rejected('expectedVersion applies to update and delete; an insert has no previous version');
       break;
     case 'update':
       if (written.length === 0) throw rejected('an update needs values');
@@ -124,13 +125,13 @@ function classify(err: unknown, doing: string): Error {
   return err instanceof Error ? err : new Error(String(err));
 }
 
-interface Finish<T> {
+export interface Finish<T> {
   /** False rolls the transaction back (nothing to keep), true commits it. */
   commit: boolean;
   value: T;
 }
 
-async function inTransaction<T>(pool: Pool, begin: string, work: (client: PoolClient) => Promise<Finish<T>>): Promise<T> {
+export async function inTransaction<T>(pool: Pool, begin: string, work: (client: PoolClient) => Promise<Finish<T>>): Promise<T> {
   const client = await pool.connect();
   let broken = false;
   // A connection lost while checked out is also emitted as an 'error' event, and an unheard
@@ -199,7 +200,10 @@ async function compareRow(client: PoolClient, target: Target, extra: Record<stri
   const columns = [...target.written, ...Object.keys(extra)];
   const select = columns.flatMap((column, i) => {
     const quoted = escapeIdentifier(column);
-    return [`to_jsonb(target.${quoted}) IS NOT DISTINCT FROM to_jsonb(written.${quoted}) AS same_${i}`, `to_jsonb(target.${quoted}) AS actual_${i}`];
+    return [
+      `to_jsonb(target.${quoted}) IS NOT DISTINCT FROM to_jsonb(written.${quoted}) AS same_${i}`,
+      `to_jsonb(target.${quoted}) AS actual_${i}`,
+    ];
   });
   const result = await client.query<Row>(
     `SELECT ${['1 AS found', ...select].join(', ')}
@@ -221,7 +225,14 @@ async function compareRow(client: PoolClient, target: Target, extra: Record<stri
 export function createDbWritePools(urls: Record<string, string>, logger: Logger, config: PoolConfig = {}): Record<string, Pool> {
   return Object.fromEntries(
     Object.entries(urls).map(([database, connectionString]) => {
-      const pool = new Pool({ max: 4, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000, application_name: 'gatehouse', ...config, connectionString });
+      const pool = new Pool({
+        max: 4,
+        connectionTimeoutMillis: 5_000,
+        idleTimeoutMillis: 30_000,
+        application_name: 'gatehouse',
+        ...config,
+        connectionString,
+      });
       pool.on('error', (err) => logger.warn({ database, err: err.message }, 'idle database connection failed'));
       return [database, pool];
     }),
@@ -265,13 +276,20 @@ export function createDbWriteExecutor(options: DbWriteExecutorOptions): Executor
             commit: false,
             value: {
               alreadyApplied: true,
-              record: { ...base, appliedAt: row.applied_at.toISOString(), ...(row.rolled_back_at ? { rolledBackAt: row.rolled_back_at.toISOString() } : {}) },
+              record: {
+                ...base,
+                appliedAt: row.applied_at.toISOString(),
+                ...(row.rolled_back_at ? { rolledBackAt: row.rolled_back_at.toISOString() } : {}),
+              },
             },
           };
         }
         const record: CommitRecord = { ...base, appliedAt: claimed.applied_at.toISOString() };
         const before = await write(client, params, target, record);
-        await client.query(`UPDATE ${LEDGER_TABLE} SET before = $2::jsonb WHERE idempotency_key = $1`, [ctx.idempotencyKey, before === null ? null : JSON.stringify(before)]);
+        await client.query(`UPDATE ${LEDGER_TABLE} SET before = $2::jsonb WHERE idempotency_key = $1`, [
+          ctx.idempotencyKey,
+          before === null ? null : JSON.stringify(before),
+        ]);
         return { commit: true, value: { alreadyApplied: false, record } };
       }).catch((err: unknown) => {
         // Classified here, around COMMIT too: a deferred constraint fails only there.
@@ -312,20 +330,25 @@ export function createDbWriteExecutor(options: DbWriteExecutorOptions): Executor
     async rollback(params, _record, ctx) {
       const target = targetOf(params);
       const result = await inTransaction(poolFor(params.database), 'BEGIN', async (client): Promise<Finish<CommitRecord>> => {
-        if (!(await ledgerExists(client))) return { commit: false, value: { rolledBack: false, reason: 'nothing was applied under this key' } };
+        if (!(await ledgerExists(client)))
+          return { commit: false, value: { rolledBack: false, reason: 'nothing was applied under this key' } };
         const ledger = await client.query<{ before: Row | null; rolled_back_at: Date | null }>(
           `SELECT before, rolled_back_at FROM ${LEDGER_TABLE} WHERE idempotency_key = $1 FOR UPDATE`,
           [ctx.idempotencyKey],
         );
         const entry = ledger.rows[0];
         if (!entry) return { commit: false, value: { rolledBack: false, reason: 'nothing was applied under this key' } };
-        if (entry.rolled_back_at) return { commit: false, value: { rolledBack: true, alreadyRolledBack: true, rolledBackAt: entry.rolled_back_at.toISOString() } };
+        if (entry.rolled_back_at)
+          return { commit: false, value: { rolledBack: true, alreadyRolledBack: true, rolledBackAt: entry.rolled_back_at.toISOString() } };
         await undo(client, params, target, entry.before);
         const marked = await client.query<{ rolled_back_at: Date }>(
           `UPDATE ${LEDGER_TABLE} SET rolled_back_at = now() WHERE idempotency_key = $1 RETURNING rolled_back_at`,
           [ctx.idempotencyKey],
         );
-        return { commit: true, value: { rolledBack: true, operation: params.operation, rolledBackAt: marked.rows[0]!.rolled_back_at.toISOString() } };
+        return {
+          commit: true,
+          value: { rolledBack: true, operation: params.operation, rolledBackAt: marked.rows[0]!.rolled_back_at.toISOString() },
+        };
       }).catch((err: unknown) => {
         throw classify(err, `rolling back ${params.operation} on ${params.table}`);
       });
@@ -352,9 +375,12 @@ async function write(client: PoolClient, params: DbWriteParams, target: Target, 
   if (rows.length > 1) throw rejected(`the key matches ${rows.length} or more rows in ${params.table}; it must identify one`);
   const before = rows[0]!;
   if (params.expectedVersion !== undefined) {
-    if (!Object.hasOwn(before, VERSION_COLUMN)) throw rejected(`${params.table} has no "${VERSION_COLUMN}" column to check expectedVersion against`);
+    if (!Object.hasOwn(before, VERSION_COLUMN))
+      throw rejected(`${params.table} has no "${VERSION_COLUMN}" column to check expectedVersion against`);
     if (before[VERSION_COLUMN] !== params.expectedVersion) {
-      throw rejected(`stale write: ${params.table} ${target.keyJson} is at version ${String(before[VERSION_COLUMN])}, the approved write expected ${params.expectedVersion}`);
+      throw rejected(
+        `stale write: ${params.table} ${target.keyJson} is at version ${String(before[VERSION_COLUMN])}, the approved write expected ${params.expectedVersion}`,
+      );
     }
   }
   if (params.operation === 'delete') {
@@ -362,7 +388,8 @@ async function write(client: PoolClient, params: DbWriteParams, target: Target, 
     return before;
   }
   const assignments = target.written.map((column) => `${escapeIdentifier(column)} = written.${escapeIdentifier(column)}`);
-  if (params.expectedVersion !== undefined) assignments.push(`${escapeIdentifier(VERSION_COLUMN)} = target.${escapeIdentifier(VERSION_COLUMN)} + 1`);
+  if (params.expectedVersion !== undefined)
+    assignments.push(`${escapeIdentifier(VERSION_COLUMN)} = target.${escapeIdentifier(VERSION_COLUMN)} + 1`);
   await client.query(
     `UPDATE ${target.table} AS target SET ${assignments.join(', ')}
        FROM jsonb_populate_record(NULL::${target.table}, $1::jsonb) AS written
@@ -376,7 +403,10 @@ async function write(client: PoolClient, params: DbWriteParams, target: Target, 
 async function verifyIn(client: PoolClient, params: DbWriteParams, target: Target, idempotencyKey: string): Promise<VerifyOutcome> {
   let ledger: 'applied' | 'missing' | 'rolledBack' = 'missing';
   if (await ledgerExists(client)) {
-    const entry = await client.query<{ rolled_back_at: Date | null }>(`SELECT rolled_back_at FROM ${LEDGER_TABLE} WHERE idempotency_key = $1`, [idempotencyKey]);
+    const entry = await client.query<{ rolled_back_at: Date | null }>(
+      `SELECT rolled_back_at FROM ${LEDGER_TABLE} WHERE idempotency_key = $1`,
+      [idempotencyKey],
+    );
     const row = entry.rows[0];
     if (row) ledger = row.rolled_back_at ? 'rolledBack' : 'applied';
   }
@@ -399,7 +429,8 @@ async function undo(client: PoolClient, params: DbWriteParams, target: Target, b
     case 'insert': {
       const now = await compareRow(client, target, {}, true);
       if (!now.found) return;
-      if (Object.keys(now.mismatched).length > 0) throw rejected(`the inserted row was changed since (${Object.keys(now.mismatched).join(', ')}); not deleting it`);
+      if (Object.keys(now.mismatched).length > 0)
+        throw rejected(`the inserted row was changed since (${Object.keys(now.mismatched).join(', ')}); not deleting it`);
       await client.query(`DELETE FROM ${target.table} AS target WHERE ${whereKey(target, 1)}`, target.keyValues);
       return;
     }
@@ -407,7 +438,8 @@ async function undo(client: PoolClient, params: DbWriteParams, target: Target, b
       const bumped = params.expectedVersion !== undefined ? { [VERSION_COLUMN]: params.expectedVersion + 1 } : {};
       const now = await compareRow(client, target, bumped, true);
       if (!now.found) throw rejected(`the updated row ${target.keyJson} no longer exists; nothing to restore into`);
-      if (Object.keys(now.mismatched).length > 0) throw rejected(`the row was changed since the write (${Object.keys(now.mismatched).join(', ')}); not restoring over it`);
+      if (Object.keys(now.mismatched).length > 0)
+        throw rejected(`the row was changed since the write (${Object.keys(now.mismatched).join(', ')}); not restoring over it`);
       const restored = [...target.written, ...Object.keys(bumped)].map(escapeIdentifier);
       await client.query(
         `UPDATE ${target.table} AS target SET ${restored.map((c) => `${c} = previous.${c}`).join(', ')}
@@ -418,7 +450,8 @@ async function undo(client: PoolClient, params: DbWriteParams, target: Target, b
       return;
     }
     case 'delete': {
-      if ((await rowsByKey(client, target, true)).length > 0) throw rejected(`a row with key ${target.keyJson} exists again; not re-inserting the deleted one`);
+      if ((await rowsByKey(client, target, true)).length > 0)
+        throw rejected(`a row with key ${target.keyJson} exists again; not re-inserting the deleted one`);
       await client.query(
         `INSERT INTO ${target.table} OVERRIDING SYSTEM VALUE SELECT * FROM jsonb_populate_record(NULL::${target.table}, $1::jsonb)`,
         [JSON.stringify(before)],

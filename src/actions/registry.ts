@@ -26,7 +26,7 @@ export class ActionTypeRegistry {
       throw new ActionTypeRegistrationError(`invalid action type name "${type.name}"`);
     }
     if (this.types.has(type.name)) throw new ActionTypeRegistrationError(`action type "${type.name}" is already registered`);
-    this.types.set(type.name, type as unknown as ActionType);
+    this.types.set(type.name, type);
     return this;
   }
 
@@ -34,7 +34,7 @@ export class ActionTypeRegistry {
   withExecutor(name: string, executor: Executor<never>): this {
     const type = this.types.get(name);
     if (!type) throw new ActionTypeRegistrationError(`action type "${name}" is not registered`);
-    this.types.set(name, { ...type, executor: executor as unknown as Executor });
+    this.types.set(name, { ...type, executor });
     return this;
   }
 

@@ -6,12 +6,20 @@
 import { z } from 'zod';
 
 const headerName = z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'an HTTP header name');
-const headerValue = z.string().max(2_000).regex(/^[^\r\n]*$/, 'no line breaks in header values');
+const headerValue = z
+  .string()
+  .max(2_000)
+  .regex(/^[^\r\n]*$/, 'no line breaks in header values');
 
 export const EmailSendParamsSchema = z.object({
   to: z.array(z.email()).min(1).max(50),
   cc: z.array(z.email()).max(50).optional(),
-  subject: z.string().min(1).max(300).regex(/^[^\r\n]*$/, 'the subject must be one line'),
+  bcc: z.array(z.email()).max(50).optional(),
+  subject: z
+    .string()
+    .min(1)
+    .max(300)
+    .regex(/^[^\r\n]*$/, 'the subject must be one line'),
   text: z.string().min(1).max(100_000),
   html: z.string().max(200_000).optional(),
   replyTo: z.email().optional(),
@@ -72,10 +80,20 @@ export const PaymentRefundParamsSchema = z.object({
   invoiceId: z.string().max(100).optional(),
 });
 
+const commitId = z.string().regex(/^[0-9a-f]{40}$/, 'a full 40-character commit id');
+
 export const CodeDeployParamsSchema = z.object({
   service: z.string().min(1).max(100),
   environment: z.enum(['staging', 'production']),
-  ref: z.string().min(1).max(200),
+  /** A tag, branch or commit; no leading dash, nothing git could read as an option or a range. */
+  ref: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$/, 'a git ref name (letters, digits, . _ / -)')
+    .refine((r) => !r.includes('..'), 'a single ref, not a range'),
+  /** The commit reviewers approved: the deploy is refused if `ref` has moved to another one. */
+  commit: commitId.optional(),
+  /** Where the deploy ref pointed when the agent proposed (null: not deployed yet); moved only from there. */
+  expectedCurrent: commitId.nullable().optional(),
   changeSummary: z.string().max(10_000).optional(),
 });
 

@@ -37,7 +37,8 @@ export function verifyLines(lines: ChainedLine[]): ChainCheck {
   let prev = GENESIS_HASH;
   for (const [i, line] of lines.entries()) {
     const { hash, ...rest } = line;
-    if (line.seq !== i + 1) return { ok: false, lines: lines.length, brokenAt: i + 1, reason: `sequence ${line.seq} where ${i + 1} was expected` };
+    if (line.seq !== i + 1)
+      return { ok: false, lines: lines.length, brokenAt: i + 1, reason: `sequence ${line.seq} where ${i + 1} was expected` };
     if (line.prevHash !== prev) return { ok: false, lines: lines.length, brokenAt: i + 1, reason: 'previous hash does not match' };
     if (lineHash(rest) !== hash) return { ok: false, lines: lines.length, brokenAt: i + 1, reason: 'line content does not match its hash' };
     prev = hash;

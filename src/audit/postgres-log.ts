@@ -32,7 +32,11 @@ export function createPostgresAuditLog(pool: Pool): AuditLog {
         const known = new Set(present.rows.map((r) => r.entry_id));
         const fresh = extendChain({ ...(last.rows[0] ? { last: last.rows[0].line } : {}), has: (id) => known.has(id) }, entries);
         for (const line of fresh) {
-          await client.query('INSERT INTO gatehouse_audit (seq, entry_id, line) VALUES ($1, $2, $3)', [line.seq, line.entryId, JSON.stringify(line)]);
+          await client.query('INSERT INTO gatehouse_audit (seq, entry_id, line) VALUES ($1, $2, $3)', [
+            line.seq,
+            line.entryId,
+            JSON.stringify(line),
+          ]);
         }
         await client.query('COMMIT');
         return { appended: fresh.length };

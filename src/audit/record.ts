@@ -34,7 +34,8 @@ export function diffParams(before: Record<string, unknown>, after: Record<string
     if (canonicalJson(a ?? null) === canonicalJson(b ?? null)) return;
     const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
     if (depth < 2 && isObject(a) && isObject(b)) {
-      for (const key of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) walk(a[key], b[key], path ? `${path}.${key}` : key, depth + 1);
+      for (const key of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort())
+        walk(a[key], b[key], path ? `${path}.${key}` : key, depth + 1);
       return;
     }
     changes.push({ path, before: a, after: b });
@@ -69,13 +70,28 @@ function redactor(state: ApprovalState, scrub: Scrubber = scrubberFor(state)): <
  * repeated. Ids, hashes and statuses are Gatehouse's own facts and stay as they are (a hash that
  * happens to contain a four-digit redacted PIN must still verify).
  */
-const FREE_TEXT = new Set(['agent', 'summary', 'params', 'evidence', 'reason', 'note', 'comment', 'executedParams', 'commit', 'verification', 'rollback', 'error']);
+const FREE_TEXT = new Set([
+  'agent',
+  'summary',
+  'params',
+  'evidence',
+  'reason',
+  'note',
+  'comment',
+  'executedParams',
+  'commit',
+  'verification',
+  'rollback',
+  'error',
+]);
 
 export function auditEntries(state: ApprovalState): AuditEntry[] {
   const scrub = scrubberFor(state);
   return rawEntries(state, redactor(state, scrub)).map((entry) => ({
     ...entry,
-    data: Object.fromEntries(Object.entries(entry.data).map(([key, value]) => [key, FREE_TEXT.has(key) ? scrubStrings(value, scrub) : value])),
+    data: Object.fromEntries(
+      Object.entries(entry.data).map(([key, value]) => [key, FREE_TEXT.has(key) ? scrubStrings(value, scrub) : value]),
+    ),
   }));
 }
 
@@ -93,7 +109,13 @@ function rawEntries(state: ApprovalState, redact: <T>(value: T) => T): AuditEntr
         proposalId: state.proposal.id,
         actionType: state.proposal.actionType,
         agent: state.proposal.agent,
-        requestedBy: { id: state.proposal.requestedBy.id },
+        // The requester is the authenticated agent's word, and marked as such.
+        requestedBy: {
+          id: state.proposal.requestedBy.id,
+          ...(state.evaluation?.requesterAssertedBy
+            ? { assertedBy: state.evaluation.requesterAssertedBy, agentKeyId: state.evaluation.agentKeyId ?? null }
+            : {}),
+        },
         summary: state.proposal.summary,
         params: p.params,
         evidence: p.evidence,
@@ -120,7 +142,13 @@ function rawEntries(state: ApprovalState, redact: <T>(value: T) => T): AuditEntr
     });
   }
   state.transitions.forEach((t, i) => {
-    entries.push({ entryId: `${wf}:t${i}`, workflowId: wf, at: t.at, kind: 'transition', data: { from: t.from, to: t.to, note: t.note ?? null } });
+    entries.push({
+      entryId: `${wf}:t${i}`,
+      workflowId: wf,
+      at: t.at,
+      kind: 'transition',
+      data: { from: t.from, to: t.to, note: t.note ?? null },
+    });
   });
   for (const d of state.decisions) {
     entries.push({
@@ -129,7 +157,16 @@ function rawEntries(state: ApprovalState, redact: <T>(value: T) => T): AuditEntr
       at: d.recordedAt,
       kind: 'decision',
       // Reviewers are identified by their stable subject id, never by email text.
-      data: { round: d.round, reviewer: d.reviewerId, role: d.role, decision: d.kind, comment: d.comment ?? null, decidedAt: d.decidedAt, filledRole: d.filledRole ?? null, delegateTo: d.delegateTo ?? null },
+      data: {
+        round: d.round,
+        reviewer: d.reviewerId,
+        role: d.role,
+        decision: d.kind,
+        comment: d.comment ?? null,
+        decidedAt: d.decidedAt,
+        filledRole: d.filledRole ?? null,
+        delegateTo: d.delegateTo ?? null,
+      },
     });
   }
   if (state.execution) {

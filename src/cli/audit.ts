@@ -14,7 +14,8 @@ import { CliError, ExitCode, type CliContext } from './context';
 import { parseWindowMs, runsSince, runState } from './runs';
 
 /** Agent and reviewer text reaches the terminal one line at a time, without control characters. */
-const t = (value: unknown, max?: number): string => terminalLine(typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value)), max);
+const t = (value: unknown, max?: number): string =>
+  terminalLine(typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value)), max);
 
 function printRecord(ctx: CliContext, record: AuditRecord): void {
   ctx.out(`Audit of ${t(record.workflowId)}`);
@@ -24,7 +25,8 @@ function printRecord(ctx: CliContext, record: AuditRecord): void {
   ctx.out(`  approved hash    ${record.approvedParamsHash}`);
   if (record.changesFromProposal.length > 0) {
     ctx.out('  approved version differs from the proposal:');
-    for (const c of record.changesFromProposal) ctx.out(`    ${t(c.path)}: ${t(JSON.stringify(c.before) ?? 'undefined')} → ${t(JSON.stringify(c.after) ?? 'undefined')}`);
+    for (const c of record.changesFromProposal)
+      ctx.out(`    ${t(c.path)}: ${t(JSON.stringify(c.before) ?? 'undefined')} → ${t(JSON.stringify(c.after) ?? 'undefined')}`);
   }
   for (const e of record.entries) {
     const detail =
@@ -81,7 +83,9 @@ async function verify(ctx: CliContext): Promise<void> {
       if (expected !== undefined) compared++;
     }
   }
-  ctx.out(`audit log ${file}: chain intact over ${chain.lines} entries; ${compared} entries agree with their runs; ${gone} runs no longer retained`);
+  ctx.out(
+    `audit log ${file}: chain intact over ${chain.lines} entries; ${compared} entries agree with their runs; ${gone} runs no longer retained`,
+  );
 }
 
 export async function auditCommand(ctx: CliContext, args: string[]): Promise<void> {

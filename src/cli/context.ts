@@ -25,6 +25,14 @@ export interface CliContext {
   close(): Promise<void>;
 }
 
+/** What a command that signs as the agent says when GATEHOUSE_AGENT_KEY is not set. */
+export function noAgentKey(what: string): CliError {
+  return new CliError(
+    `${what} must be signed: set GATEHOUSE_AGENT_KEY to the agent's "kid:hex" key (\`gatehouse keys\` makes one; ./temporal-dev.sh writes a dev key to .gatehouse/dev.env)`,
+    ExitCode.usage,
+  );
+}
+
 export function createCliContext(): CliContext {
   const config = loadConfig();
   let connection: Connection | undefined;
@@ -33,8 +41,16 @@ export function createCliContext(): CliContext {
     out: (line) => process.stdout.write(`${line}\n`),
     async connect() {
       connection ??= await Connection.connect(connectionOptions(config));
-      const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverterFor(config.GATEHOUSE_PAYLOAD_KEYS) });
-      const gatehouse = await GatehouseClient.connect({ client, taskQueue: config.GATEHOUSE_TASK_QUEUE });
+      const client = new Client({
+        connection,
+        namespace: config.TEMPORAL_NAMESPACE,
+        dataConverter: dataConverterFor(config.GATEHOUSE_PAYLOAD_KEYS),
+      });
+      const gatehouse = await GatehouseClient.connect({
+        client,
+        taskQueue: config.GATEHOUSE_TASK_QUEUE,
+        ...(config.GATEHOUSE_AGENT_KEY ? { agentKey: config.GATEHOUSE_AGENT_KEY } : {}),
+      });
       return { client, gatehouse };
     },
     async close() {

@@ -13,7 +13,8 @@ import { createDecisionSigner, parseDecisionSigningKey } from '../links/decision
 import { CliError, ExitCode, type CliContext } from './context';
 import { loadState } from './show';
 
-const USAGE = 'usage: gatehouse decide <workflowId> --as <reviewerId> --role <role> (--approve | --reject | --escalate | --delegate-to <id>) [--comment "…"]';
+const USAGE =
+  'usage: gatehouse decide <workflowId> --as <reviewerId> --role <role> (--approve | --reject | --escalate | --delegate-to <id>) [--comment "…"]';
 
 export async function decideCommand(ctx: CliContext, args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -37,7 +38,10 @@ export async function decideCommand(ctx: CliContext, args: string[]): Promise<vo
   if (values['delegate-to']) kinds.push('delegate');
   if (!workflowId || !values.as || !values.role || kinds.length !== 1) throw new CliError(USAGE, ExitCode.usage);
   if (!ctx.config.GATEHOUSE_OPERATOR_KEY) {
-    throw new CliError('GATEHOUSE_OPERATOR_KEY is not set: an operator decides with their own key (gatehouse keys prints one)', ExitCode.usage);
+    throw new CliError(
+      'GATEHOUSE_OPERATOR_KEY is not set: an operator decides with their own key (gatehouse keys prints one)',
+      ExitCode.usage,
+    );
   }
   let signer;
   try {
@@ -66,7 +70,9 @@ export async function decideCommand(ctx: CliContext, args: string[]): Promise<vo
   const { client } = await ctx.connect();
   try {
     const delivery = await submitDecision(client, signed);
-    ctx.out(delivery.applied ? `${workflowId}: ${delivery.result.status}` : `${workflowId}: recorded; it will be applied when a worker runs`);
+    ctx.out(
+      delivery.applied ? `${workflowId}: ${delivery.result.status}` : `${workflowId}: recorded; it will be applied when a worker runs`,
+    );
   } catch (err) {
     if (err instanceof DecisionRefusedError) throw new CliError(`refused (${err.code}): ${err.message}`, ExitCode.refused);
     throw err;

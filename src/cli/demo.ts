@@ -1,17 +1,24 @@
 /**
  * `gatehouse demo [dir]`: submits the sample proposals in examples/ (the seed's decision matrix),
- * each under a fresh id so a second demo starts new runs instead of finding the old ones.
+ * each under a fresh id so a second demo starts new runs instead of finding the old ones. Signed
+ * with GATEHOUSE_AGENT_KEY, which the dev registry (`gatehouse keys --agents-file`) gives every
+ * sample agent.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ProposalValidationError } from '../client';
-import { CliError, ExitCode, type CliContext } from './context';
+import { AgentKeyError, ProposalValidationError } from '../client';
+import { CliError, ExitCode, noAgentKey, type CliContext } from './context';
 
 export async function demoCommand(ctx: CliContext, args: string[]): Promise<void> {
   const dir = resolve(args[0] ?? 'examples');
-  const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
   if (files.length === 0) throw new CliError(`no sample proposals in ${dir}`, ExitCode.usage);
-  const suffix = new Date().toISOString().replace(/[^0-9]/g, '').slice(0, 14);
+  const suffix = new Date()
+    .toISOString()
+    .replace(/[^0-9]/g, '')
+    .slice(0, 14);
   const { gatehouse } = await ctx.connect();
   for (const file of files) {
     const proposal = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { id: string };
@@ -20,6 +27,7 @@ export async function demoCommand(ctx: CliContext, args: string[]): Promise<void
       ctx.out(`${file}\t${run.workflowId}`);
     } catch (err) {
       if (err instanceof ProposalValidationError) throw new CliError(`${file}: ${err.message}`, ExitCode.usage);
+      if (err instanceof AgentKeyError) throw noAgentKey('a proposal');
       throw err;
     }
   }

@@ -30,12 +30,14 @@ const USAGE = `usage: gatehouse <command> [options]
   list [--status S | --query Q]     runs awaiting approval (or matching a list query)
   show <workflowId> [--json]        state of one run
   decide <workflowId> --as ID --role ROLE (--approve|--reject|--escalate|--delegate-to ID) [--comment C]
-  withdraw <workflowId> --by ID [--reason R]
+  withdraw <workflowId> [--by ID] [--reason R]   signed with GATEHOUSE_AGENT_KEY; --by defaults to the run's agent
   cancel <workflowId>               operator stop: withdrawn before the commit; a commit in flight finishes
   audit <workflowId> [--json]       audit record of a run; --since 7d --jsonl exports; verify checks the log
   stats [--since 7d] [--json]       time to approval, rejection rates, share auto-approved
   demo [dir]                        submit the sample proposals in examples/
-  keys [--operator ID]              print fresh dev keys as env lines (the operator key registered to ID)`;
+  keys [--operator ID] [--agent-only] [--agents-file F]   print fresh dev keys as env lines (the operator
+                                    key registered to ID); --agents-file also writes a dev agent registry
+                                    giving the new agent key to every sample agent`;
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;

@@ -1,7 +1,7 @@
-/** `gatehouse propose <file.json>`: start an approval run from a proposal file. */
+/** `gatehouse propose <file.json>`: start an approval run from a proposal file, signed with GATEHOUSE_AGENT_KEY. */
 import { readFileSync } from 'node:fs';
-import { ProposalValidationError } from '../client';
-import { CliError, ExitCode, type CliContext } from './context';
+import { AgentKeyError, ProposalValidationError } from '../client';
+import { CliError, ExitCode, noAgentKey, type CliContext } from './context';
 
 export async function proposeCommand(ctx: CliContext, args: string[]): Promise<void> {
   const file = args[0];
@@ -18,8 +18,12 @@ export async function proposeCommand(ctx: CliContext, args: string[]): Promise<v
     ctx.out(run.workflowId);
   } catch (err) {
     if (err instanceof ProposalValidationError) {
-      throw new CliError(`invalid proposal in ${file}:\n${err.problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`, ExitCode.usage);
+      throw new CliError(
+        `invalid proposal in ${file}:\n${err.problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`,
+        ExitCode.usage,
+      );
     }
+    if (err instanceof AgentKeyError) throw noAgentKey('a proposal');
     throw err;
   }
 }

@@ -29,7 +29,12 @@ export function parseWindowMs(text: string): number {
  * Every approval run of this deployment's task queue started in the window. Runs that cannot
  * answer (an open run with no worker) are reported through `skipped` instead of stalling.
  */
-export async function* runsSince(client: Client, taskQueue: string, windowMs: number, skipped: (workflowId: string, reason: string) => void): AsyncGenerator<ApprovalState> {
+export async function* runsSince(
+  client: Client,
+  taskQueue: string,
+  windowMs: number,
+  skipped: (workflowId: string, reason: string) => void,
+): AsyncGenerator<ApprovalState> {
   const start = new Date(Date.now() - windowMs).toISOString();
   const query = `WorkflowType = "approvalWorkflow" AND TaskQueue = "${taskQueue}" AND StartTime > "${start}"`;
   for await (const wf of client.workflow.list({ query })) {

@@ -30,8 +30,18 @@ export async function showCommand(ctx: CliContext, args: string[]): Promise<void
   const t = (text: string) => terminalLine(text);
   ctx.out(`${t(state.workflowId)}  ${state.status}  round ${state.round}`);
   ctx.out(`summary: ${t(state.proposal.summary)}`);
-  if (state.evaluation) ctx.out(`policy: ${t(state.evaluation.policyVersion)} → ${state.evaluation.outcome} (${t(state.evaluation.reason)})`);
+  ctx.out(`agent: ${t(state.proposal.agent.id)}  requested by: ${t(requester(state))}`);
+  if (state.evaluation)
+    ctx.out(`policy: ${t(state.evaluation.policyVersion)} → ${state.evaluation.outcome} (${t(state.evaluation.reason)})`);
   if (state.deadline) ctx.out(`deadline: ${t(state.deadline)}`);
-  for (const d of state.decisions) ctx.out(`decision: r${d.round} ${t(d.reviewerId)} (${t(d.role)}) ${d.kind}${d.comment ? `: ${t(d.comment)}` : ''}`);
+  for (const d of state.decisions)
+    ctx.out(`decision: r${d.round} ${t(d.reviewerId)} (${t(d.role)}) ${d.kind}${d.comment ? `: ${t(d.comment)}` : ''}`);
   for (const tr of state.transitions) ctx.out(`${t(tr.at)}  ${tr.from} → ${tr.to}${tr.note ? `  ${t(tr.note)}` : ''}`);
+}
+
+/** Who the run is for, and whose word that is: only the agent's signature stands behind it. */
+function requester(state: ApprovalState): string {
+  const asserted = state.evaluation?.requesterAssertedBy;
+  if (asserted) return `${state.proposal.requestedBy.id} (asserted by agent ${asserted}, key ${state.evaluation?.agentKeyId ?? '?'})`;
+  return `${state.proposal.requestedBy.id} (not authenticated)`;
 }

@@ -46,7 +46,10 @@ export class ReviseRefusedError extends Error {
 /** Thrown when no run exists for a workflow id. */
 export class RunNotFoundError extends Error {
   override readonly name = 'RunNotFoundError';
-  constructor(readonly workflowId: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly workflowId: string,
+    options?: { cause?: unknown },
+  ) {
     super(`no approval run ${workflowId}`, options);
   }
 }

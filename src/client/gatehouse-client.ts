@@ -2,7 +2,7 @@
  * The SDK agent services use to put actions behind an approval gate:
  *
  * ```ts
- * const gatehouse = await GatehouseClient.connect();
+ * const gatehouse = await GatehouseClient.connect({ agentKey: process.env.GATEHOUSE_AGENT_KEY });
  * const run = await gatehouse.propose({ id: 'refund-123', actionType: 'payment.refund', ... });
  * const final = await run.result();
  * ```
@@ -29,7 +29,9 @@ import type { approvalWorkflow } from '../../workflows/approval';
 import { latestFeedback } from '../domain/standing';
 import { getStateQuery, reviseUpdate, withdrawUpdate } from '../../workflows/messages';
 import type { DecisionRecord } from '../domain/state';
-import type { Revision } from '../domain/decision';
+import { RevisionSchema, WithdrawalSchema, type Revision } from '../domain/decision';
+import { SignedMessageKind } from '../domain/agent-auth';
+import { AgentKeyError, createAgentSigner, type AgentSigner } from './agent-signer';
 import { ProposalConflictError, ReviseRefusedError, RunNotFoundError, WithdrawRefusedError } from './errors';
 import { isClosedRunError } from './temporal-errors';
 import { dataConverterFor } from '../temporal/payload-codec';
@@ -45,6 +47,24 @@ export interface GatehouseClientOptions {
   actionTypes?: ActionTypeRegistry;
   /** `kid:base64,…` payload keys, the same as the workers': params and evidence leave encrypted. */
   payloadKeys?: string;
+  /**
+   * `kid:private-key-hex` of the agent (GATEHOUSE_AGENT_KEY): proposals, withdrawals and revisions
+   * are signed with it, and the worker accepts them only from a key registered for the agent.
+   */
+  agentKey?: string;
+}
+
+/** Per call: sign with this key instead of the client's (e.g. an operator's own key). */
+export interface SigningOptions {
+  /** `kid:private-key-hex`. */
+  signingKey?: string;
+}
+
+function signerFor(options: SigningOptions | undefined, fallback: AgentSigner | undefined): AgentSigner {
+  const signer = options?.signingKey ? createAgentSigner(options.signingKey) : fallback;
+  if (!signer)
+    throw new AgentKeyError('no signing key: pass agentKey to GatehouseClient.connect (GATEHOUSE_AGENT_KEY) or signingKey to this call');
+  return signer;
 }
 
 /** A proposal's run: ask for its state, wait for its outcome, or withdraw it. */
@@ -52,6 +72,7 @@ export class ProposalHandle {
   constructor(
     readonly workflowId: string,
     private readonly handle: WorkflowHandle<typeof approvalWorkflow>,
+    private readonly signer?: AgentSigner,
   ) {}
 
   /** The current state (needs a running worker to answer). */
@@ -71,18 +92,25 @@ export class ProposalHandle {
 
   /**
    * Submits a new version after a request for changes; a new round begins and links of the old
-   * round stop working. Refused with {@link ReviseRefusedError} when no changes were requested or
-   * the new version is invalid.
+   * round stop working. Signed with the client's agent key (or `options.signingKey`); `by` is the
+   * proposing agent, or the operator whose key signs. Refused with {@link ReviseRefusedError} when
+   * no changes were requested, the new version is invalid or the signature is not `by`'s.
    */
-  async revise(revision: Revision): Promise<ApprovalState['status']> {
+  async revise(revision: Omit<Revision, 'credential'>, options?: SigningOptions): Promise<ApprovalState['status']> {
     // Checked here too (the workflow checks params and evidence together): an update over
     // Temporal's payload limit would fail with no word about size.
     const tooLarge = contentSizeProblem('the revision', revision.params, {});
     if (tooLarge) throw new ReviseRefusedError(tooLarge);
+    const body = RevisionSchema.parse(revision);
+    const credential = signerFor(options, this.signer).signMessage(this.workflowId, SignedMessageKind.revise, body);
     try {
-      return await this.handle.executeUpdate(reviseUpdate, { args: [revision] });
+      return await this.handle.executeUpdate(reviseUpdate, { args: [{ ...body, credential }] });
     } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === FailureType.reviseRefused) {
+      if (
+        err instanceof WorkflowUpdateFailedError &&
+        err.cause instanceof ApplicationFailure &&
+        err.cause.type === FailureType.reviseRefused
+      ) {
         throw new ReviseRefusedError(err.cause.message, { cause: err });
       }
       if (isClosedRunError(err)) throw new ReviseRefusedError('cannot revise: the run has finished', { cause: err });
@@ -100,12 +128,21 @@ export class ProposalHandle {
     return this.handle.result();
   }
 
-  /** Pulls the proposal back; refused with {@link WithdrawRefusedError} once the commit has started. */
-  async withdraw(by: string, reason?: string): Promise<ApprovalState['status']> {
+  /**
+   * Pulls the proposal back, signed like {@link revise}; refused with {@link WithdrawRefusedError}
+   * once the commit has started, or when the signature is not `by`'s.
+   */
+  async withdraw(by: string, reason?: string, options?: SigningOptions): Promise<ApprovalState['status']> {
+    const body = WithdrawalSchema.parse({ by, ...(reason ? { reason } : {}) });
+    const credential = signerFor(options, this.signer).signMessage(this.workflowId, SignedMessageKind.withdraw, body);
     try {
-      return await this.handle.executeUpdate(withdrawUpdate, { args: [{ by, ...(reason ? { reason } : {}) }] });
+      return await this.handle.executeUpdate(withdrawUpdate, { args: [{ ...body, credential }] });
     } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === FailureType.withdrawRefused) {
+      if (
+        err instanceof WorkflowUpdateFailedError &&
+        err.cause instanceof ApplicationFailure &&
+        err.cause.type === FailureType.withdrawRefused
+      ) {
         throw new WithdrawRefusedError(err.cause.message, { cause: err });
       }
       if (isClosedRunError(err)) throw new WithdrawRefusedError('cannot withdraw: the run has finished', { cause: err });
@@ -119,6 +156,7 @@ export class GatehouseClient {
     readonly temporal: Client,
     private readonly taskQueue: string,
     private readonly actionTypes: ActionTypeRegistry,
+    private readonly signer: AgentSigner | undefined,
   ) {}
 
   static async connect(options: GatehouseClientOptions = {}): Promise<GatehouseClient> {
@@ -129,18 +167,24 @@ export class GatehouseClient {
         namespace: options.namespace ?? 'default',
         dataConverter: dataConverterFor(options.payloadKeys),
       });
-    return new GatehouseClient(client, options.taskQueue ?? 'gatehouse', options.actionTypes ?? builtInActionTypes());
+    const signer = options.agentKey ? createAgentSigner(options.agentKey) : undefined;
+    return new GatehouseClient(client, options.taskQueue ?? 'gatehouse', options.actionTypes ?? builtInActionTypes(), signer);
   }
 
   /**
-   * Validates the proposal and starts its approval run. The same proposal sent twice returns the
-   * first run; a different proposal under a used id is refused with {@link ProposalConflictError}.
-   * Throws {@link ProposalValidationError} listing every bad field, and then starts nothing.
+   * Validates the proposal, signs it with the agent's key and starts its approval run. The
+   * proposal id is the agent's idempotency key across action types: the same proposal sent twice
+   * returns the first run; anything else under a used id (another action type, other params) is
+   * refused with {@link ProposalConflictError}. Throws {@link ProposalValidationError} listing
+   * every bad field, or {@link AgentKeyError} without a key, and then starts nothing.
    */
-  async propose(input: ProposalInput): Promise<ProposalHandle> {
-    const proposal = validateProposal(input, this.actionTypes);
+  async propose(input: ProposalInput, options?: SigningOptions): Promise<ProposalHandle> {
+    const signer = signerFor(options, this.signer);
+    const proposal = signer.signProposal(validateProposal(input, this.actionTypes));
     const workflowId = workflowIdFor(proposal);
-    const proposalHash = sha256Hex(canonicalJson(proposal));
+    // Without the credential: the same proposal signed after a key rotation is still the same one.
+    const { credential: _credential, ...content } = proposal;
+    const proposalHash = sha256Hex(canonicalJson(content));
     try {
       await this.temporal.workflow.start('approvalWorkflow', {
         workflowId,
@@ -149,7 +193,9 @@ export class GatehouseClient {
         workflowIdConflictPolicy: 'USE_EXISTING',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         memo: { proposalHash },
-        staticSummary: `${proposal.actionType}: ${proposal.summary}`,
+        // Ids only: the agent's own text may repeat a redacted value, and the Web UI shows this in
+        // clear to anyone with access; the state query and the decision page show the summary masked.
+        staticSummary: `${proposal.actionType} · ${proposal.id} · agent ${proposal.agent.id}`,
         staticDetails: describeProposal(proposal),
         typedSearchAttributes: [
           { key: SearchAttributes.status, value: Status.proposed },
@@ -163,7 +209,7 @@ export class GatehouseClient {
     const handle = this.temporal.workflow.getHandle<typeof approvalWorkflow>(workflowId);
     const description = await handle.describe();
     if (description.memo?.['proposalHash'] !== proposalHash) throw new ProposalConflictError(workflowId);
-    return new ProposalHandle(workflowId, handle);
+    return new ProposalHandle(workflowId, handle, this.signer);
   }
 
   /** A handle on an existing run; throws {@link RunNotFoundError} when there is none. */
@@ -175,7 +221,7 @@ export class GatehouseClient {
       if (err instanceof WorkflowNotFoundError) throw new RunNotFoundError(workflowId, { cause: err });
       throw err;
     }
-    return new ProposalHandle(workflowId, handle);
+    return new ProposalHandle(workflowId, handle, this.signer);
   }
 
   /** Workflow ids and statuses matching a list query, e.g. `GatehouseStatus = "awaiting_approval"`. */
@@ -193,8 +239,5 @@ export class GatehouseClient {
 }
 
 function describeProposal(p: Proposal): string {
-  return [
-    `**${p.actionType}** proposed by agent \`${p.agent.id}\` for \`${p.requestedBy.id}\``,
-    `Proposal id: \`${p.id}\``,
-  ].join('\n\n');
+  return [`**${p.actionType}** proposed by agent \`${p.agent.id}\` for \`${p.requestedBy.id}\``, `Proposal id: \`${p.id}\``].join('\n\n');
 }

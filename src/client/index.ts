@@ -1,5 +1,6 @@
 /** Public SDK for agent services. */
-export { GatehouseClient, ProposalHandle, type GatehouseClientOptions } from './gatehouse-client';
+export { GatehouseClient, ProposalHandle, type GatehouseClientOptions, type SigningOptions } from './gatehouse-client';
+export { AgentKeyError, createAgentSigner, type AgentSigner } from './agent-signer';
 export {
   DecisionRefusedError,
   ProposalConflictError,

@@ -16,7 +16,7 @@ import { DecisionRefusal, FailureType } from '../domain/errors';
 import { decisionUpdateIdFor } from '../domain/ids';
 import { decideSignal, decideUpdate, type DecisionAccepted } from '../../workflows/messages';
 import { DecisionRefusedError, RunNotFoundError } from './errors';
-import { isClosedRunError } from './temporal-errors';
+import { isClosedRunError, isGrpcTimeout } from './temporal-errors';
 
 export type DecisionDelivery =
   | { applied: true; result: DecisionAccepted }
@@ -49,16 +49,10 @@ export async function submitDecision(
       throw new DecisionRefusedError(DecisionRefusal.notAwaiting, 'the run has finished; no decision is possible', { cause: err });
     }
     if (err instanceof WorkflowNotFoundError) throw new RunNotFoundError(signed.payload.workflowId, { cause: err });
-    if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isDeadlineError(err)) {
+    if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isGrpcTimeout(err)) {
       await handle.signal(decideSignal, signed);
       return { applied: false, queued: true };
     }
     throw err;
   }
-}
-
-function isDeadlineError(err: unknown): boolean {
-  const e = err as { code?: number; message?: string };
-  // gRPC DEADLINE_EXCEEDED (4) or CANCELLED (1) from client.withDeadline
-  return e?.code === 4 || e?.code === 1 || /deadline/i.test(e?.message ?? '');
 }

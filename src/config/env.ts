@@ -5,104 +5,153 @@
 import { z } from 'zod';
 import { EgressAllowListError, parseEgressAllowList } from '../egress/allow-list';
 
+/** `name=value,…` → `{ name: value }`, each value matching `shape`; every malformed entry is one problem. */
+const namedValues = (shape: RegExp, expected: string) =>
+  z
+    .string()
+    .optional()
+    .transform((spec, ctx) => {
+      const values: Record<string, string> = {};
+      for (const entry of (spec ?? '')
+        .split(',')
+        .map((e) => e.trim())
+        .filter(Boolean)) {
+        const at = entry.indexOf('=');
+        const name = entry.slice(0, at);
+        const value = entry.slice(at + 1);
+        if (at < 1 || !shape.test(value)) {
+          ctx.addIssue({ code: 'custom', message: `"${name || entry.slice(0, 20)}…" must be name=${expected}` });
+        } else values[name] = value;
+      }
+      return values;
+    });
+const namedPostgresUrls = namedValues(/^postgres(ql)?:\/\//, 'postgres://…');
+
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
-export const ConfigSchema = z
-  .object({
-    GATEHOUSE_MODE: z.enum(['dev', 'production']).default('dev'),
-    TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
-    TEMPORAL_NAMESPACE: z.string().default('default'),
-    TEMPORAL_TLS: bool.default(false),
-    TEMPORAL_API_KEY: z.string().optional(),
-    GATEHOUSE_TASK_QUEUE: z.string().default('gatehouse'),
-    GATEHOUSE_POLICIES_DIR: z.string().default('policies'),
-    GATEHOUSE_REVIEWERS_FILE: z.string().default('policies/reviewers.yaml'),
-    /** `kid:hex-private-key` — the decision service's Ed25519 signing key. */
-    GATEHOUSE_DECISION_SIGNING_KEY: z.string().optional(),
-    /** `kid:hex-public-key,…` — keys the workflow accepts decisions from. */
-    GATEHOUSE_DECISION_PUBLIC_KEYS: z.string().optional(),
-    /** `kid:hex-private-key` — the worker's Ed25519 key that grants each link it mails (worker only). */
-    GATEHOUSE_LINK_GRANT_KEY: z.string().optional(),
-    /** `person=kid:hex-public-key,…` — operators' own keys; each decides only as its person (worker). */
-    GATEHOUSE_OPERATOR_KEYS: z.string().default(''),
-    /** `kid:hex-private-key` — this operator's own key, for `gatehouse decide` (CLI). */
-    GATEHOUSE_OPERATOR_KEY: z.string().optional(),
-    /** `kid:secret,…` — HMAC keys for reviewer links; the first one signs. */
-    GATEHOUSE_LINK_KEYS: z.string().optional(),
-    /** `kid:secret` (base64url, ≥ 32 bytes): keys the sampled-mode draw so agents cannot predict it. */
-    GATEHOUSE_SAMPLING_KEY: z.string().optional(),
-    GATEHOUSE_PUBLIC_URL: z.url().default('http://127.0.0.1:8080'),
-    GATEHOUSE_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-    GATEHOUSE_HTTP_HOST: z.string().default('127.0.0.1'),
-    /** How long the decision service waits for a worker before recording a decision as a signal. */
-    GATEHOUSE_DECISION_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
-    GATEHOUSE_HTTP_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(60),
-    /** Express `trust proxy` (e.g. `loopback` or a hop count) when behind a reverse proxy. */
-    GATEHOUSE_TRUST_PROXY: z.string().optional(),
-    SMTP_URL: z.string().optional(),
-    /** Payments API for payment.refund (POST /refunds with Idempotency-Key; GET /refunds/by-key/<key>). */
-    GATEHOUSE_PAYMENTS_URL: z.url().optional(),
-    /** `name=postgres://…,…`: databases the db.write executor may write to, by the name proposals use. */
-    GATEHOUSE_DATABASES: z
-      .string()
-      .optional()
-      .transform((spec, ctx) => {
-        const databases: Record<string, string> = {};
-        for (const entry of (spec ?? '').split(',').map((e) => e.trim()).filter(Boolean)) {
-          const at = entry.indexOf('=');
-          const name = entry.slice(0, at);
-          const url = entry.slice(at + 1);
-          if (at < 1 || !/^postgres(ql)?:\/\//.test(url)) {
-            ctx.addIssue({ code: 'custom', message: `"${name || entry.slice(0, 20)}…" must be name=postgres://…` });
-          } else databases[name] = url;
-        }
-        return databases;
-      }),
-    /**
-     * `host[:port]`, `*.domain`, `address[:port]` or `network/prefix`, comma-separated: where
-     * executors may send requests. Loopback, private, link-local and metadata addresses need an
-     * address or network entry; names must resolve to public addresses. Empty: nowhere.
-     */
-    GATEHOUSE_EGRESS_ALLOW: z
-      .string()
-      .optional()
-      .transform((spec, ctx) => {
-        try {
-          return parseEgressAllowList(spec);
-        } catch (err) {
-          if (!(err instanceof EgressAllowListError)) throw err;
-          for (const problem of err.problems) ctx.addIssue({ code: 'custom', message: problem });
-          return z.NEVER;
-        }
-      }),
-    GATEHOUSE_MAIL_FROM: z.string().default('Gatehouse <gatehouse@localhost>'),
-    /** maildev REST API used to check for an already-sent message in dev. */
-    GATEHOUSE_MAILDEV_API: z.url().optional(),
-    /** Dev mode: where seed action types without a real executor record their effect. */
-    GATEHOUSE_SANDBOX_LEDGER: z.string().default('.gatehouse/sandbox-effects.jsonl'),
-    /** `kid:base64,…` AES-256 keys: payloads in Temporal history are encrypted with the first. */
-    GATEHOUSE_PAYLOAD_KEYS: z.string().optional(),
-    /** Bearer token the Web UI's codec requests must carry. */
-    GATEHOUSE_CODEC_TOKEN: z.string().min(16).optional(),
-    /** Origin of the Temporal Web UI allowed to call the codec endpoint. */
-    GATEHOUSE_CODEC_CORS_ORIGIN: z.string().default('http://127.0.0.1:8233'),
-    /** Append-only, hash-chained audit log (JSONL). */
-    GATEHOUSE_AUDIT_LOG: z.string().default('.gatehouse/audit.jsonl'),
-    /** PostgreSQL for the audit chain in production (table gatehouse_audit); replaces the file. */
-    GATEHOUSE_AUDIT_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL').optional(),
-    /** Worker's Prometheus endpoint (`host:port`, served at /metrics). */
-    GATEHOUSE_METRICS_ADDRESS: z.string().default('127.0.0.1:9464'),
-    GATEHOUSE_LINK_TTL_HOURS: z.coerce.number().positive().default(72),
-    /**
-     * Runs a worker keeps in memory between tasks. Bounded, so thousands of waiting approvals cost
-     * no worker memory: a decision on an evicted run replays its short history instead.
-     */
-    GATEHOUSE_WORKER_CACHED_RUNS: z.coerce.number().int().min(0).default(500),
-    /** Workflow tasks and activities a worker runs at once. */
-    GATEHOUSE_WORKER_WORKFLOW_TASK_SLOTS: z.coerce.number().int().min(2).default(40),
-    GATEHOUSE_WORKER_ACTIVITY_SLOTS: z.coerce.number().int().min(1).default(100),
-    LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
-  });
+export const ConfigSchema = z.object({
+  GATEHOUSE_MODE: z.enum(['dev', 'production']).default('dev'),
+  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_TLS: bool.default(false),
+  TEMPORAL_API_KEY: z.string().optional(),
+  GATEHOUSE_TASK_QUEUE: z.string().default('gatehouse'),
+  GATEHOUSE_POLICIES_DIR: z.string().default('policies'),
+  GATEHOUSE_REVIEWERS_FILE: z.string().default('policies/reviewers.yaml'),
+  /** Agent registry (YAML): each agent's id, name, Ed25519 public keys and action types in scope. */
+  GATEHOUSE_AGENTS_FILE: z.string().default('policies/agents.yaml'),
+  /** `kid:hex-private-key` — the agent key `gatehouse propose`, `withdraw` and `demo` sign with. */
+  GATEHOUSE_AGENT_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}:[0-9a-fA-F]{64}$/, 'must be "kid:hex" (key id of A-Z a-z 0-9 _ -, 64 hex characters)')
+    .optional(),
+  /** `kid:hex-private-key` — the decision service's Ed25519 signing key. */
+  GATEHOUSE_DECISION_SIGNING_KEY: z.string().optional(),
+  /** `kid:hex-public-key,…` — keys the workflow accepts decisions from. */
+  GATEHOUSE_DECISION_PUBLIC_KEYS: z.string().optional(),
+  /** `kid:hex-private-key` — the worker's Ed25519 key that grants each link it mails (worker only). */
+  GATEHOUSE_LINK_GRANT_KEY: z.string().optional(),
+  /** `person=kid:hex-public-key,…` — operators' own keys; each decides only as its person (worker). */
+  GATEHOUSE_OPERATOR_KEYS: z.string().default(''),
+  /** `kid:hex-private-key` — this operator's own key, for `gatehouse decide` (CLI). */
+  GATEHOUSE_OPERATOR_KEY: z.string().optional(),
+  /** `kid:secret,…` — HMAC keys for reviewer links; the first one signs. */
+  GATEHOUSE_LINK_KEYS: z.string().optional(),
+  /** `kid:secret` (base64url, ≥ 32 bytes): keys the sampled-mode draw so agents cannot predict it. */
+  GATEHOUSE_SAMPLING_KEY: z.string().optional(),
+  GATEHOUSE_PUBLIC_URL: z.url().default('http://127.0.0.1:8080'),
+  GATEHOUSE_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  GATEHOUSE_HTTP_HOST: z.string().default('127.0.0.1'),
+  /** How long the decision service waits for a worker before recording a decision as a signal. */
+  GATEHOUSE_DECISION_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
+  GATEHOUSE_HTTP_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(60),
+  /** Express `trust proxy` (e.g. `loopback` or a hop count) when behind a reverse proxy. */
+  GATEHOUSE_TRUST_PROXY: z.string().optional(),
+  SMTP_URL: z.string().optional(),
+  /** Payments API for payment.refund (POST /refunds with Idempotency-Key; GET /refunds/by-key/<key>). */
+  GATEHOUSE_PAYMENTS_URL: z.url().optional(),
+  /** `name=postgres://…,…`: databases the db.write executor may write to, by the name proposals use. */
+  GATEHOUSE_DATABASES: namedPostgresUrls,
+  /** `name=postgres://…,…`: PostgreSQL clusters whose roles access.grant grants, by the `system` name proposals use. */
+  GATEHOUSE_ACCESS_SYSTEMS: namedPostgresUrls,
+  /** PostgreSQL holding the email.send outbox (table gatehouse_email_outbox); required by a production worker. */
+  GATEHOUSE_OUTBOX_DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'a postgres:// URL')
+    .optional(),
+  /** Dev mode without GATEHOUSE_OUTBOX_DATABASE_URL: the email.send outbox as a file (one worker only). */
+  GATEHOUSE_EMAIL_OUTBOX_FILE: z.string().default('.gatehouse/email-outbox.jsonl'),
+  /** email.send after a worker died mid-send and no mailbox can tell: `needs_attention` (send nothing) or `resend` (same Message-ID). */
+  GATEHOUSE_EMAIL_ON_UNCERTAIN: z.enum(['needs_attention', 'resend']).default('needs_attention'),
+  /** Ticket API for ticket.update (GET/PATCH /tickets/<id> with ETag, If-Match and Idempotency-Key). */
+  GATEHOUSE_TICKETS_URL: z.url().optional(),
+  /** Sent as the Authorization header to the ticket API. */
+  GATEHOUSE_TICKETS_AUTHORIZATION: z.string().optional(),
+  /** `service=/path/to/repo,…`: git repositories whose `refs/deploy/<environment>` code.deploy moves. */
+  GATEHOUSE_DEPLOY_REPOS: namedValues(/^\//, '/absolute/path/to/repo'),
+  /** `service=http(s)://…,…`: health checks code.deploy's verify requires a 2xx from. */
+  GATEHOUSE_DEPLOY_HEALTH_URLS: namedValues(/^https?:\/\//, 'http(s)://…'),
+  /** Comma-separated CommonJS modules exporting `actionTypes` (the deployment's own action types). */
+  GATEHOUSE_ACTION_MODULES: z
+    .string()
+    .optional()
+    .transform((spec) =>
+      (spec ?? '')
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean),
+    ),
+  /**
+   * `host[:port]`, `*.domain`, `address[:port]` or `network/prefix`, comma-separated: where
+   * executors may send requests. Loopback, private, link-local and metadata addresses need an
+   * address or network entry; names must resolve to public addresses. Empty: nowhere.
+   */
+  GATEHOUSE_EGRESS_ALLOW: z
+    .string()
+    .optional()
+    .transform((spec, ctx) => {
+      try {
+        return parseEgressAllowList(spec);
+      } catch (err) {
+        if (!(err instanceof EgressAllowListError)) throw err;
+        for (const problem of err.problems) ctx.addIssue({ code: 'custom', message: problem });
+        return z.NEVER;
+      }
+    }),
+  GATEHOUSE_MAIL_FROM: z.string().default('Gatehouse <gatehouse@localhost>'),
+  /** maildev REST API used to check for an already-sent message in dev. */
+  GATEHOUSE_MAILDEV_API: z.url().optional(),
+  /**
+   * Dev mode, when set: seed action types with no target configured record their effect in this
+   * file instead. Unset, such a type has no executor (a policy naming it fails its commit).
+   */
+  GATEHOUSE_SANDBOX_LEDGER: z.string().optional(),
+  /** `kid:base64,…` AES-256 keys: payloads in Temporal history are encrypted with the first. */
+  GATEHOUSE_PAYLOAD_KEYS: z.string().optional(),
+  /** Bearer token the Web UI's codec requests must carry. */
+  GATEHOUSE_CODEC_TOKEN: z.string().min(16).optional(),
+  /** Origin of the Temporal Web UI allowed to call the codec endpoint. */
+  GATEHOUSE_CODEC_CORS_ORIGIN: z.string().default('http://127.0.0.1:8233'),
+  /** Append-only, hash-chained audit log (JSONL). */
+  GATEHOUSE_AUDIT_LOG: z.string().default('.gatehouse/audit.jsonl'),
+  /** PostgreSQL for the audit chain in production (table gatehouse_audit); replaces the file. */
+  GATEHOUSE_AUDIT_DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'a postgres:// URL')
+    .optional(),
+  /** Worker's Prometheus endpoint (`host:port`, served at /metrics). */
+  GATEHOUSE_METRICS_ADDRESS: z.string().default('127.0.0.1:9464'),
+  GATEHOUSE_LINK_TTL_HOURS: z.coerce.number().positive().default(72),
+  /**
+   * Runs a worker keeps in memory between tasks. Bounded, so thousands of waiting approvals cost
+   * no worker memory: a decision on an evicted run replays its short history instead.
+   */
+  GATEHOUSE_WORKER_CACHED_RUNS: z.coerce.number().int().min(0).default(500),
+  /** Workflow tasks and activities a worker runs at once. */
+  GATEHOUSE_WORKER_WORKFLOW_TASK_SLOTS: z.coerce.number().int().min(2).default(40),
+  GATEHOUSE_WORKER_ACTIVITY_SLOTS: z.coerce.number().int().min(1).default(100),
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+});
 export type Config = z.infer<typeof ConfigSchema>;
 
 /** Thrown when the environment does not describe a runnable configuration. */

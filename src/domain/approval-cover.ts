@@ -57,7 +57,10 @@ export function checkApprovalCover(input: CoverInput): CoverCheck {
     const have = roles.filter((r) => r === step.role).length;
     const missing = Math.max(0, step.count - have);
     if (missing > spare) {
-      return { ok: false, reason: `the signed approvals of ${input.executedHash} do not fill the ${step.role} step (${have + spare} of ${step.count})` };
+      return {
+        ok: false,
+        reason: `the signed approvals of ${input.executedHash} do not fill the ${step.role} step (${have + spare} of ${step.count})`,
+      };
     }
     spare -= missing;
   }
@@ -68,7 +71,8 @@ export function checkApprovalCover(input: CoverInput): CoverCheck {
 function validApproverRole(input: CoverInput, signed: SignedDecision): string | undefined {
   const d = signed.payload;
   if (d.workflowId !== input.workflowId) return undefined;
-  const approvedHash = d.kind === 'approve' ? d.paramsHash : d.kind === 'approve_with_edits' && d.editedParams ? paramsHash(d.editedParams) : undefined;
+  const approvedHash =
+    d.kind === 'approve' ? d.paramsHash : d.kind === 'approve_with_edits' && d.editedParams ? paramsHash(d.editedParams) : undefined;
   if (approvedHash !== input.executedHash) return undefined;
   if (d.reviewer.id === input.proposer.agentId || d.reviewer.id === input.proposer.requesterId) return undefined;
   if (!checkCredential(signed, input.keys, undefined).ok) return undefined;

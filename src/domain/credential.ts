@@ -1,11 +1,21 @@
 /**
- * Whose credential made a decision, checked the same way by the workflow when the decision arrives
- * and by the commit before it executes.
+ * Credentials: the signature an agent or operator attaches to what it signs (checked in
+ * agent-auth.ts), and whose credential made a decision, checked the same way by the workflow when
+ * the decision arrives and by the commit before it executes.
  */
+import { z } from 'zod';
 import type { SignedDecision } from './decision';
 import { checkDecisionSignature, type SignatureCheck } from './decision-signature';
 import { checkLinkGrant } from './link-grant';
 import type { TrustedKeys } from './trusted-keys';
+
+export const CredentialSchema = z.object({
+  /** Which of the signer's registered keys signed (several are registered during a rotation). */
+  keyId: z.string().min(1).max(64),
+  /** Hex of the 64-byte Ed25519 signature. */
+  value: z.string().regex(/^[0-9a-f]{128}$/, 'must be 128 lower-case hex characters'),
+});
+export type Credential = z.infer<typeof CredentialSchema>;
 
 /**
  * The decision names the credential that made it, and that credential must belong to the person
@@ -22,9 +32,12 @@ export function checkCredential(signed: SignedDecision, keys: TrustedKeys, nowMs
       return signature.ok ? checkLinkGrant(d, keys.grants, nowMs) : signature;
     }
     case 'operator': {
-      const key = Object.prototype.hasOwnProperty.call(keys.operators, signed.signature.keyId) ? keys.operators[signed.signature.keyId] : undefined;
+      const key = Object.prototype.hasOwnProperty.call(keys.operators, signed.signature.keyId)
+        ? keys.operators[signed.signature.keyId]
+        : undefined;
       if (!key) return { ok: false, reason: `no operator key "${signed.signature.keyId}" is registered` };
-      if (key.owner !== d.reviewer.id) return { ok: false, reason: `operator key "${signed.signature.keyId}" belongs to ${key.owner}, not ${d.reviewer.id}` };
+      if (key.owner !== d.reviewer.id)
+        return { ok: false, reason: `operator key "${signed.signature.keyId}" belongs to ${key.owner}, not ${d.reviewer.id}` };
       return checkDecisionSignature(signed, { [signed.signature.keyId]: key.publicKeyHex });
     }
     default: {

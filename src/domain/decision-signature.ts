@@ -27,7 +27,12 @@ export function checkDecisionSignature(signed: SignedDecision, keys: DecisionPub
  * Checks an Ed25519 signature (hex) made with one of `keys` (key id → public key hex) over
  * `message`. `what` names the signed thing in the reason.
  */
-export function checkSignature(what: string, signature: { keyId: string; value: string }, message: Uint8Array, keys: DecisionPublicKeys): SignatureCheck {
+export function checkSignature(
+  what: string,
+  signature: { keyId: string; value: string },
+  message: Uint8Array,
+  keys: DecisionPublicKeys,
+): SignatureCheck {
   const publicKeyHex = Object.prototype.hasOwnProperty.call(keys, signature.keyId) ? keys[signature.keyId] : undefined;
   if (!publicKeyHex) return { ok: false, reason: `${what} signed with unknown key id "${signature.keyId}"` };
   const key = trustedKey(publicKeyHex);

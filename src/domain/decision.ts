@@ -4,6 +4,7 @@
  * trusts a decision for its signature, never for having arrived.
  */
 import { z } from 'zod';
+import { CredentialSchema } from './credential';
 import { SubjectIdSchema } from './subject';
 
 export const DecisionKind = {
@@ -96,19 +97,33 @@ export const SignedDecisionSchema = z.object({
 });
 export type SignedDecision = z.infer<typeof SignedDecisionSchema>;
 
-/** What the agent (or its operator) sends to pull a proposal back before commit. */
+/**
+ * What the agent (or an operator) sends to pull a proposal back before commit. Accepted only with
+ * a credential of `by`: the proposing agent's key, or the operator's own (agent-auth.ts). The
+ * credential is optional in the schema so that an unsigned one is refused with that reason.
+ */
 export const WithdrawalSchema = z.object({
   by: SubjectIdSchema,
   reason: z.string().max(2_000).optional(),
+  credential: CredentialSchema.optional(),
 });
 export type Withdrawal = z.infer<typeof WithdrawalSchema>;
 
-/** A new version of the proposal after a reviewer asked for changes; starts a new round. */
+/**
+ * A new version of the proposal after a reviewer asked for changes; starts a new round. Signed
+ * like a withdrawal, by the proposing agent or an operator.
+ */
 export const RevisionSchema = z.object({
-  /** The agent or the principal it acts for. */
+  /** The proposing agent, or an operator. */
   by: SubjectIdSchema,
   params: z.record(z.string(), z.unknown()),
-  summary: z.string().min(1).max(200).regex(/^[^\u0000-\u001f\u007f]*$/).optional(),
+  summary: z
+    .string()
+    .min(1)
+    .max(200)
+    .regex(/^[^\u0000-\u001f\u007f]*$/)
+    .optional(),
   comment: z.string().max(5_000).optional(),
+  credential: CredentialSchema.optional(),
 });
 export type Revision = z.infer<typeof RevisionSchema>;

@@ -50,5 +50,13 @@ export const PolicyEvaluationSchema = z.object({
   }),
   onExpiry: z.enum(['deny', 'approve']),
   redact: z.array(z.string()),
+  /**
+   * The authenticated agent that asserts `requestedBy`: the requester is the agent's word, checked
+   * by nobody else. Absent when the proposal was not authenticated (then the run is denied) and in
+   * runs evaluated before agents signed their proposals.
+   */
+  requesterAssertedBy: z.string().optional(),
+  /** The agent key that signed the proposal. */
+  agentKeyId: z.string().optional(),
 });
 export type PolicyEvaluation = z.infer<typeof PolicyEvaluationSchema>;

@@ -6,9 +6,14 @@ import { canonicalJson, sha256Hex } from './canonical-hash';
 import type { DecisionPayload } from './decision';
 import type { Proposal } from './proposal';
 
-/** Readable in the Web UI and stable: the same proposal submitted twice is one workflow. */
-export function workflowIdFor(proposal: Pick<Proposal, 'actionType' | 'id'>): string {
-  return `${proposal.actionType}:${proposal.id}`;
+/**
+ * Readable in the Web UI and stable: the same proposal submitted twice is one workflow. The
+ * proposal id is the agent's idempotency key across every action type, so the action type is not
+ * part of the id: the same id with another action type or other content meets the first run and
+ * is a conflict, never a second run. Proposal ids cannot hold ":", so the last ":" separates.
+ */
+export function workflowIdFor(proposal: { id: Proposal['id']; agent: Pick<Proposal['agent'], 'id'> }): string {
+  return `${proposal.agent.id}:${proposal.id}`;
 }
 
 /** Key handed to the target of a commit: one effect per workflow and approval round. */

@@ -32,7 +32,14 @@ export function linkGrantBytes(claims: LinkGrantClaims): Uint8Array {
 export function checkLinkGrant(payload: DecisionPayload, keys: DecisionPublicKeys, nowMs: number | undefined): SignatureCheck {
   const grant = payload.grant;
   if (!grant) return { ok: false, reason: 'a link decision must carry the link grant the worker issued' };
-  const claims = { wf: payload.workflowId, round: payload.round, sub: payload.reviewer.id, role: payload.reviewer.role, exp: grant.exp, nonce: payload.nonce };
+  const claims = {
+    wf: payload.workflowId,
+    round: payload.round,
+    sub: payload.reviewer.id,
+    role: payload.reviewer.role,
+    exp: grant.exp,
+    nonce: payload.nonce,
+  };
   const check = checkSignature('link grant', grant, linkGrantBytes(claims), keys);
   if (!check.ok) return check;
   return nowMs === undefined || grant.exp * 1000 > nowMs ? { ok: true } : { ok: false, reason: 'the link has expired' };

@@ -3,6 +3,7 @@
  * workflow has recorded the approvals its policy demands. Everything in it is untrusted input.
  */
 import { z } from 'zod';
+import { CredentialSchema } from './credential';
 import { SubjectIdSchema } from './subject';
 
 export { SubjectIdSchema, type SubjectId } from './subject';
@@ -32,7 +33,10 @@ export type Agent = z.infer<typeof AgentSchema>;
 
 export const SourceSchema = z.object({
   title: oneLine(300),
-  url: z.url({ protocol: /^https?$/ }).max(2000).optional(),
+  url: z
+    .url({ protocol: /^https?$/ })
+    .max(2000)
+    .optional(),
 });
 
 /** The evidence pack: what makes a decision take 10–30 seconds instead of a meeting. */
@@ -72,6 +76,12 @@ export const ProposalSchema = z.object({
   requestedBy: PrincipalSchema,
   summary: oneLine(200),
   evidence: EvidenceSchema.default({}),
+  /**
+   * The agent's Ed25519 signature over the rest of the proposal (src/domain/agent-auth.ts), with
+   * a key registered for `agent.id`. Optional here so that an unsigned proposal reaches the policy
+   * step and is denied there with a reason, inside a run anyone can see.
+   */
+  credential: CredentialSchema.optional(),
 });
 export type Proposal = z.infer<typeof ProposalSchema>;
 /** What a caller may pass before defaults are applied. */

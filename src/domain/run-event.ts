@@ -5,6 +5,7 @@
  * read what happened from the event type, never from the wording of a note.
  */
 import { z } from 'zod';
+import type { MessageSigner } from './agent-auth';
 import type { DecisionPayload, Revision, SignedDecision } from './decision';
 import type { PolicyEvaluation } from './evaluation';
 import type { NoticePurpose, UndeliverableRecipient } from './notice';
@@ -45,6 +46,12 @@ export interface Drift {
   actual: unknown;
 }
 
+/** Who signed a withdrawal or revision (the proposing agent or an operator), and with which key. */
+export interface SignedBy {
+  signer: MessageSigner;
+  keyId: string;
+}
+
 /** `at` is workflow time (ISO): the reducer never reads a clock. */
 export type RunEvent =
   | { type: 'evaluation_started'; at: string }
@@ -62,12 +69,18 @@ export type RunEvent =
       signature?: SignedDecision['signature'];
       evaluation: PolicyEvaluation;
     }
-  | { type: 'revised'; at: string; revision: Pick<Revision, 'by' | 'params' | 'summary'>; evaluation: PolicyEvaluation }
+  | {
+      type: 'revised';
+      at: string;
+      revision: Pick<Revision, 'by' | 'params' | 'summary'>;
+      evaluation: PolicyEvaluation;
+      signedBy?: SignedBy;
+    }
   /** The SLA's escalation step (a reviewer's escalation is a decision). */
   | { type: 'escalated'; at: string; reason: string }
   | { type: 'reminded'; at: string }
   | { type: 'expired'; at: string }
-  | { type: 'withdrawn'; at: string; by: string; reason?: string | undefined }
+  | { type: 'withdrawn'; at: string; by: string; reason?: string | undefined; signedBy?: SignedBy }
   /** The target moved after the approval: a new round on the world as it is now. */
   | { type: 'drifted'; at: string; drift: Drift[] }
   | { type: 'preconditions_failed'; at: string; fields: string[] }
@@ -109,6 +122,5 @@ export type UnstampedRunEvent = DistributiveOmit<RunEvent, 'at'>;
 
 /** Stamps an event with the workflow's time of applying it. */
 export function stamped(event: UnstampedRunEvent, at: string): RunEvent {
-  // Spreading a union member keeps its tag; TypeScript only cannot see through the spread.
-  return { ...event, at } as RunEvent;
+  return { ...event, at };
 }

@@ -78,7 +78,9 @@ export function delegateCandidates(state: ApprovalState, delegator: Pick<Reviewe
   const decided = new Set(currentRoundDecisions(state).map((d) => d.reviewerId));
   const seen = new Set<string>();
   return eligibleReviewers(state)
-    .filter((e) => e.role === delegator.role && e.reviewer.id !== delegator.id && !decided.has(e.reviewer.id) && !isSelf(state, e.reviewer.id))
+    .filter(
+      (e) => e.role === delegator.role && e.reviewer.id !== delegator.id && !decided.has(e.reviewer.id) && !isSelf(state, e.reviewer.id),
+    )
     .map((e) => e.reviewer)
     .filter((r) => !seen.has(r.id) && Boolean(seen.add(r.id)));
 }
@@ -115,12 +117,19 @@ export function standingOf(state: ApprovalState, person: ReviewerRef & { round: 
   }
   const eligible = eligibleReviewers(state).some((e) => e.reviewer.id === person.id && e.role === person.role);
   // Before the policy is evaluated nobody is eligible yet; that is "not awaiting", not a foreign person.
-  if (!eligible && state.evaluation) return refuse(DecisionRefusal.notEligible, `${person.id} may not decide as ${person.role} on this run`);
+  if (!eligible && state.evaluation)
+    return refuse(DecisionRefusal.notEligible, `${person.id} may not decide as ${person.role} on this run`);
   if (state.status !== Status.awaitingApproval) {
     return refuse(DecisionRefusal.notAwaiting, `no decision is possible: the run is ${state.status.replace(/_/g, ' ')}`);
   }
   const mine = currentRoundDecisions(state).find((d) => d.reviewerId === person.id);
-  if (mine) return { ok: false, code: DecisionRefusal.alreadyDecided, message: `${person.id} has already decided in round ${state.round}`, decided: mine.kind };
+  if (mine)
+    return {
+      ok: false,
+      code: DecisionRefusal.alreadyDecided,
+      message: `${person.id} has already decided in round ${state.round}`,
+      decided: mine.kind,
+    };
   const slot = slotFor(state, person.role);
   const delegateTo = delegateCandidates(state, person);
   return {

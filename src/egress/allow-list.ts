@@ -44,7 +44,8 @@ export class EgressAllowListError extends Error {
 }
 
 function parsePort(text: string, entry: string): number {
-  if (!/^\d{1,5}$/.test(text) || Number(text) < 1 || Number(text) > 65535) throw new EgressAllowListError([`"${entry}": port must be 1-65535`]);
+  if (!/^\d{1,5}$/.test(text) || Number(text) < 1 || Number(text) > 65535)
+    throw new EgressAllowListError([`"${entry}": port must be 1-65535`]);
   return Number(text);
 }
 
@@ -194,7 +195,10 @@ function nameAllows(list: EgressAllowList, host: string, port: number): boolean 
 
 /** Strips the brackets a URL puts around an IPv6 host and the zone a resolver may add. */
 export function bareHost(hostname: string): string {
-  return hostname.replace(/^\[(.*)\]$/, '$1').replace(/%.*$/, '').toLowerCase();
+  return hostname
+    .replace(/^\[(.*)\]$/, '$1')
+    .replace(/%.*$/, '')
+    .toLowerCase();
 }
 
 /**

@@ -45,7 +45,9 @@ export interface EgressOptions {
 }
 
 const systemResolve: Resolver = (hostname) =>
-  new Promise((resolve, reject) => dnsLookup(hostname, { all: true, verbatim: true }, (err, addresses) => (err ? reject(err) : resolve(addresses))));
+  new Promise((resolve, reject) =>
+    dnsLookup(hostname, { all: true, verbatim: true }, (err, addresses) => (err ? reject(err) : resolve(addresses))),
+  );
 
 /** Statuses whose response has no body; `Response` refuses one for them. */
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
@@ -61,7 +63,8 @@ export function createEgress(options: EgressOptions): Egress {
     } catch {
       throw new EgressRefusedError(`"${url.slice(0, 200)}" is not a URL`);
     }
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new EgressRefusedError(`${u.protocol} URLs are not sent; only http and https`);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:')
+      throw new EgressRefusedError(`${u.protocol} URLs are not sent; only http and https`);
     if (u.username || u.password) throw new EgressRefusedError('URLs with credentials in them are not sent');
     const port = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
     const refusal = refuseHost(options.allow, u.hostname, port);
@@ -77,17 +80,28 @@ export function createEgress(options: EgressOptions): Egress {
     return (hostname, lookupOptions, callback) => {
       resolve(hostname).then(
         (addresses) => {
-          const refusal = addresses.length === 0 ? `${hostname} resolves to no address` : addresses.map((a) => refuseAddress(options.allow, hostname, port, a.address)).find(Boolean);
+          const refusal =
+            addresses.length === 0
+              ? `${hostname} resolves to no address`
+              : addresses.map((a) => refuseAddress(options.allow, hostname, port, a.address)).find(Boolean);
           if (refusal) {
             const err = new EgressRefusedError(`egress refused: ${refusal}`);
             onRefusal(err);
             callback(err, '', 0);
             return;
           }
-          const usable = lookupOptions.family === 4 || lookupOptions.family === 6 ? addresses.filter((a) => a.family === lookupOptions.family) : addresses;
+          const usable =
+            lookupOptions.family === 4 || lookupOptions.family === 6
+              ? addresses.filter((a) => a.family === lookupOptions.family)
+              : addresses;
           if (lookupOptions.all) callback(null, usable);
           else if (usable[0]) callback(null, usable[0].address, usable[0].family);
-          else callback(Object.assign(new Error(`${hostname} has no IPv${String(lookupOptions.family)} address`), { code: 'ENOTFOUND' }), '', 0);
+          else
+            callback(
+              Object.assign(new Error(`${hostname} has no IPv${String(lookupOptions.family)} address`), { code: 'ENOTFOUND' }),
+              '',
+              0,
+            );
         },
         (err: NodeJS.ErrnoException) => callback(err, '', 0),
       );
@@ -129,7 +143,9 @@ export function createEgress(options: EgressOptions): Egress {
         if (status >= 300 && status < 400) {
           response.destroy();
           const location = String(response.headers.location ?? '(no Location)').slice(0, 300);
-          fail(new EgressRefusedError(`${u.origin}${u.pathname} answered ${status} redirecting to ${location}; redirects are not followed`));
+          fail(
+            new EgressRefusedError(`${u.origin}${u.pathname} answered ${status} redirecting to ${location}; redirects are not followed`),
+          );
           return;
         }
         const chunks: Buffer[] = [];
@@ -146,7 +162,13 @@ export function createEgress(options: EgressOptions): Egress {
           for (const [name, value] of Object.entries(response.headers)) {
             for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value]) headers.append(name, v);
           }
-          resolvePromise(new Response(NULL_BODY_STATUSES.has(status) ? null : Buffer.concat(chunks), { status, statusText: response.statusMessage ?? '', headers }));
+          resolvePromise(
+            new Response(NULL_BODY_STATUSES.has(status) ? null : Buffer.concat(chunks), {
+              status,
+              statusText: response.statusMessage ?? '',
+              headers,
+            }),
+          );
         });
       });
       request.end(init.body ?? undefined);

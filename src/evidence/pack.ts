@@ -161,7 +161,10 @@ export function buildEvidencePack(source: EvidenceSource, caps: EvidenceCaps): E
     risk: evaluation?.risk ?? 'not evaluated',
     // The policy's reason can quote params (a failed validation), so it is masked like agent text.
     ...(evaluation ? { policy: { version: oneLine(evaluation.policyVersion, caps.line), reason: text.line(evaluation.reason) } } : {}),
-    triggersFired: (evaluation?.triggersFired ?? []).map((t) => ({ id: oneLine(t.id, 64), description: oneLine(t.description, caps.line) })),
+    triggersFired: (evaluation?.triggersFired ?? []).map((t) => ({
+      id: oneLine(t.id, 64),
+      description: oneLine(t.description, caps.line),
+    })),
     approvalsRequired: (evaluation?.steps ?? []).map((s) => ({ role: oneLine(s.role, 64), count: s.count })),
     agent: { id: text.line(proposal.agent.id), name: text.line(proposal.agent.name) },
     requestedBy: {
@@ -195,12 +198,16 @@ function editsOf(source: EvidenceSource, text: EvidenceText, caps: EvidenceCaps)
   const show = (value: unknown, redacted: boolean): string => {
     if (value === undefined) return '(not set)';
     if (redacted) return REDACTED;
-    return text.block(typeof value === 'string' ? value : JSON.stringify(value) ?? String(value), caps.diffValue);
+    return text.block(typeof value === 'string' ? value : (JSON.stringify(value) ?? 'undefined'), caps.diffValue);
   };
   return {
     edits: {
       // The agent's own revisions also change the params; only reviewers' edits are named.
-      editedBy: (source.editedBy ?? []).map((d) => ({ reviewerId: oneLine(d.reviewerId, caps.line), role: oneLine(d.role, 64), round: d.round })),
+      editedBy: (source.editedBy ?? []).map((d) => ({
+        reviewerId: oneLine(d.reviewerId, caps.line),
+        role: oneLine(d.role, 64),
+        round: d.round,
+      })),
       changes: differences.map((d) => ({
         field: text.line(d.path.join('.') || '(all parameters)', caps.paramKey),
         agent: show(d.before, d.redacted),
@@ -218,7 +225,7 @@ function driftOf(source: EvidenceSource, text: EvidenceText, caps: EvidenceCaps)
   const show = (field: string, value: unknown): string => {
     if (redact.has(`evidence.preconditions.${field}`) || redact.has('evidence.preconditions') || redact.has('evidence')) return REDACTED;
     if (value === undefined) return '(not set)';
-    return text.line(typeof value === 'string' ? value : JSON.stringify(value) ?? String(value));
+    return text.line(typeof value === 'string' ? value : (JSON.stringify(value) ?? 'undefined'));
   };
   return {
     preconditionDrift: drift.slice(0, caps.drift).map((d) => ({
@@ -243,7 +250,8 @@ function paramField(label: string, value: unknown, text: EvidenceText, caps: Evi
 function agentFields(evidence: Proposal['evidence'], text: EvidenceText, caps: EvidenceCaps): EvidenceField[] {
   const fields: EvidenceField[] = [];
   const add = (label: string, value: unknown, max: number = caps.text, code = false) => {
-    if (typeof value === 'string' && value.trim() !== '') fields.push({ label, value: text.block(value, max), multiline: true, ...(code ? { code } : {}) });
+    if (typeof value === 'string' && value.trim() !== '')
+      fields.push({ label, value: text.block(value, max), multiline: true, ...(code ? { code } : {}) });
   };
   add('Rationale', evidence.rationale);
   if (evidence.sources && evidence.sources.length > 0) {

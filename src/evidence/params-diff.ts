@@ -29,7 +29,7 @@ export function diffParams(
   const differences: ParamDifference[] = [];
   let truncated = false;
   const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
-  const same = (a: unknown, b: unknown) => a === undefined ? b === undefined : b !== undefined && canonicalJson(a) === canonicalJson(b);
+  const same = (a: unknown, b: unknown) => (a === undefined ? b === undefined : b !== undefined && canonicalJson(a) === canonicalJson(b));
 
   const walk = (a: unknown, b: unknown, path: string[]): void => {
     if (differences.length >= maxRows) {

@@ -16,12 +16,27 @@ export function redactedState(state: ApprovalState): ApprovalState {
   const { summary, agent, requestedBy } = state.proposal;
   return {
     ...state,
-    proposal: { ...state.proposal, summary: text(summary), agent: text(agent), requestedBy: text(requestedBy), params: text(masked.params), evidence: text(masked.evidence) },
+    proposal: {
+      ...state.proposal,
+      summary: text(summary),
+      agent: text(agent),
+      requestedBy: text(requestedBy),
+      params: text(masked.params),
+      evidence: text(masked.evidence),
+    },
     ...(state.evaluation ? { evaluation: { ...state.evaluation, reason: text(state.evaluation.reason) } } : {}),
     decisions: state.decisions.map((d) => (d.comment ? { ...d, comment: text(d.comment) } : d)),
     transitions: state.transitions.map((t) => (t.note ? { ...t, note: text(t.note) } : t)),
     ...(state.outcomeReason ? { outcomeReason: text(state.outcomeReason) } : {}),
-    ...(state.execution ? { execution: { ...text(state.execution), idempotencyKey: state.execution.idempotencyKey, executedHash: state.execution.executedHash } } : {}),
+    ...(state.execution
+      ? {
+          execution: {
+            ...text(state.execution),
+            idempotencyKey: state.execution.idempotencyKey,
+            executedHash: state.execution.executedHash,
+          },
+        }
+      : {}),
     ...(state.preconditionDrift ? { preconditionDrift: text(state.preconditionDrift) } : {}),
     ...(state.originalParams ? { originalParams: text(redactPaths({ params: state.originalParams }, paths).params) } : {}),
   };

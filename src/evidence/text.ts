@@ -29,6 +29,8 @@ export function escapeHtml(text: string): string {
  * (U+E0000–U+E007F), which can carry a whole hidden text.
  */
 const INVISIBLE =
+  // The class lists combining marks (variation selectors) one by one on purpose: each is stripped alone.
+  // eslint-disable-next-line no-misleading-character-class
   /[\u00AD\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\u3164\uFEFF\uFFA0]|\uDB40[\uDC00-\uDC7F]/g;
 
 /** Removes bidi-control and zero-width characters. */
@@ -97,8 +99,11 @@ export function terminalLine(text: string, max = 2_000): string {
  */
 export function terminalJson(value: unknown, indent = 2): string {
   return (JSON.stringify(value, null, indent) ?? 'null').replace(TERMINAL_UNSAFE, (ch) =>
-    ch.length === 2 ? `\\u${ch.charCodeAt(0).toString(16)}\\u${ch.charCodeAt(1).toString(16)}` : `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    ch.length === 2
+      ? `\\u${ch.charCodeAt(0).toString(16)}\\u${ch.charCodeAt(1).toString(16)}`
+      : `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
 }
 
+// eslint-disable-next-line no-misleading-character-class -- built from INVISIBLE above
 const TERMINAL_UNSAFE = new RegExp(`[\\u007F-\\u009F\\u2028\\u2029]|${INVISIBLE.source}`, 'g');

@@ -145,6 +145,7 @@ async function decidableRun(
   const standing = standingOf(state, claims);
   if (!standing.open) throw new LinkNotUsableError(standing.code, standing.reason);
   // The redacted fields put back must be those of the version the reviewer edited.
-  if (paramsHash !== state.paramsHash) throw new LinkNotUsableError(DecisionRefusal.paramsChanged, 'the decision was made on another version of the params');
+  if (paramsHash !== state.paramsHash)
+    throw new LinkNotUsableError(DecisionRefusal.paramsChanged, 'the decision was made on another version of the params');
   return { state, standing };
 }

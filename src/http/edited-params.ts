@@ -38,7 +38,8 @@ type Path = readonly string[];
 type JsonObject = Record<string, unknown>;
 
 const isObject = (value: unknown): value is JsonObject => value !== null && typeof value === 'object' && !Array.isArray(value);
-const own = (value: unknown, key: string): boolean => value !== null && typeof value === 'object' && Object.prototype.hasOwnProperty.call(value, key);
+const own = (value: unknown, key: string): boolean =>
+  value !== null && typeof value === 'object' && Object.prototype.hasOwnProperty.call(value, key);
 
 function get(root: unknown, path: Path): unknown {
   let current = root;
@@ -68,7 +69,8 @@ function keptFields(state: ApprovalState): { path: Path; value: unknown }[] | { 
     if (path.length === 0) return { blocked: 'the policy redacts every parameter' };
     if (!has(params, path)) continue;
     // A list along the way has no stable place to put the value back: the reviewer may reorder it.
-    if (path.some((_, i) => Array.isArray(get(params, path.slice(0, i))))) return { blocked: `the redacted field ${paramLabel(path)} sits inside a list` };
+    if (path.some((_, i) => Array.isArray(get(params, path.slice(0, i)))))
+      return { blocked: `the redacted field ${paramLabel(path)} sits inside a list` };
     kept.push({ path, value: get(params, path) });
   }
   return kept;
@@ -134,7 +136,8 @@ export function parseEditorText(text: string): JsonObject {
  */
 export function checkEditedObject(value: JsonObject): JsonObject {
   checkShape(value);
-  if (Buffer.byteLength(JSON.stringify(value), 'utf8') > MAX_EDIT_BYTES) throw invalid('editedParams: an edited version may be at most 64 kB of JSON');
+  if (Buffer.byteLength(JSON.stringify(value), 'utf8') > MAX_EDIT_BYTES)
+    throw invalid('editedParams: an edited version may be at most 64 kB of JSON');
   return value;
 }
 
@@ -171,7 +174,9 @@ export function mergeEdit(state: ApprovalState, edited: JsonObject): JsonObject 
   checkShape(edited);
   for (const path of redactedParamPaths(state)) {
     if (has(edited, path)) {
-      throw invalid(`${paramLabel(path)} is redacted: it cannot be set or changed from this page and keeps its current value. Remove it from the edited version.`);
+      throw invalid(
+        `${paramLabel(path)} is redacted: it cannot be set or changed from this page and keeps its current value. Remove it from the edited version.`,
+      );
     }
   }
   const merged = unmask(edited, state.proposal.params, scrubberFor(state), []) as JsonObject;
@@ -179,7 +184,9 @@ export function mergeEdit(state: ApprovalState, edited: JsonObject): JsonObject 
     const parentPath = path.slice(0, -1);
     const parent = get(merged, parentPath);
     if (!isObject(parent)) {
-      throw invalid(`${paramLabel(parentPath)} holds the redacted field ${paramLabel(path)}, which keeps its value, so it must stay an object.`);
+      throw invalid(
+        `${paramLabel(parentPath)} holds the redacted field ${paramLabel(path)}, which keeps its value, so it must stay an object.`,
+      );
     }
     put(parent, path[path.length - 1]!, clone(value));
   }
@@ -194,7 +201,9 @@ function unmask(value: unknown, current: unknown, scrub: (s: string) => string, 
   if (typeof value === 'string') {
     if (!value.includes(REDACTED)) return value;
     if (typeof current === 'string' && scrub(current) === value) return current;
-    throw invalid(`${oneLine(paramLabel(path), 200)} contains "${REDACTED}": a redacted value cannot be edited from this page. Leave the field as it was shown, or write its whole new value.`);
+    throw invalid(
+      `${oneLine(paramLabel(path), 200)} contains "${REDACTED}": a redacted value cannot be edited from this page. Leave the field as it was shown, or write its whole new value.`,
+    );
   }
   if (Array.isArray(value)) {
     return value.map((v, i) => unmask(v, Array.isArray(current) ? current[i] : undefined, scrub, [...path, String(i)]));

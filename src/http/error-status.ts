@@ -44,46 +44,141 @@ export interface Problem {
 
 const p = (status: number, code: string, title: string, message: string): Problem => ({ status, code, title, message });
 
-const FORGED_LINK = p(403, 'link_invalid', 'This link is not valid', 'The link is damaged or was not issued by Gatehouse. Open it again from the original email; nothing was decided.');
+const FORGED_LINK = p(
+  403,
+  'link_invalid',
+  'This link is not valid',
+  'The link is damaged or was not issued by Gatehouse. Open it again from the original email; nothing was decided.',
+);
 
 const LINK: Record<LinkTokenErrorCode, Problem> = {
   malformed: FORGED_LINK,
   unknown_key: FORGED_LINK,
   bad_signature: FORGED_LINK,
-  expired: p(410, 'link_expired', 'This link has expired', 'Decision links are valid for a limited time. If the proposal is still open, use the link in the most recent email about it.'),
-  not_yet_valid: p(403, 'link_not_yet_valid', 'This link is not valid yet', 'The link is not usable yet. Check that your device’s clock is right, then try again.'),
+  expired: p(
+    410,
+    'link_expired',
+    'This link has expired',
+    'Decision links are valid for a limited time. If the proposal is still open, use the link in the most recent email about it.',
+  ),
+  not_yet_valid: p(
+    403,
+    'link_not_yet_valid',
+    'This link is not valid yet',
+    'The link is not usable yet. Check that your device’s clock is right, then try again.',
+  ),
 };
 
 const REFUSAL: Record<DecisionRefusal, Problem> = {
-  bad_signature: p(403, 'bad_signature', 'Decision not accepted', 'The approval run did not accept this decision’s signature. Nothing was decided; please tell your Gatehouse operator.'),
+  bad_signature: p(
+    403,
+    'bad_signature',
+    'Decision not accepted',
+    'The approval run did not accept this decision’s signature. Nothing was decided; please tell your Gatehouse operator.',
+  ),
   wrong_workflow: p(403, 'wrong_workflow', 'Decision not accepted', 'This decision belongs to another approval run. Nothing was decided.'),
-  self_approval: p(403, 'self_approval', 'You cannot decide on this action', 'The person an agent acts for, and the agent itself, may never approve their own action.'),
-  not_eligible: p(403, 'not_eligible', 'You cannot decide on this action', 'You are not one of the reviewers for this proposal in this role.'),
-  not_awaiting: p(409, 'not_awaiting', 'No decision is possible any more', 'The outcome of this proposal is already fixed, so no further decision can change it.'),
-  stale_round: p(409, 'stale_round', 'This link is for an earlier round', 'The proposal has changed since this link was sent. Use the link in the most recent email about it.'),
-  params_changed: p(409, 'params_changed', 'The proposal has changed', 'The parameters you saw are no longer the ones awaiting approval. Reload the page and review the current version.'),
-  already_decided: p(409, 'already_decided', 'You have already decided', 'Your decision on this round is already recorded; each reviewer decides once per round.'),
+  self_approval: p(
+    403,
+    'self_approval',
+    'You cannot decide on this action',
+    'The person an agent acts for, and the agent itself, may never approve their own action.',
+  ),
+  not_eligible: p(
+    403,
+    'not_eligible',
+    'You cannot decide on this action',
+    'You are not one of the reviewers for this proposal in this role.',
+  ),
+  not_awaiting: p(
+    409,
+    'not_awaiting',
+    'No decision is possible any more',
+    'The outcome of this proposal is already fixed, so no further decision can change it.',
+  ),
+  stale_round: p(
+    409,
+    'stale_round',
+    'This link is for an earlier round',
+    'The proposal has changed since this link was sent. Use the link in the most recent email about it.',
+  ),
+  params_changed: p(
+    409,
+    'params_changed',
+    'The proposal has changed',
+    'The parameters you saw are no longer the ones awaiting approval. Reload the page and review the current version.',
+  ),
+  already_decided: p(
+    409,
+    'already_decided',
+    'You have already decided',
+    'Your decision on this round is already recorded; each reviewer decides once per round.',
+  ),
   duplicate: p(409, 'duplicate', 'Already recorded', 'This decision has already been recorded. Nothing more was changed.'),
-  slot_filled: p(409, 'slot_filled', 'Enough approvals already', 'The approvals needed from your role are already complete. You can still reject if something is wrong.'),
-  invalid: p(409, 'invalid', 'Decision not possible', 'The approval run cannot apply this decision in its current state (for example, there is nobody left to escalate to).'),
+  slot_filled: p(
+    409,
+    'slot_filled',
+    'Enough approvals already',
+    'The approvals needed from your role are already complete. You can still reject if something is wrong.',
+  ),
+  invalid: p(
+    409,
+    'invalid',
+    'Decision not possible',
+    'The approval run cannot apply this decision in its current state (for example, there is nobody left to escalate to).',
+  ),
   unsupported: p(400, 'unsupported', 'Decision not supported', 'This kind of decision is not supported yet.'),
 };
 
 const BAD_REQUEST: Record<BadRequestCode, Problem> = {
   bad_form: p(400, 'bad_form', 'The decision form is incomplete', 'Please go back and check the form. A rejection needs a reason.'),
-  invalid_edit: p(400, 'invalid_edit', 'The edited parameters cannot be used', 'Nothing was decided. Go back, correct the edited version as the note below says, and send it again.'),
-  malformed_body: p(400, 'malformed_body', 'The request could not be read', 'The request body is not valid. Send the decision from the decision page, or as JSON to the API.'),
-  wrong_content_type: p(400, 'wrong_content_type', 'Unexpected request format', 'The decision page sends application/x-www-form-urlencoded; the API accepts application/json only.'),
+  invalid_edit: p(
+    400,
+    'invalid_edit',
+    'The edited parameters cannot be used',
+    'Nothing was decided. Go back, correct the edited version as the note below says, and send it again.',
+  ),
+  malformed_body: p(
+    400,
+    'malformed_body',
+    'The request could not be read',
+    'The request body is not valid. Send the decision from the decision page, or as JSON to the API.',
+  ),
+  wrong_content_type: p(
+    400,
+    'wrong_content_type',
+    'Unexpected request format',
+    'The decision page sends application/x-www-form-urlencoded; the API accepts application/json only.',
+  ),
 };
 
-const CSRF = p(403, 'csrf_failed', 'Please reload the decision page', 'This form could not be verified as coming from your decision page (it may be old, or sent from another site). Open the link again and decide from the page; nothing was decided.');
-const RUN_NOT_FOUND = p(404, 'run_not_found', 'Proposal not found', 'No approval run matches this link. It may have been removed after its retention period.');
+const CSRF = p(
+  403,
+  'csrf_failed',
+  'Please reload the decision page',
+  'This form could not be verified as coming from your decision page (it may be old, or sent from another site). Open the link again and decide from the page; nothing was decided.',
+);
+const RUN_NOT_FOUND = p(
+  404,
+  'run_not_found',
+  'Proposal not found',
+  'No approval run matches this link. It may have been removed after its retention period.',
+);
 const TOO_LARGE = p(413, 'too_large', 'Too much text', 'The request is larger than a decision can be. Shorten your comment and try again.');
 const RATE_LIMITED = p(429, 'rate_limited', 'Too many requests', 'Please wait a minute before trying again.');
 const ROUTE_NOT_FOUND = p(404, 'not_found', 'Page not found', 'There is no page at this address.');
 const METHOD_NOT_ALLOWED = p(405, 'method_not_allowed', 'Method not allowed', 'This address does not accept that kind of request.');
-const UNAVAILABLE = p(503, 'unavailable', 'Gatehouse is busy', 'The approval service did not answer in time. Nothing was decided; please try again in a minute.');
-const INTERNAL = p(500, 'internal_error', 'Something went wrong on our side', 'Nothing was decided. Please try again later; if it keeps happening, tell your Gatehouse operator.');
+const UNAVAILABLE = p(
+  503,
+  'unavailable',
+  'Gatehouse is busy',
+  'The approval service did not answer in time. Nothing was decided; please try again in a minute.',
+);
+const INTERNAL = p(
+  500,
+  'internal_error',
+  'Something went wrong on our side',
+  'Nothing was decided. Please try again later; if it keeps happening, tell your Gatehouse operator.',
+);
 
 /** body-parser's error types (it sets `type` and `status` on its errors). */
 const BODY_PARSER: Record<string, Problem> = {

@@ -51,7 +51,12 @@ export function buildEvidence(state: ApprovalState, claims: LinkClaims, standing
     standing,
     ...(standing.open && standing.approve ? { editor: paramsEditor(state) } : {}),
     ...(standing.open
-      ? { delegateCandidates: delegateCandidates(state, { id: claims.sub, role: claims.role }).map((r) => ({ id: r.id, name: oneLine(r.name, EVIDENCE_CAPS.page.line) })) }
+      ? {
+          delegateCandidates: delegateCandidates(state, { id: claims.sub, role: claims.role }).map((r) => ({
+            id: r.id,
+            name: oneLine(r.name, EVIDENCE_CAPS.page.line),
+          })),
+        }
       : {}),
   };
 }

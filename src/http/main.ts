@@ -12,6 +12,7 @@ import { createDecisionSigner, DecisionKeyError, parseDecisionSigningKey, type D
 import { LinkKeyringError, parseLinkKeyring, type LinkKeyring } from '../links/keyring';
 import { createLogger } from '../observability/logger';
 import { connectionOptions } from '../temporal/connection';
+import { loadRedactions } from '../policy/load';
 import { dataConverterFor } from '../temporal/payload-codec';
 import { createApp } from './app';
 
@@ -40,14 +41,24 @@ async function main(): Promise<void> {
     rateLimit: { windowMs: 60_000, limit: config.GATEHOUSE_HTTP_RATE_LIMIT_PER_MINUTE },
     ...(config.GATEHOUSE_TRUST_PROXY ? { trustProxy: config.GATEHOUSE_TRUST_PROXY } : {}),
     ...(codec
-      ? { codec: { codec, corsOrigin: config.GATEHOUSE_CODEC_CORS_ORIGIN, ...(config.GATEHOUSE_CODEC_TOKEN ? { token: config.GATEHOUSE_CODEC_TOKEN } : {}) } }
+      ? {
+          codec: {
+            codec,
+            corsOrigin: config.GATEHOUSE_CODEC_CORS_ORIGIN,
+            redactions: loadRedactions(config.GATEHOUSE_POLICIES_DIR),
+            ...(config.GATEHOUSE_CODEC_TOKEN ? { token: config.GATEHOUSE_CODEC_TOKEN } : {}),
+          },
+        }
       : {}),
   });
 
   const server = await listen(app, config.GATEHOUSE_HTTP_PORT, config.GATEHOUSE_HTTP_HOST);
   const { address, port } = server.address() as AddressInfo;
   const host = address.includes(':') ? `[${address}]` : address;
-  logger.info({ url: `http://${host}:${port}/`, publicUrl: config.GATEHOUSE_PUBLIC_URL, namespace: config.TEMPORAL_NAMESPACE }, 'decision service listening');
+  logger.info(
+    { url: `http://${host}:${port}/`, publicUrl: config.GATEHOUSE_PUBLIC_URL, namespace: config.TEMPORAL_NAMESPACE },
+    'decision service listening',
+  );
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {

@@ -5,6 +5,7 @@
 import { QueryNotRegisteredError, ServiceError, type Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import { RunNotFoundError } from '../client/errors';
+import { isGrpcTimeout, isTemporalUnreachable } from '../client/temporal-errors';
 import { ApprovalStateSchema, type ApprovalState } from '../domain/state';
 import { getStateQuery } from '../../workflows/messages';
 import { RunUnavailableError } from './errors';
@@ -21,7 +22,7 @@ export async function loadRunState(client: Client, workflowId: string, timeoutMs
     if (err instanceof WorkflowNotFoundError || err instanceof QueryNotRegisteredError) {
       throw new RunNotFoundError(workflowId, { cause: err });
     }
-    if (err instanceof ServiceError || isGrpcTimeout(err)) throw new RunUnavailableError({ cause: err });
+    if (err instanceof ServiceError || isGrpcTimeout(err) || isTemporalUnreachable(err)) throw new RunUnavailableError({ cause: err });
     throw err;
   }
   // A workflow with this id that is not an approval run (another type in the namespace) has no
@@ -29,10 +30,4 @@ export async function loadRunState(client: Client, workflowId: string, timeoutMs
   const parsed = ApprovalStateSchema.safeParse(raw);
   if (!parsed.success) throw new RunNotFoundError(workflowId, { cause: parsed.error });
   return parsed.data;
-}
-
-function isGrpcTimeout(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  // DEADLINE_EXCEEDED, UNAVAILABLE, CANCELLED (from withDeadline)
-  return code === 4 || code === 14 || code === 1;
 }

@@ -54,6 +54,9 @@ export function decisionThroughLink(
   grantSigner: BytesSigner,
   exp = Math.floor(Date.now() / 1000) + 3600,
 ): SignedDecision {
-  const grant = grantFor({ wf: payload.workflowId, round: payload.round, sub: payload.reviewer.id, role: payload.reviewer.role, exp, nonce: payload.nonce }, grantSigner);
+  const grant = grantFor(
+    { wf: payload.workflowId, round: payload.round, sub: payload.reviewer.id, role: payload.reviewer.role, exp, nonce: payload.nonce },
+    grantSigner,
+  );
   return signer.sign({ ...payload, channel: 'link', grant });
 }

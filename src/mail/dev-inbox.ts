@@ -68,9 +68,7 @@ export async function startDevInbox(options: DevInboxOptions): Promise<DevInbox>
     const webPort = options.webPort === 0 ? await freePort(host) : options.webPort;
     mailDirectory = await mkdtemp(join(tmpdir(), 'gatehouse-inbox-'));
 
-    const started = withoutNewSignalHandlers(
-      () => new MailDev({ smtp: smtpPort, web: webPort, ip: host, mailDirectory, silent: true }),
-    );
+    const started = withoutNewSignalHandlers(() => new MailDev({ smtp: smtpPort, web: webPort, ip: host, mailDirectory, silent: true }));
     server = started;
     // The store is module-global and outlives close(). maildev empties it too when it reloads
     // the (new, empty) mail directory, but asynchronously; clearing it here means the inbox is
@@ -82,6 +80,8 @@ export async function startDevInbox(options: DevInboxOptions): Promise<DevInbox>
     const webListening = untilListening(webServer, `web port ${webPort}`);
 
     let startupError: ((err: Error) => void) | undefined;
+    // maildev's own handler rethrows the error; removing it takes the very function it registered.
+    // eslint-disable-next-line @typescript-eslint/unbound-method
     started.smtp.removeListener('error', started.onSmtpError);
     started.smtp.on('error', (err: Error) => (startupError ? startupError(err) : options.onError?.(err)));
     const smtpListening = new Promise<void>((resolve, reject) => {
@@ -114,16 +114,10 @@ export async function startDevInbox(options: DevInboxOptions): Promise<DevInbox>
   }
 }
 
-async function shutDown(
-  server: MailDev.Server,
-  webServer: Server | null,
-  mailDirectory: string | undefined,
-): Promise<void> {
+async function shutDown(server: MailDev.Server, webServer: Server | null, mailDirectory: string | undefined): Promise<void> {
   try {
     // maildev closes its web server from a `close` listener without a callback; wait for it.
-    const webClosed = webServer?.listening
-      ? new Promise<void>((resolve) => webServer.once('close', () => resolve()))
-      : Promise.resolve();
+    const webClosed = webServer?.listening ? new Promise<void>((resolve) => webServer.once('close', () => resolve())) : Promise.resolve();
     await new Promise<void>((resolve) => server.close(resolve));
     await webClosed;
     // Each construction adds a `close` listener; drop them so a later inbox starts clean.

@@ -14,9 +14,16 @@ import { oneLine } from '../evidence/text';
 export interface OutgoingMail {
   /** One address, or several separated by commas; plain `local@domain` only, from our directory. */
   to: string;
+  /** Same form as `to`; sent as the Cc header. */
+  cc?: string;
+  /** Same form as `to`; in the envelope only, never in a header. */
+  bcc?: string;
+  /** One plain address. */
+  replyTo?: string;
   subject: string;
   text: string;
-  html: string;
+  /** Without it the mail is text only. */
+  html?: string;
   /** `<id@domain>`: fixed per workflow, round, purpose and person, so a retry reuses it. */
   messageId: string;
 }
@@ -65,6 +72,11 @@ export class MailSendError extends Error {
     message: string,
     readonly permanent: boolean,
     options?: { cause?: unknown },
+    /**
+     * True when the mail certainly was not accepted: the server answered with an error, or no
+     * session was established. False when the connection broke mid-send, so it may have been.
+     */
+    readonly notDelivered = false,
   ) {
     super(message, options);
   }
@@ -78,6 +90,10 @@ const PlainAddressSchema = z.email().max(254);
 /** Printable ASCII without `<`, `>`, `@` or spaces on each side of the `@`: nothing that can break a header. */
 const MESSAGE_ID_CORE = /^[\x21-\x3B\x3D\x3F\x41-\x7E]{1,200}@[\x21-\x3B\x3D\x3F\x41-\x7E]{1,200}$/;
 const MAX_RECIPIENTS = 100;
+/** nodemailer error codes raised before the server could have accepted a mail. */
+const NO_SESSION_CODES = new Set(['ECONNECTION', 'EDNS', 'EAUTH', 'ETLS', 'EENVELOPE', 'ECONNREFUSED']);
+/** nodemailer's `command` of an error raised before the message body went out. */
+const BEFORE_MESSAGE_COMMANDS = /^(CONN|EHLO|HELO|LHLO|STARTTLS|AUTH|MAIL FROM|RCPT TO)/;
 
 /**
  * Creates a mailer on nodemailer's SMTP transport. File and URL access are off for every message,
@@ -89,6 +105,12 @@ export function createSmtpMailer(options: SmtpMailerOptions): Mailer {
   return {
     async send(mail) {
       const to = parseRecipients(mail.to);
+      const cc = mail.cc ? parseRecipients(mail.cc) : [];
+      const bcc = mail.bcc ? parseRecipients(mail.bcc) : [];
+      if (to.length + cc.length + bcc.length > MAX_RECIPIENTS)
+        throw new MailAddressError(`too many recipients (at most ${MAX_RECIPIENTS})`);
+      if (mail.replyTo !== undefined && !PlainAddressSchema.safeParse(mail.replyTo).success)
+        throw new MailAddressError('reply-to is not a plain email address');
       const messageId = normalizeMessageId(mail.messageId);
       // Look first: a retried activity whose first attempt was delivered must not mail again.
       if (sentHere.has(messageId) || (options.sentIndex && (await options.sentIndex.hasMessage(messageId)))) {
@@ -98,16 +120,22 @@ export function createSmtpMailer(options: SmtpMailerOptions): Mailer {
         await transport.sendMail({
           from: options.from,
           to,
+          ...(cc.length > 0 ? { cc } : {}),
+          ...(bcc.length > 0 ? { bcc } : {}),
+          ...(mail.replyTo !== undefined ? { replyTo: mail.replyTo } : {}),
           // Render makes subjects one line already; a header is the wrong place to trust that.
           subject: oneLine(mail.subject, 900),
           text: mail.text,
-          html: mail.html,
+          ...(mail.html !== undefined ? { html: mail.html } : {}),
           messageId,
         });
       } catch (err) {
         const code = (err as { responseCode?: unknown }).responseCode;
         const permanent = typeof code === 'number' && code >= 500 && code < 600;
-        throw new MailSendError(`SMTP send failed${typeof code === 'number' ? ` (${code})` : ''}`, permanent, { cause: err });
+        const failed = err as { code?: unknown; command?: unknown };
+        const notDelivered =
+          typeof code === 'number' || NO_SESSION_CODES.has(String(failed.code)) || BEFORE_MESSAGE_COMMANDS.test(String(failed.command));
+        throw new MailSendError(`SMTP send failed${typeof code === 'number' ? ` (${code})` : ''}`, permanent, { cause: err }, notDelivered);
       }
       sentHere.add(messageId);
       return { alreadySent: false };

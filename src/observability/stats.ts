@@ -118,5 +118,9 @@ export function computeStats(states: ApprovalState[]): Stats {
     });
 
   const autoApproved = states.filter(wasAuto).length;
-  return { byActionType, byTrigger, overall: { runs: states.length, autoApproved, autoApprovedShare: states.length ? autoApproved / states.length : 0 } };
+  return {
+    byActionType,
+    byTrigger,
+    overall: { runs: states.length, autoApproved, autoApprovedShare: states.length ? autoApproved / states.length : 0 },
+  };
 }

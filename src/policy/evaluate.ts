@@ -5,7 +5,9 @@
  */
 import type { ZodType } from 'zod';
 import { paramsHash } from '../domain/canonical-hash';
+import { authenticateProposal, inScope, type ProposalAuthentication, type RegisteredAgent } from '../domain/agent-auth';
 import { EvaluationOutcome, type FiredTrigger, type PolicyEvaluation, type StepRequirement } from '../domain/evaluation';
+import { workflowIdFor } from '../domain/ids';
 import type { ApprovalStep, Policy, Reviewer, ReviewerDirectory } from '../domain/policy';
 import type { Proposal } from '../domain/proposal';
 import { evaluatePredicate } from './predicate';
@@ -35,9 +37,46 @@ function mergeSteps(steps: ApprovalStep[]): ApprovalStep[] {
   return [...byRole].map(([role, count]) => ({ role, count }));
 }
 
-export function evaluatePolicy(input: EvaluationInput): PolicyEvaluation {
+export interface ProposalEvaluationInput extends EvaluationInput {
+  /** The registered agent the proposal names, if there is one. */
+  agent: RegisteredAgent | undefined;
+  /**
+   * Set when a run whose proposal was authenticated evaluates a new version of its params (a
+   * reviewer's edit, the agent's signed revision): that version carries no proposal signature of
+   * its own, and the run already checked who sent it.
+   */
+  authenticated?: { agentId: string; keyId: string } | undefined;
+}
+
+/**
+ * The policy step of a run: the proposal must come from the registered agent it names, signed
+ * with one of its keys, for an action type in its scope, and under the workflow id its agent and
+ * id give (a signed proposal started under another id would be a second run of it). Only then is
+ * the policy asked; otherwise the run is denied with the reason.
+ */
+export function evaluateProposal(input: ProposalEvaluationInput): PolicyEvaluation {
+  const { proposal } = input;
+  const deny = (reason: string): PolicyEvaluation => ({ ...baseEvaluation(input), outcome: EvaluationOutcome.deny, reason });
+  if (!input.authenticated && input.workflowId !== workflowIdFor(proposal)) {
+    return deny(`workflow id ${input.workflowId} is not this proposal's (${workflowIdFor(proposal)})`);
+  }
+  const auth = authenticated(input);
+  if (!auth.ok) return deny(`agent not authenticated: ${auth.reason}`);
+  return { ...evaluatePolicy(input), requesterAssertedBy: auth.agentId, agentKeyId: auth.keyId };
+}
+
+function authenticated(input: ProposalEvaluationInput): ProposalAuthentication {
+  const { proposal, agent, authenticated: earlier } = input;
+  if (!earlier || earlier.agentId !== proposal.agent.id) return authenticateProposal(proposal, agent);
+  // The agent may have been removed or narrowed since the run began: its new version is refused.
+  if (!agent) return { ok: false, reason: `agent "${proposal.agent.id}" is not registered` };
+  const scoped = inScope(proposal.actionType, agent);
+  return scoped.ok ? { ok: true, agentId: earlier.agentId, keyId: earlier.keyId } : scoped;
+}
+
+function baseEvaluation(input: EvaluationInput) {
   const { proposal, policy, directory } = input;
-  const base = {
+  return {
     actionType: proposal.actionType,
     policyVersion: input.policyVersion,
     paramsHash: paramsHash(proposal.params),
@@ -52,6 +91,12 @@ export function evaluatePolicy(input: EvaluationInput): PolicyEvaluation {
     redact: policy?.redact ?? [],
     risk: policy?.risk ?? 'critical',
   };
+}
+
+/** The policy's answer alone; runs ask {@link evaluateProposal}, which authenticates the agent first. */
+export function evaluatePolicy(input: EvaluationInput): PolicyEvaluation {
+  const { proposal, policy, directory } = input;
+  const base = baseEvaluation(input);
   const deny = (reason: string): PolicyEvaluation => ({ ...base, outcome: EvaluationOutcome.deny, reason });
 
   // Fail closed: an action type nobody wrote a policy for never runs.

@@ -4,9 +4,9 @@
  * policy would approve or deny the wrong things.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import type { ZodType } from 'zod';
+import { z, type ZodType } from 'zod';
 import { sha256Hex } from '../domain/canonical-hash';
 import { PolicySchema, ReviewerDirectorySchema, type Policy, type ReviewerDirectory } from '../domain/policy';
 import { EgressAllowListError, parseEgressAllowList, type EgressAllowList } from '../egress/allow-list';
@@ -37,7 +37,7 @@ export interface PolicyBook {
   directory: ReviewerDirectory;
 }
 
-function parseFile<T>(file: string, schema: ZodType<T>): { value: T; version: string } {
+export function parseFile<T>(file: string, schema: ZodType<T>): { value: T; version: string } {
   let text: string;
   let raw: unknown;
   try {
@@ -61,20 +61,23 @@ export function loadReviewerDirectory(file: string): ReviewerDirectory {
 }
 
 /**
- * Reads every `*.yaml` in `dir` except the reviewer file. Problems in several files are
- * collected so one start-up shows them all.
+ * Reads every `*.yaml` in `dir` except the reviewer file and `otherFiles` (the agent registry,
+ * when it lives beside the policies). Problems in several files are collected so one start-up
+ * shows them all.
  */
 export function loadPolicyBook(
   dir: string,
   reviewersFile: string,
   knownActionTypes: ReadonlySet<string>,
+  otherFiles: readonly string[] = [],
 ): PolicyBook {
   const errors: PolicyLoadError[] = [];
   const policies = new Map<string, LoadedPolicy>();
+  const skipped = new Set(otherFiles.map((f) => resolve(f)));
   const files = readdirSync(dir)
     .filter((f) => f.endsWith('.yaml') || f.endsWith('.yml'))
     .map((f) => join(dir, f))
-    .filter((f) => basename(f) !== basename(reviewersFile))
+    .filter((f) => basename(f) !== basename(reviewersFile) && !skipped.has(resolve(f)))
     .sort();
   for (const file of files) {
     try {
@@ -88,7 +91,11 @@ export function loadPolicyBook(
       try {
         egress = policy.egress ? parseEgressAllowList(policy.egress) : undefined;
       } catch (err) {
-        if (err instanceof EgressAllowListError) throw new PolicyLoadError(file, err.problems.map((p) => `egress: ${p}`));
+        if (err instanceof EgressAllowListError)
+          throw new PolicyLoadError(
+            file,
+            err.problems.map((p) => `egress: ${p}`),
+          );
         throw err;
       }
       policies.set(policy.actionType, { policy, version, file, ...(egress ? { egress } : {}) });
@@ -103,6 +110,31 @@ export function loadPolicyBook(
     errors.push(err instanceof PolicyLoadError ? err : new PolicyLoadError(reviewersFile, [String(err)]));
   }
   if (errors.length === 1) throw errors[0]!;
-  if (errors.length > 1) throw new PolicyLoadError(dir, errors.map((e) => e.message));
+  if (errors.length > 1)
+    throw new PolicyLoadError(
+      dir,
+      errors.map((e) => e.message),
+    );
   return { policies, directory: directory! };
+}
+
+const RedactionOnlySchema = z.object({ actionType: z.string().min(1), redact: z.array(z.string()).default([]) });
+
+/**
+ * The redacted fields of every policy in `dir`, by action type, for services that show runs but do
+ * not evaluate them (the codec endpoint). The worker validates the policies in full at its start.
+ */
+export function loadRedactions(dir: string): Map<string, string[]> {
+  const redactions = new Map<string, string[]>();
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml') || f.endsWith('.yml'))) {
+    let raw: unknown;
+    try {
+      raw = parseYaml(readFileSync(join(dir, file), 'utf8'));
+    } catch {
+      continue;
+    }
+    const parsed = RedactionOnlySchema.safeParse(raw);
+    if (parsed.success) redactions.set(parsed.data.actionType, parsed.data.redact);
+  }
+  return redactions;
 }

@@ -37,7 +37,9 @@ export function parseSamplingKey(spec: string): SamplingKey {
   const secret = decodeBase64urlStrict(spec.slice(colon + 1).trim());
   if (!secret) throw new SamplingKeyError(`sampling key "${id}": the secret is not unpadded base64url`);
   if (secret.length < MIN_SAMPLING_SECRET_BYTES) {
-    throw new SamplingKeyError(`sampling key "${id}": the secret has ${secret.length} bytes; at least ${MIN_SAMPLING_SECRET_BYTES} are needed`);
+    throw new SamplingKeyError(
+      `sampling key "${id}": the secret has ${secret.length} bytes; at least ${MIN_SAMPLING_SECRET_BYTES} are needed`,
+    );
   }
   return { id, secret };
 }

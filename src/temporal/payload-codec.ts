@@ -26,7 +26,11 @@ export interface PayloadKeyring {
 export function parsePayloadKeys(spec: string): PayloadKeyring {
   const keys = new Map<string, Buffer>();
   const problems: string[] = [];
-  for (const [i, entry] of spec.split(',').map((e) => e.trim()).filter(Boolean).entries()) {
+  for (const [i, entry] of spec
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)
+    .entries()) {
     const [kid, secret] = entry.split(':', 2);
     if (!kid || !/^[A-Za-z0-9_-]{1,32}$/.test(kid) || !secret) {
       problems.push(`entry ${i + 1}: expected kid:base64-key`);
@@ -78,7 +82,7 @@ export class AesGcmPayloadCodec implements PayloadCodec {
       decipher.setAAD(Buffer.from(kid));
       decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
       const plain = Buffer.concat([decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)), decipher.final()]);
-      return temporal.api.common.v1.Payload.decode(plain) as Payload;
+      return temporal.api.common.v1.Payload.decode(plain);
     });
   }
 }

@@ -3,7 +3,7 @@
  * the same thing.
  */
 import type { DataConverter } from '@temporalio/common';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../../activities';
 import { workflowBundleOptions } from './workflows-path';
 
@@ -15,7 +15,17 @@ export interface WorkerSetup extends ActivityDeps {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Encrypts payloads in history; must match the clients'. */
   dataConverter?: DataConverter;
-  tuning?: Partial<Pick<WorkerOptions, 'maxCachedWorkflows' | 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'shutdownGraceTime' | 'shutdownForceTime' | 'debugMode'>>;
+  tuning?: Partial<
+    Pick<
+      WorkerOptions,
+      | 'maxCachedWorkflows'
+      | 'maxConcurrentActivityTaskExecutions'
+      | 'maxConcurrentWorkflowTaskExecutions'
+      | 'shutdownGraceTime'
+      | 'shutdownForceTime'
+      | 'debugMode'
+    >
+  >;
 }
 
 export async function createWorker(setup: WorkerSetup): Promise<Worker> {

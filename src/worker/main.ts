@@ -3,49 +3,115 @@
  * Worker process: runs approval workflows and their activities on one task queue. Start more of
  * them to scale out. A broken policy file or configuration stops it before it polls anything.
  */
+import { existsSync } from 'node:fs';
 import { NativeConnection } from '@temporalio/worker';
+import { ActionTypeRegistrationError } from '../actions/registry';
 import { auditLogFromConfig } from '../audit/from-config';
 import { ConfigError, loadConfig } from '../config/env';
-import { DecisionKeyError, parseDecisionPublicKeys, parseDecisionSigningKey, parseOperatorKeys, createBytesSigner } from '../links/decision-signer';
+import {
+  DecisionKeyError,
+  parseDecisionPublicKeys,
+  parseDecisionSigningKey,
+  parseOperatorKeys,
+  createBytesSigner,
+} from '../links/decision-signer';
 import { entryForOrigin, mergeAllowLists } from '../egress/allow-list';
 import { LinkKeyringError, parseLinkKeyring } from '../links/keyring';
 import { createMaildevSentIndex } from '../mail/maildev-sent-index';
 import { createSmtpMailer } from '../mail/mailer';
 import { createLogger } from '../observability/logger';
+import { loadAgentRegistry } from '../policy/agents';
 import { loadPolicyBook, PolicyLoadError } from '../policy/load';
 import { ephemeralSamplingKey, parseSamplingKey, SamplingKeyError } from '../policy/sampling';
 import { connectionOptions } from '../temporal/connection';
 import { dataConverterFor, PayloadKeyError } from '../temporal/payload-codec';
+import { createAccessGrantExecutor } from '../../activities/executors/access-grant';
 import { createDbWritePools } from '../../activities/executors/db-write';
+import { createFileOutbox, createPostgresOutbox } from '../../activities/executors/email-outbox';
 import { workerActionTypes } from './action-types';
+import { loadActionModules } from './action-modules';
 import { createWorker } from './create-worker';
+import { startGrantExpirySweep } from './grant-expiry';
 import { installRuntime } from './runtime';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.LOG_LEVEL, name: 'gatehouse-worker' });
-  if (!config.GATEHOUSE_DECISION_PUBLIC_KEYS || !config.GATEHOUSE_LINK_KEYS || !config.GATEHOUSE_LINK_GRANT_KEY || !config.SMTP_URL) {
+  const required = [
+    'GATEHOUSE_DECISION_PUBLIC_KEYS',
+    'GATEHOUSE_LINK_KEYS',
+    'GATEHOUSE_LINK_GRANT_KEY',
+    'SMTP_URL',
+    ...(config.GATEHOUSE_MODE === 'production' ? ['GATEHOUSE_OUTBOX_DATABASE_URL'] : []),
+  ];
+  const missing = required.filter((k) => !config[k as keyof typeof config]);
+  if (
+    missing.length > 0 ||
+    !config.GATEHOUSE_DECISION_PUBLIC_KEYS ||
+    !config.GATEHOUSE_LINK_KEYS ||
+    !config.GATEHOUSE_LINK_GRANT_KEY ||
+    !config.SMTP_URL
+  ) {
     throw new ConfigError(
-      ['GATEHOUSE_DECISION_PUBLIC_KEYS', 'GATEHOUSE_LINK_KEYS', 'GATEHOUSE_LINK_GRANT_KEY', 'SMTP_URL']
-        .filter((k) => !config[k as keyof typeof config])
-        .map((k) => `${k}: is required by the worker (./temporal-dev.sh writes dev values to .gatehouse/dev.env)`),
+      missing.map((k) => `${k}: is required by the worker (./temporal-dev.sh writes dev values to .gatehouse/dev.env)`),
     );
   }
   const sentIndex = config.GATEHOUSE_MAILDEV_API ? createMaildevSentIndex(config.GATEHOUSE_MAILDEV_API) : undefined;
   const mailer = createSmtpMailer({ smtpUrl: config.SMTP_URL, from: config.GATEHOUSE_MAIL_FROM, ...(sentIndex ? { sentIndex } : {}) });
   const databases = createDbWritePools(config.GATEHOUSE_DATABASES, logger);
+  // The same pool factory: admin connections to each access system, idle errors logged.
+  const accessSystems = createDbWritePools(config.GATEHOUSE_ACCESS_SYSTEMS, logger);
+  const outboxPools = createDbWritePools(
+    config.GATEHOUSE_OUTBOX_DATABASE_URL ? { outbox: config.GATEHOUSE_OUTBOX_DATABASE_URL } : {},
+    logger,
+  );
+  // A file outbox serves one dev worker; production has required the database above.
+  const emailOutbox = outboxPools['outbox']
+    ? createPostgresOutbox(outboxPools['outbox'])
+    : createFileOutbox(config.GATEHOUSE_EMAIL_OUTBOX_FILE);
   const actionTypes = workerActionTypes(mailer, {
+    emailOutbox,
+    emailOnUncertain: config.GATEHOUSE_EMAIL_ON_UNCERTAIN,
     databases,
+    accessSystems,
     ...(config.GATEHOUSE_PAYMENTS_URL ? { paymentsUrl: config.GATEHOUSE_PAYMENTS_URL } : {}),
+    deploy: { repos: config.GATEHOUSE_DEPLOY_REPOS, healthUrls: config.GATEHOUSE_DEPLOY_HEALTH_URLS },
+    ...(config.GATEHOUSE_TICKETS_URL
+      ? {
+          tickets: {
+            baseUrl: config.GATEHOUSE_TICKETS_URL,
+            ...(config.GATEHOUSE_TICKETS_AUTHORIZATION ? { authorization: config.GATEHOUSE_TICKETS_AUTHORIZATION } : {}),
+          },
+        }
+      : {}),
     ...(sentIndex ? { sentIndex } : {}),
-    ...(config.GATEHOUSE_MODE === 'dev' ? { sandboxLedger: config.GATEHOUSE_SANDBOX_LEDGER } : {}),
+    ...(config.GATEHOUSE_MODE === 'dev' && config.GATEHOUSE_SANDBOX_LEDGER ? { sandboxLedger: config.GATEHOUSE_SANDBOX_LEDGER } : {}),
   });
-  const policyBook = loadPolicyBook(config.GATEHOUSE_POLICIES_DIR, config.GATEHOUSE_REVIEWERS_FILE, actionTypes.names());
-  logger.info({ policies: [...policyBook.policies.values()].map((p) => p.version) }, 'policies loaded');
+  const ownTypes = loadActionModules(config.GATEHOUSE_ACTION_MODULES, actionTypes);
+  if (ownTypes.length > 0) logger.info({ actionTypes: ownTypes }, 'action types loaded from GATEHOUSE_ACTION_MODULES');
+  const policyBook = loadPolicyBook(config.GATEHOUSE_POLICIES_DIR, config.GATEHOUSE_REVIEWERS_FILE, actionTypes.names(), [
+    config.GATEHOUSE_AGENTS_FILE,
+  ]);
+  if (!existsSync(config.GATEHOUSE_AGENTS_FILE)) {
+    throw new ConfigError([
+      `GATEHOUSE_AGENTS_FILE: ${config.GATEHOUSE_AGENTS_FILE} does not exist; it lists the agents that may propose, their keys and scope (./temporal-dev.sh writes a dev registry to .gatehouse/agents.yaml)`,
+    ]);
+  }
+  const agents = loadAgentRegistry(config.GATEHOUSE_AGENTS_FILE, actionTypes.names());
+  logger.info(
+    { policies: [...policyBook.policies.values()].map((p) => p.version), agents: [...agents.keys()] },
+    'policies and agents loaded',
+  );
 
   // The payments API is the operator's own choice of destination: its origin needs no second entry.
+  // Targets the operator configured (not ones a proposal names) are allowed as they are written.
+  const configuredTargets = [
+    config.GATEHOUSE_PAYMENTS_URL,
+    config.GATEHOUSE_TICKETS_URL,
+    ...Object.values(config.GATEHOUSE_DEPLOY_HEALTH_URLS),
+  ];
   const egressAllow = mergeAllowLists(config.GATEHOUSE_EGRESS_ALLOW, {
-    entries: config.GATEHOUSE_PAYMENTS_URL ? [entryForOrigin(config.GATEHOUSE_PAYMENTS_URL)] : [],
+    entries: configuredTargets.filter((url): url is string => url !== undefined).map(entryForOrigin),
   });
   logger.info({ egressAllow: egressAllow.entries.map((e) => e.text) }, 'egress allow-list');
   // Production requires the key (config); a dev worker without one keys its draws for itself alone.
@@ -63,6 +129,7 @@ async function main(): Promise<void> {
     decisionKeys: parseDecisionPublicKeys(config.GATEHOUSE_DECISION_PUBLIC_KEYS),
     operatorKeys: parseOperatorKeys(config.GATEHOUSE_OPERATOR_KEYS),
     grantSigner: createBytesSigner(parseDecisionSigningKey(config.GATEHOUSE_LINK_GRANT_KEY, 'link grant key'), 'link grant key'),
+    agents,
     mailer,
     linkKeyring: parseLinkKeyring(config.GATEHOUSE_LINK_KEYS),
     publicUrl: config.GATEHOUSE_PUBLIC_URL,
@@ -79,19 +146,34 @@ async function main(): Promise<void> {
     },
   });
   logger.info({ taskQueue: config.GATEHOUSE_TASK_QUEUE, address: config.TEMPORAL_ADDRESS }, 'worker started');
+  const stopSweep =
+    Object.keys(accessSystems).length > 0
+      ? startGrantExpirySweep(createAccessGrantExecutor({ systems: accessSystems }), logger)
+      : () => undefined;
   try {
     await worker.run();
   } finally {
+    stopSweep();
     await connection.close();
     await mailer.close();
-    await Promise.all(Object.values(databases).map((pool) => pool.end()));
+    await Promise.all(
+      [...Object.values(databases), ...Object.values(accessSystems), ...Object.values(outboxPools)].map((pool) => pool.end()),
+    );
     await auditLog.close?.();
   }
 }
 
 main().catch((err: unknown) => {
   // Start-up problems are for a human: print them plainly, then exit non-zero.
-  if (err instanceof ConfigError || err instanceof PolicyLoadError || err instanceof PayloadKeyError || err instanceof LinkKeyringError || err instanceof DecisionKeyError || err instanceof SamplingKeyError) {
+  if (
+    err instanceof ConfigError ||
+    err instanceof ActionTypeRegistrationError ||
+    err instanceof PolicyLoadError ||
+    err instanceof PayloadKeyError ||
+    err instanceof LinkKeyringError ||
+    err instanceof DecisionKeyError ||
+    err instanceof SamplingKeyError
+  ) {
     process.stderr.write(`gatehouse worker: ${err.message}\n`);
   } else {
     process.stderr.write(`gatehouse worker failed: ${(err as Error)?.stack ?? String(err)}\n`);

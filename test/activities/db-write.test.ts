@@ -27,7 +27,8 @@ const ctx = (idempotencyKey = unique('key'), attempt = 1): ExecutionContext => (
   egress: createEgress({ allow: { entries: [] } }),
 });
 /** Parsed like execute.ts parses approved params. */
-const params = (input: Record<string, unknown>): DbWriteParams => DbWriteParamsSchema.parse({ database: 'accounts', table: 'accounts', ...input });
+const params = (input: Record<string, unknown>): DbWriteParams =>
+  DbWriteParamsSchema.parse({ database: 'accounts', table: 'accounts', ...input });
 
 type Account = { id: string; owner: string; balance: string; order: number | null; note: string | null; tags: unknown; version: number };
 
@@ -45,12 +46,18 @@ async function totalEffects(): Promise<number> {
   return Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM effects')).rows[0]!.n);
 }
 async function ledger(key: string): Promise<Record<string, unknown> | undefined> {
-  return (await pool.query(`SELECT * FROM ${LEDGER_TABLE} WHERE idempotency_key = $1`, [key])).rows[0] as Record<string, unknown> | undefined;
+  return (await pool.query(`SELECT * FROM ${LEDGER_TABLE} WHERE idempotency_key = $1`, [key])).rows[0] as
+    Record<string, unknown> | undefined;
 }
 /** A row written behind the executor's back; its own trigger entry is cleared. */
 async function seed(fields: { balance?: number; version?: number; owner?: string } = {}): Promise<string> {
   const id = unique('acct');
-  await pool.query('INSERT INTO accounts (id, owner, balance, version) VALUES ($1, $2, $3, $4)', [id, fields.owner ?? 'ada', fields.balance ?? 100, fields.version ?? 1]);
+  await pool.query('INSERT INTO accounts (id, owner, balance, version) VALUES ($1, $2, $3, $4)', [
+    id,
+    fields.owner ?? 'ada',
+    fields.balance ?? 100,
+    fields.version ?? 1,
+  ]);
   await pool.query('DELETE FROM effects WHERE account_id = $1', [id]);
   return id;
 }
@@ -105,11 +112,26 @@ describe('commit and verify', () => {
     const p = params({ operation: 'insert', key: { id }, values: { owner: 'ada', balance: 100.5, tags: ['vip', { tier: 2 }] } });
     const outcome = await executor.commit(p, ctx(key));
     expect(outcome.alreadyApplied).toBe(false);
-    expect(outcome.record).toMatchObject({ database: 'accounts', table: 'accounts', operation: 'insert', key: { id }, ledger: LEDGER_TABLE });
+    expect(outcome.record).toMatchObject({
+      database: 'accounts',
+      table: 'accounts',
+      operation: 'insert',
+      key: { id },
+      ledger: LEDGER_TABLE,
+    });
     expect(await row(id)).toMatchObject({ owner: 'ada', balance: '100.50', tags: ['vip', { tier: 2 }], version: 1 });
-    expect(await ledger(key)).toMatchObject({ table_name: 'accounts', operation: 'insert', key: { id }, before: null, rolled_back_at: null });
+    expect(await ledger(key)).toMatchObject({
+      table_name: 'accounts',
+      operation: 'insert',
+      key: { id },
+      before: null,
+      rolled_back_at: null,
+    });
     expect(await effects(id)).toBe(1);
-    await expect(executor.verify(p, outcome.record, ctx(key))).resolves.toEqual({ ok: true, observed: { ledger: 'applied', row: 'found', mismatched: {} } });
+    await expect(executor.verify(p, outcome.record, ctx(key))).resolves.toEqual({
+      ok: true,
+      observed: { ledger: 'applied', row: 'found', mismatched: {} },
+    });
   });
 
   it('updates a row, bumps its version and keeps the previous row in the ledger', async () => {
@@ -134,7 +156,10 @@ describe('commit and verify', () => {
     expect(outcome.alreadyApplied).toBe(false);
     expect(await row(id)).toBeUndefined();
     expect((await ledger(key))?.['before']).toEqual(previous);
-    await expect(executor.verify(p, outcome.record, ctx(key))).resolves.toEqual({ ok: true, observed: { ledger: 'applied', row: 'absent' } });
+    await expect(executor.verify(p, outcome.record, ctx(key))).resolves.toEqual({
+      ok: true,
+      observed: { ledger: 'applied', row: 'absent' },
+    });
   });
 
   it('fails verification when the row no longer holds the written values', async () => {
@@ -152,7 +177,10 @@ describe('commit and verify', () => {
   it('fails verification when the ledger has no entry for the key', async () => {
     const id = await seed({ balance: 50 });
     const p = params({ operation: 'update', key: { id }, values: { balance: 50 } });
-    await expect(executor.verify(p, {}, ctx(unique('never-committed')))).resolves.toMatchObject({ ok: false, observed: { ledger: 'missing', row: 'found' } });
+    await expect(executor.verify(p, {}, ctx(unique('never-committed')))).resolves.toMatchObject({
+      ok: false,
+      observed: { ledger: 'missing', row: 'found' },
+    });
   });
 
   it('fails verification, rather than throwing, when the table is gone', async () => {
@@ -172,7 +200,10 @@ describe('commit and verify', () => {
     const p = params({ operation: 'delete', key: { id } });
     const outcome = await executor.commit(p, ctx(key));
     await pool.query("INSERT INTO accounts (id, owner) VALUES ($1, 'someone else')", [id]);
-    await expect(executor.verify(p, outcome.record, ctx(key))).resolves.toEqual({ ok: false, observed: { ledger: 'applied', row: 'present' } });
+    await expect(executor.verify(p, outcome.record, ctx(key))).resolves.toEqual({
+      ok: false,
+      observed: { ledger: 'applied', row: 'present' },
+    });
   });
 });
 
@@ -313,9 +344,13 @@ describe('refusals', () => {
   });
 
   it('rejects a deferred constraint that fails only at COMMIT', async () => {
-    await pool.query('CREATE TABLE transfers (id text PRIMARY KEY, account_id text REFERENCES accounts (id) DEFERRABLE INITIALLY DEFERRED)');
+    await pool.query(
+      'CREATE TABLE transfers (id text PRIMARY KEY, account_id text REFERENCES accounts (id) DEFERRABLE INITIALLY DEFERRED)',
+    );
     const key = unique('key');
-    const err = await rejection(executor.commit(params({ table: 'transfers', operation: 'insert', key: { id: 't1' }, values: { account_id: 'nobody' } }), ctx(key)));
+    const err = await rejection(
+      executor.commit(params({ table: 'transfers', operation: 'insert', key: { id: 't1' }, values: { account_id: 'nobody' } }), ctx(key)),
+    );
     expect(err).toBeInstanceOf(CommitRejectedError);
     expect(err.message).toMatch(/SQLSTATE 23503/);
     expect(await ledger(key)).toBeUndefined();
@@ -326,7 +361,9 @@ describe('refusals', () => {
     const unreachable = new Pool({ host: '127.0.0.1', port: await freePort(), user: 'postgres', connectionTimeoutMillis: 2_000 });
     try {
       const offline = createDbWriteExecutor({ pools: { accounts: unreachable } });
-      const err = await rejection(offline.commit(params({ operation: 'insert', key: { id: unique('acct') }, values: { owner: 'ada' } }), ctx()));
+      const err = await rejection(
+        offline.commit(params({ operation: 'insert', key: { id: unique('acct') }, values: { owner: 'ada' } }), ctx()),
+      );
       expect(err).not.toBeInstanceOf(CommitRejectedError);
       expect(err.message).toMatch(/ECONNREFUSED/);
     } finally {
@@ -372,7 +409,7 @@ describe('SQL injection', () => {
     const table = 'accounts; DROP TABLE accounts; --';
     const raw = { database: 'accounts', table, operation: 'delete', key: { id: 'x' } } as const;
     expect(DbWriteParamsSchema.safeParse(raw).success).toBe(false);
-    const err = await rejection(executor.commit(raw as DbWriteParams, ctx()));
+    const err = await rejection(executor.commit(raw, ctx()));
     expect(err).toBeInstanceOf(CommitRejectedError);
     expect(err.message).toContain('not a plain SQL identifier');
     expect((await pool.query("SELECT to_regclass('accounts') IS NOT NULL AS present")).rows[0]).toEqual({ present: true });
@@ -400,7 +437,8 @@ describe('SQL injection', () => {
     const owner = "x'); DELETE FROM accounts; --";
     const note = 'Robert"); UPDATE accounts SET balance = 0; --';
     // An injected DELETE or UPDATE would show in the row count or the sum of balances.
-    const accounts = async () => (await pool.query<{ n: string; total: string }>('SELECT count(*) AS n, sum(balance) AS total FROM accounts')).rows[0]!;
+    const accounts = async () =>
+      (await pool.query<{ n: string; total: string }>('SELECT count(*) AS n, sum(balance) AS total FROM accounts')).rows[0]!;
     const before = await accounts();
     const key = unique('key');
     const p = params({ operation: 'insert', key: { id }, values: { owner, note, tags: { $1: "'; --" } } });
@@ -419,7 +457,9 @@ describe('SQL injection', () => {
   it('reads no SQL from precondition field names', async () => {
     const id = await seed({ balance: 100 });
     const fields = ['balance; DROP TABLE accounts', 'balance'];
-    await expect(executor.readPreconditions!(params({ operation: 'update', key: { id }, values: { balance: 1 } }), fields, ctx())).resolves.toEqual({ balance: 100 });
+    await expect(
+      executor.readPreconditions!(params({ operation: 'update', key: { id }, values: { balance: 1 } }), fields, ctx()),
+    ).resolves.toEqual({ balance: 100 });
     expect(await row(id)).toBeDefined();
   });
 });
@@ -451,13 +491,17 @@ describe('rollback', () => {
   });
 
   it('re-inserts a deleted row with its generated-always identity', async () => {
-    await pool.query('CREATE TABLE IF NOT EXISTS entries (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, memo text, version int NOT NULL DEFAULT 1)');
+    await pool.query(
+      'CREATE TABLE IF NOT EXISTS entries (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, memo text, version int NOT NULL DEFAULT 1)',
+    );
     const { id } = (await pool.query<{ id: number }>("INSERT INTO entries (memo) VALUES ('rent') RETURNING id")).rows[0]!;
     const key = unique('key');
     const p = params({ table: 'entries', operation: 'delete', key: { id } });
     const outcome = await executor.commit(p, ctx(key));
     await executor.rollback!(p, outcome.record, ctx(key));
-    expect((await pool.query('SELECT id, memo, version FROM entries WHERE id = $1', [id])).rows).toEqual([{ id, memo: 'rent', version: 1 }]);
+    expect((await pool.query('SELECT id, memo, version FROM entries WHERE id = $1', [id])).rows).toEqual([
+      { id, memo: 'rent', version: 1 },
+    ]);
   });
 
   it('deletes an inserted row', async () => {
@@ -507,14 +551,22 @@ describe('readPreconditions', () => {
   it('returns the current values of the requested columns', async () => {
     const id = await seed({ balance: 100, version: 2 });
     const p = params({ operation: 'update', key: { id }, values: { balance: 50 }, expectedVersion: 2 });
-    await expect(executor.readPreconditions!(p, ['version', 'balance', 'owner'], ctx())).resolves.toEqual({ version: 2, balance: 100, owner: 'ada' });
+    await expect(executor.readPreconditions!(p, ['version', 'balance', 'owner'], ctx())).resolves.toEqual({
+      version: 2,
+      balance: 100,
+      owner: 'ada',
+    });
     await executor.commit(p, ctx());
     await expect(executor.readPreconditions!(p, ['version', 'balance'], ctx())).resolves.toEqual({ version: 3, balance: 50 });
   });
 
   it('leaves out a column or row that does not exist, so a precondition on it reads as drift', async () => {
     const id = await seed();
-    await expect(executor.readPreconditions!(params({ operation: 'delete', key: { id } }), ['version', 'nickname'], ctx())).resolves.toStrictEqual({ version: 1 });
-    await expect(executor.readPreconditions!(params({ operation: 'delete', key: { id: unique('acct') } }), ['version'], ctx())).resolves.toStrictEqual({});
+    await expect(
+      executor.readPreconditions!(params({ operation: 'delete', key: { id } }), ['version', 'nickname'], ctx()),
+    ).resolves.toStrictEqual({ version: 1 });
+    await expect(
+      executor.readPreconditions!(params({ operation: 'delete', key: { id: unique('acct') } }), ['version'], ctx()),
+    ).resolves.toStrictEqual({});
   });
 });

@@ -63,16 +63,21 @@ async function connectAttempts(run: () => Promise<unknown>): Promise<number> {
 }
 
 async function refusal(pending: Promise<unknown>): Promise<EgressRefusedError> {
-  const err = await pending.then(() => undefined, (e: unknown) => e);
+  const err = await pending.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(EgressRefusedError);
   return err as EgressRefusedError;
 }
 
-const resolverFor = (table: Record<string, string[]>): Resolver => async (hostname) => {
-  const addresses = table[hostname];
-  if (!addresses) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' });
-  return addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
-};
+const resolverFor =
+  (table: Record<string, string[]>): Resolver =>
+  async (hostname) => {
+    const addresses = table[hostname];
+    if (!addresses) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' });
+    return addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
+  };
 
 describe('egress guard', () => {
   it('sends to an allowed loopback target named by an address entry', async () => {

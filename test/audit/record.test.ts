@@ -43,7 +43,16 @@ function state(overrides: Partial<ApprovalState> = {}): ApprovalState {
     escalationLevel: 0,
     delegates: [],
     decisions: [
-      { nonce: 'n1', round: 1, reviewerId: 'carol', role: 'finance', kind: 'approve', comment: `ok for ＰＨＯＴＯＣＡＳＥ－４１１１－７３４２`, decidedAt: '2030-01-01T10:00:00.000Z', recordedAt: '2030-01-01T10:00:00.000Z' },
+      {
+        nonce: 'n1',
+        round: 1,
+        reviewerId: 'carol',
+        role: 'finance',
+        kind: 'approve',
+        comment: `ok for ＰＨＯＴＯＣＡＳＥ－４１１１－７３４２`,
+        decidedAt: '2030-01-01T10:00:00.000Z',
+        recordedAt: '2030-01-01T10:00:00.000Z',
+      },
     ],
     transitions: [
       { at: '2030-01-01T09:00:00.000Z', from: 'proposed', to: 'evaluating' },
@@ -54,7 +63,8 @@ function state(overrides: Partial<ApprovalState> = {}): ApprovalState {
   };
 }
 
-const masked = (text: string) => !text.includes(SECRET) && !text.includes('4111-7342') && !text.includes('4111 7342') && !text.includes('４１１１');
+const masked = (text: string) =>
+  !text.includes(SECRET) && !text.includes('4111-7342') && !text.includes('4111 7342') && !text.includes('４１１１');
 
 describe('audit record', () => {
   it('masks a redacted value repeated in the summary, evidence, reason, comments, notes and errors', () => {

@@ -11,7 +11,10 @@ const ROOT = join(__dirname, '..', '..');
 
 function bench(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((ok, fail) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'run.ts'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'run.ts'), ...args], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -36,13 +39,26 @@ describe('npm run bench', () => {
     if (r.code !== 0) throw new Error(`bench exited with ${r.code}:\n${r.stderr.slice(-3000)}`);
     const result = JSON.parse(r.stdout) as {
       correct: boolean;
-      gate: { gatehouseStarted: number; gatehouseSucceeded: number; floorStarted: number; floorCompleted: number; duplicateCommits: number; missingCommits: number; auditChainOk: boolean };
+      gate: {
+        gatehouseStarted: number;
+        gatehouseSucceeded: number;
+        floorStarted: number;
+        floorCompleted: number;
+        duplicateCommits: number;
+        missingCommits: number;
+        auditChainOk: boolean;
+      };
       floor: { signalToActivityMs: { n: number; p50: number } };
       gatehouse: { decisionToCommitMs: { sdk: { n: number; p50: number }; http: { n: number; p50: number } } };
       ratios: Record<string, number>;
       intervals: Record<'pendingP99VsEmpty' | 'floorPendingP99VsEmpty', { low: number; high: number }>;
       historyEvents: { single: number; dual: number; floor: number };
-      pending: { n: number; workerRssMb: number; decisionLatencyP99Ms: number; floor: { n: number; decision: { updateToActivity: { n: number } } } };
+      pending: {
+        n: number;
+        workerRssMb: number;
+        decisionLatencyP99Ms: number;
+        floor: { n: number; decision: { updateToActivity: { n: number } } };
+      };
     };
     expect(result.correct).toBe(true);
     expect(result.gate.gatehouseStarted).toBeGreaterThan(0);

@@ -20,14 +20,19 @@ describe('gatehouse audit', () => {
 
   beforeAll(async () => {
     const proposal = h.proposal('test.edits');
-    const params = { ...(proposal.params as Record<string, unknown>), body: { amount: 100, card: CARD } };
+    const params = { ...proposal.params, body: { amount: 100, card: CARD } };
     const run = await h.gatehouse.propose({ ...proposal, params });
     workflowId = run.workflowId;
     await eventually(async () => ((await run.status()).status === 'awaiting_approval' ? true : undefined));
     const handle = h.client.workflow.getHandle(workflowId);
     const edited = { ...params, body: { amount: 80, card: CARD } };
     await handle.executeUpdate(decideUpdate, {
-      args: [await h.decision(workflowId, { id: 'alice', role: 'approver' }, 'approve_with_edits', { editedParams: edited, comment: 'goodwill is 80' })],
+      args: [
+        await h.decision(workflowId, { id: 'alice', role: 'approver' }, 'approve_with_edits', {
+          editedParams: edited,
+          comment: 'goodwill is 80',
+        }),
+      ],
     });
     expect((await run.result()).status).toBe('succeeded');
   });
@@ -41,7 +46,9 @@ describe('gatehouse audit', () => {
     expect(record.proposalHash).toMatch(/^[0-9a-f]{64}$/);
     expect(record.changesFromProposal).toEqual([{ path: 'params.body.amount', before: 100, after: 80 }]);
     expect(record.approvedParams.body).toEqual({ amount: 80, card: '[redacted]' });
-    const decisions = record.entries.filter((e: { kind: string }) => e.kind === 'decision').map((e: { data: Record<string, unknown> }) => [e.data['reviewer'], e.data['decision'], e.data['round'], e.data['comment']]);
+    const decisions = record.entries
+      .filter((e: { kind: string }) => e.kind === 'decision')
+      .map((e: { data: Record<string, unknown> }) => [e.data['reviewer'], e.data['decision'], e.data['round'], e.data['comment']]);
     expect(decisions).toEqual([
       ['alice', 'approve_with_edits', 1, 'goodwill is 80'],
       ['alice', 'approve', 2, 'goodwill is 80'],
@@ -60,7 +67,10 @@ describe('gatehouse audit', () => {
 
   it('exports the window as JSON lines', async () => {
     const result = await gatehouse('audit', '--since', '1h', '--jsonl');
-    const lines = result.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = result.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.some((l) => l.workflowId === workflowId && l.kind === 'execution')).toBe(true);
     expect(result.stdout).not.toContain(CARD);
   });

@@ -22,11 +22,13 @@ beforeAll(async () => {
   h = await createHarness();
   await h.startWorker();
   const proposal = h.proposal('test.edits');
-  const params = { ...(proposal.params as Record<string, unknown>), body: { amount: 42, card: SECRET } };
+  const params = { ...proposal.params, body: { amount: 42, card: SECRET } };
   const run = await h.gatehouse.propose({ ...proposal, params, summary: `Refund to ${DISGUISED} \u202Eevil` });
   workflowId = run.workflowId;
   await eventually(async () => ((await run.status()).status === 'awaiting_approval' ? true : undefined));
-  const decision = await h.decision(workflowId, { id: 'alice', role: 'approver' }, 'approve', { comment: `fine${ESCAPES} card ${DISGUISED}\nFAKE LINE` });
+  const decision = await h.decision(workflowId, { id: 'alice', role: 'approver' }, 'approve', {
+    comment: `fine${ESCAPES} card ${DISGUISED}\nFAKE LINE`,
+  });
   await h.client.workflow.getHandle(workflowId).executeUpdate(decideUpdate, { args: [decision] });
   expect((await run.result()).status).toBe('succeeded');
 });
@@ -38,7 +40,10 @@ const gatehouse = (...args: string[]) => runCli({ GATEHOUSE_TASK_QUEUE: h.taskQu
 function expectInert(label: string, result: CliResult): void {
   expect({ label, code: result.code }).toEqual({ label, code: 0 });
   const out = result.stdout;
-  expect({ label, control: /[\u0000-\u0009\u000B-\u001F\u007F-\u009F\u200B-\u200F\u202A-\u202E\u2066-\u2069]/.test(out) }).toEqual({ label, control: false });
+  expect({ label, control: /[\u0000-\u0009\u000B-\u001F\u007F-\u009F\u200B-\u200F\u202A-\u202E\u2066-\u2069]/.test(out) }).toEqual({
+    label,
+    control: false,
+  });
   expect({ label, secret: out.includes(SECRET) || skeleton(out).includes(skeleton(SECRET)) }).toEqual({ label, secret: false });
 }
 

@@ -26,7 +26,10 @@ function sized(bytes: number): ProposalInput {
 }
 
 async function refusal(promise: Promise<unknown>): Promise<Error> {
-  const error = await promise.then(() => undefined, (e: unknown) => e as Error);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e as Error,
+  );
   if (!error) throw new Error('expected a refusal');
   return error;
 }
@@ -49,7 +52,9 @@ describe('size limits', () => {
     const input = sized(3 * MB);
     const error = await refusal(h.gatehouse.propose(input));
     expect(error).toBeInstanceOf(ProposalValidationError);
-    expect((error as ProposalValidationError).problems).toEqual([{ path: 'params', message: "the proposal's params and evidence are 3.0 MB of canonical JSON; the limit is 512 KB" }]);
+    expect((error as ProposalValidationError).problems).toEqual([
+      { path: 'params', message: "the proposal's params and evidence are 3.0 MB of canonical JSON; the limit is 512 KB" },
+    ]);
     await expect(h.client.workflow.getHandle(`test.single:${input.id}`).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
   });
 
@@ -76,7 +81,9 @@ describe('size limits', () => {
     const before = (await handle.fetchHistory()).events?.length;
     const error = await refusal(handle.executeUpdate(reviseUpdate, { args: [{ by: 'agent-7', params: sized(600 * 1024).params }] }));
     expect(error).toBeInstanceOf(WorkflowUpdateFailedError);
-    expect((error as WorkflowUpdateFailedError).cause?.message).toBe("the revision's params and evidence are 601 KB of canonical JSON; the limit is 512 KB");
+    expect((error as WorkflowUpdateFailedError).cause?.message).toBe(
+      "the revision's params and evidence are 601 KB of canonical JSON; the limit is 512 KB",
+    );
     expect((await handle.fetchHistory()).events?.length).toBe(before);
     await run.withdraw('agent-7', 'test done');
   });

@@ -67,7 +67,10 @@ describe('decision service under arbitrary requests', () => {
     await fc.assert(
       fc.asyncProperty(
         fc.record({
-          kind: fc.oneof(fc.constantFrom('approve', 'reject', 'escalate', 'request_changes', 'approve_with_edits', 'delegate'), fc.string()),
+          kind: fc.oneof(
+            fc.constantFrom('approve', 'reject', 'escalate', 'request_changes', 'approve_with_edits', 'delegate'),
+            fc.string(),
+          ),
           comment: fc.string({ maxLength: 300 }),
           paramsHash: fc.oneof(fc.string(), fc.constant(`sha256:${'0'.repeat(64)}`)),
           csrf: fc.oneof(fc.string(), fc.constant(page.csrf ?? '')),

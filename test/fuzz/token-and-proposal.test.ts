@@ -8,7 +8,10 @@ import { generateLinkSecret, parseLinkKeyring } from '../../src/links/keyring';
 import { LinkTokenError, newNonce, signLinkToken, verifyLinkToken } from '../../src/links/token';
 
 const keyring = parseLinkKeyring(`k1:${generateLinkSecret()}`);
-const valid = signLinkToken({ wf: 'payment.refund:r1', round: 1, sub: 'fred', role: 'finance', exp: 4_000_000_000, nonce: newNonce() }, keyring);
+const valid = signLinkToken(
+  { wf: 'payment.refund:r1', round: 1, sub: 'fred', role: 'finance', exp: 4_000_000_000, nonce: newNonce() },
+  keyring,
+);
 const tokenish = fc.oneof(
   fc.string({ maxLength: 3000 }),
   fc.stringMatching(/^v1\.[A-Za-z0-9_-]{0,40}\.[A-Za-z0-9_-]{0,300}\.[A-Za-z0-9_-]{0,60}$/),
@@ -56,7 +59,11 @@ describe('proposal validation under arbitrary input', () => {
           const proposal = validateProposal(input as never, actionTypes);
           return ProposalSchema.safeParse(proposal).success;
         } catch (err) {
-          return err instanceof ProposalValidationError && err.problems.length > 0 && err.problems.every((p) => p.path.length > 0 && p.message.length > 0);
+          return (
+            err instanceof ProposalValidationError &&
+            err.problems.length > 0 &&
+            err.problems.every((p) => p.path.length > 0 && p.message.length > 0)
+          );
         }
       }),
       { numRuns: 2_000 },

@@ -108,7 +108,9 @@ describe('forged and foreign links', () => {
   it('accepts links of a rotated key while it is listed, and refuses them once it is rotated out', async () => {
     const old = signLink(h, { wf: target });
     const secret = h.linkKeyring.keys.get(h.linkKeyring.signingKeyId)!.toString('base64url');
-    const rotating = await startService(h, { linkKeyring: parseLinkKeyring(`k2:${generateLinkSecret()},${h.linkKeyring.signingKeyId}:${secret}`) });
+    const rotating = await startService(h, {
+      linkKeyring: parseLinkKeyring(`k2:${generateLinkSecret()},${h.linkKeyring.signingKeyId}:${secret}`),
+    });
     const rotated = await startService(h, { linkKeyring: parseLinkKeyring(`k2:${generateLinkSecret()}`) });
     try {
       expect((await get(`${rotating.url}/d/${old}`)).status).toBe(200);
@@ -135,7 +137,11 @@ describe('forged and foreign links', () => {
     expectRefused(await get(`${service.url}/d/${token}`), 403, 'self_approval', token);
     // A valid CSRF pair, as if peter had a page: the workflow still refuses.
     const pair = createCsrfGuard(service.csrfSecret).issue(nonce);
-    const form = await postForm(`${service.url}/d/${token}`, { kind: 'approve', paramsHash, csrf: pair.field }, `gatehouse_csrf=${pair.cookie}`);
+    const form = await postForm(
+      `${service.url}/d/${token}`,
+      { kind: 'approve', paramsHash, csrf: pair.field },
+      `gatehouse_csrf=${pair.cookie}`,
+    );
     expectRefused(form, 403, 'self_approval', token);
     expectRefused(await postJson(`${service.url}/api/decisions/${token}`, { kind: 'approve', paramsHash }), 403, 'self_approval', token);
     await expectUntouched(target);
@@ -150,21 +156,36 @@ describe('forged and foreign links', () => {
 
   it('answers 404 for a token of a workflow that does not exist', async () => {
     const nonce = newNonce();
-    const token = signLink(h, { wf: 'test.single:p-no-such-run', nonce });
+    const token = signLink(h, { wf: 'agent-7:p-no-such-run', nonce });
     expectRefused(await get(`${service.url}/d/${token}`), 404, 'run_not_found', token);
     expectRefused(await get(`${service.url}/api/decisions/${token}`), 404, 'run_not_found', token);
     expectRefused(await postJson(`${service.url}/api/decisions/${token}`, { kind: 'approve', paramsHash }), 404, 'run_not_found', token);
     const pair = createCsrfGuard(service.csrfSecret).issue(nonce);
-    expectRefused(await postForm(`${service.url}/d/${token}`, { kind: 'approve', paramsHash, csrf: pair.field }, `gatehouse_csrf=${pair.cookie}`), 404, 'run_not_found', token);
+    expectRefused(
+      await postForm(`${service.url}/d/${token}`, { kind: 'approve', paramsHash, csrf: pair.field }, `gatehouse_csrf=${pair.cookie}`),
+      404,
+      'run_not_found',
+      token,
+    );
     await expectUntouched(target);
   });
 
   it('answers 409 for a decision on a params version other than the current one', async () => {
     const token = signLink(h, { wf: target });
     const otherHash = `sha256:${'0'.repeat(64)}`;
-    expectRefused(await postJson(`${service.url}/api/decisions/${token}`, { kind: 'approve', paramsHash: otherHash }), 409, 'params_changed', token);
+    expectRefused(
+      await postJson(`${service.url}/api/decisions/${token}`, { kind: 'approve', paramsHash: otherHash }),
+      409,
+      'params_changed',
+      token,
+    );
     const page = await getPage(`${service.url}/d/${token}`);
-    expectRefused(await postForm(`${service.url}/d/${token}`, { kind: 'approve', paramsHash: otherHash, csrf: page.csrf! }, page.cookie), 409, 'params_changed', token);
+    expectRefused(
+      await postForm(`${service.url}/d/${token}`, { kind: 'approve', paramsHash: otherHash, csrf: page.csrf! }, page.cookie),
+      409,
+      'params_changed',
+      token,
+    );
     await expectUntouched(target);
   });
 });
@@ -181,7 +202,11 @@ describe('replay', () => {
     const again = await postForm(url, { ...fields, comment: 'second click' }, page.cookie);
     expect([200, 409]).toContain(again.status);
     // Through the API too, with a fresh body.
-    const api = await postJson(url.replace('/d/', '/api/decisions/'), { kind: 'reject', comment: 'changed my mind', paramsHash: page.paramsHash });
+    const api = await postJson(url.replace('/d/', '/api/decisions/'), {
+      kind: 'reject',
+      comment: 'changed my mind',
+      paramsHash: page.paramsHash,
+    });
     expect([200, 409]).toContain(api.status);
     const state = await stateOf(h, workflowId);
     expect(state.decisions).toEqual([expect.objectContaining({ reviewerId: 'alice', kind: 'approve' })]);
@@ -197,7 +222,12 @@ describe('replay', () => {
     expect((await postJson(alice, { kind: 'approve', paramsHash: hash })).status).toBe(200);
     const final = await h.client.workflow.getHandle(workflowId).result();
     expect(final.status).toBe('succeeded');
-    expectRefused(await postJson(`${service.url}/api/decisions/${bobToken}`, { kind: 'reject', comment: 'too late', paramsHash: hash }), 409, 'not_awaiting', bobToken);
+    expectRefused(
+      await postJson(`${service.url}/api/decisions/${bobToken}`, { kind: 'reject', comment: 'too late', paramsHash: hash }),
+      409,
+      'not_awaiting',
+      bobToken,
+    );
     const page = await getPage(`${service.url}/d/${bobToken}`);
     expect(page.status).toBe(200);
     expect(page.html).toContain('No decision possible');
@@ -222,7 +252,12 @@ describe('CSRF and request shape', () => {
   it('refuses a CSRF pair taken from another link', async () => {
     const other = await getPage(`${service.url}/d/${signLink(h, { wf: target, sub: 'bob' })}`);
     const token = signLink(h, { wf: target, sub: 'alice' });
-    expectRefused(await postForm(`${service.url}/d/${token}`, { kind: 'approve', paramsHash, csrf: other.csrf! }, other.cookie), 403, 'csrf_failed', token);
+    expectRefused(
+      await postForm(`${service.url}/d/${token}`, { kind: 'approve', paramsHash, csrf: other.csrf! }, other.cookie),
+      403,
+      'csrf_failed',
+      token,
+    );
     await expectUntouched(target);
   });
 
@@ -252,8 +287,18 @@ describe('CSRF and request shape', () => {
     const page = await getPage(url);
     // Past the form's 256 kB and the API's 128 kB, which leave room for a 64 kB edited version.
     const big = 'x'.repeat(300_000);
-    expectRefused(await postForm(url, { kind: 'approve', paramsHash, csrf: page.csrf!, comment: big }, page.cookie), 413, 'too_large', token);
-    expectRefused(await postJson(`${service.url}/api/decisions/${token}`, { kind: 'approve', paramsHash, comment: big }), 413, 'too_large', token);
+    expectRefused(
+      await postForm(url, { kind: 'approve', paramsHash, csrf: page.csrf!, comment: big }, page.cookie),
+      413,
+      'too_large',
+      token,
+    );
+    expectRefused(
+      await postJson(`${service.url}/api/decisions/${token}`, { kind: 'approve', paramsHash, comment: big }),
+      413,
+      'too_large',
+      token,
+    );
     await expectUntouched(target);
   });
 
@@ -261,8 +306,18 @@ describe('CSRF and request shape', () => {
     const token = signLink(h, { wf: target });
     const api = `${service.url}/api/decisions/${token}`;
     expectRefused(await postJson(api, '{"kind": "approve", '), 400, 'malformed_body', token);
-    expectRefused(await postJson(api, JSON.stringify({ kind: 'approve', paramsHash }), { 'content-type': 'text/plain' }), 400, 'wrong_content_type', token);
-    expectRefused(await postJson(api, { kind: 'approve', paramsHash }, { 'content-type': 'application/x-www-form-urlencoded' }), 400, 'wrong_content_type', token);
+    expectRefused(
+      await postJson(api, JSON.stringify({ kind: 'approve', paramsHash }), { 'content-type': 'text/plain' }),
+      400,
+      'wrong_content_type',
+      token,
+    );
+    expectRefused(
+      await postJson(api, { kind: 'approve', paramsHash }, { 'content-type': 'application/x-www-form-urlencoded' }),
+      400,
+      'wrong_content_type',
+      token,
+    );
     expectRefused(await postJson(api, { kind: 'detonate', paramsHash }), 400, 'bad_form', token);
     expectRefused(await postJson(api, { kind: 'reject', paramsHash }), 400, 'bad_form', token);
     expectRefused(await postJson(api, { kind: 'approve', paramsHash, extra: 1 }), 400, 'bad_form', token);

@@ -50,13 +50,19 @@ describe('decision flow', () => {
     expect(afterGets.status).toBe('awaiting_approval');
     expect(afterGets.decisions).toEqual([]);
 
-    const posted = await postForm(url, { kind: 'approve', comment: 'looks right', paramsHash: page.paramsHash!, csrf: page.csrf! }, page.cookie);
+    const posted = await postForm(
+      url,
+      { kind: 'approve', comment: 'looks right', paramsHash: page.paramsHash!, csrf: page.csrf! },
+      page.cookie,
+    );
     expect(posted.status).toBe(200);
     expect(posted.body).toContain('your approval is recorded');
 
     const final = await h.client.workflow.getHandle(workflowId).result();
     expect(final.status).toBe('succeeded');
-    expect(final.decisions).toEqual([expect.objectContaining({ reviewerId: 'alice', role: 'approver', kind: 'approve', comment: 'looks right' })]);
+    expect(final.decisions).toEqual([
+      expect.objectContaining({ reviewerId: 'alice', role: 'approver', kind: 'approve', comment: 'looks right' }),
+    ]);
     expect(h.target.effects.get(final.execution!.idempotencyKey)).toBe(1);
     expect(h.target.posts.filter((k) => k === final.execution!.idempotencyKey)).toHaveLength(1);
   });
@@ -73,12 +79,20 @@ describe('decision flow', () => {
     const workflowId = await awaitingRun(h, 'test.single');
     const url = `${service.url}/d/${signLink(h, { wf: workflowId, sub: 'bob' })}`;
     const page = await getPage(url);
-    const withoutReason = await postForm(url, { kind: 'reject', comment: '  ', paramsHash: page.paramsHash!, csrf: page.csrf! }, page.cookie);
+    const withoutReason = await postForm(
+      url,
+      { kind: 'reject', comment: '  ', paramsHash: page.paramsHash!, csrf: page.csrf! },
+      page.cookie,
+    );
     expect(withoutReason.status).toBe(400);
     expect(withoutReason.body).toContain('rejection needs a reason');
     expect((await stateOf(h, workflowId)).decisions).toEqual([]);
 
-    const rejected = await postForm(url, { kind: 'reject', comment: 'wrong customer', paramsHash: page.paramsHash!, csrf: page.csrf! }, page.cookie);
+    const rejected = await postForm(
+      url,
+      { kind: 'reject', comment: 'wrong customer', paramsHash: page.paramsHash!, csrf: page.csrf! },
+      page.cookie,
+    );
     expect(rejected.status).toBe(200);
     const final = await h.client.workflow.getHandle(workflowId).result();
     expect(final.status).toBe('rejected');
@@ -99,7 +113,9 @@ describe('decision flow', () => {
     expect(asked.body).toContain('asked for changes');
     const state = await stateOf(h, workflowId);
     expect(state.status).toBe('changes_requested');
-    expect(state.decisions).toEqual([expect.objectContaining({ reviewerId: 'carol', kind: 'request_changes', comment: 'refund 40, not 42' })]);
+    expect(state.decisions).toEqual([
+      expect.objectContaining({ reviewerId: 'carol', kind: 'request_changes', comment: 'refund 40, not 42' }),
+    ]);
   });
 
   it('serves the evidence and takes the decision as JSON on the API', async () => {
@@ -109,9 +125,19 @@ describe('decision flow', () => {
     expect(evidence.reviewer.id).toBe('carol');
     expect(evidence.standing.open).toBe(true);
 
-    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'approve', paramsHash: evidence.paramsHash }) });
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ kind: 'approve', paramsHash: evidence.paramsHash }),
+    });
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ applied: true, kind: 'approve', status: 'awaiting_approval', round: 1, remaining: [{ role: 'approver', needed: 1 }] });
+    expect(await response.json()).toEqual({
+      applied: true,
+      kind: 'approve',
+      status: 'awaiting_approval',
+      round: 1,
+      remaining: [{ role: 'approver', needed: 1 }],
+    });
     expect((await stateOf(h, workflowId)).decisions).toEqual([expect.objectContaining({ reviewerId: 'carol', kind: 'approve' })]);
   });
 

@@ -15,9 +15,18 @@ import { apply, initialState } from '../../workflows/approval-state';
 
 const NOW = '2026-01-01T00:00:00.000Z';
 const CARD = '4111111111111111';
-const person = (id: string, ...roles: string[]): Reviewer => ({ id, name: `${id[0]!.toUpperCase()}${id.slice(1)} Person`, email: `${id}@x.example`, roles });
+const person = (id: string, ...roles: string[]): Reviewer => ({
+  id,
+  name: `${id[0]!.toUpperCase()}${id.slice(1)} Person`,
+  email: `${id}@x.example`,
+  roles,
+});
 
-function runState(params: Record<string, unknown>, redact: string[] = ['params.body.card'], steps?: PolicyEvaluation['steps']): ApprovalState {
+function runState(
+  params: Record<string, unknown>,
+  redact: string[] = ['params.body.card'],
+  steps?: PolicyEvaluation['steps'],
+): ApprovalState {
   let state = initialState('test.edits:p1', {
     id: 'p1',
     actionType: 'test.edits',
@@ -35,7 +44,9 @@ function runState(params: Record<string, unknown>, redact: string[] = ['params.b
     risk: 'medium',
     paramsHash: state.paramsHash,
     triggersFired: [],
-    steps: steps ?? [{ role: 'approver', count: 1, eligible: [person('alice', 'approver'), person('bob', 'approver'), person('carol', 'approver')] }],
+    steps: steps ?? [
+      { role: 'approver', count: 1, eligible: [person('alice', 'approver'), person('bob', 'approver'), person('carol', 'approver')] },
+    ],
     order: 'parallel',
     rejectionsToEnd: 1,
     escalation: [],
@@ -89,7 +100,9 @@ describe('params editor', () => {
   it('is not offered when a redacted field sits inside a list, or the params are too large', () => {
     const inList = paramsEditor(runState({ items: [{ card: CARD }] }, ['params.items.0.card']));
     expect(inList).toEqual({ offered: false, reason: expect.stringContaining('inside a list') });
-    expect(refusal(() => mergeEdit(runState({ items: [{ card: CARD }] }, ['params.items.0.card']), { items: [] }))).toContain('inside a list');
+    expect(refusal(() => mergeEdit(runState({ items: [{ card: CARD }] }, ['params.items.0.card']), { items: [] }))).toContain(
+      'inside a list',
+    );
     const big = paramsEditor(runState({ blob: 'x'.repeat(MAX_EDIT_BYTES) }, []));
     expect(big).toEqual({ offered: false, reason: expect.stringContaining('64 kB') });
   });
@@ -99,7 +112,11 @@ describe('merging an edit', () => {
   it('applies the reviewer’s version and puts the redacted field back at its value', () => {
     const state = runState(base());
     const merged = mergeEdit(state, { method: 'POST', url: 'https://target.example/refunds', body: { amount: 5000, note: 'corrected' } });
-    expect(merged).toEqual({ method: 'POST', url: 'https://target.example/refunds', body: { amount: 5000, card: CARD, note: 'corrected' } });
+    expect(merged).toEqual({
+      method: 'POST',
+      url: 'https://target.example/refunds',
+      body: { amount: 5000, card: CARD, note: 'corrected' },
+    });
   });
 
   it('removes fields the reviewer deleted', () => {
@@ -109,8 +126,12 @@ describe('merging an edit', () => {
 
   it('refuses any value at a redacted path, present or not', () => {
     const state = runState(base());
-    expect(refusal(() => mergeEdit(state, { ...base(), body: { amount: 1, card: '5500000000000004' } }))).toContain('params.body.card is redacted');
-    expect(refusal(() => mergeEdit(runState({ method: 'POST' }), { method: 'POST', body: { card: '1' } }))).toContain('params.body.card is redacted');
+    expect(refusal(() => mergeEdit(state, { ...base(), body: { amount: 1, card: '5500000000000004' } }))).toContain(
+      'params.body.card is redacted',
+    );
+    expect(refusal(() => mergeEdit(runState({ method: 'POST' }), { method: 'POST', body: { card: '1' } }))).toContain(
+      'params.body.card is redacted',
+    );
   });
 
   it('refuses an edit that removes the object a redacted field lives in', () => {
@@ -126,7 +147,9 @@ describe('merging an edit', () => {
     const untouched = mergeEdit(state, { ...shown.params, body: { amount: 7, note: 'refund' } });
     expect(untouched['memo']).toBe(`charge on card ${CARD}`);
     expect(untouched['body']).toEqual({ amount: 7, note: 'refund', card: CARD });
-    expect(refusal(() => mergeEdit(state, { ...shown.params, memo: 'charge on card [redacted] twice' }))).toContain('params.memo contains "[redacted]"');
+    expect(refusal(() => mergeEdit(state, { ...shown.params, memo: 'charge on card [redacted] twice' }))).toContain(
+      'params.memo contains "[redacted]"',
+    );
     expect(refusal(() => mergeEdit(state, { ...shown.params, extra: ['[redacted]'] }))).toContain('params.extra.0 contains');
   });
 
@@ -137,7 +160,9 @@ describe('merging an edit', () => {
   });
 
   it('keeps a __proto__ key as data and pollutes nothing', () => {
-    const edited = parseEditorText('{"method":"POST","url":"https://target.example/refunds","body":{"amount":1,"note":"x"},"__proto__":{"polluted":true}}');
+    const edited = parseEditorText(
+      '{"method":"POST","url":"https://target.example/refunds","body":{"amount":1,"note":"x"},"__proto__":{"polluted":true}}',
+    );
     const merged = mergeEdit(runState(base()), edited);
     expect(Object.getPrototypeOf(merged)).toBe(Object.prototype);
     expect(Object.keys(merged)).toContain('__proto__');
@@ -167,14 +192,22 @@ describe('decision input', () => {
   const paramsHash = `sha256:${'a'.repeat(64)}`;
 
   it('takes approve_with_edits and delegate from the form and the API', () => {
-    expect(parseDecisionForm({ kind: 'approve_with_edits', paramsHash, csrf: 'c', editedParams: '{"amount": 5}', comment: ' ok ' })).toEqual({
+    expect(
+      parseDecisionForm({ kind: 'approve_with_edits', paramsHash, csrf: 'c', editedParams: '{"amount": 5}', comment: ' ok ' }),
+    ).toEqual({
       kind: 'approve_with_edits',
       paramsHash,
       editedParams: { amount: 5 },
       comment: 'ok',
     });
-    expect(parseDecisionJson({ kind: 'delegate', paramsHash, delegateTo: 'bob' })).toEqual({ kind: 'delegate', paramsHash, delegateTo: 'bob' });
-    expect(parseDecisionJson({ kind: 'approve_with_edits', paramsHash, editedParams: { amount: 5 } })).toMatchObject({ editedParams: { amount: 5 } });
+    expect(parseDecisionJson({ kind: 'delegate', paramsHash, delegateTo: 'bob' })).toEqual({
+      kind: 'delegate',
+      paramsHash,
+      delegateTo: 'bob',
+    });
+    expect(parseDecisionJson({ kind: 'approve_with_edits', paramsHash, editedParams: { amount: 5 } })).toMatchObject({
+      editedParams: { amount: 5 },
+    });
   });
 
   it('refuses an edit sent with a plain approve, and the fields a kind needs when missing', () => {
@@ -186,12 +219,22 @@ describe('decision input', () => {
       }
       return 'accepted';
     };
-    expect(bad(() => parseDecisionForm({ kind: 'approve', paramsHash, csrf: 'c', editedParams: '{"amount": 5}' }))).toContain('only with approve_with_edits');
-    expect(bad(() => parseDecisionForm({ kind: 'approve_with_edits', paramsHash, csrf: 'c', editedParams: '  ' }))).toContain('needs the edited version');
-    expect(bad(() => parseDecisionForm({ kind: 'delegate', paramsHash, csrf: 'c', delegateTo: '' }))).toContain('choose whom to delegate to');
+    expect(bad(() => parseDecisionForm({ kind: 'approve', paramsHash, csrf: 'c', editedParams: '{"amount": 5}' }))).toContain(
+      'only with approve_with_edits',
+    );
+    expect(bad(() => parseDecisionForm({ kind: 'approve_with_edits', paramsHash, csrf: 'c', editedParams: '  ' }))).toContain(
+      'needs the edited version',
+    );
+    expect(bad(() => parseDecisionForm({ kind: 'delegate', paramsHash, csrf: 'c', delegateTo: '' }))).toContain(
+      'choose whom to delegate to',
+    );
     expect(bad(() => parseDecisionJson({ kind: 'delegate', paramsHash, delegateTo: 'not an id!' }))).toMatch(/^bad_form: delegateTo/);
-    expect(bad(() => parseDecisionJson({ kind: 'approve_with_edits', paramsHash, editedParams: [1] }))).toBe('bad_form: editedParams: must be a JSON object holding every parameter');
-    expect(bad(() => parseDecisionJson({ kind: 'approve_with_edits', paramsHash, editedParams: { blob: 'x'.repeat(MAX_EDIT_BYTES) } }))).toContain('invalid_edit: editedParams: an edited version may be at most 64 kB');
+    expect(bad(() => parseDecisionJson({ kind: 'approve_with_edits', paramsHash, editedParams: [1] }))).toBe(
+      'bad_form: editedParams: must be a JSON object holding every parameter',
+    );
+    expect(
+      bad(() => parseDecisionJson({ kind: 'approve_with_edits', paramsHash, editedParams: { blob: 'x'.repeat(MAX_EDIT_BYTES) } })),
+    ).toContain('invalid_edit: editedParams: an edited version may be at most 64 kB');
   });
 });
 
@@ -218,13 +261,28 @@ describe('params diff', () => {
 describe('delegate candidates', () => {
   it('offers the others of the reviewer’s role who have not decided, once each', () => {
     const steps = [
-      { role: 'approver', count: 2, eligible: [person('alice', 'approver'), person('bob', 'approver'), person('carol', 'approver'), person('paul', 'approver')] },
+      {
+        role: 'approver',
+        count: 2,
+        eligible: [person('alice', 'approver'), person('bob', 'approver'), person('carol', 'approver'), person('paul', 'approver')],
+      },
       { role: 'manager', count: 1, eligible: [person('dave', 'manager')] },
     ];
     const state = runState(base(), [], steps);
     const decided: ApprovalState = {
       ...state,
-      decisions: [{ nonce: 'n1', round: 1, reviewerId: 'carol', role: 'approver', kind: 'approve', decidedAt: NOW, recordedAt: NOW, filledRole: 'approver' }],
+      decisions: [
+        {
+          nonce: 'n1',
+          round: 1,
+          reviewerId: 'carol',
+          role: 'approver',
+          kind: 'approve',
+          decidedAt: NOW,
+          recordedAt: NOW,
+          filledRole: 'approver',
+        },
+      ],
     };
     expect(delegateCandidates(decided, { id: 'alice', role: 'approver' }).map((r) => r.id)).toEqual(['bob']);
     expect(delegateCandidates(decided, { id: 'dave', role: 'manager' })).toEqual([]);

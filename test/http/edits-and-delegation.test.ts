@@ -34,7 +34,12 @@ async function editsRun(): Promise<{ workflowId: string; params: Record<string, 
 function textareaValue(html: string, id: string): string {
   const match = new RegExp(`<textarea id="${id}"[^>]*>([\\s\\S]*?)</textarea>`).exec(html);
   if (!match) throw new Error(`no textarea #${id} on the page`);
-  return match[1]!.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+  return match[1]!
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&');
 }
 
 function editForm(page: LoadedPage, editedParams: string, comment = ''): Record<string, string> {
@@ -64,7 +69,11 @@ describe('approve with edits on the page', () => {
     const shown = JSON.parse(textareaValue(page.html, 'edit-params')) as Record<string, unknown>;
     expect(shown).toEqual({ ...params, body: { amount: 42, note: 'refund for order 9912' } });
 
-    const posted = await postForm(url, editForm(page, editedBody(page, { amount: 5_000 }), 'customer asked for the full amount'), page.cookie);
+    const posted = await postForm(
+      url,
+      editForm(page, editedBody(page, { amount: 5_000 }), 'customer asked for the full amount'),
+      page.cookie,
+    );
     expect(posted.status).toBe(200);
     expect(posted.body).toContain('your approval of the edited version is recorded');
     expect(posted.body).toContain('The edited version needs further approval: 1 × manager');
@@ -80,7 +89,9 @@ describe('approve with edits on the page', () => {
     expect(davePage.status).toBe(200);
     expect(davePage.html).toContain('Changes to the agent’s original version');
     expect(davePage.html).toContain('Edited by <strong>alice</strong> (approver) in round 1');
-    expect(davePage.html).toMatch(/<th scope="row"><code>body.amount<\/code><\/th><td class="old"><pre>42<\/pre><\/td><td class="new"><pre>5000<\/pre><\/td>/);
+    expect(davePage.html).toMatch(
+      /<th scope="row"><code>body.amount<\/code><\/th><td class="old"><pre>42<\/pre><\/td><td class="new"><pre>5000<\/pre><\/td>/,
+    );
     expect(davePage.html).not.toContain('<code>body.card</code>');
     expect(davePage.html).not.toContain(CARD);
 
@@ -104,7 +115,11 @@ describe('approve with edits on the page', () => {
     await expectUntouched(workflowId);
 
     // Corrected and sent again from the same page: the earlier refusal does not stick to the link.
-    const corrected = await postForm(url, editForm(page, JSON.stringify({ ...shown, body: { amount: 40, note: 'partial refund' } })), page.cookie);
+    const corrected = await postForm(
+      url,
+      editForm(page, JSON.stringify({ ...shown, body: { amount: 40, note: 'partial refund' } })),
+      page.cookie,
+    );
     expect(corrected.status).toBe(200);
     expect(corrected.body).toContain('The edited version is approved');
     const final = await h.client.workflow.getHandle(workflowId).result();
@@ -158,9 +173,15 @@ describe('approve with edits on the API', () => {
     expect(evidence.editor.redactedFields).toEqual(['params.body.card']);
     expect(JSON.stringify(evidence)).not.toContain(CARD);
 
-    const invalid = await postJson(url, { kind: 'approve_with_edits', editedParams: { ...evidence.editor.params, method: 'GET' }, paramsHash: evidence.paramsHash });
+    const invalid = await postJson(url, {
+      kind: 'approve_with_edits',
+      editedParams: { ...evidence.editor.params, method: 'GET' },
+      paramsHash: evidence.paramsHash,
+    });
     expect(invalid.status).toBe(400);
-    expect(JSON.parse(invalid.body)).toEqual({ error: expect.objectContaining({ status: 400, code: 'invalid_edit', detail: expect.stringContaining('params.method') }) });
+    expect(JSON.parse(invalid.body)).toEqual({
+      error: expect.objectContaining({ status: 400, code: 'invalid_edit', detail: expect.stringContaining('params.method') }),
+    });
     await expectUntouched(workflowId);
 
     const editedParams = { ...evidence.editor.params, body: { ...evidence.editor.params.body, amount: 12 } };
@@ -186,32 +207,51 @@ describe('delegation', () => {
       ['carol', 'Carol Finance (carol)'],
     ]);
 
-    const delegated = await postForm(url, { kind: 'delegate', delegateTo: 'bob', comment: 'you know this customer', paramsHash: page.paramsHash!, csrf: page.csrf! }, page.cookie);
+    const delegated = await postForm(
+      url,
+      { kind: 'delegate', delegateTo: 'bob', comment: 'you know this customer', paramsHash: page.paramsHash!, csrf: page.csrf! },
+      page.cookie,
+    );
     expect(delegated.status).toBe(200);
     expect(delegated.body).toContain('your delegation is recorded');
     expect(delegated.body).toContain('Bob Approver (bob) has been asked to decide in your place');
 
-    const mail = await eventually(async () => {
-      const mails = await readInbox(h.inbox.apiBaseUrl);
-      return mails.find((m) => m.to.includes('bob@test.example') && m.text.includes(id) && m.text.includes('delegated this decision to you'));
-    }, 20_000, 'the delegation mail to bob');
+    const mail = await eventually(
+      async () => {
+        const mails = await readInbox(h.inbox.apiBaseUrl);
+        return mails.find(
+          (m) => m.to.includes('bob@test.example') && m.text.includes(id) && m.text.includes('delegated this decision to you'),
+        );
+      },
+      20_000,
+      'the delegation mail to bob',
+    );
     expect(mail.text).toContain('delegated by alice');
 
     // Alice again, from the same page and from a fresh link (a reminder's): refused, nothing recorded.
     const again = await getPage(url);
     expect(again.html).toContain('You already decided on this round (delegate)');
     expect(again.html).not.toContain('<form');
-    const fresh = await postJson(`${service.url}/api/decisions/${signLink(h, { wf: workflowId, sub: 'alice' })}`, { kind: 'approve', paramsHash: page.paramsHash });
+    const fresh = await postJson(`${service.url}/api/decisions/${signLink(h, { wf: workflowId, sub: 'alice' })}`, {
+      kind: 'approve',
+      paramsHash: page.paramsHash,
+    });
     expect(fresh.status).toBe(409);
     expect(JSON.parse(fresh.body)).toEqual({ error: expect.objectContaining({ code: 'already_decided' }) });
 
     const bobToken = linkTokens(mail)[0]!;
     const bobPage = await getPage(`${service.url}/d/${bobToken}`);
-    const approved = await postForm(`${service.url}/d/${bobToken}`, { kind: 'approve', paramsHash: bobPage.paramsHash!, csrf: bobPage.csrf! }, bobPage.cookie);
+    const approved = await postForm(
+      `${service.url}/d/${bobToken}`,
+      { kind: 'approve', paramsHash: bobPage.paramsHash!, csrf: bobPage.csrf! },
+      bobPage.cookie,
+    );
     expect(approved.status).toBe(200);
     const final = await h.client.workflow.getHandle(workflowId).result();
     expect(final.status).toBe('succeeded');
-    expect(final.decisions.map((d: { reviewerId: string; kind: string; delegateTo?: string }) => [d.reviewerId, d.kind, d.delegateTo])).toEqual([
+    expect(
+      final.decisions.map((d: { reviewerId: string; kind: string; delegateTo?: string }) => [d.reviewerId, d.kind, d.delegateTo]),
+    ).toEqual([
       ['alice', 'delegate', 'bob'],
       ['bob', 'approve', undefined],
     ]);
@@ -228,7 +268,12 @@ describe('delegation', () => {
     for (const delegateTo of ['bob', 'dave', 'peter', 'nobody']) {
       const refused = await postJson(url, { kind: 'delegate', delegateTo, paramsHash: evidence.paramsHash });
       expect({ delegateTo, status: refused.status }).toEqual({ delegateTo, status: 400 });
-      expect(JSON.parse(refused.body)).toEqual({ error: expect.objectContaining({ code: 'bad_form', detail: 'delegateTo: not one of the reviewers you can delegate to in this round' }) });
+      expect(JSON.parse(refused.body)).toEqual({
+        error: expect.objectContaining({
+          code: 'bad_form',
+          detail: 'delegateTo: not one of the reviewers you can delegate to in this round',
+        }),
+      });
     }
     await expectUntouched(workflowId);
 
@@ -243,7 +288,9 @@ describe('delegation', () => {
       remaining: [{ role: 'approver', needed: 1 }],
     });
     const state = await stateOf(h, workflowId);
-    expect(state.delegates).toEqual([expect.objectContaining({ reviewer: expect.objectContaining({ id: 'carol' }), role: 'approver', by: 'bob' })]);
+    expect(state.delegates).toEqual([
+      expect.objectContaining({ reviewer: expect.objectContaining({ id: 'carol' }), role: 'approver', by: 'bob' }),
+    ]);
     const second = await postJson(url, { kind: 'delegate', delegateTo: 'alice', paramsHash: evidence.paramsHash });
     expect(second.status).toBe(409);
     expect(JSON.parse(second.body)).toEqual({ error: expect.objectContaining({ code: 'already_decided' }) });
@@ -275,7 +322,10 @@ describe('what changed, on the page', () => {
     const { workflowId } = await editsRun();
     const url = `${service.url}/api/decisions/${signLink(h, { wf: workflowId, sub: 'carol' })}`;
     const evidence = (await (await fetch(url)).json()) as { paramsHash: string; editor: { params: { body: Record<string, unknown> } } };
-    const editedParams = { ...evidence.editor.params, body: { ...evidence.editor.params.body, note: '<img src=x onerror=alert(1)>', '<b>key</b>': 1 } };
+    const editedParams = {
+      ...evidence.editor.params,
+      body: { ...evidence.editor.params.body, note: '<img src=x onerror=alert(1)>', '<b>key</b>': 1 },
+    };
     expect((await postJson(url, { kind: 'approve_with_edits', editedParams, paramsHash: evidence.paramsHash })).status).toBe(200);
 
     const page = await getPage(`${service.url}/d/${signLink(h, { wf: workflowId, sub: 'bob', round: 2 })}`);

@@ -30,7 +30,9 @@ describe('error status table', () => {
   });
 
   it('gives every forged-token failure the same answer, and expiry its own 410', () => {
-    const forged = [LinkTokenErrorCode.malformed, LinkTokenErrorCode.unknownKey, LinkTokenErrorCode.badSignature].map((c) => problemFor(new LinkTokenError(c)));
+    const forged = [LinkTokenErrorCode.malformed, LinkTokenErrorCode.unknownKey, LinkTokenErrorCode.badSignature].map((c) =>
+      problemFor(new LinkTokenError(c)),
+    );
     expect(forged.map((p) => p.status)).toEqual([403, 403, 403]);
     expect(new Set(forged.map((p) => JSON.stringify(p))).size).toBe(1);
     expect(problemFor(new LinkTokenError('expired')).status).toBe(410);
@@ -38,10 +40,15 @@ describe('error status table', () => {
   });
 
   it('maps request problems to 400, 403, 404, 413, 429 and 503', () => {
-    expect(problemFor(new BadRequestError('bad_form', 'comment: a rejection needs a reason'))).toMatchObject({ status: 400, detail: 'comment: a rejection needs a reason' });
+    expect(problemFor(new BadRequestError('bad_form', 'comment: a rejection needs a reason'))).toMatchObject({
+      status: 400,
+      detail: 'comment: a rejection needs a reason',
+    });
     expect(problemFor(new BadRequestError('wrong_content_type')).status).toBe(400);
     // An edited version the workflow refuses is the reviewer's input to fix, unlike other `invalid` refusals.
-    expect(problemFor(new BadRequestError('invalid_edit', 'the edited version is refused: params invalid: params.url: Invalid URL'))).toMatchObject({
+    expect(
+      problemFor(new BadRequestError('invalid_edit', 'the edited version is refused: params invalid: params.url: Invalid URL')),
+    ).toMatchObject({
       status: 400,
       code: 'invalid_edit',
       detail: 'the edited version is refused: params invalid: params.url: Invalid URL',

@@ -1,4 +1,6 @@
 /** Every request gets an id in the response and in the log line, and the token never reaches the log. */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import express from 'express';
 import pino from 'pino';
@@ -17,10 +19,10 @@ function capture() {
 }
 
 async function serve(app: express.Express): Promise<{ url: string; close: () => Promise<void> }> {
-  const server = await new Promise<import('node:http').Server>((r) => {
+  const server = await new Promise<Server>((r) => {
     const s = app.listen(0, '127.0.0.1', () => r(s));
   });
-  const { port } = server.address() as import('node:net').AddressInfo;
+  const { port } = server.address() as AddressInfo;
   return { url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(() => r())) };
 }
 

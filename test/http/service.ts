@@ -58,7 +58,11 @@ export async function startService(h: Harness, overrides: Partial<AppDeps> = {})
 /** Proposes and waits until the run awaits approval. */
 export async function awaitingRun(h: Harness, actionType: string, overrides: Parameters<Harness['proposal']>[1] = {}): Promise<string> {
   const run = await h.gatehouse.propose(h.proposal(actionType, overrides));
-  await eventually(async () => ((await stateOf(h, run.workflowId)).status === 'awaiting_approval' ? true : undefined), 20_000, 'awaiting_approval');
+  await eventually(
+    async () => ((await stateOf(h, run.workflowId)).status === 'awaiting_approval' ? true : undefined),
+    20_000,
+    'awaiting_approval',
+  );
   return run.workflowId;
 }
 
@@ -70,18 +74,27 @@ export function stateOf(h: Harness, workflowId: string): Promise<ApprovalState> 
  * A link token as the worker would mail it, with its grant; any claim can be overridden to forge
  * variants. A bare keyring signs a link without a grant (as an attacker holding only the link keys).
  */
-export function signLink(issuer: Pick<Harness, 'linkKeyring' | 'grantSigner'> | LinkKeyring, claims: Partial<LinkClaims> & Pick<LinkClaims, 'wf'>): string {
+export function signLink(
+  issuer: Pick<Harness, 'linkKeyring' | 'grantSigner'> | LinkKeyring,
+  claims: Partial<LinkClaims> & Pick<LinkClaims, 'wf'>,
+): string {
   const full = { round: 1, sub: 'alice', role: 'approver', exp: Math.floor(Date.now() / 1000) + 3600, nonce: newNonce(), ...claims };
-  return 'grantSigner' in issuer ? issueLinkToken(full, { keyring: issuer.linkKeyring, grantSigner: issuer.grantSigner }) : signLinkToken(full, issuer);
+  return 'grantSigner' in issuer
+    ? issueLinkToken(full, { keyring: issuer.linkKeyring, grantSigner: issuer.grantSigner })
+    : signLinkToken(full, issuer);
 }
 
 /** The link token mailed to `email` for the mail whose text contains `marker`. */
 export async function tokenFromInbox(h: Harness, email: string, marker: string): Promise<string> {
-  return eventually(async () => {
-    const mails = await readInbox(h.inbox.apiBaseUrl);
-    const mail = mails.find((m) => m.to.includes(email) && m.text.includes(marker));
-    return mail ? linkTokens(mail)[0] : undefined;
-  }, 20_000, `a mail to ${email}`);
+  return eventually(
+    async () => {
+      const mails = await readInbox(h.inbox.apiBaseUrl);
+      const mail = mails.find((m) => m.to.includes(email) && m.text.includes(marker));
+      return mail ? linkTokens(mail)[0] : undefined;
+    },
+    20_000,
+    `a mail to ${email}`,
+  );
 }
 
 /** What a browser keeps from the decision page: its HTML, the CSRF cookie and the form's fields. */
@@ -118,7 +131,12 @@ export interface PostResult {
 }
 
 /** POSTs the decision form as the page's browser would (same-origin fetch metadata). */
-export async function postForm(url: string, fields: Record<string, string>, cookie: string | undefined, headers: Record<string, string> = {}): Promise<PostResult> {
+export async function postForm(
+  url: string,
+  fields: Record<string, string>,
+  cookie: string | undefined,
+  headers: Record<string, string> = {},
+): Promise<PostResult> {
   const response = await fetch(url, {
     method: 'POST',
     redirect: 'manual',

@@ -41,10 +41,14 @@ describe('decisions while no worker runs', () => {
       await h.startWorker();
     }
 
-    const final = await eventually(async () => {
-      const state = await stateOf(h, workflowId);
-      return state.status === 'succeeded' ? state : undefined;
-    }, 40_000, 'the queued decision to be applied');
+    const final = await eventually(
+      async () => {
+        const state = await stateOf(h, workflowId);
+        return state.status === 'succeeded' ? state : undefined;
+      },
+      40_000,
+      'the queued decision to be applied',
+    );
     expect(final.decisions).toEqual([expect.objectContaining({ reviewerId: 'carol', kind: 'approve', comment: 'while down' })]);
     expect(h.target.effects.get(final.execution!.idempotencyKey)).toBe(1);
   });

@@ -4,7 +4,7 @@
  * decision's update id, through the SDK's submitDecision, and as signals). Each decision is
  * recorded once, the commit runs once, and a naive target sees one effect.
  */
-import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { type WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { DecisionRefusedError } from '../../src/client/errors';
 import { submitDecision } from '../../src/client/submit-decision';
 import { decisionUpdateIdFor } from '../../src/domain/ids';
@@ -33,10 +33,14 @@ function proposal(actionType: string): ProposalInput {
 }
 
 async function awaiting(workflowId: string): Promise<ApprovalState> {
-  return eventually(async () => {
-    const s = await h.client.workflow.getHandle(workflowId).query(getStateQuery);
-    return s.status === 'awaiting_approval' ? s : undefined;
-  }, 60_000, `${workflowId} awaiting approval`);
+  return eventually(
+    async () => {
+      const s = await h.client.workflow.getHandle(workflowId).query(getStateQuery);
+      return s.status === 'awaiting_approval' ? s : undefined;
+    },
+    60_000,
+    `${workflowId} awaiting approval`,
+  );
 }
 
 async function historyEvents(handle: WorkflowHandle) {
@@ -47,10 +51,14 @@ const times = <T>(n: number, make: () => T): T[] => Array.from({ length: n }, ma
 
 /** The run's history once it holds `count` signals (they are durable before the call returns). */
 async function signalsInHistory(handle: WorkflowHandle, count: number) {
-  const events = await eventually(async () => {
-    const all = await historyEvents(handle);
-    return all.filter((e) => e.workflowExecutionSignaledEventAttributes).length === count ? all : undefined;
-  }, 60_000, `${count} signals in history`);
+  const events = await eventually(
+    async () => {
+      const all = await historyEvents(handle);
+      return all.filter((e) => e.workflowExecutionSignaledEventAttributes).length === count ? all : undefined;
+    },
+    60_000,
+    `${count} signals in history`,
+  );
   // Let the worker process the last signal batch before the state is read.
   await eventually(async () => ((await handle.describe()).raw.pendingWorkflowTask ? undefined : true), 60_000, 'no pending workflow task');
   return events;
@@ -165,7 +173,9 @@ describe('concurrent decisions', () => {
     // update's own answer or "already recorded" (the decision page shows that as a 409).
     const outcomes = new Set(
       settled.map((s) =>
-        s.status === 'fulfilled' ? `applied:${s.value.status}` : String(((s.reason as WorkflowUpdateFailedError).cause as { details?: unknown[] })?.details?.[0]),
+        s.status === 'fulfilled'
+          ? `applied:${s.value.status}`
+          : String(((s.reason as WorkflowUpdateFailedError).cause as { details?: unknown[] })?.details?.[0]),
       ),
     );
     expect(outcomes.size).toBe(1);

@@ -40,10 +40,14 @@ afterAll(async () => {
 const state = (workflowId: string): Promise<ApprovalState> => h.client.workflow.getHandle(workflowId).query(getStateQuery);
 
 async function until(workflowId: string, predicate: (s: ApprovalState) => boolean, what: string): Promise<ApprovalState> {
-  return eventually(async () => {
-    const s = await state(workflowId);
-    return predicate(s) ? s : undefined;
-  }, 60_000, `${workflowId}: ${what}`);
+  return eventually(
+    async () => {
+      const s = await state(workflowId);
+      return predicate(s) ? s : undefined;
+    },
+    60_000,
+    `${workflowId}: ${what}`,
+  );
 }
 
 /** A proposal whose commit goes to the slow target, under a resource name the test scripts. */
@@ -68,7 +72,11 @@ describe('Temporal server restarted on the same database file', () => {
     for (const run of [...waiting, dual]) await until(run.workflowId, (s) => s.status === 'awaiting_approval', 'awaiting approval');
     const carol = await h.decision(dual.workflowId, { id: 'carol', role: 'finance' }, 'approve');
     expect(await submitDecision(h.client, carol)).toMatchObject({ applied: true, result: { status: 'awaiting_approval' } });
-    await target.until(() => target.held(appliedThenStopped.id) === 1 && target.held(heldThenStopped.id) === 1, 30_000, 'both commits held');
+    await target.until(
+      () => target.held(appliedThenStopped.id) === 1 && target.held(heldThenStopped.id) === 1,
+      30_000,
+      'both commits held',
+    );
 
     // Stop 1: the commit held before its effect is answered while the server is down, so the
     // worker finishes the activity and cannot report it.

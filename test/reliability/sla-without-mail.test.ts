@@ -29,10 +29,14 @@ function offsetOf(state: ApprovalState, event: string): number {
 }
 
 async function untilExpired(h: Harness, workflowId: string): Promise<ApprovalState> {
-  return eventually(async () => {
-    const state = await h.client.workflow.getHandle(workflowId).query(getStateQuery);
-    return state.status === 'expired' ? state : undefined;
-  }, 30_000, 'expired');
+  return eventually(
+    async () => {
+      const state = await h.client.workflow.getHandle(workflowId).query(getStateQuery);
+      return state.status === 'expired' ? state : undefined;
+    },
+    30_000,
+    'expired',
+  );
 }
 
 describe('SLA clock while mail fails', () => {
@@ -64,14 +68,20 @@ describe('SLA clock while mail fails', () => {
       expect(final.undeliverable).toBeUndefined();
       await new Promise((r) => setTimeout(r, 1_000));
       const forRun = (await readInbox(inbox.apiBaseUrl)).filter((m) => m.subject.includes(run.workflowId.split(':')[1]!));
-      const to = (who: string, prefix: string) => forRun.filter((m) => m.to.includes(who) && m.subject.startsWith(`[Gatehouse] ${prefix}`)).length;
+      const to = (who: string, prefix: string) =>
+        forRun.filter((m) => m.to.includes(who) && m.subject.startsWith(`[Gatehouse] ${prefix}`)).length;
       for (const reviewer of REVIEWERS) {
         expect(to(reviewer, 'Approval needed')).toBe(1);
         expect(to(reviewer, 'Reminder')).toBe(1);
       }
       expect(to('erin@test.example', 'Escalated')).toBe(1);
       expect(forRun).toHaveLength(REVIEWERS.length * 2 + 1);
-      writeFigures('sla-smtp-down', { escalatedAtMs: escalatedAt, expiredAtMs: expiredAt, mailsDelivered: forRun.length, deliveredWithinMsOfSmtpBack: deliveredAfter });
+      writeFigures('sla-smtp-down', {
+        escalatedAtMs: escalatedAt,
+        expiredAtMs: expiredAt,
+        mailsDelivered: forRun.length,
+        deliveredWithinMsOfSmtpBack: deliveredAfter,
+      });
     } finally {
       await h.close();
       await inbox?.close();
@@ -102,7 +112,12 @@ describe('SLA clock while mail fails', () => {
       const toErin = smtp.accepted.filter((m) => m.to.includes('erin@test.example') && m.subject.includes(run.workflowId.split(':')[1]!));
       expect(toErin.filter((m) => m.subject.startsWith('[Gatehouse] Escalated'))).toHaveLength(1);
       expect(toErin.filter((m) => m.subject.startsWith('[Gatehouse] Mail undeliverable'))).toHaveLength(2);
-      writeFigures('sla-smtp-refusing', { escalatedAtMs: escalatedAt, expiredAtMs: expiredAt, refusedRecorded: refused.length, operatorMails: 2 });
+      writeFigures('sla-smtp-refusing', {
+        escalatedAtMs: escalatedAt,
+        expiredAtMs: expiredAt,
+        refusedRecorded: refused.length,
+        operatorMails: 2,
+      });
     } finally {
       await h.close();
       await smtp.close();

@@ -30,10 +30,14 @@ async function pendingNotify(client: Client, workflowId: string): Promise<{ atte
 
 /** Waits for `attempts` failed notify attempts while the run waits for approval; returns the failure. */
 async function untilNotifyFailed(client: Client, workflowId: string, attempts: number): Promise<string> {
-  const failing = await eventually(async () => {
-    const pending = await pendingNotify(client, workflowId);
-    return pending && pending.attempt >= attempts ? pending : undefined;
-  }, 30_000, `${attempts} failed notify attempts`);
+  const failing = await eventually(
+    async () => {
+      const pending = await pendingNotify(client, workflowId);
+      return pending && pending.attempt >= attempts ? pending : undefined;
+    },
+    30_000,
+    `${attempts} failed notify attempts`,
+  );
   expect((await client.workflow.getHandle(workflowId).query(getStateQuery)).status).toBe('awaiting_approval');
   return failing.failure;
 }
@@ -56,9 +60,11 @@ describe('SMTP server down when a review is requested', () => {
     const target = await startSlowTarget();
     const connection = await Connection.connect({ address });
     const client = new Client({ connection });
-    const gatehouse = await GatehouseClient.connect({ client, taskQueue });
+    const gatehouse = await GatehouseClient.connect({ client, taskQueue, agentKey: setup.agentKey });
     // Production mail: SMTP only, no inbox API to ask for already-sent mail.
-    const worker = spawnWorker(setup.env({ TEMPORAL_ADDRESS: address, GATEHOUSE_TASK_QUEUE: taskQueue, SMTP_URL: `smtp://127.0.0.1:${smtpPort}` }));
+    const worker = spawnWorker(
+      setup.env({ TEMPORAL_ADDRESS: address, GATEHOUSE_TASK_QUEUE: taskQueue, SMTP_URL: `smtp://127.0.0.1:${smtpPort}` }),
+    );
     let inbox: DevInbox | undefined;
     try {
       const id = `smtp-${randomUUID()}`;

@@ -17,7 +17,10 @@ const results = new Map<string, Promise<ApprovalState>>();
 /** Starts an auto-approved run whose commit goes to the slow target and meets `steps`. */
 async function start(name: string, steps: PostStep[]): Promise<void> {
   const p = h.proposal('test.auto');
-  const proposal: ProposalInput = { ...p, params: { ...p.params, url: `${target.url}/effects/${p.id}`, verify: { url: `${target.url}/check/${p.id}` } } };
+  const proposal: ProposalInput = {
+    ...p,
+    params: { ...p.params, url: `${target.url}/effects/${p.id}`, verify: { url: `${target.url}/check/${p.id}` } },
+  };
   target.script(p.id, steps);
   const run = await h.gatehouse.propose(proposal);
   const result = run.result();

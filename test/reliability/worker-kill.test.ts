@@ -13,7 +13,12 @@ let report: KillLoopReport;
 
 beforeAll(async () => {
   const timeline: string[] = [];
-  report = await runKillLoop({ address: process.env['GATEHOUSE_TEST_TEMPORAL_ADDRESS']!, kills: KILLS, runsPerKill: 2, log: (l) => timeline.push(l) });
+  report = await runKillLoop({
+    address: process.env['GATEHOUSE_TEST_TEMPORAL_ADDRESS']!,
+    kills: KILLS,
+    runsPerKill: 2,
+    log: (l) => timeline.push(l),
+  });
   const { outcomes, ...counts } = report;
   writeFigures('worker-kill', { ...counts, timeline });
 }, 600_000);

@@ -6,11 +6,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { devServerDynamicConfigArgs } from '../../src/dev/dev-server-config';
 import { installedTemporalCli } from '../../src/dev/temporal-cli';
 import { ALL_SEARCH_ATTRIBUTE_KEYS } from '../../src/domain/search-attributes';
-import { workflowBundleOptions } from '../../src/worker/workflows-path';
+import { bundleWorkflowsQuietly } from '../../src/worker/bundle';
 
 export const ARTIFACTS = resolve(__dirname, '../../test-artifacts');
 
@@ -33,20 +32,10 @@ export default async function globalSetup(): Promise<void> {
       if (attempt >= 3) throw err;
     }
   }
-  const { code } = await bundleWorkflowCode({ ...workflowBundleOptions(), logger: quietLogger });
   const bundlePath = resolve(ARTIFACTS, 'workflow-bundle.js');
-  writeFileSync(bundlePath, code);
+  writeFileSync(bundlePath, await bundleWorkflowsQuietly());
   process.env['GATEHOUSE_TEST_TEMPORAL_ADDRESS'] = env.connection.options.address;
   process.env['GATEHOUSE_TEST_TEMPORAL_CLI'] = path;
   process.env['GATEHOUSE_TEST_WORKFLOW_BUNDLE'] = bundlePath;
   (globalThis as { __TEMPORAL_ENV__?: TestWorkflowEnvironment }).__TEMPORAL_ENV__ = env;
 }
-
-const quietLogger = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: (message: string) => process.stderr.write(`${message}\n`),
-};

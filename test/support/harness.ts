@@ -5,14 +5,16 @@
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
-import type { z } from 'zod';
+import type { Pool } from 'pg';
+import { createFileOutbox } from '../../activities/executors/email-outbox';
 import { createHttpRequestExecutor } from '../../activities/executors/http-request';
 import { HttpRequestParamsSchema } from '../../src/actions/schemas';
 import { createFileAuditLog } from '../../src/audit/hash-chain-log';
 import { GatehouseClient } from '../../src/client';
+import type { RegisteredAgent } from '../../src/domain/agent-auth';
 import type { DecisionKind, SignedDecision } from '../../src/domain/decision';
 import type { ProposalInput } from '../../src/domain/proposal';
 import {
@@ -35,7 +37,7 @@ import { parseEgressAllowList } from '../../src/egress/allow-list';
 import type { Resolver } from '../../src/egress/guarded-fetch';
 import { dataConverterFor } from '../../src/temporal/payload-codec';
 import { createWorker } from '../../src/worker/create-worker';
-import { workerActionTypes } from '../../src/worker/action-types';
+import { workerActionTypes, type WorkerActionOptions } from '../../src/worker/action-types';
 import { getStateQuery } from '../../workflows/messages';
 import { startHttpTarget, type HttpTarget } from './http-target';
 
@@ -58,6 +60,19 @@ const TEST_ACTION_TYPES = [
   'test.longwait',
 ];
 
+/** Agent ids the tests propose as; each is registered with the test agent key and every action type. */
+export const TEST_AGENT_IDS = ['agent-7', 'metrics-agent', 'data-agent', 'refund-agent', 'bench-agent'];
+
+/** An agent registry giving `ids` one key and every action type the worker knows. */
+export function testAgentRegistry(
+  ids: readonly string[],
+  publicKeyHex: string,
+  keyId: string,
+  actionTypes: ReadonlySet<string>,
+): Map<string, RegisteredAgent> {
+  return new Map(ids.map((id) => [id, { id, name: id, keys: { [keyId]: publicKeyHex }, scope: [...actionTypes] }]));
+}
+
 export type DevInbox = Awaited<ReturnType<typeof startDevInbox>>;
 
 export interface Harness {
@@ -73,6 +88,12 @@ export interface Harness {
   grantSigner: BytesSigner;
   /** `kid:hex` of the signer's private key, as GATEHOUSE_DECISION_SIGNING_KEY takes it. */
   signingKeySpec: string;
+  /** `kid:hex` of the test agent key (GATEHOUSE_AGENT_KEY); `gatehouse` signs with it. */
+  agentKeySpec: string;
+  /** The worker's agent registry; every id in {@link TEST_AGENT_IDS} holds the test agent key. Tests may add agents. */
+  agents: Map<string, RegisteredAgent>;
+  /** Operators' public keys the worker trusts for withdrawals and revisions; tests may add some. */
+  operatorKeys: Record<string, { owner: string; publicKeyHex: string }>;
   linkKeyring: LinkKeyring;
   /** The hash-chained audit log this harness's worker writes. */
   auditLogFile: string;
@@ -99,7 +120,7 @@ export interface HarnessOptions {
   /** Payments API for the real payment.refund executor. */
   paymentsUrl?: string;
   /** PostgreSQL pools for the real db.write executor. */
-  databases?: Record<string, import('pg').Pool>;
+  databases?: Record<string, Pool>;
   /**
    * GATEHOUSE_EGRESS_ALLOW of the worker. Default `127.0.0.1`: the test targets listen on
    * loopback, which the allow-list refuses unless it is named.
@@ -113,6 +134,8 @@ export interface HarnessOptions {
   address?: string;
   /** The worker mails through this SMTP server (without a sent-mail index) instead of the harness's inbox. */
   smtpUrl?: string;
+  /** Any other executor configuration, passed to workerActionTypes as is. */
+  actions?: WorkerActionOptions;
 }
 
 /** People of the fixture directory who also hold an operator key. */
@@ -131,6 +154,8 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
   const target = await startHttpTarget();
   const inbox = await startDevInbox({ smtpPort: 0, webPort: 0 });
   const keys = generateDecisionKeyPair();
+  const agentKeys = generateDecisionKeyPair();
+  const agentKeySpec = `agent-test:${agentKeys.privateKeyHex}`;
   const signer = createDecisionSigner({ keyId: 'test', privateKeyHex: keys.privateKeyHex });
   const operatorKeySpecs: Record<string, string> = {};
   const operatorKeys: Record<string, OperatorKey> = {};
@@ -151,24 +176,27 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
 
   const actionTypes = workerActionTypes(mailer, {
     sentIndex,
+    emailOutbox: createFileOutbox(join(dirname(auditLogFile), 'email-outbox.jsonl')),
+    ...options.actions,
     ...(options.databases ? { databases: options.databases } : {}),
     ...(options.paymentsUrl ? { paymentsUrl: options.paymentsUrl } : {}),
   });
   for (const name of TEST_ACTION_TYPES) {
     actionTypes.register({
       name,
-      paramsSchema: HttpRequestParamsSchema as z.ZodType<Record<string, unknown>>,
-      executor: createHttpRequestExecutor() as never,
+      paramsSchema: HttpRequestParamsSchema,
+      executor: createHttpRequestExecutor(),
     });
   }
   const policyBook = loadPolicyBook(FIXTURE_POLICIES, resolve(FIXTURE_POLICIES, 'reviewers.yaml'), actionTypes.names());
+  const agents = testAgentRegistry(TEST_AGENT_IDS, agentKeys.publicKeyHex, 'agent-test', actionTypes.names());
 
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
 
   const harness: Harness = {
     client,
-    gatehouse: await GatehouseClient.connect({ client, taskQueue, actionTypes }),
+    gatehouse: await GatehouseClient.connect({ client, taskQueue, actionTypes, agentKey: agentKeySpec }),
     taskQueue,
     target,
     inbox,
@@ -176,6 +204,9 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     grantSigner,
     operatorKeySpecs,
     signingKeySpec: `test:${keys.privateKeyHex}`,
+    agentKeySpec,
+    agents,
+    operatorKeys,
     linkKeyring,
     auditLogFile,
     samplingKey,
@@ -189,6 +220,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
         actionTypes,
         decisionKeys: { test: keys.publicKeyHex },
         grantSigner,
+        agents,
         operatorKeys: startOptions.revokeOperatorKeys ? {} : operatorKeys,
         mailer,
         linkKeyring,

@@ -42,8 +42,16 @@ export async function startRefusingSmtp(accept: string[]): Promise<RefusingSmtp>
             continue;
           }
           // Headers end at the first empty line; long ones are folded onto lines starting with a space.
-          const headers = data.slice(0, data.indexOf('')).join('\r\n').replace(/\r\n[ \t]+/g, ' ').split('\r\n');
-          const subject = headers.find((l) => l.toLowerCase().startsWith('subject:'))?.slice(8).trim() ?? '';
+          const headers = data
+            .slice(0, data.indexOf(''))
+            .join('\r\n')
+            .replace(/\r\n[ \t]+/g, ' ')
+            .split('\r\n');
+          const subject =
+            headers
+              .find((l) => l.toLowerCase().startsWith('subject:'))
+              ?.slice(8)
+              .trim() ?? '';
           accepted.push({ to: rcpt, subject });
           data = undefined;
           rcpt = [];

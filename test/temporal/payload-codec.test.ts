@@ -1,5 +1,11 @@
 /** Payloads in Temporal history are ciphertext; the client and worker with the key read them. */
-import { generatePayloadKey, AesGcmPayloadCodec, parsePayloadKeys, PayloadKeyError, ENCRYPTED_ENCODING } from '../../src/temporal/payload-codec';
+import {
+  generatePayloadKey,
+  AesGcmPayloadCodec,
+  parsePayloadKeys,
+  PayloadKeyError,
+  ENCRYPTED_ENCODING,
+} from '../../src/temporal/payload-codec';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { payloadToJSON } from '@temporalio/common/lib/proto-utils';
@@ -31,8 +37,49 @@ describe('payload encryption', () => {
     const raw = JSON.stringify(history, (_k, v) => (v instanceof Uint8Array ? Buffer.from(v).toString('latin1') : v));
     expect(raw).not.toContain(secret);
     const input = history.events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!;
-    expect(new TextDecoder().decode(input.metadata!['encoding']!)).toBe(ENCRYPTED_ENCODING);
-    expect(new TextDecoder().decode(input.metadata!['encryption-key-id']!)).toBe('k2');
+    expect(new TextDecoder().decode(input.metadata!['encoding'])).toBe(ENCRYPTED_ENCODING);
+    expect(new TextDecoder().decode(input.metadata!['encryption-key-id'])).toBe('k2');
+  });
+
+  it("masks the policy's redacted fields, and their values repeated anywhere, in what the Web UI decodes", async () => {
+    const card = '4111111111111111';
+    const proposal = h.proposal('test.auto');
+    const params = { ...proposal.params, body: { amount: 42, card } };
+    const run = await h.gatehouse.propose({ ...proposal, params, summary: `refund to card 4111 1111\u200b1111 1111` });
+    await run.result();
+    const history = await h.client.workflow.getHandle(run.workflowId).fetchHistory();
+    const input = history.events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!;
+    const app = createApp({
+      client: h.client,
+      linkKeyring: h.linkKeyring,
+      signer: h.signer,
+      logger: createLogger({ level: 'silent' }),
+      publicUrl: 'http://127.0.0.1:9',
+      codec: {
+        codec: new AesGcmPayloadCodec(parsePayloadKeys(KEYS)),
+        corsOrigin: 'http://127.0.0.1:8233',
+        redactions: new Map([['test.auto', ['params.body.card']]]),
+      },
+    });
+    const server: Server = await new Promise((r) => {
+      const s = app.listen(0, '127.0.0.1', () => r(s));
+    });
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const ok = await fetch(`${base}/codec/decode`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ payloads: [payloadToJSON(input)] }),
+      });
+      expect(ok.status).toBe(200);
+      const decoded = (await ok.json()) as { payloads: { data: string }[] };
+      const text = Buffer.from(decoded.payloads[0]!.data, 'base64').toString('utf8');
+      expect(text).toContain('[redacted]');
+      expect(text).not.toContain(card);
+      expect(text).not.toContain('4111 1111');
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 
   it('decodes history payloads through the codec endpoint for an authorized Web UI, and refuses others', async () => {
@@ -68,7 +115,10 @@ describe('payload encryption', () => {
       expect(await anonymous.text()).not.toContain(secret);
       const wrong = await fetch(`${base}/codec/decode`, { method: 'POST', headers: { ...headers, authorization: 'Bearer nope' }, body });
       expect(wrong.status).toBe(401);
-      const preflight = await fetch(`${base}/codec/decode`, { method: 'OPTIONS', headers: { origin: 'http://127.0.0.1:8233', 'access-control-request-method': 'POST' } });
+      const preflight = await fetch(`${base}/codec/decode`, {
+        method: 'OPTIONS',
+        headers: { origin: 'http://127.0.0.1:8233', 'access-control-request-method': 'POST' },
+      });
       expect(preflight.status).toBe(204);
       expect(preflight.headers.get('access-control-allow-headers')).toContain('x-namespace');
     } finally {
@@ -83,7 +133,7 @@ describe('payload encryption', () => {
     const payload = { metadata: { encoding: new TextEncoder().encode('json/plain') }, data: new TextEncoder().encode('"hello"') };
     const [sealed] = await oldCodec.encode([payload]);
     const [opened] = await rotated.decode([sealed!]);
-    expect(new TextDecoder().decode(opened!.data!)).toBe('"hello"');
+    expect(new TextDecoder().decode(opened!.data)).toBe('"hello"');
     const tampered = { ...sealed!, data: Uint8Array.from(sealed!.data!, (b, i) => (i === 20 ? b ^ 1 : b)) };
     await expect(rotated.decode([tampered])).rejects.toThrow();
     await expect(new AesGcmPayloadCodec(parsePayloadKeys(newer!)).decode([sealed!])).rejects.toThrow(/unknown key id/);

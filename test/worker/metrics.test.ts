@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -14,6 +14,7 @@ import { decisionThroughLink } from '../../src/links/link-issuer';
 import { generateLinkSecret } from '../../src/links/keyring';
 import { startDevInbox } from '../../src/mail/dev-inbox';
 import { freePort } from '../../src/util/free-port';
+import { workflowIdFor } from '../../src/domain/ids';
 import { generateSamplingKeySpec, parseSamplingKey, samplingDraw } from '../../src/policy/sampling';
 import { decideUpdate, getStateQuery } from '../../workflows/messages';
 import { eventually } from '../support/harness';
@@ -26,6 +27,7 @@ let metricsUrl: string;
 let gatehouse: GatehouseClient;
 let client: Client;
 const keys = generateDecisionKeyPair();
+const agentKeys = generateDecisionKeyPair();
 const signer = createDecisionSigner({ keyId: 'm1', privateKeyHex: keys.privateKeyHex });
 const grantKey = generateDecisionKeyPair();
 const grantSigner = createBytesSigner({ keyId: 'g1', privateKeyHex: grantKey.privateKeyHex });
@@ -37,6 +39,11 @@ beforeAll(async () => {
   const metricsPort = await freePort();
   metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-metrics-'));
+  const agentsFile = join(dir, 'agents.yaml');
+  writeFileSync(
+    agentsFile,
+    `agents:\n  - { id: metrics-agent, name: Metrics agent, keys: ["ma1:${agentKeys.publicKeyHex}"], scope: [ticket.update, email.send] }\n`,
+  );
   worker = spawn('node', [join(ROOT, 'dist/src/worker/main.js')], {
     cwd: ROOT,
     env: {
@@ -51,14 +58,16 @@ beforeAll(async () => {
       SMTP_URL: inbox.smtpUrl,
       GATEHOUSE_METRICS_ADDRESS: `127.0.0.1:${metricsPort}`,
       GATEHOUSE_SANDBOX_LEDGER: join(dir, 'effects.jsonl'),
+      GATEHOUSE_EMAIL_OUTBOX_FILE: join(dir, 'email-outbox.jsonl'),
       GATEHOUSE_AUDIT_LOG: join(dir, 'audit.jsonl'),
+      GATEHOUSE_AGENTS_FILE: agentsFile,
       LOG_LEVEL: 'warn',
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   connection = await Connection.connect({ address: process.env['GATEHOUSE_TEST_TEMPORAL_ADDRESS']! });
   client = new Client({ connection });
-  gatehouse = await GatehouseClient.connect({ client, taskQueue });
+  gatehouse = await GatehouseClient.connect({ client, taskQueue, agentKey: `ma1:${agentKeys.privateKeyHex}` });
 });
 
 afterAll(async () => {
@@ -84,18 +93,26 @@ describe('worker metrics', () => {
     const unsampled = () => {
       for (;;) {
         const p = proposal('ticket.update', { ticketId: 'OPS-1', fields: { priority: 'P3' } }, { confidence: 0.9 });
-        if (samplingDraw(`ticket.update:${p.id}`, parseSamplingKey(samplingKeySpec)) >= 0.1) return p;
+        if (samplingDraw(workflowIdFor(p), parseSamplingKey(samplingKeySpec)) >= 0.1) return p;
       }
     };
     const tickets = await Promise.all(Array.from({ length: 3 }, () => gatehouse.propose(unsampled())));
     const email = await gatehouse.propose(
-      proposal('email.send', { to: ['someone@customer.example'], subject: 'Hello', text: 'Hi there' }, { rationale: 'asked', confidence: 0.95 }),
+      proposal(
+        'email.send',
+        { to: ['someone@customer.example'], subject: 'Hello', text: 'Hi there' },
+        { rationale: 'asked', confidence: 0.95 },
+      ),
     );
     const handle = client.workflow.getHandle(email.workflowId);
-    const state = await eventually(async () => {
-      const s = await handle.query(getStateQuery);
-      return s.status === 'awaiting_approval' ? s : undefined;
-    }, 30_000, 'email awaiting approval');
+    const state = await eventually(
+      async () => {
+        const s = await handle.query(getStateQuery);
+        return s.status === 'awaiting_approval' ? s : undefined;
+      },
+      30_000,
+      'email awaiting approval',
+    );
     await handle.executeUpdate(decideUpdate, {
       args: [
         decisionThroughLink(
@@ -116,10 +133,14 @@ describe('worker metrics', () => {
     expect((await email.result()).status).toBe('succeeded');
     for (const t of tickets) expect((await t.result()).status).toBe('succeeded');
 
-    const text = await eventually(async () => {
-      const body = await (await fetch(metricsUrl)).text();
-      return /gatehouse_decisions\S*\{[^}]*action_type="email.send"[^}]*decision="approve"/.test(body) ? body : undefined;
-    }, 20_000, 'gatehouse metrics');
+    const text = await eventually(
+      async () => {
+        const body = await (await fetch(metricsUrl)).text();
+        return /gatehouse_decisions\S*\{[^}]*action_type="email.send"[^}]*decision="approve"/.test(body) ? body : undefined;
+      },
+      20_000,
+      'gatehouse metrics',
+    );
     expect(text).toMatch(/gatehouse_outcomes\S*\{[^}]*action_type="email.send"[^}]*status="succeeded"[^}]*\} 1/);
     expect(text).toMatch(/gatehouse_time_to_decision\S*_bucket\{[^}]*action_type="email.send"/);
     expect(text).toMatch(/gatehouse_sampled_out\S*\{[^}]*action_type="ticket.update"[^}]*\} 3/);

@@ -20,10 +20,22 @@ async function runWorker(env: Record<string, string>): Promise<{ code: number; s
   }
 }
 
+/** A valid agent registry, so that each test meets only the problem it is about. */
+function validAgentsFile(): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'gatehouse-agents-')), 'agents.yaml');
+  writeFileSync(
+    file,
+    `agents:\n  - { id: refund-agent, name: Refunds, keys: ["a1:${generateDecisionKeyPair().publicKeyHex}"], scope: [payment.refund] }\n`,
+  );
+  return file;
+}
+
 const validEnv = () => ({
   TEMPORAL_ADDRESS: process.env['GATEHOUSE_TEST_TEMPORAL_ADDRESS']!,
+  GATEHOUSE_AGENTS_FILE: validAgentsFile(),
   GATEHOUSE_DECISION_PUBLIC_KEYS: `d1:${generateDecisionKeyPair().publicKeyHex}`,
   GATEHOUSE_LINK_KEYS: `l1:${generateLinkSecret()}`,
+  GATEHOUSE_LINK_GRANT_KEY: `g1:${generateDecisionKeyPair().privateKeyHex}`,
   SMTP_URL: 'smtp://127.0.0.1:9',
 });
 
@@ -38,10 +50,43 @@ describe('worker start-up', () => {
     expect(result.stderr).toContain('mode');
   });
 
+  it('exits 1 listing every problem of a broken agent registry', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-agents-'));
+    const agentsFile = join(dir, 'agents.yaml');
+    writeFileSync(
+      agentsFile,
+      [
+        'agents:',
+        `  - { id: refund-agent, name: Refunds, keys: ["a1:${'0'.repeat(64)}", "a1:${generateDecisionKeyPair().publicKeyHex}"], scope: [payment.refund, no.such_type] }`,
+        '  - { id: mail-agent, name: Mail, keys: [], scope: [email.send] }',
+        '',
+      ].join('\n'),
+    );
+    const result = await runWorker({ ...validEnv(), GATEHOUSE_AGENTS_FILE: agentsFile });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('agents.yaml');
+    // The schema's problem and, apart from it, every key and scope problem of the other entries.
+    expect(result.stderr).toContain('agents.1.keys');
+    expect(result.stderr).toContain('agent "refund-agent" keys');
+    expect(result.stderr).toContain('no.such_type');
+  });
+
+  it('exits 1 naming the agent registry when it is missing', async () => {
+    const result = await runWorker({ ...validEnv(), GATEHOUSE_AGENTS_FILE: join(tmpdir(), 'no-such-agents.yaml') });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('no-such-agents.yaml');
+  });
+
   it('exits 1 listing every missing or invalid setting', async () => {
     const result = await runWorker({ GATEHOUSE_MODE: 'production', GATEHOUSE_HTTP_PORT: 'eighty' });
     expect(result.code).toBe(1);
-    for (const key of ['GATEHOUSE_HTTP_PORT', 'GATEHOUSE_LINK_KEYS', 'GATEHOUSE_DECISION_SIGNING_KEY', 'SMTP_URL', 'GATEHOUSE_SAMPLING_KEY']) {
+    for (const key of [
+      'GATEHOUSE_HTTP_PORT',
+      'GATEHOUSE_LINK_KEYS',
+      'GATEHOUSE_DECISION_SIGNING_KEY',
+      'SMTP_URL',
+      'GATEHOUSE_SAMPLING_KEY',
+    ]) {
       expect(result.stderr).toContain(key);
     }
   });

@@ -4,7 +4,7 @@
  */
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ProposalConflictError, ProposalValidationError, WithdrawRefusedError } from '../../src/client';
-import { decisionUpdateIdFor } from '../../src/domain/ids';
+import { decisionUpdateIdFor, workflowIdFor } from '../../src/domain/ids';
 import { SearchAttributes } from '../../src/domain/search-attributes';
 import { decisionThroughLink } from '../../src/links/link-issuer';
 import { decideSignal, decideUpdate, getStateQuery, reviseUpdate, withdrawUpdate } from '../../workflows/messages';
@@ -22,10 +22,14 @@ afterAll(async () => {
 });
 
 async function waitForStatus(workflowId: string, status: string): Promise<void> {
-  await eventually(async () => {
-    const state = await h.client.workflow.getHandle(workflowId).query(getStateQuery);
-    return state.status === status ? true : undefined;
-  }, 20_000, `status ${status}`);
+  await eventually(
+    async () => {
+      const state = await h.client.workflow.getHandle(workflowId).query(getStateQuery);
+      return state.status === status ? true : undefined;
+    },
+    20_000,
+    `status ${status}`,
+  );
 }
 
 async function historyLength(workflowId: string): Promise<number> {
@@ -89,7 +93,9 @@ describe('approval workflow', () => {
       .executeUpdate(decideUpdate, { args: [await h.decision(run.workflowId, { id: 'alice', role: 'approver' }, 'approve')] });
     expect((await run.result()).status).toBe('succeeded');
     const { events, statuses } = await upsertedStatuses(run.workflowId);
-    const scheduled = events.flatMap((e) => (e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes.activityType?.name] : []));
+    const scheduled = events.flatMap((e) =>
+      e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes.activityType?.name] : [],
+    );
     // Only the mail and the side effect are regular activities; the rest are markers.
     expect(scheduled.sort()).toEqual(['commitAction', 'notify']);
     const localMarkers = events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity');
@@ -107,7 +113,11 @@ describe('approval workflow', () => {
     h.target.delayResponses(1, 8_000);
     const handle = h.client.workflow.getHandle(run.workflowId);
     await handle.executeUpdate(decideUpdate, { args: [await h.decision(run.workflowId, { id: 'alice', role: 'approver' }, 'approve')] });
-    await eventually(async () => ((await handle.describe()).typedSearchAttributes.get(SearchAttributes.status) === 'committing' ? true : undefined), 15_000, 'committing in search');
+    await eventually(
+      async () => ((await handle.describe()).typedSearchAttributes.get(SearchAttributes.status) === 'committing' ? true : undefined),
+      15_000,
+      'committing in search',
+    );
     expect((await run.result()).status).toBe('succeeded');
     expect((await upsertedStatuses(run.workflowId)).statuses).toEqual(['awaiting_approval', 'committing', 'succeeded']);
   });
@@ -126,11 +136,14 @@ describe('approval workflow', () => {
     expect(sa.get(SearchAttributes.risk)).toBe('critical');
     expect([...(sa.get(SearchAttributes.reviewers) ?? [])].sort()).toEqual(['carol', 'dave']);
     expect(sa.get(SearchAttributes.deadline)).toBeInstanceOf(Date);
-    expect(await described.staticSummary()).toBe(`test.dual: ${proposal.summary}`);
+    expect(await described.staticSummary()).toBe(`test.dual · ${proposal.id} · agent agent-7`);
+    expect(await described.staticSummary()).not.toContain(proposal.summary);
     expect(await described.staticDetails()).toContain('agent-7');
     // Visibility is eventually consistent: the list catches up with the upsert shortly.
     const listed = await eventually(async () => {
-      const rows = await h.gatehouse.list(`GatehouseStatus = "awaiting_approval" AND GatehouseReviewers = "dave" AND WorkflowId = "${run.workflowId}"`);
+      const rows = await h.gatehouse.list(
+        `GatehouseStatus = "awaiting_approval" AND GatehouseReviewers = "dave" AND WorkflowId = "${run.workflowId}"`,
+      );
       return rows.length > 0 ? rows : undefined;
     });
     expect(listed).toEqual([{ workflowId: run.workflowId, status: 'awaiting_approval', actionType: 'test.dual' }]);
@@ -140,9 +153,9 @@ describe('approval workflow', () => {
   it('executes nothing after a rejection and records the reason', async () => {
     const run = await h.gatehouse.propose(h.proposal('test.single'));
     await waitForStatus(run.workflowId, 'awaiting_approval');
-    await h.client.workflow
-      .getHandle(run.workflowId)
-      .executeUpdate(decideUpdate, { args: [await h.decision(run.workflowId, { id: 'bob', role: 'approver' }, 'reject', { comment: 'wrong customer' })] });
+    await h.client.workflow.getHandle(run.workflowId).executeUpdate(decideUpdate, {
+      args: [await h.decision(run.workflowId, { id: 'bob', role: 'approver' }, 'reject', { comment: 'wrong customer' })],
+    });
     const final = await run.result();
     expect(final.status).toBe('rejected');
     expect(final.outcomeReason).toContain('wrong customer');
@@ -190,12 +203,12 @@ describe('approval workflow', () => {
 
   it('refuses an invalid proposal listing every bad field and starts no workflow', async () => {
     const bad = h.proposal('test.single', { summary: '', agent: { id: 'bad id!', name: 'x' } });
-    (bad.params as Record<string, unknown>)['url'] = 'not a url';
+    bad.params['url'] = 'not a url';
     const error = await h.gatehouse.propose(bad).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProposalValidationError);
     const paths = (error as ProposalValidationError).problems.map((p) => p.path).sort();
     expect(paths).toEqual(expect.arrayContaining(['agent.id', 'params.url', 'summary']));
-    await expect(h.client.workflow.getHandle(`test.single:${bad.id}`).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+    await expect(h.client.workflow.getHandle(workflowIdFor(bad)).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
   });
 
   it('refuses ineligible, repeated, self and unsigned decisions in the validator, leaving history unchanged', async () => {
@@ -236,15 +249,23 @@ describe('approval workflow', () => {
     expect((await run.result()).status).toBe('succeeded');
   });
 
-  it('refuses malformed decisions, revisions and withdrawals with the schema\'s reason, inside the shared sandbox', async () => {
+  it("refuses malformed decisions, revisions and withdrawals with the schema's reason, inside the shared sandbox", async () => {
     const run = await h.gatehouse.propose(h.proposal('test.single'));
     await waitForStatus(run.workflowId, 'awaiting_approval');
     const handle = h.client.workflow.getHandle(run.workflowId);
     const before = await settledHistoryLength(run.workflowId);
     const valid = await h.decision(run.workflowId, { id: 'alice', role: 'approver' }, 'approve');
     const malformed: [string, Promise<unknown>, RegExp][] = [
-      ['decision', handle.executeUpdate(decideUpdate, { args: [{ ...valid, payload: { ...valid.payload, decidedAt: 'yesterday' } }] }), /malformed decision/],
-      ['decision', handle.executeUpdate(decideUpdate, { args: [{ ...valid, signature: { keyId: 'k', value: 'zz' } }] }), /malformed decision/],
+      [
+        'decision',
+        handle.executeUpdate(decideUpdate, { args: [{ ...valid, payload: { ...valid.payload, decidedAt: 'yesterday' } }] }),
+        /malformed decision/,
+      ],
+      [
+        'decision',
+        handle.executeUpdate(decideUpdate, { args: [{ ...valid, signature: { keyId: 'k', value: 'zz' } }] }),
+        /malformed decision/,
+      ],
       ['decision', handle.executeUpdate(decideUpdate, { args: ['approve' as never] }), /malformed decision/],
       ['revision', handle.executeUpdate(reviseUpdate, { args: [{ by: '', params: 7 } as never] }), /malformed revision/],
       ['withdrawal', handle.executeUpdate(withdrawUpdate, { args: [{ reason: 5 } as never] }), /malformed withdrawal/],
@@ -279,7 +300,9 @@ describe('approval workflow', () => {
     const run = await h.gatehouse.propose(h.proposal('test.dual'));
     await waitForStatus(run.workflowId, 'awaiting_approval');
     const handle = h.client.workflow.getHandle(run.workflowId);
-    const first = await handle.executeUpdate(decideUpdate, { args: [await h.decision(run.workflowId, { id: 'carol', role: 'finance' }, 'approve')] });
+    const first = await handle.executeUpdate(decideUpdate, {
+      args: [await h.decision(run.workflowId, { id: 'carol', role: 'finance' }, 'approve')],
+    });
     expect(first).toEqual({ status: 'awaiting_approval', round: 1, remaining: [{ role: 'manager', needed: 1 }] });
     const again = await handle
       .executeUpdate(decideUpdate, { args: [await h.decision(run.workflowId, { id: 'carol', role: 'finance' }, 'approve')] })

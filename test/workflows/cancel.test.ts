@@ -15,7 +15,11 @@ beforeAll(async () => {
 afterAll(() => h?.close());
 
 async function untilStatus(workflowId: string, status: string): Promise<void> {
-  await eventually(async () => ((await h.client.workflow.getHandle(workflowId).query(getStateQuery)).status === status ? true : undefined), 20_000, status);
+  await eventually(
+    async () => ((await h.client.workflow.getHandle(workflowId).query(getStateQuery)).status === status ? true : undefined),
+    20_000,
+    status,
+  );
 }
 
 describe('operator cancel', () => {
@@ -30,7 +34,9 @@ describe('operator cancel', () => {
     expect(h.target.posts.some((k) => k.includes(run.workflowId))).toBe(false);
     const description = await h.client.workflow.getHandle(run.workflowId).describe();
     expect(description.status.name).toBe('COMPLETED');
-    const audited = readFileSync(h.auditLogFile, 'utf8').split('\n').filter((l) => l.includes(run.workflowId));
+    const audited = readFileSync(h.auditLogFile, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes(run.workflowId));
     expect(audited.some((l) => l.includes('withdrawn by an operator'))).toBe(true);
   });
 
@@ -45,6 +51,10 @@ describe('operator cancel', () => {
     expect(final.status).toBe('succeeded');
     expect(final.execution?.verification?.ok).toBe(true);
     expect(h.target.effects.get(final.execution!.idempotencyKey)).toBe(1);
-    expect(final.transitions.find((t) => t.event === 'cancelled')).toMatchObject({ from: 'committing', to: 'committing', note: 'cancel requested while committing; the commit finishes and is verified' });
+    expect(final.transitions.find((t) => t.event === 'cancelled')).toMatchObject({
+      from: 'committing',
+      to: 'committing',
+      note: 'cancel requested while committing; the commit finishes and is verified',
+    });
   }, 30_000);
 });

@@ -41,7 +41,9 @@ describe('the commit re-checks the signed approvals', () => {
     const final = await run.result();
     expect(final.decisions[0]).toMatchObject({ reviewerId: 'alice', channel: 'operator' });
     expect(final.status).toBe('needs_attention');
-    expect(final.outcomeReason).toMatch(/commit refused: refusing to execute: the signed approvals of sha256:[0-9a-f]+ do not fill the approver step/);
+    expect(final.outcomeReason).toMatch(
+      /commit refused: refusing to execute: the signed approvals of sha256:[0-9a-f]+ do not fill the approver step/,
+    );
     expect(final.transitions.at(-1)).toMatchObject({ from: 'committing', to: 'needs_attention', event: 'commit_refused' });
     expect(h.target.posts.filter((key) => key.includes(run.workflowId))).toHaveLength(0);
     await h.stopWorker();
@@ -51,7 +53,16 @@ describe('the commit re-checks the signed approvals', () => {
     await h.startWorker();
     const run = await h.gatehouse.propose(h.proposal('test.single'));
     await eventually(async () => ((await run.status()).status === 'awaiting_approval' ? true : undefined), 20_000, 'awaiting approval');
-    const decided = await runCli({ GATEHOUSE_TASK_QUEUE: h.taskQueue, GATEHOUSE_OPERATOR_KEY: h.operatorKeySpecs['alice']! }, 'decide', run.workflowId, '--as', 'alice', '--role', 'approver', '--approve');
+    const decided = await runCli(
+      { GATEHOUSE_TASK_QUEUE: h.taskQueue, GATEHOUSE_OPERATOR_KEY: h.operatorKeySpecs['alice']! },
+      'decide',
+      run.workflowId,
+      '--as',
+      'alice',
+      '--role',
+      'approver',
+      '--approve',
+    );
     expect(decided.code).toBe(0);
     const final = await run.result();
     expect(final.status).toBe('succeeded');

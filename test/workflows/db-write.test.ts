@@ -32,11 +32,23 @@ function proposal(id: number, expectedVersion: number) {
   return {
     id: `db-${randomUUID()}`,
     actionType: 'db.write',
-    params: { database: 'accounts', table: 'customers', operation: 'update' as const, key: { id }, values: { email: 'new@example.org' }, expectedVersion },
+    params: {
+      database: 'accounts',
+      table: 'customers',
+      operation: 'update' as const,
+      key: { id },
+      values: { email: 'new@example.org' },
+      expectedVersion,
+    },
     agent: { id: 'data-agent', name: 'Account agent' },
     requestedBy: { id: 'peter' },
     summary: `Update the email of customer ${id}`,
-    evidence: { rationale: 'confirmed by phone', preconditions: { version: expectedVersion }, diff: '- old\n+ new', rollbackPlan: 'restore old email' },
+    evidence: {
+      rationale: 'confirmed by phone',
+      preconditions: { version: expectedVersion },
+      diff: '- old\n+ new',
+      rollbackPlan: 'restore old email',
+    },
   };
 }
 
@@ -56,7 +68,9 @@ describe('db.write on PostgreSQL', () => {
     expect(final.execution?.verification?.ok).toBe(true);
     const row = await pool.query('SELECT email, version FROM customers WHERE id = 1');
     expect(row.rows[0]).toEqual({ email: 'new@example.org', version: 4 });
-    const ledger = await pool.query('SELECT count(*)::int AS n FROM gatehouse_applied WHERE idempotency_key = $1', [final.execution!.idempotencyKey]);
+    const ledger = await pool.query('SELECT count(*)::int AS n FROM gatehouse_applied WHERE idempotency_key = $1', [
+      final.execution!.idempotencyKey,
+    ]);
     expect(ledger.rows[0].n).toBe(1);
   });
 
@@ -78,6 +92,9 @@ describe('db.write on PostgreSQL', () => {
     const final = await run.result();
     expect(final.status).toBe('failed');
     expect(final.execution?.error).toMatch(/version/);
-    expect((await pool.query('SELECT email, version FROM customers WHERE id = 2')).rows[0]).toEqual({ email: 'old@example.org', version: 6 });
+    expect((await pool.query('SELECT email, version FROM customers WHERE id = 2')).rows[0]).toEqual({
+      email: 'old@example.org',
+      version: 6,
+    });
   });
 });

@@ -62,7 +62,9 @@ describe('egress allow-list', () => {
     const postsBefore = h.target.posts.length;
     const final = await run('test.auto', toTarget);
     expect(final.status).toBe('failed');
-    expect(final.execution?.error).toMatch(/^egress refused: 127\.0\.0\.1 \(loopback\), which only an explicit address or network entry allows$/);
+    expect(final.execution?.error).toMatch(
+      /^egress refused: 127\.0\.0\.1 \(loopback\), which only an explicit address or network entry allows$/,
+    );
     expect(h.target.posts.length).toBe(postsBefore);
     expect(await commitAttempts(final.workflowId)).toBe(1);
   });
@@ -99,11 +101,16 @@ describe('egress allow-list', () => {
   });
 
   it('fails a commit whose allowed target redirects elsewhere, without following it', async () => {
-    const final = await run('test.egress', (id) => ({ method: 'POST', url: `${redirectorUrl}/refunds/${id}`, verify: { url: `${redirectorUrl}/check/${id}` } }));
+    const final = await run('test.egress', (id) => ({
+      method: 'POST',
+      url: `${redirectorUrl}/refunds/${id}`,
+      verify: { url: `${redirectorUrl}/check/${id}` },
+    }));
     expect(final.status).toBe('failed');
-    expect(final.execution?.error).toMatch(/answered 302 redirecting to http:\/\/169\.254\.169\.254\/latest\/meta-data\/iam\/; redirects are not followed/);
+    expect(final.execution?.error).toMatch(
+      /answered 302 redirecting to http:\/\/169\.254\.169\.254\/latest\/meta-data\/iam\/; redirects are not followed/,
+    );
     expect(redirectorHits.filter((hit) => hit.startsWith('POST'))).toHaveLength(1);
     expect(await commitAttempts(final.workflowId)).toBe(1);
   });
 });
-

@@ -20,10 +20,14 @@ afterAll(() => h?.close());
 const state = (workflowId: string): Promise<ApprovalState> => h.client.workflow.getHandle(workflowId).query(getStateQuery);
 
 async function until(workflowId: string, predicate: (s: ApprovalState) => boolean, what: string): Promise<ApprovalState> {
-  return eventually(async () => {
-    const s = await state(workflowId);
-    return predicate(s) ? s : undefined;
-  }, 20_000, what);
+  return eventually(
+    async () => {
+      const s = await state(workflowId);
+      return predicate(s) ? s : undefined;
+    },
+    20_000,
+    what,
+  );
 }
 
 async function decide(workflowId: string, id: string, role: string, kind: DecisionKind, extra: Partial<SignedDecision['payload']> = {}) {
@@ -32,7 +36,10 @@ async function decide(workflowId: string, id: string, role: string, kind: Decisi
 }
 
 async function refusalCode(pending: Promise<unknown>): Promise<unknown> {
-  const err = await pending.then(() => undefined, (e: unknown) => e);
+  const err = await pending.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
   return ((err as WorkflowUpdateFailedError).cause as { details?: unknown[] }).details?.[0];
 }
@@ -92,7 +99,9 @@ describe('pattern 2: draft approval with edits', () => {
     const proposal = h.proposal('test.edits');
     const run = await h.gatehouse.propose(proposal);
     await until(run.workflowId, awaiting, 'awaiting');
-    const code = await refusalCode(decide(run.workflowId, 'alice', 'approver', 'approve_with_edits', { editedParams: { ...proposal.params, url: 'nope' } }));
+    const code = await refusalCode(
+      decide(run.workflowId, 'alice', 'approver', 'approve_with_edits', { editedParams: { ...proposal.params, url: 'nope' } }),
+    );
     expect(code).toBe('invalid');
     const s = await state(run.workflowId);
     expect([s.status, s.round, s.decisions.length]).toEqual(['awaiting_approval', 1, 0]);
@@ -116,7 +125,12 @@ describe('pattern 3: two-person rule and quorum', () => {
     expect(await refusalCode(decide(run.workflowId, 'dave', 'manager', 'approve'))).toBe('not_eligible');
     await decide(run.workflowId, 'carol', 'finance', 'approve');
     const id = run.workflowId.split(':')[1]!;
-    await eventually(async () => ((await readInbox(h.inbox.apiBaseUrl)).some((m) => m.to.includes('dave@test.example') && m.subject.includes(id)) ? true : undefined), 15_000, 'mail to the manager');
+    await eventually(
+      async () =>
+        (await readInbox(h.inbox.apiBaseUrl)).some((m) => m.to.includes('dave@test.example') && m.subject.includes(id)) ? true : undefined,
+      15_000,
+      'mail to the manager',
+    );
     await decide(run.workflowId, 'dave', 'manager', 'approve');
     expect((await run.result()).status).toBe('succeeded');
   });
@@ -150,7 +164,11 @@ describe('pattern 5: exception-only review', () => {
     const run = await h.gatehouse.propose(proposal);
     const s = await until(run.workflowId, awaiting, 'awaiting');
     expect(s.evaluation?.triggersFired).toEqual([{ id: 'low-confidence', description: 'Agent confidence below 0.7' }]);
-    const mail = await eventually(async () => (await readInbox(h.inbox.apiBaseUrl)).find((m) => m.to.includes('alice@test.example') && m.subject.includes(proposal.id)), 15_000, 'review mail');
+    const mail = await eventually(
+      async () => (await readInbox(h.inbox.apiBaseUrl)).find((m) => m.to.includes('alice@test.example') && m.subject.includes(proposal.id)),
+      15_000,
+      'review mail',
+    );
     expect(mail.text).toContain('Agent confidence below 0.7');
     await decide(run.workflowId, 'alice', 'approver', 'approve');
     expect((await run.result()).status).toBe('succeeded');
@@ -180,7 +198,14 @@ describe('decisions', () => {
     const run = await h.gatehouse.propose(proposal);
     await until(run.workflowId, awaiting, 'awaiting');
     await decide(run.workflowId, 'alice', 'approver', 'escalate', { comment: 'above my pay grade' });
-    await eventually(async () => ((await readInbox(h.inbox.apiBaseUrl)).some((m) => m.to.includes('erin@test.example') && m.subject.includes(proposal.id)) ? true : undefined), 15_000, 'escalation mail');
+    await eventually(
+      async () =>
+        (await readInbox(h.inbox.apiBaseUrl)).some((m) => m.to.includes('erin@test.example') && m.subject.includes(proposal.id))
+          ? true
+          : undefined,
+      15_000,
+      'escalation mail',
+    );
     await decide(run.workflowId, 'erin', 'head', 'approve');
     const final = await run.result();
     expect(final.status).toBe('succeeded');
@@ -196,7 +221,16 @@ describe('decisions', () => {
     await until(run.workflowId, awaiting, 'awaiting');
     await decide(run.workflowId, 'alice', 'approver', 'delegate', { delegateTo: 'bob' });
     expect(await refusalCode(decide(run.workflowId, 'alice', 'approver', 'approve'))).toBe('already_decided');
-    await eventually(async () => ((await readInbox(h.inbox.apiBaseUrl)).some((m) => m.to.includes('bob@test.example') && m.subject.startsWith('[Gatehouse] Delegated') && m.subject.includes(proposal.id)) ? true : undefined), 15_000, 'delegation mail');
+    await eventually(
+      async () =>
+        (await readInbox(h.inbox.apiBaseUrl)).some(
+          (m) => m.to.includes('bob@test.example') && m.subject.startsWith('[Gatehouse] Delegated') && m.subject.includes(proposal.id),
+        )
+          ? true
+          : undefined,
+      15_000,
+      'delegation mail',
+    );
     await decide(run.workflowId, 'bob', 'approver', 'approve');
     expect((await run.result()).status).toBe('succeeded');
   });
@@ -210,9 +244,20 @@ describe('after approval', () => {
     expect(final.transitions.find((t) => t.to === 'approved')?.note).toBe('expired without decision; policy default outcome: approve');
   });
 
+  it("never lets the policy's approve on expiry override a reviewer who asked for changes", async () => {
+    const run = await h.gatehouse.propose(h.proposal('test.expire_approve'));
+    await until(run.workflowId, awaiting, 'awaiting');
+    await decide(run.workflowId, 'alice', 'approver', 'request_changes', { comment: 'the amount is wrong' });
+    const final = await run.result();
+    expect(final.status).toBe('expired');
+    expect(final.transitions.at(-1)).toMatchObject({ event: 'expired', to: 'expired' });
+    expect(final.outcomeReason).toContain('does not override an objection');
+    expect(h.target.posts.some((k) => k.includes(run.workflowId))).toBe(false);
+  });
+
   it('sends the run back for re-approval with the difference when the world changed after approval', async () => {
     const proposal = h.proposal('test.single');
-    const params = { ...(proposal.params as Record<string, unknown>), preconditionUrl: `${h.target.url}/state/${proposal.id}` };
+    const params = { ...proposal.params, preconditionUrl: `${h.target.url}/state/${proposal.id}` };
     h.target.state.set(proposal.id, { version: 7, balance: 100 });
     const run = await h.gatehouse.propose({ ...proposal, params, evidence: { rationale: 'x', preconditions: { version: 7 } } });
     await until(run.workflowId, awaiting, 'awaiting');
@@ -223,7 +268,10 @@ describe('after approval', () => {
     expect(reopened.transitions.at(-1)?.note).toContain('version 7 → 8');
     expect(h.target.posts.some((k) => k.includes(run.workflowId))).toBe(false);
     const mail = await eventually(
-      async () => (await readInbox(h.inbox.apiBaseUrl)).find((m) => m.to.includes('alice@test.example') && m.subject.includes(proposal.id) && m.text.includes('version 7 → 8')),
+      async () =>
+        (await readInbox(h.inbox.apiBaseUrl)).find(
+          (m) => m.to.includes('alice@test.example') && m.subject.includes(proposal.id) && m.text.includes('version 7 → 8'),
+        ),
       15_000,
       're-approval mail with the difference',
     );
@@ -236,12 +284,16 @@ describe('after approval', () => {
 
   it('rolls back when verification fails and the action can be undone', async () => {
     const proposal = h.proposal('test.verify');
-    const params = proposal.params as Record<string, unknown>;
+    const params = proposal.params;
     const id = proposal.id;
     const final = await (
       await h.gatehouse.propose({
         ...proposal,
-        params: { ...params, verify: { url: `${h.target.url}/check/never-${id}` }, rollback: { method: 'DELETE', url: `${h.target.url}/effects/${id}` } },
+        params: {
+          ...params,
+          verify: { url: `${h.target.url}/check/never-${id}` },
+          rollback: { method: 'DELETE', url: `${h.target.url}/effects/${id}` },
+        },
       })
     ).result();
     expect(final.status).toBe('rolled_back');
@@ -250,19 +302,29 @@ describe('after approval', () => {
 
   it('needs attention and mails the operators when verification fails without a rollback', async () => {
     const proposal = h.proposal('test.verify');
-    const params = proposal.params as Record<string, unknown>;
-    const final = await (await h.gatehouse.propose({ ...proposal, params: { ...params, verify: { url: `${h.target.url}/check/never-${proposal.id}` } } })).result();
+    const params = proposal.params;
+    const final = await (
+      await h.gatehouse.propose({ ...proposal, params: { ...params, verify: { url: `${h.target.url}/check/never-${proposal.id}` } } })
+    ).result();
     expect(final.status).toBe('needs_attention');
     expect(final.execution?.verification).toEqual({ ok: false, observed: { verifyStatus: 404 } });
-    await eventually(async () => ((await readInbox(h.inbox.apiBaseUrl)).some((m) => m.to.includes('erin@test.example') && m.subject.includes(proposal.id)) ? true : undefined), 15_000, 'operator mail');
+    await eventually(
+      async () =>
+        (await readInbox(h.inbox.apiBaseUrl)).some((m) => m.to.includes('erin@test.example') && m.subject.includes(proposal.id))
+          ? true
+          : undefined,
+      15_000,
+      'operator mail',
+    );
   });
 
   it('fails with the error recorded when the target refuses the commit for good', async () => {
     const proposal = h.proposal('test.auto');
-    const params = proposal.params as Record<string, unknown>;
-    const final = await (await h.gatehouse.propose({ ...proposal, params: { ...params, url: `${h.target.url}/nowhere/${proposal.id}` } })).result();
+    const params = proposal.params;
+    const final = await (
+      await h.gatehouse.propose({ ...proposal, params: { ...params, url: `${h.target.url}/nowhere/${proposal.id}` } })
+    ).result();
     expect(final.status).toBe('failed');
     expect(final.execution?.error).toContain('404');
   });
 });
-

@@ -27,13 +27,17 @@ const refund = (amount: number) => ({
 });
 
 async function decide(workflowId: string, id: string, role: string) {
-  return h.client.workflow.getHandle(workflowId).executeUpdate(decideUpdate, { args: [await h.decision(workflowId, { id, role }, 'approve')] });
+  return h.client.workflow
+    .getHandle(workflowId)
+    .executeUpdate(decideUpdate, { args: [await h.decision(workflowId, { id, role }, 'approve')] });
 }
 
 describe('payment.refund', () => {
   it('pays once, with the idempotency key, after finance and a manager approve', async () => {
     const run = await h.gatehouse.propose(refund(420));
-    await eventually(async () => ((await h.client.workflow.getHandle(run.workflowId).query(getStateQuery)).status === 'awaiting_approval' ? true : undefined));
+    await eventually(async () =>
+      (await h.client.workflow.getHandle(run.workflowId).query(getStateQuery)).status === 'awaiting_approval' ? true : undefined,
+    );
     expect(api.posts).toHaveLength(0);
     await decide(run.workflowId, 'carol', 'finance');
     expect(api.posts).toHaveLength(0);

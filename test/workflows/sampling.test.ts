@@ -28,7 +28,7 @@ function agentChosenIds(count: number, run: string): string[] {
   const ids: string[] = [];
   for (let i = 0; ids.length < count; i++) {
     const id = `chosen-${run}-${i}`;
-    if (unkeyedDraw(workflowIdFor({ actionType: 'test.sampled', id })) >= RATE) ids.push(id);
+    if (unkeyedDraw(workflowIdFor({ id, agent: { id: 'agent-7' } })) >= RATE) ids.push(id);
   }
   return ids;
 }
@@ -39,10 +39,14 @@ describe('keyed sampling', () => {
     const runs = await Promise.all(ids.map((id) => h.gatehouse.propose(h.proposal('test.sampled', { id }))));
     const states = await Promise.all(
       runs.map((r) =>
-        eventually(async () => {
-          const s: ApprovalState = await h.client.workflow.getHandle(r.workflowId).query(getStateQuery);
-          return s.status === 'awaiting_approval' || s.status === 'succeeded' ? s : undefined;
-        }, 20_000, 'sampled or not'),
+        eventually(
+          async () => {
+            const s: ApprovalState = await h.client.workflow.getHandle(r.workflowId).query(getStateQuery);
+            return s.status === 'awaiting_approval' || s.status === 'succeeded' ? s : undefined;
+          },
+          20_000,
+          'sampled or not',
+        ),
       ),
     );
     const expected = states.map((s) => samplingDraw(s.workflowId, KEY) < RATE);

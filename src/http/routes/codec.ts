@@ -10,6 +10,7 @@ import express, { Router, type Request, type Response } from 'express';
 import type { PayloadCodec } from '@temporalio/common';
 import { JSONToPayload, payloadToJSON, type JSONPayload } from '@temporalio/common/lib/proto-utils';
 import { z } from 'zod';
+import { redactDecodedPayloads, type RedactionsByActionType } from '../../evidence/payload-redaction';
 import type { Logger } from '../../observability/logger';
 
 export interface CodecRouteOptions {
@@ -17,6 +18,8 @@ export interface CodecRouteOptions {
   /** Required bearer token; without one only loopback callers are served. */
   token?: string;
   corsOrigin: string;
+  /** The policies' redacted fields, masked in what the Web UI decodes as in every other channel. */
+  redactions?: RedactionsByActionType;
   logger: Logger;
 }
 
@@ -68,7 +71,10 @@ export function codecRouter(options: CodecRouteOptions): Router {
     }
     try {
       const payloads = body.data.payloads.map((p) => JSONToPayload(p as JSONPayload));
-      const out = direction === 'decode' ? await options.codec.decode(payloads) : await options.codec.encode(payloads);
+      const out =
+        direction === 'decode'
+          ? redactDecodedPayloads(await options.codec.decode(payloads), options.redactions ?? new Map())
+          : await options.codec.encode(payloads);
       res.status(200).json({ payloads: out.map(payloadToJSON) });
     } catch (err) {
       res.status(400).json({ error: { code: 'undecodable', message: (err as Error).message } });

@@ -48,14 +48,24 @@ export function decisionApiRouter(ctx: RouteContext): Router {
           new Date(ctx.now()),
         );
         ctx.logger.info(
-          { workflowId: claims.wf, round: claims.round, reviewer: claims.sub, role: claims.role, kind: decision.kind, applied: result.applied, channel: 'api' },
+          {
+            workflowId: claims.wf,
+            round: claims.round,
+            reviewer: claims.sub,
+            role: claims.role,
+            kind: decision.kind,
+            applied: result.applied,
+            channel: 'api',
+          },
           result.applied ? 'decision applied' : 'decision queued as signal',
         );
-        res.status(200).json(
-          result.applied
-            ? result
-            : { ...result, message: 'The decision is recorded and will be applied when the approval service catches up.' },
-        );
+        res
+          .status(200)
+          .json(
+            result.applied
+              ? result
+              : { ...result, message: 'The decision is recorded and will be applied when the approval service catches up.' },
+          );
       },
     )
     .all(() => {

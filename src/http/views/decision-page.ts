@@ -58,7 +58,12 @@ function factsCard(e: DecisionEvidence): string {
     rows.push(['Approvals required', escapeHtml(e.approvalsRequired.map((s) => `${s.count} × ${s.role}`).join(', '))]);
   }
   rows.push(['Agent', `${escapeHtml(e.agent.name)} (<code>${escapeHtml(e.agent.id)}</code>)`]);
-  rows.push(['On behalf of', e.requestedBy.name ? `${escapeHtml(e.requestedBy.name)} (<code>${escapeHtml(e.requestedBy.id)}</code>)` : `<code>${escapeHtml(e.requestedBy.id)}</code>`]);
+  rows.push([
+    'On behalf of',
+    e.requestedBy.name
+      ? `${escapeHtml(e.requestedBy.name)} (<code>${escapeHtml(e.requestedBy.id)}</code>)`
+      : `<code>${escapeHtml(e.requestedBy.id)}</code>`,
+  ]);
   rows.push(['Status', escapeHtml(e.status.replace(/_/g, ' '))]);
   rows.push(['Round', String(e.round)]);
   if (e.deadline) rows.push(['Decide by', escapeHtml(formatTime(e.deadline))]);
@@ -94,7 +99,10 @@ function editsCard(e: DecisionEvidence): string {
     .join(' ');
   const by = `<p>${who || 'Revised since the agent’s first version.'} The agent originally proposed different values for these fields:</p>`;
   const rows = e.edits.changes
-    .map((c) => `<tr><th scope="row"><code>${escapeHtml(c.field)}</code></th><td class="old"><pre>${escapeHtml(c.agent)}</pre></td><td class="new"><pre>${escapeHtml(c.current)}</pre></td></tr>`)
+    .map(
+      (c) =>
+        `<tr><th scope="row"><code>${escapeHtml(c.field)}</code></th><td class="old"><pre>${escapeHtml(c.agent)}</pre></td><td class="new"><pre>${escapeHtml(c.current)}</pre></td></tr>`,
+    )
     .join('\n');
   return [
     '<section class="card" aria-labelledby="edits">',
@@ -106,7 +114,9 @@ function editsCard(e: DecisionEvidence): string {
     '</table>',
     e.edits.truncated ? '<p class="label">More fields changed than are shown here.</p>' : '',
     '</section>',
-  ].filter((part) => part !== '').join('\n');
+  ]
+    .filter((part) => part !== '')
+    .join('\n');
 }
 
 function agentCard(e: DecisionEvidence): string {
@@ -186,7 +196,9 @@ function decideSection(e: DecisionEvidence, form: DecisionFormTarget | undefined
     );
   }
   if (e.standing.delegate && e.delegateCandidates && e.delegateCandidates.length > 0) {
-    const options = e.delegateCandidates.map((c) => `<option value="${escapeHtml(c.id)}">${escapeHtml(c.name)} (${escapeHtml(c.id)})</option>`).join('');
+    const options = e.delegateCandidates
+      .map((c) => `<option value="${escapeHtml(c.id)}">${escapeHtml(c.name)} (${escapeHtml(c.id)})</option>`)
+      .join('');
     parts.push(
       `<form class="card" method="post" action="${action}">`,
       hidden('delegate'),
@@ -225,7 +237,9 @@ function editForm(e: DecisionEvidence, action: string, hidden: (kind: string) =>
     '<textarea id="edit-comment" name="comment" maxlength="5000"></textarea>',
     '<button class="edits" type="submit">Approve with edits</button>',
     '</form>',
-  ].filter((part) => part !== '').join('\n');
+  ]
+    .filter((part) => part !== '')
+    .join('\n');
 }
 
 function fieldRow(f: EvidenceField): [string, string] {

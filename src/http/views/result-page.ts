@@ -15,24 +15,30 @@ const VERB: Record<DecisionResult['kind'], string> = {
 export function renderResultPage(result: DecisionResult): string {
   const what = VERB[result.kind];
   if (!result.applied) {
-    return page('Decision recorded', [
-      '<section class="card result-queued">',
-      `<h1>Your ${escapeHtml(what)} is recorded</h1>`,
-      '<p>Gatehouse is busy right now, so your decision was stored durably and will be applied as soon as the approval service catches up. You do not need to do anything else, and clicking again will not count twice.</p>',
-      result.kind === 'approve_with_edits'
-        ? '<p class="label">If the proposal changed or was decided by someone else in the meantime, or the policy refuses the edited version, your decision will not be applied.</p>'
-        : '<p class="label">If the proposal changed or was decided by someone else in the meantime, your decision will not be applied.</p>',
-      '</section>',
-    ].join('\n'));
+    return page(
+      'Decision recorded',
+      [
+        '<section class="card result-queued">',
+        `<h1>Your ${escapeHtml(what)} is recorded</h1>`,
+        '<p>Gatehouse is busy right now, so your decision was stored durably and will be applied as soon as the approval service catches up. You do not need to do anything else, and clicking again will not count twice.</p>',
+        result.kind === 'approve_with_edits'
+          ? '<p class="label">If the proposal changed or was decided by someone else in the meantime, or the policy refuses the edited version, your decision will not be applied.</p>'
+          : '<p class="label">If the proposal changed or was decided by someone else in the meantime, your decision will not be applied.</p>',
+        '</section>',
+      ].join('\n'),
+    );
   }
   const next = whatNext(result);
-  return page('Decision recorded', [
-    '<section class="card result-ok">',
-    `<h1>Thank you — your ${escapeHtml(what)} is recorded</h1>`,
-    `<p>${escapeHtml(next)}</p>`,
-    `<p class="label">Round ${escapeHtml(String(result.round))}. You can close this page.</p>`,
-    '</section>',
-  ].join('\n'));
+  return page(
+    'Decision recorded',
+    [
+      '<section class="card result-ok">',
+      `<h1>Thank you — your ${escapeHtml(what)} is recorded</h1>`,
+      `<p>${escapeHtml(next)}</p>`,
+      `<p class="label">Round ${escapeHtml(String(result.round))}. You can close this page.</p>`,
+      '</section>',
+    ].join('\n'),
+  );
 }
 
 function whatNext(result: Extract<DecisionResult, { applied: true }>): string {
@@ -42,14 +48,16 @@ function whatNext(result: Extract<DecisionResult, { applied: true }>): string {
     return `${who} has been asked to decide in your place. You cannot decide on this round any more.`;
   }
   if (result.kind === 'approve_with_edits') {
-    if (result.status === 'approved') return 'The edited version is approved. Gatehouse now executes it once and checks that it really happened.';
+    if (result.status === 'approved')
+      return 'The edited version is approved. Gatehouse now executes it once and checks that it really happened.';
     if (result.status === 'awaiting_approval') {
       return `The edited version needs further approval${remaining ? `: ${remaining}` : ''}. Your approval of it is counted, and the reviewers it needs have been asked.`;
     }
   }
   switch (result.status) {
     case 'awaiting_approval': {
-      if (result.kind === 'reject') return 'Your rejection is counted; the policy needs more reviewers to reject before the proposal is closed.';
+      if (result.kind === 'reject')
+        return 'Your rejection is counted; the policy needs more reviewers to reject before the proposal is closed.';
       if (result.kind === 'escalate') return 'The next role in the escalation chain has been asked to decide.';
       return remaining ? `The proposal still needs: ${remaining}.` : 'The proposal is waiting for the remaining reviewers.';
     }

@@ -96,7 +96,7 @@ export async function runKillLoop(options: KillLoopOptions): Promise<KillLoopRep
     workers.add(worker);
     return worker;
   };
-  const gatehouse = await GatehouseClient.connect({ client, taskQueue });
+  const gatehouse = await GatehouseClient.connect({ client, taskQueue, agentKey: setup.agentKey });
 
   const propose = async (generation: number, index: number): Promise<Pending> => {
     const id = `kill-${generation}-${index}-${randomUUID().slice(0, 8)}`;
@@ -107,15 +107,19 @@ export async function runKillLoop(options: KillLoopOptions): Promise<KillLoopRep
     const again = killPoint === 'before_effect' && generation % 3 === 0 ? [{ kind: 'hold' as const, applyFirst: true }] : [];
     target.script(id, [{ kind: 'hold', applyFirst: killPoint === 'after_effect' }, ...again]);
     const proposal = await gatehouse.propose(httpProposal(target.url, id, reviewed));
-    const run: Pending = { handle: client.workflow.getHandle(proposal.workflowId), workflowId: proposal.workflowId, resource: id, killPoint, reviewed };
+    const run: Pending = {
+      handle: client.workflow.getHandle(proposal.workflowId),
+      workflowId: proposal.workflowId,
+      resource: id,
+      killPoint,
+      reviewed,
+    };
     if (reviewed) await approveWhenWaiting(run.handle, setup);
     return run;
   };
 
   const started = Date.now();
   let killed = 0;
-  let killPhaseMs = 0;
-  let finishMs = 0;
   try {
     for (let generation = 1; generation <= options.kills; generation++) {
       const spawnedAt = Date.now();
@@ -138,7 +142,7 @@ export async function runKillLoop(options: KillLoopOptions): Promise<KillLoopRep
           `commits reached ${Date.now() - readyAt} ms later; ${runs.length} runs, ${Math.round((Date.now() - started) / 1000)} s`,
       );
     }
-    killPhaseMs = Date.now() - started;
+    const killPhaseMs = Date.now() - started;
     // From here on the target answers; one last worker takes over every retry.
     target.stopHolding();
     spawnOne();
@@ -152,7 +156,7 @@ export async function runKillLoop(options: KillLoopOptions): Promise<KillLoopRep
         ]),
       ),
     );
-    finishMs = Date.now() - finishStarted;
+    const finishMs = Date.now() - finishStarted;
     const outcomes: RunOutcome[] = [];
     for (const [i, run] of runs.entries()) {
       outcomes.push({
@@ -200,13 +204,9 @@ async function commitAttempts(handle: WorkflowHandle): Promise<Pick<RunOutcome, 
   const history = await handle.fetchHistory();
   const events = history.events ?? [];
   const scheduled = new Set(
-    events
-      .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'commitAction')
-      .map((e) => String(e.eventId)),
+    events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'commitAction').map((e) => String(e.eventId)),
   );
-  const started = events
-    .map((e) => e.activityTaskStartedEventAttributes)
-    .filter((a) => a && scheduled.has(String(a.scheduledEventId)));
+  const started = events.map((e) => e.activityTaskStartedEventAttributes).filter((a) => a && scheduled.has(String(a.scheduledEventId)));
   const last = started[started.length - 1];
   const timeoutType = last?.lastFailure?.timeoutFailureInfo?.timeoutType;
   return {

@@ -68,8 +68,8 @@ export async function startOwnTemporalServer(options: { dynamicConfig?: string[]
     const collect = (chunk: Buffer) => {
       output = `${output}${chunk.toString('utf8')}`.slice(-20_000);
     };
-    proc.stdout!.on('data', collect);
-    proc.stderr!.on('data', collect);
+    proc.stdout.on('data', collect);
+    proc.stderr.on('data', collect);
     await untilAnswering(address, proc, () => output);
   };
 

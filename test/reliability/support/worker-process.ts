@@ -18,8 +18,10 @@ export interface WorkerProcessEnv {
   SMTP_URL: string;
   GATEHOUSE_POLICIES_DIR: string;
   GATEHOUSE_REVIEWERS_FILE: string;
+  GATEHOUSE_AGENTS_FILE: string;
   GATEHOUSE_AUDIT_LOG: string;
   GATEHOUSE_SANDBOX_LEDGER: string;
+  GATEHOUSE_EMAIL_OUTBOX_FILE?: string;
   GATEHOUSE_MAILDEV_API?: string;
   /** Where the worker's executors may send requests: the test targets listen on loopback. */
   GATEHOUSE_EGRESS_ALLOW?: string;

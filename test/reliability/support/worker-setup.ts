@@ -9,7 +9,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { ProposalInput } from '../../../src/domain/proposal';
-import { createBytesSigner, createDecisionSigner, generateDecisionKeyPair, type BytesSigner, type DecisionSigner } from '../../../src/links/decision-signer';
+import {
+  createBytesSigner,
+  createDecisionSigner,
+  generateDecisionKeyPair,
+  type BytesSigner,
+  type DecisionSigner,
+} from '../../../src/links/decision-signer';
 import { decisionThroughLink } from '../../../src/links/link-issuer';
 import { generateLinkSecret } from '../../../src/links/keyring';
 import { generateSamplingKeySpec } from '../../../src/policy/sampling';
@@ -24,6 +30,8 @@ export const REVIEW_ABOVE = 1_000;
 export interface WorkerSetup {
   signer: DecisionSigner;
   grantSigner: BytesSigner;
+  /** `kid:hex` of the agent key registered for `agent-7` (the client's `agentKey`). */
+  agentKey: string;
   auditLog: string;
   env(place: Pick<WorkerProcessEnv, 'TEMPORAL_ADDRESS' | 'GATEHOUSE_TASK_QUEUE' | 'SMTP_URL' | 'GATEHOUSE_MAILDEV_API'>): WorkerProcessEnv;
 }
@@ -51,12 +59,20 @@ export function prepareWorkerSetup(): WorkerSetup {
   copyFileSync(REVIEWERS, reviewersFile);
   const keys = generateDecisionKeyPair();
   const grantKey = generateDecisionKeyPair();
+  const agentKeys = generateDecisionKeyPair();
+  // Beside the policies, as a deployment may keep it: the worker must not read it as a policy.
+  const agentsFile = join(policiesDir, 'agents.yaml');
+  writeFileSync(
+    agentsFile,
+    `agents:\n  - { id: agent-7, name: Refund agent, keys: ["rel-agent:${agentKeys.publicKeyHex}"], scope: [http.request] }\n`,
+  );
   const linkKeys = `l1:${generateLinkSecret()}`;
   const samplingKey = generateSamplingKeySpec('rel');
   const auditLog = join(dir, 'audit.jsonl');
   return {
     signer: createDecisionSigner({ keyId: 'rel', privateKeyHex: keys.privateKeyHex }),
     grantSigner: createBytesSigner({ keyId: 'g1', privateKeyHex: grantKey.privateKeyHex }),
+    agentKey: `rel-agent:${agentKeys.privateKeyHex}`,
     auditLog,
     env: (place) => ({
       ...place,
@@ -65,11 +81,13 @@ export function prepareWorkerSetup(): WorkerSetup {
       GATEHOUSE_LINK_GRANT_KEY: `g1:${grantKey.privateKeyHex}`,
       GATEHOUSE_POLICIES_DIR: policiesDir,
       GATEHOUSE_REVIEWERS_FILE: reviewersFile,
+      GATEHOUSE_AGENTS_FILE: agentsFile,
       GATEHOUSE_AUDIT_LOG: auditLog,
       GATEHOUSE_SANDBOX_LEDGER: join(dir, 'sandbox.jsonl'),
       // The test targets listen on loopback, which the egress allow-list refuses unless named.
       GATEHOUSE_EGRESS_ALLOW: '127.0.0.1',
       GATEHOUSE_SAMPLING_KEY: samplingKey,
+      GATEHOUSE_EMAIL_OUTBOX_FILE: join(dir, 'email-outbox.jsonl'),
     }),
   };
 }
@@ -93,22 +111,34 @@ export function httpProposal(targetUrl: string, id: string, reviewed: boolean): 
 }
 
 /** Waits until the run asks for approval, then approves it as alice. */
-export async function approveWhenWaiting(handle: WorkflowHandle, setup: Pick<WorkerSetup, 'signer' | 'grantSigner'>, timeoutMs = 60_000): Promise<void> {
-  const state = await eventually(async () => {
-    const s = await handle.query(getStateQuery);
-    return s.status === 'awaiting_approval' ? s : undefined;
-  }, timeoutMs, `${handle.workflowId} awaiting approval`);
+export async function approveWhenWaiting(
+  handle: WorkflowHandle,
+  setup: Pick<WorkerSetup, 'signer' | 'grantSigner'>,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const state = await eventually(
+    async () => {
+      const s = await handle.query(getStateQuery);
+      return s.status === 'awaiting_approval' ? s : undefined;
+    },
+    timeoutMs,
+    `${handle.workflowId} awaiting approval`,
+  );
   await handle.executeUpdate(decideUpdate, {
     args: [
-      decisionThroughLink({
-        nonce: randomUUID(),
-        workflowId: handle.workflowId,
-        round: state.round,
-        reviewer: { id: 'alice', role: 'approver' },
-        kind: 'approve',
-        paramsHash: state.paramsHash,
-        decidedAt: new Date().toISOString(),
-      }, setup.signer, setup.grantSigner),
+      decisionThroughLink(
+        {
+          nonce: randomUUID(),
+          workflowId: handle.workflowId,
+          round: state.round,
+          reviewer: { id: 'alice', role: 'approver' },
+          kind: 'approve',
+          paramsHash: state.paramsHash,
+          decidedAt: new Date().toISOString(),
+        },
+        setup.signer,
+        setup.grantSigner,
+      ),
     ],
   });
 }

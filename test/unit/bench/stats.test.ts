@@ -6,7 +6,15 @@ describe('bootstrapRatioInterval', () => {
   it('brackets the observed ratio and is the same for the same samples', () => {
     const a = spread(300, 2);
     const b = spread(300, 1);
-    const observed = percentile([...a].sort((x, y) => x - y), 99) / percentile([...b].sort((x, y) => x - y), 99);
+    const observed =
+      percentile(
+        [...a].sort((x, y) => x - y),
+        99,
+      ) /
+      percentile(
+        [...b].sort((x, y) => x - y),
+        99,
+      );
     const interval = bootstrapRatioInterval(a, b, 99);
     expect(interval.low).toBeLessThanOrEqual(observed);
     expect(interval.high).toBeGreaterThanOrEqual(observed);

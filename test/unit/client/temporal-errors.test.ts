@@ -2,9 +2,20 @@
  * The server's words for an update that met a finished run, as the client hands them over (a
  * not-found error): both must read as "the run has finished", never as "no such run". The race
  * that produces the second is exercised on a real server in test/reliability/concurrent-decisions.
+ * The timeout and unreachable checks decide between "queue the decision" and "try again later"; a
+ * real worker outage drives them in test/http/worker-down.
  */
-import { WorkflowNotFoundError } from '@temporalio/client';
-import { isClosedRunError } from '../../../src/client/temporal-errors';
+import { ServiceError, WorkflowNotFoundError } from '@temporalio/client';
+import { isClosedRunError, isGrpcTimeout, isTemporalUnreachable } from '../../../src/client/temporal-errors';
+
+/** What @grpc/grpc-js throws: an Error with the status code, its details and the response metadata. */
+function grpcError(code: number, details: string): Error {
+  return Object.assign(new Error(`${code} ${details}`), { code, details, metadata: {} });
+}
+const CANCELLED = 1;
+const DEADLINE_EXCEEDED = 4;
+const NOT_FOUND = 5;
+const UNAVAILABLE = 14;
 
 describe('isClosedRunError', () => {
   it('recognises an update sent to a run that had already finished', () => {
@@ -19,5 +30,34 @@ describe('isClosedRunError', () => {
     expect(isClosedRunError(new WorkflowNotFoundError('workflow not found for ID: wf-1', 'wf-1', undefined))).toBe(false);
     expect(isClosedRunError(new Error('connection refused'))).toBe(false);
     expect(isClosedRunError(undefined)).toBe(false);
+  });
+});
+
+describe('isGrpcTimeout', () => {
+  it('recognises a call that ran out of its deadline or was cancelled, thrown or wrapped by the client', () => {
+    expect(isGrpcTimeout(grpcError(DEADLINE_EXCEEDED, 'Deadline exceeded'))).toBe(true);
+    expect(isGrpcTimeout(grpcError(CANCELLED, 'Cancelled on client'))).toBe(true);
+    const wrapped = new ServiceError('Failed to query Workflow', { cause: grpcError(DEADLINE_EXCEEDED, 'Deadline exceeded') });
+    expect(isGrpcTimeout(wrapped)).toBe(true);
+  });
+
+  it('does not take another failure, or an error that only mentions a deadline, for a timeout', () => {
+    expect(isGrpcTimeout(grpcError(NOT_FOUND, 'workflow not found'))).toBe(false);
+    expect(isGrpcTimeout(grpcError(UNAVAILABLE, 'No connection established'))).toBe(false);
+    expect(isGrpcTimeout(new Error('deadline exceeded'))).toBe(false);
+    expect(isGrpcTimeout(undefined)).toBe(false);
+  });
+});
+
+describe('isTemporalUnreachable', () => {
+  it('recognises an unreachable server, thrown or wrapped by the client', () => {
+    expect(isTemporalUnreachable(grpcError(UNAVAILABLE, 'No connection established'))).toBe(true);
+    expect(isTemporalUnreachable(new ServiceError('Failed to query Workflow', { cause: grpcError(UNAVAILABLE, 'down') }))).toBe(true);
+  });
+
+  it('does not take a timeout or another failure for an unreachable server', () => {
+    expect(isTemporalUnreachable(grpcError(DEADLINE_EXCEEDED, 'Deadline exceeded'))).toBe(false);
+    expect(isTemporalUnreachable({ code: UNAVAILABLE })).toBe(false);
+    expect(isTemporalUnreachable(null)).toBe(false);
   });
 });

@@ -3,12 +3,24 @@ import { ConfigError, parseConfig } from '../../../src/config/env';
 describe('configuration from the environment', () => {
   it('bounds the worker by default: a cache of 500 runs, 40 workflow-task and 100 activity slots', () => {
     const config = parseConfig({});
-    expect([config.GATEHOUSE_WORKER_CACHED_RUNS, config.GATEHOUSE_WORKER_WORKFLOW_TASK_SLOTS, config.GATEHOUSE_WORKER_ACTIVITY_SLOTS]).toEqual([500, 40, 100]);
+    expect([
+      config.GATEHOUSE_WORKER_CACHED_RUNS,
+      config.GATEHOUSE_WORKER_WORKFLOW_TASK_SLOTS,
+      config.GATEHOUSE_WORKER_ACTIVITY_SLOTS,
+    ]).toEqual([500, 40, 100]);
   });
 
   it('takes worker tuning from the environment', () => {
-    const config = parseConfig({ GATEHOUSE_WORKER_CACHED_RUNS: '250', GATEHOUSE_WORKER_WORKFLOW_TASK_SLOTS: '8', GATEHOUSE_WORKER_ACTIVITY_SLOTS: '20' });
-    expect([config.GATEHOUSE_WORKER_CACHED_RUNS, config.GATEHOUSE_WORKER_WORKFLOW_TASK_SLOTS, config.GATEHOUSE_WORKER_ACTIVITY_SLOTS]).toEqual([250, 8, 20]);
+    const config = parseConfig({
+      GATEHOUSE_WORKER_CACHED_RUNS: '250',
+      GATEHOUSE_WORKER_WORKFLOW_TASK_SLOTS: '8',
+      GATEHOUSE_WORKER_ACTIVITY_SLOTS: '20',
+    });
+    expect([
+      config.GATEHOUSE_WORKER_CACHED_RUNS,
+      config.GATEHOUSE_WORKER_WORKFLOW_TASK_SLOTS,
+      config.GATEHOUSE_WORKER_ACTIVITY_SLOTS,
+    ]).toEqual([250, 8, 20]);
   });
 
   it('lists every bad value at once', () => {
@@ -31,7 +43,9 @@ describe('configuration from the environment', () => {
       error = err;
     }
     const problems = (error as ConfigError).problems;
-    expect(problems).toEqual(expect.arrayContaining([expect.stringMatching(/^GATEHOUSE_WORKER_ACTIVITY_SLOTS:/), 'SMTP_URL: is required in production mode']));
+    expect(problems).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^GATEHOUSE_WORKER_ACTIVITY_SLOTS:/), 'SMTP_URL: is required in production mode']),
+    );
     expect(problems.filter((p) => p.endsWith('is required in production mode'))).toHaveLength(7);
     expect(problems).toContain('GATEHOUSE_SAMPLING_KEY: is required in production mode');
   });

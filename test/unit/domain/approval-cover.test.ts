@@ -39,14 +39,32 @@ const dual = evaluation([
 let n = 0;
 const approval = (id: string, role: string, extra: Record<string, unknown> = {}) =>
   decisionThroughLink(
-    { nonce: `nonce-${++n}-abcdef`, workflowId: WF, round: 1, reviewer: { id, role }, kind: 'approve', paramsHash: paramsHash(params), decidedAt: '2026-01-01T00:00:00.000Z', ...extra },
+    {
+      nonce: `nonce-${++n}-abcdef`,
+      workflowId: WF,
+      round: 1,
+      reviewer: { id, role },
+      kind: 'approve',
+      paramsHash: paramsHash(params),
+      decidedAt: '2026-01-01T00:00:00.000Z',
+      ...extra,
+    },
     signer,
     grantSigner,
   );
 const cover = (approvals: CoverInput['approvals'], over: Partial<CoverInput> = {}) =>
-  checkApprovalCover({ workflowId: WF, executedHash: paramsHash(params), evaluation: dual, proposer: { agentId: 'agent', requesterId: 'paul' }, basis: 'reviewed', approvals, keys, ...over });
+  checkApprovalCover({
+    workflowId: WF,
+    executedHash: paramsHash(params),
+    evaluation: dual,
+    proposer: { agentId: 'agent', requesterId: 'paul' },
+    basis: 'reviewed',
+    approvals,
+    keys,
+    ...over,
+  });
 
-describe('the commit\'s own approval check', () => {
+describe("the commit's own approval check", () => {
   it('passes when distinct eligible people signed every step for exactly these params', () => {
     expect(cover([approval('fred', 'finance'), approval('mia', 'manager')])).toEqual({ ok: true, approvers: ['fred', 'mia'] });
   });
@@ -62,7 +80,9 @@ describe('the commit\'s own approval check', () => {
   it('counts an approval with edits for the edited version only', () => {
     const edited = { amount: 300 };
     const edit = approval('fred', 'finance', { kind: 'approve_with_edits', editedParams: edited });
-    expect(cover([edit, approval('mia', 'manager', { paramsHash: paramsHash(edited) })], { executedHash: paramsHash(edited) }).ok).toBe(true);
+    expect(cover([edit, approval('mia', 'manager', { paramsHash: paramsHash(edited) })], { executedHash: paramsHash(edited) }).ok).toBe(
+      true,
+    );
     expect(cover([edit, approval('mia', 'manager')]).ok).toBe(false);
   });
 
@@ -70,6 +90,10 @@ describe('the commit\'s own approval check', () => {
     expect(cover([], { basis: 'expiry' }).ok).toBe(false);
     expect(cover([], { basis: 'expiry', evaluation: { ...dual, onExpiry: 'approve' } }).ok).toBe(true);
     expect(cover([], { basis: 'auto_approved', evaluation: { ...dual, outcome: 'auto_approve' } }).ok).toBe(true);
-    expect(cover([approval('fred', 'finance'), approval('mia', 'manager')], { evaluation: { ...dual, outcome: 'deny', reason: 'amount too high' } })).toMatchObject({ ok: false, reason: expect.stringContaining('amount too high') });
+    expect(
+      cover([approval('fred', 'finance'), approval('mia', 'manager')], {
+        evaluation: { ...dual, outcome: 'deny', reason: 'amount too high' },
+      }),
+    ).toMatchObject({ ok: false, reason: expect.stringContaining('amount too high') });
   });
 });

@@ -24,19 +24,27 @@ const seeds = fc.uint8Array({ minLength: 32, maxLength: 32 });
 describe('decision signature check', () => {
   it('agrees with noble on genuine, tampered and foreign signatures', () => {
     fc.assert(
-      fc.property(seeds, seeds, fc.string({ minLength: 1, maxLength: 200 }), fc.nat(63), fc.nat(7), fc.boolean(), (seed, otherSeed, comment, byte, bit, foreignKey) => {
-        const p = payload(comment);
-        const message = decisionSigningBytes(p);
-        const signature = ed25519.sign(message, seed);
-        const tampered = Uint8Array.from(signature);
-        tampered[byte]! ^= 1 << bit;
-        const publicKey = ed25519.getPublicKey(foreignKey ? otherSeed : seed);
-        const keys = { k1: bytesToHex(publicKey) };
-        for (const sig of [signature, tampered]) {
-          const ours = checkDecisionSignature({ payload: p, signature: { keyId: 'k1', value: bytesToHex(sig) } }, keys).ok;
-          expect(ours).toBe(ed25519.verify(sig, message, publicKey));
-        }
-      }),
+      fc.property(
+        seeds,
+        seeds,
+        fc.string({ minLength: 1, maxLength: 200 }),
+        fc.nat(63),
+        fc.nat(7),
+        fc.boolean(),
+        (seed, otherSeed, comment, byte, bit, foreignKey) => {
+          const p = payload(comment);
+          const message = decisionSigningBytes(p);
+          const signature = ed25519.sign(message, seed);
+          const tampered = Uint8Array.from(signature);
+          tampered[byte]! ^= 1 << bit;
+          const publicKey = ed25519.getPublicKey(foreignKey ? otherSeed : seed);
+          const keys = { k1: bytesToHex(publicKey) };
+          for (const sig of [signature, tampered]) {
+            const ours = checkDecisionSignature({ payload: p, signature: { keyId: 'k1', value: bytesToHex(sig) } }, keys).ok;
+            expect(ours).toBe(ed25519.verify(sig, message, publicKey));
+          }
+        },
+      ),
       { numRuns: 150 },
     );
   });
@@ -51,7 +59,9 @@ describe('decision signature check', () => {
     const malleated = Uint8Array.from([...signature.subarray(0, 32), ...littleEndian(s + L)]);
     const publicKey = ed25519.getPublicKey(seed);
     expect(ed25519.verify(malleated, message, publicKey)).toBe(false);
-    expect(checkDecisionSignature({ payload: p, signature: { keyId: 'k', value: bytesToHex(malleated) } }, { k: bytesToHex(publicKey) })).toEqual({ ok: false, reason: 'decision signature does not verify' });
+    expect(
+      checkDecisionSignature({ payload: p, signature: { keyId: 'k', value: bytesToHex(malleated) } }, { k: bytesToHex(publicKey) }),
+    ).toEqual({ ok: false, reason: 'decision signature does not verify' });
   });
 
   it('refuses unknown key ids, malformed hex and keys that are not curve points', () => {
@@ -60,8 +70,14 @@ describe('decision signature check', () => {
     const value = bytesToHex(ed25519.sign(decisionSigningBytes(p), seed));
     const good = bytesToHex(ed25519.getPublicKey(seed));
     expect(checkDecisionSignature({ payload: p, signature: { keyId: 'other', value } }, { k: good }).ok).toBe(false);
-    expect(checkDecisionSignature({ payload: p, signature: { keyId: 'k', value: 'zz'.repeat(64) } }, { k: good })).toEqual({ ok: false, reason: 'decision signature is malformed' });
-    expect(checkDecisionSignature({ payload: p, signature: { keyId: 'k', value: value.slice(2) } }, { k: good })).toEqual({ ok: false, reason: 'decision signature is malformed' });
+    expect(checkDecisionSignature({ payload: p, signature: { keyId: 'k', value: 'zz'.repeat(64) } }, { k: good })).toEqual({
+      ok: false,
+      reason: 'decision signature is malformed',
+    });
+    expect(checkDecisionSignature({ payload: p, signature: { keyId: 'k', value: value.slice(2) } }, { k: good })).toEqual({
+      ok: false,
+      reason: 'decision signature is malformed',
+    });
     // y = 2 is not the y of any curve point.
     const notAPoint = bytesToHex(Uint8Array.from([2, ...new Uint8Array(31)]));
     expect(() => ed25519.Point.fromHex(notAPoint)).toThrow();

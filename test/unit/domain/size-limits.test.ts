@@ -15,7 +15,19 @@ function stateWith(params: Record<string, unknown>, edits: number): ApprovalStat
     summary: 'Big',
     evidence: { confidence: 0.5, preview: blob(40_000) },
   };
-  const signed = { payload: { nonce: 'n', workflowId: 'w', round: 1, reviewer: { id: 'a', role: 'r' }, kind: 'approve_with_edits' as const, paramsHash: 'h', decidedAt: 't', editedParams: params }, signature: { keyId: 'k', sig: 's' } };
+  const signed = {
+    payload: {
+      nonce: 'n',
+      workflowId: 'w',
+      round: 1,
+      reviewer: { id: 'a', role: 'r' },
+      kind: 'approve_with_edits' as const,
+      paramsHash: 'h',
+      decidedAt: 't',
+      editedParams: params,
+    },
+    signature: { keyId: 'k', sig: 's' },
+  };
   return {
     workflowId: 'test.single:p1',
     proposal,
@@ -25,7 +37,16 @@ function stateWith(params: Record<string, unknown>, edits: number): ApprovalStat
     escalationLevel: 0,
     delegates: [],
     originalParams: params,
-    decisions: Array.from({ length: edits }, (_, i) => ({ nonce: `n${i}`, round: i + 1, reviewerId: 'a', role: 'r', kind: 'approve_with_edits' as const, decidedAt: 't', recordedAt: 't', signed: signed as never })),
+    decisions: Array.from({ length: edits }, (_, i) => ({
+      nonce: `n${i}`,
+      round: i + 1,
+      reviewerId: 'a',
+      role: 'r',
+      kind: 'approve_with_edits' as const,
+      decidedAt: 't',
+      recordedAt: 't',
+      signed: signed as never,
+    })),
     transitions: [{ at: 't', from: 'proposed', to: 'evaluating', event: 'evaluation_started' }],
   };
 }
@@ -37,7 +58,9 @@ describe('size limits', () => {
   });
 
   it('names the limit for a version over it and passes one under it', () => {
-    expect(contentSizeProblem('the proposal', { b: blob(CONTENT_LIMIT_BYTES) }, {})).toMatch(/^the proposal's params and evidence are 513 KB of canonical JSON; the limit is 512 KB$/);
+    expect(contentSizeProblem('the proposal', { b: blob(CONTENT_LIMIT_BYTES) }, {})).toMatch(
+      /^the proposal's params and evidence are 513 KB of canonical JSON; the limit is 512 KB$/,
+    );
     expect(contentSizeProblem('the proposal', { b: blob(CONTENT_LIMIT_BYTES - 100) }, {})).toBeUndefined();
     // Evidence counts with the params.
     expect(contentSizeProblem('the revision', { b: blob(300_000) }, { preview: blob(300_000) })).toContain('the limit is 512 KB');

@@ -112,7 +112,9 @@ describe('what the list lets through', () => {
   });
 
   it('lets a metadata name through only where an entry spells it out', () => {
-    expect(refuseHost(parseEgressAllowList('*,*.internal,*.google.internal'), 'metadata.google.internal', 80)).toMatch(/cloud metadata service/);
+    expect(refuseHost(parseEgressAllowList('*,*.internal,*.google.internal'), 'metadata.google.internal', 80)).toMatch(
+      /cloud metadata service/,
+    );
     expect(refuseHost(list, 'metadata.google.internal', 80)).toBeUndefined();
     // ...and even then its address needs its own entry.
     expect(refuseAddress(list, 'metadata.google.internal', 80, '169.254.169.254')).toMatch(/cloud metadata address/);

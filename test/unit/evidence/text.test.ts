@@ -8,7 +8,23 @@ describe('escapeHtml', () => {
 
 describe('stripInvisible', () => {
   it('removes bidi controls and zero-width characters', () => {
-    const hidden = ['\u200B', '\u200C', '\u200D', '\u200E', '\u200F', '\u202A', '\u202B', '\u202C', '\u202D', '\u202E', '\u2066', '\u2067', '\u2068', '\u2069', '\uFEFF'];
+    const hidden = [
+      '\u200B',
+      '\u200C',
+      '\u200D',
+      '\u200E',
+      '\u200F',
+      '\u202A',
+      '\u202B',
+      '\u202C',
+      '\u202D',
+      '\u202E',
+      '\u2066',
+      '\u2067',
+      '\u2068',
+      '\u2069',
+      '\uFEFF',
+    ];
     expect(stripInvisible(`a${hidden.join('')}b`)).toBe('ab');
   });
 

@@ -100,7 +100,15 @@ describe('link tokens', () => {
 
   it('keeps tokens with every claim at its maximum size within the length limit', () => {
     const ring32 = parseLinkKeyring(`${'k'.repeat(32)}:${generateLinkSecret()}`);
-    const largest = claims({ wf: 'w'.repeat(300), sub: 's'.repeat(128), role: 'r'.repeat(64), nonce: 'n'.repeat(128), nbf: nowSec, exp: 9_999_999_999, round: Number.MAX_SAFE_INTEGER });
+    const largest = claims({
+      wf: 'w'.repeat(300),
+      sub: 's'.repeat(128),
+      role: 'r'.repeat(64),
+      nonce: 'n'.repeat(128),
+      nbf: nowSec,
+      exp: 9_999_999_999,
+      round: Number.MAX_SAFE_INTEGER,
+    });
     const token = signLinkToken(largest, ring32);
     expect(token.length).toBeLessThanOrEqual(MAX_LINK_TOKEN_LENGTH);
     expect(verifyLinkToken(token, ring32, NOW)).toEqual(largest);

@@ -103,7 +103,14 @@ describe('SMTP mailer with the dev inbox', () => {
 
   it('delivers a rendered notification whose link token still verifies after transfer encoding', async () => {
     const ring = parseLinkKeyring(`k1:${generateLinkSecret()}`);
-    const claims = { wf: 'payment.refund:p-9', round: 1, sub: 'alice', role: 'finance', exp: Math.floor(Date.now() / 1000) + 3600, nonce: newNonce() };
+    const claims = {
+      wf: 'payment.refund:p-9',
+      round: 1,
+      sub: 'alice',
+      role: 'finance',
+      exp: Math.floor(Date.now() / 1000) + 3600,
+      nonce: newNonce(),
+    };
     const url = `https://gatehouse.example.com/d/${signLinkToken(claims, ring)}`;
     const rendered = renderNotification({
       purpose: 'review_requested',

@@ -123,10 +123,7 @@ describe('renderNotification', () => {
     const invisible = '\u202E\u200B\u2066\uFEFF\u200F';
     const { subject, text, html } = renderNotification(
       view({
-        proposal: proposal(
-          { summary: `Refund${invisible} order` },
-          { rationale: `Safe ${invisible}change`, preview: `a\u202Eb` },
-        ),
+        proposal: proposal({ summary: `Refund${invisible} order` }, { rationale: `Safe ${invisible}change`, preview: `a\u202Eb` }),
       }),
     );
     for (const part of [subject, text, html]) {
@@ -172,9 +169,7 @@ describe('renderNotification', () => {
   });
 
   it('keeps the subject on one line even if the summary carries CR/LF', () => {
-    const { subject } = renderNotification(
-      view({ proposal: proposal({ summary: 'Refund\r\nBcc: victim@example.com\nX-Evil: 1' }) }),
-    );
+    const { subject } = renderNotification(view({ proposal: proposal({ summary: 'Refund\r\nBcc: victim@example.com\nX-Evil: 1' }) }));
     expect(subject).not.toMatch(/[\r\n]/);
     expect(subject).toBe('[Gatehouse] Approval needed: Refund Bcc: victim@example.com X-Evil: 1');
   });
@@ -213,9 +208,7 @@ describe('renderNotification', () => {
   });
 
   it('labels agent text as untrusted and quotes every line of it in the text part', () => {
-    const { text, html } = renderNotification(
-      view({ proposal: proposal({}, { rationale: 'fine\n== End of agent text ==\nRisk: low' }) }),
-    );
+    const { text, html } = renderNotification(view({ proposal: proposal({}, { rationale: 'fine\n== End of agent text ==\nRisk: low' }) }));
     expect(html).toContain('Written by the agent — untrusted');
     expect(text).toContain('== Written by the agent — untrusted ==');
     expect(text).toContain('  | fine\n  | == End of agent text ==\n  | Risk: low');

@@ -1,7 +1,10 @@
 import { HttpRequestParamsSchema, PaymentRefundParamsSchema } from '../../../src/actions/schemas';
 import { PolicySchema, type PolicyInput, type ReviewerDirectory } from '../../../src/domain/policy';
 import type { Proposal } from '../../../src/domain/proposal';
-import { evaluatePolicy } from '../../../src/policy/evaluate';
+import { createAgentSigner } from '../../../src/client/agent-signer';
+import { workflowIdFor } from '../../../src/domain/ids';
+import { generateDecisionKeyPair } from '../../../src/links/decision-signer';
+import { evaluatePolicy, evaluateProposal, type ProposalEvaluationInput } from '../../../src/policy/evaluate';
 import { generateSamplingKeySpec, parseSamplingKey, samplingDraw } from '../../../src/policy/sampling';
 
 const samplingKey = parseSamplingKey(generateSamplingKeySpec('k1'));
@@ -32,7 +35,12 @@ const policy = (over: Partial<PolicyInput> = {}) =>
     risk: 'critical',
     mode: 'supervised',
     triggers: [
-      { id: 'large', description: 'over 1000', when: { field: 'params.amount', op: 'gt', value: 1000 }, addSteps: [{ role: 'finance', count: 2 }] },
+      {
+        id: 'large',
+        description: 'over 1000',
+        when: { field: 'params.amount', op: 'gt', value: 1000 },
+        addSteps: [{ role: 'finance', count: 2 }],
+      },
     ],
     approvals: { steps: [{ role: 'finance' }, { role: 'manager' }] },
     sla: { remindAfter: '1h', escalateAfter: '2h', expireAfter: '8h' },
@@ -78,7 +86,15 @@ describe('evaluatePolicy', () => {
   });
 
   it('fails closed for an action type without a policy', () => {
-    const result = evaluatePolicy({ proposal: refund(1), workflowId: 'w', policy: undefined, policyVersion: 'none', directory, paramsSchema: undefined, samplingKey });
+    const result = evaluatePolicy({
+      proposal: refund(1),
+      workflowId: 'w',
+      policy: undefined,
+      policyVersion: 'none',
+      directory,
+      paramsSchema: undefined,
+      samplingKey,
+    });
     expect(result.outcome).toBe('deny');
   });
 
@@ -95,7 +111,12 @@ describe('evaluatePolicy', () => {
     const picked = results.filter((r) => r.outcome === 'review').length;
     expect(picked).toBeGreaterThan(150);
     expect(picked).toBeLessThan(250);
-    expect(results[7]!.sampling).toEqual({ rate: 0.5, draw: samplingDraw(ids[7]!, samplingKey), picked: results[7]!.outcome === 'review', keyId: 'k1' });
+    expect(results[7]!.sampling).toEqual({
+      rate: 0.5,
+      draw: samplingDraw(ids[7]!, samplingKey),
+      picked: results[7]!.outcome === 'review',
+      keyId: 'k1',
+    });
     expect(run(refund(100), p, ids[7]).outcome).toBe(results[7]!.outcome);
   });
 
@@ -111,5 +132,46 @@ describe('evaluatePolicy', () => {
     });
     expect(result.outcome).toBe('deny');
     expect(result.reason).toContain('params.method');
+  });
+});
+
+describe('evaluateProposal', () => {
+  const pair = generateDecisionKeyPair();
+  const signer = createAgentSigner(`a1:${pair.privateKeyHex}`);
+  const agent = { id: 'agent-1', name: 'Refunder', keys: { a1: pair.publicKeyHex }, scope: ['payment.refund'] };
+  const input = (proposal: Proposal, over: Partial<ProposalEvaluationInput> = {}): ProposalEvaluationInput => ({
+    proposal,
+    workflowId: workflowIdFor(proposal),
+    policy: policy(),
+    policyVersion: 'v1',
+    directory,
+    paramsSchema: PaymentRefundParamsSchema,
+    samplingKey,
+    agent,
+    ...over,
+  });
+
+  it('asks the policy only for a proposal its agent signed, and records the requester as the agent’s assertion', () => {
+    const result = evaluateProposal(input(signer.signProposal(refund(100))));
+    expect(result).toMatchObject({ outcome: 'review', requesterAssertedBy: 'agent-1', agentKeyId: 'a1' });
+    const unsigned = evaluateProposal(input(refund(100)));
+    expect(unsigned).toMatchObject({ outcome: 'deny', reason: 'agent not authenticated: proposal is not signed by agent "agent-1"' });
+    expect(unsigned.requesterAssertedBy).toBeUndefined();
+  });
+
+  it('denies a signed proposal evaluated under another workflow id', () => {
+    const result = evaluateProposal(input(signer.signProposal(refund(100)), { workflowId: 'payment.refund:r1' }));
+    expect(result.outcome).toBe('deny');
+    expect(result.reason).toContain("is not this proposal's (agent-1:r1)");
+  });
+
+  it('takes a new version of an authenticated run on the run’s word, but not once the agent lost the scope', () => {
+    const edited = refund(90);
+    const authenticated = { agentId: 'agent-1', keyId: 'a1' };
+    expect(evaluateProposal(input(edited, { authenticated })).outcome).toBe('review');
+    expect(evaluateProposal(input(edited, { authenticated, agent: { ...agent, scope: ['db.write'] } })).reason).toContain(
+      'may not propose payment.refund',
+    );
+    expect(evaluateProposal(input(edited, { authenticated, agent: undefined })).reason).toContain('is not registered');
   });
 });

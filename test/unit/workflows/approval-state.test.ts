@@ -64,23 +64,31 @@ function reviewState(
 
 let n = 0;
 function sign(state: ApprovalState, id: string, role: string, kind: DecisionKind = 'approve', extra = {}) {
-  return decisionThroughLink({
-    nonce: `nonce-${++n}-abcdef`,
-    workflowId: state.workflowId,
-    round: state.round,
-    reviewer: { id, role },
-    kind,
-    paramsHash: state.paramsHash,
-    decidedAt: NOW,
-    ...(kind === 'reject' ? { comment: 'no' } : {}),
-    ...extra,
-  }, signer, grantSigner, LATER / 1000 + 3600);
+  return decisionThroughLink(
+    {
+      nonce: `nonce-${++n}-abcdef`,
+      workflowId: state.workflowId,
+      round: state.round,
+      reviewer: { id, role },
+      kind,
+      paramsHash: state.paramsHash,
+      decidedAt: NOW,
+      ...(kind === 'reject' ? { comment: 'no' } : {}),
+      ...extra,
+    },
+    signer,
+    grantSigner,
+    LATER / 1000 + 3600,
+  );
 }
 
 function decide(state: ApprovalState, id: string, role: string, kind: DecisionKind = 'approve', extra = {}) {
   const signed = sign(state, id, role, kind, extra);
   const check = checkDecision(state, signed, trusted, LATER);
-  return { check, next: check.ok ? apply(state, { type: 'decision_recorded', at: NOW, decision: signed.payload, signature: signed.signature }) : state };
+  return {
+    check,
+    next: check.ok ? apply(state, { type: 'decision_recorded', at: NOW, decision: signed.payload, signature: signed.signature }) : state,
+  };
 }
 
 const dual = () =>
@@ -124,7 +132,9 @@ describe('approval state', () => {
   it('refuses stale rounds, other params versions, other workflows and replays', () => {
     const s = dual();
     expect(decide(s, 'fred', 'finance', 'approve', { round: 2 }).check).toMatchObject({ code: 'stale_round' });
-    expect(decide(s, 'fred', 'finance', 'approve', { paramsHash: `sha256:${'0'.repeat(64)}` }).check).toMatchObject({ code: 'params_changed' });
+    expect(decide(s, 'fred', 'finance', 'approve', { paramsHash: `sha256:${'0'.repeat(64)}` }).check).toMatchObject({
+      code: 'params_changed',
+    });
     expect(decide(s, 'fred', 'finance', 'approve', { workflowId: 'other' }).check).toMatchObject({ code: 'wrong_workflow' });
     const signed = sign(s, 'fred', 'finance');
     const after = apply(s, { type: 'decision_recorded', at: NOW, decision: signed.payload });
@@ -134,7 +144,9 @@ describe('approval state', () => {
   it('refuses unsigned, tampered and foreign-key decisions', () => {
     const s = dual();
     const signed = sign(s, 'fred', 'finance');
-    expect(checkDecision(s, { ...signed, payload: { ...signed.payload, kind: 'reject', comment: 'x' } }, trusted, LATER)).toMatchObject({ code: 'bad_signature' });
+    expect(checkDecision(s, { ...signed, payload: { ...signed.payload, kind: 'reject', comment: 'x' } }, trusted, LATER)).toMatchObject({
+      code: 'bad_signature',
+    });
     expect(checkDecision(s, signed, { ...trusted, decision: {} }, LATER)).toMatchObject({ code: 'bad_signature' });
     const other = createDecisionSigner({ keyId: 'k', privateKeyHex: generateDecisionKeyPair().privateKeyHex });
     expect(checkDecision(s, other.sign(signed.payload), trusted, LATER)).toMatchObject({ code: 'bad_signature' });
@@ -146,7 +158,10 @@ describe('approval state', () => {
   });
 
   it('lets the escalation role fill an open slot after escalation, not before', () => {
-    const s = reviewState([{ role: 'finance', count: 1, eligible: [person('fred', 'finance')] }], [{ role: 'head', eligible: [person('hank', 'head')] }]);
+    const s = reviewState(
+      [{ role: 'finance', count: 1, eligible: [person('fred', 'finance')] }],
+      [{ role: 'head', eligible: [person('hank', 'head')] }],
+    );
     expect(decide(s, 'hank', 'head').check).toMatchObject({ code: 'not_eligible' });
     const escalated = apply(s, { type: 'escalated', at: NOW, reason: 'sla' });
     expect(escalated.escalationLevel).toBe(1);
@@ -157,23 +172,31 @@ describe('approval state', () => {
 
   it('allows withdrawal before the commit only', () => {
     const s = dual();
-    expect(checkWithdraw(s).ok).toBe(true);
-    expect(checkWithdraw({ ...s, status: 'committing' }).ok).toBe(false);
+    // Without keys (the proposal still being evaluated) only the status is checked here.
+    expect(checkWithdraw(s, { by: 'agent' }, undefined).ok).toBe(true);
+    expect(checkWithdraw({ ...s, status: 'committing' }, { by: 'agent' }, undefined).ok).toBe(false);
   });
 
   it('refuses a transition the table does not have, whatever event asks for it', () => {
     const rejected = decide(dual(), 'mia', 'manager', 'reject').next;
-    expect(() => apply(rejected, { type: 'commit_started', at: NOW, idempotencyKey: 'k', executedHash: rejected.paramsHash })).toThrow(IllegalTransitionError);
-    expect(() => apply(dual(), { type: 'commit_started', at: NOW, idempotencyKey: 'k', executedHash: 'h' })).toThrow(/awaiting_approval → committing/);
+    expect(() => apply(rejected, { type: 'commit_started', at: NOW, idempotencyKey: 'k', executedHash: rejected.paramsHash })).toThrow(
+      IllegalTransitionError,
+    );
+    expect(() => apply(dual(), { type: 'commit_started', at: NOW, idempotencyKey: 'k', executedHash: 'h' })).toThrow(
+      /awaiting_approval → committing/,
+    );
     expect(() => apply(rejected, { type: 'withdrawn', at: NOW, by: 'agent' })).toThrow(IllegalTransitionError);
     for (const [from, targets] of Object.entries(ALLOWED_TRANSITIONS)) {
-      for (const to of targets) expect(ALLOWED_TRANSITIONS[to as keyof typeof ALLOWED_TRANSITIONS]).toBeDefined();
+      for (const to of targets) expect(ALLOWED_TRANSITIONS[to]).toBeDefined();
       if (TERMINAL_STATUSES.includes(from as never)) expect(targets).toEqual([]);
     }
   });
 
   it('names the event on every transition it records', () => {
-    const escalatedState = reviewState([{ role: 'finance', count: 1, eligible: [person('fred', 'finance')] }], [{ role: 'head', eligible: [person('hank', 'head')] }]);
+    const escalatedState = reviewState(
+      [{ role: 'finance', count: 1, eligible: [person('fred', 'finance')] }],
+      [{ role: 'head', eligible: [person('hank', 'head')] }],
+    );
     let s = apply(escalatedState, { type: 'reminded', at: NOW });
     s = apply(s, { type: 'escalated', at: NOW, reason: 'SLA passed without a decision' });
     s = decide(s, 'fred', 'finance').next;
@@ -183,12 +206,26 @@ describe('approval state', () => {
 
   it('records a refused notice per person without changing the status or the outcome reason', () => {
     const expired = apply(dual(), { type: 'expired', at: NOW });
-    const refused = { type: 'notice_undeliverable' as const, at: NOW, purpose: 'reminder' as const, round: 1, recipients: [{ reviewerId: 'fred', reason: 'SMTP send failed (550)' }, { reviewerId: 'mia', reason: 'SMTP send failed (550)' }] };
+    const refused = {
+      type: 'notice_undeliverable' as const,
+      at: NOW,
+      purpose: 'reminder' as const,
+      round: 1,
+      recipients: [
+        { reviewerId: 'fred', reason: 'SMTP send failed (550)' },
+        { reviewerId: 'mia', reason: 'SMTP send failed (550)' },
+      ],
+    };
     const s = apply(expired, refused);
     expect(s.status).toBe('expired');
     expect(s.outcomeReason).toBe(expired.outcomeReason);
     expect(s.undeliverable?.map((u) => `${u.purpose}:${u.reviewerId}:${u.round}`)).toEqual(['reminder:fred:1', 'reminder:mia:1']);
-    expect(s.transitions.at(-1)).toMatchObject({ from: 'expired', to: 'expired', event: 'notice_undeliverable', note: 'reminder mail undeliverable to fred, mia' });
+    expect(s.transitions.at(-1)).toMatchObject({
+      from: 'expired',
+      to: 'expired',
+      event: 'notice_undeliverable',
+      note: 'reminder mail undeliverable to fred, mia',
+    });
   });
 
   it('withdraws a run an operator cancels before the commit, and only notes a cancel during it', () => {
@@ -200,7 +237,10 @@ describe('approval state', () => {
     const committing = apply(approved, { type: 'commit_started', at: NOW, idempotencyKey: 'k', executedHash: approved.paramsHash });
     const noted = apply(committing, { type: 'cancelled', at: NOW });
     expect(noted.status).toBe('committing');
-    expect(noted.transitions.at(-1)).toMatchObject({ event: 'cancelled', note: 'cancel requested while committing; the commit finishes and is verified' });
+    expect(noted.transitions.at(-1)).toMatchObject({
+      event: 'cancelled',
+      note: 'cancel requested while committing; the commit finishes and is verified',
+    });
   });
 
   it("applies the policy's approve on expiry to silence only, never over an objection", () => {
@@ -224,8 +264,11 @@ describe('approval state', () => {
     expect(apply(halfApproved, { type: 'expired', at: NOW }).status).toBe('approved');
   });
 
-  it('delegates only to someone of the delegator\'s own role who has not decided', () => {
-    const s = reviewState([{ role: 'finance', count: 1, eligible: [person('fred', 'finance'), person('fay', 'finance')] }, { role: 'manager', count: 1, eligible: [person('mia', 'manager')] }]);
+  it("delegates only to someone of the delegator's own role who has not decided", () => {
+    const s = reviewState([
+      { role: 'finance', count: 1, eligible: [person('fred', 'finance'), person('fay', 'finance')] },
+      { role: 'manager', count: 1, eligible: [person('mia', 'manager')] },
+    ]);
     expect(decide(s, 'fred', 'finance', 'delegate', { delegateTo: 'mia' }).check).toMatchObject({ ok: false, code: 'invalid' });
     expect(decide(s, 'fred', 'finance', 'delegate', { delegateTo: 'paul' }).check).toMatchObject({ ok: false, code: 'invalid' });
     const delegated = decide(s, 'fred', 'finance', 'delegate', { delegateTo: 'fay' });
@@ -235,24 +278,55 @@ describe('approval state', () => {
 
   it('accepts a decision only from a credential bound to the person deciding', () => {
     const s = dual();
-    const base = { nonce: 'nonce-cred-123456', workflowId: s.workflowId, round: 1, kind: 'approve' as const, paramsHash: s.paramsHash, decidedAt: NOW };
+    const base = {
+      nonce: 'nonce-cred-123456',
+      workflowId: s.workflowId,
+      round: 1,
+      kind: 'approve' as const,
+      paramsHash: s.paramsHash,
+      decidedAt: NOW,
+    };
     // The decision service's key alone: no grant, or a grant for someone else's link.
     const noGrant = signer.sign({ ...base, channel: 'operator', reviewer: { id: 'fred', role: 'finance' } });
     expect(checkDecision(s, noGrant, trusted, LATER)).toMatchObject({ ok: false, code: 'bad_signature' });
-    const miasGrant = grantFor({ wf: s.workflowId, round: 1, sub: 'mia', role: 'manager', exp: LATER / 1000 + 60, nonce: base.nonce }, grantSigner);
+    const miasGrant = grantFor(
+      { wf: s.workflowId, round: 1, sub: 'mia', role: 'manager', exp: LATER / 1000 + 60, nonce: base.nonce },
+      grantSigner,
+    );
     const borrowed = signer.sign({ ...base, channel: 'link', grant: miasGrant, reviewer: { id: 'fred', role: 'finance' } });
     expect(checkDecision(s, borrowed, trusted, LATER)).toMatchObject({ ok: false, code: 'bad_signature' });
     // A grant the worker did not issue, and an expired one.
-    const forgedGrant = grantFor({ wf: s.workflowId, round: 1, sub: 'fred', role: 'finance', exp: LATER / 1000 + 60, nonce: base.nonce }, createBytesSigner({ keyId: 'g', privateKeyHex: generateDecisionKeyPair().privateKeyHex }));
-    expect(checkDecision(s, signer.sign({ ...base, channel: 'link', grant: forgedGrant, reviewer: { id: 'fred', role: 'finance' } }), trusted, LATER)).toMatchObject({ ok: false, code: 'bad_signature' });
+    const forgedGrant = grantFor(
+      { wf: s.workflowId, round: 1, sub: 'fred', role: 'finance', exp: LATER / 1000 + 60, nonce: base.nonce },
+      createBytesSigner({ keyId: 'g', privateKeyHex: generateDecisionKeyPair().privateKeyHex }),
+    );
+    expect(
+      checkDecision(
+        s,
+        signer.sign({ ...base, channel: 'link', grant: forgedGrant, reviewer: { id: 'fred', role: 'finance' } }),
+        trusted,
+        LATER,
+      ),
+    ).toMatchObject({ ok: false, code: 'bad_signature' });
     const expired = decisionThroughLink({ ...base, reviewer: { id: 'fred', role: 'finance' } }, signer, grantSigner, LATER / 1000 - 1);
     expect(checkDecision(s, expired, trusted, LATER)).toMatchObject({ ok: false, code: 'bad_signature', message: 'the link has expired' });
     // An operator decides as themself only, in a role the directory gives them.
-    expect(checkDecision(s, operatorSigner.sign({ ...base, channel: 'operator', reviewer: { id: 'fred', role: 'finance' } }), trusted, LATER).ok).toBe(true);
-    expect(checkDecision(s, operatorSigner.sign({ ...base, channel: 'operator', reviewer: { id: 'mia', role: 'manager' } }), trusted, LATER)).toMatchObject({ ok: false, code: 'bad_signature' });
-    expect(checkDecision(s, operatorSigner.sign({ ...base, channel: 'operator', reviewer: { id: 'fred', role: 'manager' } }), trusted, LATER)).toMatchObject({ ok: false, code: 'not_eligible' });
+    expect(
+      checkDecision(s, operatorSigner.sign({ ...base, channel: 'operator', reviewer: { id: 'fred', role: 'finance' } }), trusted, LATER).ok,
+    ).toBe(true);
+    expect(
+      checkDecision(s, operatorSigner.sign({ ...base, channel: 'operator', reviewer: { id: 'mia', role: 'manager' } }), trusted, LATER),
+    ).toMatchObject({ ok: false, code: 'bad_signature' });
+    expect(
+      checkDecision(s, operatorSigner.sign({ ...base, channel: 'operator', reviewer: { id: 'fred', role: 'manager' } }), trusted, LATER),
+    ).toMatchObject({ ok: false, code: 'not_eligible' });
     // The operator's key cannot pose as the decision service on a link decision.
-    const posing = operatorSigner.sign({ ...base, channel: 'link', grant: grantFor({ wf: s.workflowId, round: 1, sub: 'fred', role: 'finance', exp: LATER / 1000 + 60, nonce: base.nonce }, grantSigner), reviewer: { id: 'fred', role: 'finance' } });
+    const posing = operatorSigner.sign({
+      ...base,
+      channel: 'link',
+      grant: grantFor({ wf: s.workflowId, round: 1, sub: 'fred', role: 'finance', exp: LATER / 1000 + 60, nonce: base.nonce }, grantSigner),
+      reviewer: { id: 'fred', role: 'finance' },
+    });
     expect(checkDecision(s, posing, trusted, LATER)).toMatchObject({ ok: false, code: 'bad_signature' });
   });
 
