@@ -1,6 +1,7 @@
 /** `gatehouse list [--status S] [--query Q]`: runs matching a Web UI list query (pending by default). */
 import { parseArgs } from 'node:util';
 import { StatusSchema } from '../domain/status';
+import { terminalLine } from '../evidence/text';
 import { CliError, ExitCode, type CliContext } from './context';
 
 export async function listCommand(ctx: CliContext, args: string[]): Promise<void> {
@@ -17,6 +18,7 @@ export async function listCommand(ctx: CliContext, args: string[]): Promise<void
     ctx.out(JSON.stringify(rows));
     return;
   }
-  for (const row of rows) ctx.out(`${row.workflowId}\t${row.status}\t${row.actionType}`);
+  // A run started directly through Temporal may carry any id: printed inert, like agent text.
+  for (const row of rows) ctx.out([row.workflowId, row.status, row.actionType].map((field) => terminalLine(String(field))).join('\t'));
   if (rows.length === 0) ctx.out(`no runs match ${query}`);
 }

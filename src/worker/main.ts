@@ -92,6 +92,17 @@ async function main(): Promise<void> {
   const policyBook = loadPolicyBook(config.GATEHOUSE_POLICIES_DIR, config.GATEHOUSE_REVIEWERS_FILE, actionTypes.names(), [
     config.GATEHOUSE_AGENTS_FILE,
   ]);
+  // Fail closed: in production a policy whose action type nothing can execute would let reviewers
+  // approve runs that can only fail at their commit.
+  const unexecutable = [...policyBook.policies.values()].filter((p) => !actionTypes.get(p.policy.actionType)?.executor);
+  if (config.GATEHOUSE_MODE === 'production' && unexecutable.length > 0) {
+    throw new ConfigError(
+      unexecutable.map(
+        (p) =>
+          `${p.file}: action type "${p.policy.actionType}" has no executor on this worker (configure its target, or remove the policy)`,
+      ),
+    );
+  }
   if (!existsSync(config.GATEHOUSE_AGENTS_FILE)) {
     throw new ConfigError([
       `GATEHOUSE_AGENTS_FILE: ${config.GATEHOUSE_AGENTS_FILE} does not exist; it lists the agents that may propose, their keys and scope (./temporal-dev.sh writes a dev registry to .gatehouse/agents.yaml)`,

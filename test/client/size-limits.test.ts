@@ -7,6 +7,7 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ProposalValidationError, ReviseRefusedError } from '../../src/client';
 import type { ProposalInput } from '../../src/domain/proposal';
+import { createAgentSigner } from '../../src/client/agent-signer';
 import { decideUpdate, getStateQuery, reviseUpdate } from '../../workflows/messages';
 import { createHarness, eventually, type Harness } from '../support/harness';
 
@@ -79,7 +80,10 @@ describe('size limits', () => {
     const { run, handle } = await waitingRun(sized(1_000));
     await askForChanges(run.workflowId);
     const before = (await handle.fetchHistory()).events?.length;
-    const error = await refusal(handle.executeUpdate(reviseUpdate, { args: [{ by: 'agent-7', params: sized(600 * 1024).params }] }));
+    // Signed by the agent, as a caller that skipped the SDK's own size check could.
+    const body = { by: 'agent-7', params: sized(600 * 1024).params };
+    const credential = createAgentSigner(h.agentKeySpec).signMessage(run.workflowId, 'revise', body);
+    const error = await refusal(handle.executeUpdate(reviseUpdate, { args: [{ ...body, credential }] }));
     expect(error).toBeInstanceOf(WorkflowUpdateFailedError);
     expect((error as WorkflowUpdateFailedError).cause?.message).toBe(
       "the revision's params and evidence are 601 KB of canonical JSON; the limit is 512 KB",

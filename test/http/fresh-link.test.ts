@@ -87,12 +87,12 @@ describe('fresh links', () => {
     const superseded = signLink(h, { wf: workflowId, sub: 'alice', role: 'approver', round: 1 });
     // Round 2 after a request for changes and a revision: the round-1 link is superseded.
     const handle = h.client.workflow.getHandle(workflowId);
-    const { decideUpdate, reviseUpdate } = await import('../../workflows/messages');
+    const { decideUpdate } = await import('../../workflows/messages');
     await handle.executeUpdate(decideUpdate, {
       args: [await h.decision(workflowId, { id: 'bob', role: 'approver' }, 'request_changes', { comment: 'smaller' })],
     });
     const params = (await stateOf(h, workflowId)).proposal.params;
-    await handle.executeUpdate(reviseUpdate, { args: [{ by: 'agent-7', params: { ...params, body: { amount: 41 } } }] });
+    await (await h.gatehouse.getProposal(workflowId)).revise({ by: 'agent-7', params: { ...params, body: { amount: 41 } } });
     const page = await getPage(`${service.url}/d/${superseded}`);
     expect(page.status).toBe(409);
     expect(page.html).toContain('value="fresh_link"');

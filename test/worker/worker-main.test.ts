@@ -50,6 +50,29 @@ describe('worker start-up', () => {
     expect(result.stderr).toContain('mode');
   });
 
+  it('refuses to start in production when a policy names an action type nothing can execute', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-unexecutable-'));
+    copyFileSync(join(POLICIES, 'reviewers.yaml'), join(dir, 'reviewers.yaml'));
+    copyFileSync(join(POLICIES, 'payment.refund.yaml'), join(dir, 'payment.refund.yaml'));
+    const agentsFile = join(dir, 'agents.yaml');
+    writeFileSync(agentsFile, 'agents: []\n');
+    const decision = generateDecisionKeyPair();
+    const result = await runWorker({
+      ...validEnv(),
+      GATEHOUSE_MODE: 'production',
+      GATEHOUSE_DECISION_SIGNING_KEY: `d1:${decision.privateKeyHex}`,
+      GATEHOUSE_PAYLOAD_KEYS: `p1:${Buffer.alloc(32, 7).toString('base64')}`,
+      GATEHOUSE_SAMPLING_KEY: `s1:${Buffer.alloc(32, 9).toString('base64url')}`,
+      GATEHOUSE_OUTBOX_DATABASE_URL: 'postgres://gatehouse@127.0.0.1:9/outbox',
+      GATEHOUSE_POLICIES_DIR: dir,
+      GATEHOUSE_REVIEWERS_FILE: join(dir, 'reviewers.yaml'),
+      GATEHOUSE_AGENTS_FILE: agentsFile,
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('payment.refund.yaml');
+    expect(result.stderr).toContain('has no executor');
+  });
+
   it('exits 1 listing every problem of a broken agent registry', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gatehouse-agents-'));
     const agentsFile = join(dir, 'agents.yaml');

@@ -38,7 +38,16 @@ async function historyLength(workflowId: string): Promise<number> {
 }
 
 /** History length once in-flight work (the review mail) has finished: stable over a second. */
+/**
+ * The history's length once nothing is in flight: the review mail goes out in the background of
+ * the round, so its activity may complete a while after the run started waiting.
+ */
 async function settledHistoryLength(workflowId: string): Promise<number> {
+  await eventually(
+    async () => ((await h.client.workflow.getHandle(workflowId).describe()).raw.pendingActivities?.length ? undefined : true),
+    30_000,
+    `${workflowId}: no activity in flight`,
+  );
   let last = -1;
   for (;;) {
     const length = await historyLength(workflowId);
