@@ -68,8 +68,16 @@ pid_of() { # pid_of NAME -> the pid from NAME's pid file, when that process is a
   local file="$PID_DIR/$1.pid" pid
   [[ -f "$file" ]] || return 1
   pid="$(tr -dc '0-9' <"$file")"
-  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 1
+  [[ -n "$pid" ]] && alive "$pid" || return 1
   echo "$pid"
+}
+
+# A killed service whose parent (this script) has exited may stay a zombie until something reaps
+# it; kill -0 still finds a zombie, ps tells it apart.
+alive() { # alive PID
+  local state
+  state="$(ps -o stat= -p "$1" 2>/dev/null)" || return 1
+  [[ -n "$state" && "$state" != Z* ]]
 }
 
 # ---------------------------------------------------------------------------
@@ -391,7 +399,7 @@ stop_pids() { # stop_pids NAME...: SIGTERM to all at once, SIGKILL to those aliv
   done
   for name in "${!pids[@]}"; do
     pid="${pids[$name]}"
-    while kill -0 "$pid" 2>/dev/null; do
+    while alive "$pid"; do
       if ((SECONDS >= deadline)); then
         log "$name (pid $pid) still alive after ${STOP_TIMEOUT_SECS}s; SIGKILL"
         kill -KILL "$pid" 2>/dev/null || true
@@ -410,7 +418,7 @@ cmd_down() {
   local pm="$PG_DIR/data/postmaster.pid" pid
   if [[ -f "$pm" ]]; then
     pid="$(head -n1 "$pm" | tr -dc '0-9')"
-    if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
+    if [[ -n "$pid" ]] && alive "$pid"; then
       kill -INT "$pid" 2>/dev/null || true
       echo "stopped PostgreSQL (pid $pid)"
     fi

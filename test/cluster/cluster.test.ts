@@ -185,6 +185,39 @@ describeCluster(
       expect(new Set(entries).size).toBe(entries.length);
     }, 600_000);
 
+    it('completes runs approved while a history host is dead, and "up" brings the host back', async () => {
+      const ids = Array.from({ length: 3 }, (_, i) => `cluster-h-${i}-${randomUUID().slice(0, 8)}`);
+      const handles = await Promise.all(
+        ids.map(async (id) => client.workflow.getHandle((await gatehouse.propose(httpProposal(target.url, id, true))).workflowId)),
+      );
+      await Promise.all(
+        handles.map((h) =>
+          eventually(
+            async () => ((await h.query(getStateQuery)).status === 'awaiting_approval' ? true : undefined),
+            60_000,
+            `${h.workflowId} awaiting approval`,
+          ),
+        ),
+      );
+      const pid = Number(/^\s+history-2\s+\S+\s+pid (\d+)$/m.exec(await cluster('status'))?.[1]);
+      expect(pid).toBeGreaterThan(0);
+      process.kill(pid, 'SIGKILL');
+      const killedAt = Date.now();
+
+      // The shards history-2 owned move to history-1 once membership drops it.
+      await Promise.all(handles.map((h) => approveWhenWaiting(h, setup, 180_000)));
+      const finals = await Promise.all(handles.map((h) => h.result() as Promise<ApprovalState>));
+      process.stderr.write(`history host killed: 3 approved runs completed ${Date.now() - killedAt} ms later\n`);
+      expect(finals.map((f) => f.status)).toEqual(ids.map(() => 'succeeded'));
+      expect(ids.map((id) => target.effects.get(id) ?? 0)).toEqual(ids.map(() => 1));
+
+      await expect(cluster('status')).rejects.toThrow();
+      await cluster('up');
+      const restarted = Number(/^\s+history-2\s+\S+\s+pid (\d+)$/m.exec(await cluster('status'))?.[1]);
+      expect(restarted).toBeGreaterThan(0);
+      expect(restarted).not.toBe(pid);
+    }, 600_000);
+
     it('commits an auto-approved run on the surviving worker', async () => {
       const id = `cluster-auto-${randomUUID().slice(0, 8)}`;
       const proposed = await gatehouse.propose(httpProposal(target.url, id, false));
