@@ -2,7 +2,9 @@
  * Gatehouse on a real Temporal cluster: `./temporal-dev.sh cluster up` (frontend, matching,
  * worker and two history services as separate processes, on PostgreSQL), two worker processes
  * on one task queue, reviewed runs proposed and waiting, the worker holding most of them
- * SIGKILLed during the wait, then every run approved: each completes, exactly once.
+ * SIGKILLed during the wait, then every run approved: each completes, exactly once. Then one
+ * history host is SIGKILLed while runs wait: their approvals and commits go through the other,
+ * and `cluster up` restarts the dead host.
  *
  * Opt-in, outside `npm test`: the cluster takes a minute or more to come up on a busy machine
  * (and its first `up` builds the server with Go). Run with `npm run test:cluster`, which sets
@@ -167,9 +169,13 @@ describeCluster(
       const [victim, survivor] = byPid(workers[0]!) >= byPid(workers[1]!) ? [workers[0]!, workers[1]!] : [workers[1]!, workers[0]!];
       expect(byPid(victim)).toBeGreaterThan(0);
       await victim.worker.kill();
+      const killedAt = Date.now();
 
       await Promise.all(handles.map((h) => approveWhenWaiting(h, setup, 120_000)));
       const finals = await Promise.all(handles.map((h) => h.result() as Promise<ApprovalState>));
+      process.stderr.write(
+        `worker killed holding ${byPid(victim)} of ${REVIEWED_RUNS} waiting runs: all committed ${Date.now() - killedAt} ms later\n`,
+      );
       expect(finals.map((f) => f.status)).toEqual(ids.map(() => 'succeeded'));
       expect(ids.map((id) => target.effects.get(id) ?? 0)).toEqual(ids.map(() => 1));
       expect(ids.map((id) => target.posts.filter((p) => p.resource === id).length)).toEqual(ids.map(() => 1));
