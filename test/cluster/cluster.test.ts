@@ -19,6 +19,7 @@ import { promisify } from 'node:util';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { readChain, verifyChain } from '../../src/audit/hash-chain-log';
 import { GatehouseClient } from '../../src/client';
+import { ALL_SEARCH_ATTRIBUTE_KEYS } from '../../src/domain/search-attributes';
 import type { ApprovalState } from '../../src/domain/state';
 import { startDevInbox } from '../../src/mail/dev-inbox';
 import { getStateQuery } from '../../workflows/messages';
@@ -127,6 +128,12 @@ describeCluster(
       const pids = [...status.matchAll(/^\s+(frontend|history-1|history-2|matching|worker)\s+127\.0\.0\.1:\d+\s+pid (\d+)$/gm)];
       expect(pids.map((m) => m[1]).sort()).toEqual(['frontend', 'history-1', 'history-2', 'matching', 'worker']);
       expect(new Set(pids.map((m) => m[2])).size).toBe(5);
+    });
+
+    it("registers the default namespace with every one of Gatehouse's search attributes", async () => {
+      const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace: 'default' });
+      const registered = Object.keys(customAttributes ?? {}).filter((name) => name.startsWith('Gatehouse'));
+      expect(registered.sort()).toEqual(ALL_SEARCH_ATTRIBUTE_KEYS.map((key) => key.name).sort());
     });
 
     it('brings an already running cluster "up" again without restarting it', async () => {
