@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Local Temporal dev server for Gatehouse.
 #
-# Usage: ./temporal-dev.sh [install|start|stop|status|up [--demo]]   (default: start)
+# Usage: ./temporal-dev.sh [install|start|stop|status|up [--demo]|cluster up|down|status]   (default: start)
 #
 #   up       the whole stack in the foreground (Temporal + Web UI, mail inbox, worker, decision
 #            service); --demo also submits the sample proposals; Ctrl-C stops it all
@@ -9,6 +9,8 @@
 #   start    start the local stack (for now: the Temporal dev server) — idempotent
 #   stop     stop the dev server started by this script
 #   status   exit 0 if running, 3 if not
+#   cluster  a multi-service Temporal cluster on PostgreSQL instead of the dev server
+#            (scripts/temporal-cluster.sh: up, down, status)
 #
 # Environment:
 #   TEMPORAL_CLI      path to a temporal binary to use instead of looking it up
@@ -64,6 +66,9 @@ Usage: $(basename "$0") [install|start|stop|status|up [--demo]]   (default: star
            service; --demo submits the sample proposals; Ctrl-C stops everything
   stop     stop the Temporal dev server started by this script
   status   report whether it is running (exit 0 running, 3 not running)
+  cluster up|down|status
+           a Temporal cluster on PostgreSQL: frontend, matching, worker and two history
+           services as separate processes on loopback (scripts/temporal-cluster.sh)
 EOF
 }
 
@@ -502,6 +507,10 @@ main() {
       ;;
     stop) stop_temporal ;;
     status) cmd_status ;;
+    cluster)
+      shift
+      exec "$REPO_ROOT/scripts/temporal-cluster.sh" "$@"
+      ;;
     -h | --help | help) usage ;;
     *)
       log "unknown subcommand: $cmd"

@@ -31,10 +31,24 @@ const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' |
 
 export const ConfigSchema = z.object({
   GATEHOUSE_MODE: z.enum(['dev', 'production']).default('dev'),
-  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
-  TEMPORAL_NAMESPACE: z.string().default('default'),
+  /** Frontend `host:port`: the dev server, a self-hosted cluster's frontend, or `<ns>.<account>.tmprl.cloud:7233`. */
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^(\[[0-9a-fA-F:.]+\]|[^\s:/[\]]+):\d{1,5}$/, 'must be host:port')
+    .default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  /** TLS with the system's roots; implied by an API key or any TEMPORAL_TLS_* setting below. */
   TEMPORAL_TLS: bool.default(false),
-  TEMPORAL_API_KEY: z.string().optional(),
+  /** Temporal Cloud API key (sent as a bearer token, so always over TLS). */
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
+  /** PEM file: the client certificate for mTLS (a self-hosted cluster or a Cloud namespace with CA certs). */
+  TEMPORAL_TLS_CLIENT_CERT_PATH: z.string().min(1).optional(),
+  /** PEM file: the client certificate's private key. */
+  TEMPORAL_TLS_CLIENT_KEY_PATH: z.string().min(1).optional(),
+  /** PEM file: the CA the server's certificate must chain to (a private CA); unset, the system's roots. */
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: z.string().min(1).optional(),
+  /** The name the server's certificate carries, when it differs from the address's host. */
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
   GATEHOUSE_TASK_QUEUE: z.string().default('gatehouse'),
   GATEHOUSE_POLICIES_DIR: z.string().default('policies'),
   GATEHOUSE_REVIEWERS_FILE: z.string().default('policies/reviewers.yaml'),
@@ -173,10 +187,35 @@ const REQUIRED_IN_PRODUCTION = [
   'GATEHOUSE_SAMPLING_KEY',
 ] as const;
 
+const TLS_SETTINGS = [
+  'TEMPORAL_TLS_CLIENT_CERT_PATH',
+  'TEMPORAL_TLS_CLIENT_KEY_PATH',
+  'TEMPORAL_TLS_SERVER_CA_CERT_PATH',
+  'TEMPORAL_TLS_SERVER_NAME',
+] as const;
+
+/**
+ * Settings that parse one by one but cannot work together. A certificate without its key would
+ * otherwise surface as a handshake failure on the first connection, far from its cause.
+ */
+function temporalTlsProblems(env: Record<string, string | undefined>): string[] {
+  const problems: string[] = [];
+  const cert = env['TEMPORAL_TLS_CLIENT_CERT_PATH'];
+  const key = env['TEMPORAL_TLS_CLIENT_KEY_PATH'];
+  if (cert && !key) problems.push('TEMPORAL_TLS_CLIENT_KEY_PATH: is required with TEMPORAL_TLS_CLIENT_CERT_PATH');
+  if (key && !cert) problems.push('TEMPORAL_TLS_CLIENT_CERT_PATH: is required with TEMPORAL_TLS_CLIENT_KEY_PATH');
+  if (env['TEMPORAL_TLS'] === 'false' || env['TEMPORAL_TLS'] === '0') {
+    const needTls = [...TLS_SETTINGS, 'TEMPORAL_API_KEY'].filter((name) => env[name]);
+    if (needTls.length > 0) problems.push(`TEMPORAL_TLS: is false, but ${needTls.join(', ')} need${needTls.length === 1 ? 's' : ''} TLS`);
+  }
+  return problems;
+}
+
 export function parseConfig(env: Record<string, string | undefined>): Config {
   const parsed = ConfigSchema.safeParse(env);
   // Checked apart from the schema so that one bad value does not hide the missing secrets.
   const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  problems.push(...temporalTlsProblems(env));
   if (env['GATEHOUSE_MODE'] === 'production') {
     problems.push(...REQUIRED_IN_PRODUCTION.filter((key) => !env[key]).map((key) => `${key}: is required in production mode`));
   }
