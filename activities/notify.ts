@@ -20,7 +20,7 @@ import { MailAddressError, MailSendError, type Mailer } from '../src/mail/mailer
 import { renderNotification } from '../src/mail/render';
 import type { Logger } from '../src/observability/logger';
 import { NoticePurpose, type Notice, type UndeliverableRecipient } from '../src/domain/notice';
-import { postCards, wantsSlack, type PostedCard, type SlackNotifyDeps } from '../src/slack/notify-cards';
+import { postCards, wantsSlack, type PostedCard, type SlackNotifyDeps, type TokenIssuer } from '../src/slack/notify-cards';
 
 export interface NotifyInput extends Notice {
   workflowId: string;
@@ -114,10 +114,7 @@ export function createNotify(deps: NotifyDeps) {
     if (!slack || !wantsSlack(input.evaluation) || !CARD_PURPOSES.has(input.purpose) || attempt() > 1) return [];
     const recipients = input.recipients.flatMap((r) => (r.role ? [{ reviewerId: r.reviewer.id, role: r.role }] : []));
     try {
-      return await postCards(slack, { ...input, recipients }, (claims, channel) => {
-        const token = tokenFor(input, claims.sub, claims.role, channel);
-        return { token, url: `${deps.publicUrl.replace(/\/$/, '')}/d/${token}` };
-      });
+      return await postCards(slack, { ...input, recipients }, cardTokens(deps, input));
     } catch (err) {
       deps.logger.warn({ workflowId: input.workflowId, purpose: input.purpose, err }, 'slack cards not posted');
       return [];
@@ -125,18 +122,30 @@ export function createNotify(deps: NotifyDeps) {
   }
 
   function linkFor(input: NotifyInput, reviewerId: string, role: string): string {
-    return `${deps.publicUrl.replace(/\/$/, '')}/d/${tokenFor(input, reviewerId, role, 'link')}`;
+    return `${deps.publicUrl.replace(/\/$/, '')}/d/${tokenFor(deps, input, reviewerId, role, 'link')}`;
   }
+}
 
-  function tokenFor(input: NotifyInput, reviewerId: string, role: string, channel: 'link' | 'slack'): string {
-    const deadlineMs = input.deadline ? Date.parse(input.deadline) : Infinity;
-    const exp = Math.floor(Math.min(deadlineMs, Date.now() + deps.linkTtlMs) / 1000);
-    return issueLinkToken(
-      { wf: input.workflowId, round: input.round, sub: reviewerId, role, exp, nonce: newNonce() },
-      { keyring: deps.linkKeyring, grantSigner: deps.grantSigner },
-      channel,
-    );
-  }
+type TokenDeps = Pick<NotifyDeps, 'linkKeyring' | 'grantSigner' | 'publicUrl' | 'linkTtlMs'>;
+type TokenRun = { workflowId: string; round: number; deadline?: string | undefined };
+
+/** A link token (or a Slack card's token) for one reviewer of this round, valid until the deadline at most. */
+function tokenFor(deps: TokenDeps, run: TokenRun, reviewerId: string, role: string, channel: 'link' | 'slack'): string {
+  const deadlineMs = run.deadline ? Date.parse(run.deadline) : Infinity;
+  const exp = Math.floor(Math.min(deadlineMs, Date.now() + deps.linkTtlMs) / 1000);
+  return issueLinkToken(
+    { wf: run.workflowId, round: run.round, sub: reviewerId, role, exp, nonce: newNonce() },
+    { keyring: deps.linkKeyring, grantSigner: deps.grantSigner },
+    channel,
+  );
+}
+
+/** Mints the tokens of a card: only the worker holds the grant key. */
+export function cardTokens(deps: TokenDeps, run: TokenRun): TokenIssuer {
+  return (claims, channel) => {
+    const token = tokenFor(deps, run, claims.sub, claims.role, channel);
+    return { token, url: `${deps.publicUrl.replace(/\/$/, '')}/d/${token}` };
+  };
 }
 
 /** The activity's attempt number; 1 outside an activity (a direct call in a test). */

@@ -15,7 +15,9 @@ import { NoticePurpose, type Notice, type Recipient, type UndeliverableRecipient
 import type { Reviewer } from '../src/domain/policy';
 import { currentRoundDecisions, eligibleReviewers, latestEscalationReviewers } from '../src/domain/standing';
 import type { ApprovalState } from '../src/domain/state';
-import { notify } from './activity-proxies';
+import type { RunEventType } from '../src/domain/run-event';
+import type { SlackCardRecord } from '../src/domain/state';
+import { notify, updateSlackCards } from './activity-proxies';
 import { countNotifyFailures } from './metrics';
 import type { Run } from './run-context';
 
@@ -42,7 +44,32 @@ export interface Outbox {
   /** Escalation, delegation and newly opened sequential steps mail the people they bring in. */
   queueDecisionNotices(before: ApprovalState, after: ApprovalState, signed: SignedDecision): void;
   queueEscalation(state: ApprovalState, note: string): void;
+  /**
+   * Queues an update of every Slack card of the run to `state` (background mode only; older runs
+   * never posted cards). A queued update not yet sent is replaced: the latest state says it all.
+   */
+  updateCards(state: ApprovalState): void;
 }
+
+/** Events after which the run's Slack cards are edited to say what happened. */
+export const CARD_UPDATE_EVENTS: ReadonlySet<RunEventType> = new Set<RunEventType>([
+  'decision_recorded',
+  'approved_with_edits',
+  'revised',
+  'denied',
+  'expired',
+  'withdrawn',
+  'cancelled',
+  'drifted',
+  'preconditions_failed',
+  'commit_refused',
+  'commit_recorded',
+  'commit_failed',
+  'verified',
+  'verification_unavailable',
+  'rolled_back',
+  'rollback_failed',
+]);
 
 export interface OutboxOptions {
   /** Started after the 'background-notify' patch: sending never holds up the run's steps. */
@@ -51,7 +78,12 @@ export interface OutboxOptions {
   state(): ApprovalState;
   /** A notice the mail server refused for good for `recipients`. */
   undeliverable(notice: Notice, round: number, recipients: UndeliverableRecipient[]): void;
+  /** The notify activity posted these Slack cards. */
+  cardsPosted(cards: SlackCardRecord[]): void;
 }
+
+/** What the background sender sends: a notice, or the run's state for its Slack cards. */
+type Outgoing = { notice: NotifyInput } | { cards: ApprovalState };
 
 type NotifyInput = Parameters<typeof notify>[0];
 
@@ -73,24 +105,44 @@ function notifyInput(notice: Notice, state: ApprovalState): NotifyInput | undefi
 export function createOutbox(options: OutboxOptions): Outbox {
   /** Old mode: notices, rendered at flush. Background mode: inputs, fixed at push. */
   const queue: Notice[] = [];
-  const ready: NotifyInput[] = [];
+  const ready: Outgoing[] = [];
   let sending = false;
   let sent: Promise<void> = Promise.resolve();
 
   /** Sends one notice; a permanent refusal is recorded, never thrown. */
   async function send(input: NotifyInput): Promise<void> {
     try {
-      await notify(input);
+      const result = await notify(input);
+      if (result.cards && result.cards.length > 0) options.cardsPosted(result.cards);
     } catch (err) {
       if (isCancellation(err)) throw err;
       options.undeliverable(input, input.round, refusedRecipients(err, input));
     }
   }
 
+  /** Edits the run's Slack cards; a card left stale is not worth failing the run for. */
+  async function sendCards(state: ApprovalState): Promise<void> {
+    try {
+      await updateSlackCards({ state });
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+    }
+  }
+
+  function start(): void {
+    if (!sending) {
+      sending = true;
+      sent = sendAll();
+    }
+  }
+
   /** The sender coroutine: runs while there is something to send, in push order. */
   async function sendAll(): Promise<void> {
     try {
-      while (ready.length > 0) await send(ready.shift()!);
+      while (ready.length > 0) {
+        const next = ready.shift()!;
+        await ('notice' in next ? send(next.notice) : sendCards(next.cards));
+      }
     } catch {
       // Cancelled with the run: what is left is not sent.
     } finally {
@@ -104,11 +156,15 @@ export function createOutbox(options: OutboxOptions): Outbox {
       if (!options.background) return void queue.push(notice);
       const input = notifyInput(notice, options.state());
       if (!input) return;
-      ready.push(input);
-      if (!sending) {
-        sending = true;
-        sent = sendAll();
-      }
+      ready.push({ notice: input });
+      start();
+    },
+    updateCards(state) {
+      if (!options.background || !state.slackCards || state.slackCards.length === 0) return;
+      const queued = ready.findIndex((o) => 'cards' in o);
+      if (queued >= 0) ready.splice(queued, 1);
+      ready.push({ cards: state });
+      start();
     },
     get size() {
       return options.background ? ready.length : queue.length;

@@ -29,6 +29,8 @@ export interface CardInput {
   evidenceUrl: string;
   /** The buttons' value (see interaction.ts); absent: no decision buttons, only the link. */
   actionValue?: string;
+  /** What happened so far (decisions by any channel), shown above the buttons. */
+  lines?: readonly string[];
 }
 
 const plain = (text: string) => ({ type: 'plain_text' as const, text: cap(text || ' ', SECTION_MAX), emoji: false });
@@ -68,6 +70,7 @@ export function openCard(input: CardInput): SlackMessage {
     text: `Approval needed: ${pack.actionType} (${pack.risk} risk)`,
     blocks: [
       ...factBlocks(pack),
+      ...(input.lines && input.lines.length > 0 ? [{ type: 'section' as const, text: plain(input.lines.join('\n')) }] : []),
       {
         type: 'actions',
         block_id: 'gatehouse.decide',

@@ -29,9 +29,11 @@ export interface CardNotice {
   recipients: readonly { reviewerId: string; role: string }[];
 }
 
-/** A posted card, for whoever later edits it. */
+/** A posted card, for whoever later edits it (recorded on the run). */
 export interface PostedCard extends SlackCardRef {
+  round: number;
   reviewerId: string;
+  role: string;
 }
 
 /** Mints a link token for these claims; `slack` tokens sign only Slack decisions. */
@@ -63,7 +65,7 @@ export async function postCards(deps: SlackNotifyDeps, notice: CardNotice, issue
       evidenceUrl: issue(claims, 'link').url,
       ...(buttons ? { actionValue: actionValue(notice.paramsHash, issue(claims, 'slack').token) } : {}),
     });
-    posted.push({ reviewerId: recipient.reviewerId, ...(await deps.api.post(slackId, card)) });
+    posted.push({ round: notice.round, reviewerId: recipient.reviewerId, role: recipient.role, ...(await deps.api.post(slackId, card)) });
   }
   return posted;
 }

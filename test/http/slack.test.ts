@@ -10,7 +10,7 @@ import { createReplayCache } from '../../src/slack/replay-cache';
 import { slackSignature } from '../../src/slack/signature';
 import { createHarness, eventually, type Harness } from '../support/harness';
 import { startSlackFake, type SlackCall, type SlackFake } from '../support/slack-fake';
-import { awaitingRun, startService, stateOf, type RunningService } from './service';
+import { awaitingRun, signLink, startService, stateOf, type RunningService } from './service';
 import { loadReviewerDirectory } from '../../src/policy/load';
 import { FIXTURE_POLICIES } from '../support/harness';
 import { join } from 'node:path';
@@ -125,9 +125,12 @@ describe('Slack cards and decisions', () => {
       return s.decisions.length > 0 ? s : undefined;
     });
     expect(final.decisions).toEqual([expect.objectContaining({ reviewerId: 'alice', kind: 'approve', channel: 'slack' })]);
-    // The clicked card says at once who decided what through which channel, with no buttons left.
-    const update = await eventually(async () => fake.of('chat.update').find((c) => c.args['channel'] === 'D0ALICE'));
-    expect(String(update.args['text'])).toContain('approve by alice through Slack');
+    // The clicked card says who decided what through which channel, with no buttons left.
+    const update = await eventually(async () =>
+      fake
+        .of('chat.update')
+        .find((c) => c.args['channel'] === 'D0ALICE' && /approve by alice.*through slack/i.test(String(c.args['text']))),
+    );
     expect(JSON.stringify(update.args['blocks'])).not.toContain('"actions"');
   });
 
@@ -214,6 +217,44 @@ describe('Slack cards and decisions', () => {
       return s.decisions.length > 0 ? s : undefined;
     });
     expect(final.decisions).toEqual([expect.objectContaining({ reviewerId: 'alice', kind: 'approve', channel: 'slack' })]);
+  });
+
+  it('updates every card of the run after a decision made through a mailed link', async () => {
+    const proposal = h.proposal('test.slack');
+    const workflowId = await awaitingRun(h, 'test.slack', proposal);
+    const alice = await cardFor('U0ALICE', proposal.summary);
+    const bob = await cardFor('U0BOB', proposal.summary);
+    // The notify activity's result records where the cards are, through the run's reducer.
+    const state = await eventually(async () => {
+      const s = await stateOf(h, workflowId);
+      return (s.slackCards?.length ?? 0) >= 2 ? s : undefined;
+    });
+    expect(state.slackCards?.map((c) => c.reviewerId).sort()).toEqual(['alice', 'bob']);
+    const aliceTs = state.slackCards?.find((c) => c.reviewerId === 'alice')?.ts;
+    expect(aliceTs).toBeDefined();
+
+    const response = await fetch(`${service.url}/api/decisions/${signLink(h, { wf: workflowId, sub: 'carol' })}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ kind: 'approve', paramsHash: state.paramsHash }),
+    });
+    expect(response.status).toBe(200);
+    for (const card of [alice, bob]) {
+      const channel = String(card.args['channel']).replace(/^U/, 'D');
+      const update = await eventually(
+        async () =>
+          fake
+            .of('chat.update')
+            .find(
+              (c) => c.args['channel'] === channel && /approve by carol \(approver\) through link/.test(JSON.stringify(c.args['blocks'])),
+            ),
+        20_000,
+        `an update of ${channel}`,
+      );
+      // The run is decided: the card keeps the facts and the outcome, and no buttons.
+      expect(JSON.stringify(update.args['blocks'])).not.toContain('"actions"');
+    }
+    expect(fake.of('chat.update').some((c) => c.args['ts'] === aliceTs)).toBe(true);
   });
 
   it('leaves only the evidence link on a card whose policy turns the buttons off', async () => {
