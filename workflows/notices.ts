@@ -17,6 +17,7 @@ import { currentRoundDecisions, eligibleReviewers, latestEscalationReviewers } f
 import type { ApprovalState } from '../src/domain/state';
 import type { RunEventType } from '../src/domain/run-event';
 import type { SlackCardRecord } from '../src/domain/state';
+import { Status } from '../src/domain/status';
 import { notify, updateSlackCards } from './activity-proxies';
 import { countNotifyFailures } from './metrics';
 import type { Run } from './run-context';
@@ -113,7 +114,12 @@ export function createOutbox(options: OutboxOptions): Outbox {
   async function send(input: NotifyInput): Promise<void> {
     try {
       const result = await notify(input);
-      if (result.cards && result.cards.length > 0) options.cardsPosted(result.cards);
+      if (result.cards && result.cards.length > 0) {
+        options.cardsPosted(result.cards);
+        // A click (or expiry) can land while the cards are still being posted: they must catch up.
+        const now = options.state();
+        if (now.status !== Status.awaitingApproval || currentRoundDecisions(now).length > 0) outbox.updateCards(now);
+      }
     } catch (err) {
       if (isCancellation(err)) throw err;
       options.undeliverable(input, input.round, refusedRecipients(err, input));

@@ -43,7 +43,9 @@ export const BlockActionsSchema = z.object({
     .array(z.object({ action_id: z.string().max(255), value: z.string().max(2_000).optional() }))
     .min(1)
     .max(1),
-  message: z.object({ blocks: z.array(z.record(z.string(), z.unknown())).max(50) }).optional(),
+  message: z
+    .object({ blocks: z.array(z.looseObject({ type: z.string().max(40), block_id: z.string().max(255).optional() })).max(50) })
+    .optional(),
 });
 export type BlockActions = z.infer<typeof BlockActionsSchema>;
 

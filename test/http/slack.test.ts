@@ -207,8 +207,18 @@ describe('Slack cards and decisions', () => {
     await h.stopWorker();
     try {
       const started = Date.now();
-      expect((await send(click('U0ALICE', SlackAction.approve, valueOf(alice, SlackAction.approve)))).status).toBe(200);
+      const withMessage = {
+        ...click('U0ALICE', SlackAction.approve, valueOf(alice, SlackAction.approve), alice),
+        message: { blocks: alice.args['blocks'] },
+      };
+      expect((await send(withMessage)).status).toBe(200);
       expect(Date.now() - started).toBeLessThan(3_000);
+      // The clicked card says the click is recorded, keeps its facts and loses its buttons.
+      const marked = await eventually(async () =>
+        fake.of('chat.update').find((c) => String(c.args['text']).includes('applied when Gatehouse catches up')),
+      );
+      expect(JSON.stringify(marked.args['blocks'])).toContain(proposal.summary);
+      expect(JSON.stringify(marked.args['blocks'])).not.toContain('"actions"');
     } finally {
       await h.startWorker();
     }

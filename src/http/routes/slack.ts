@@ -10,7 +10,7 @@ import express, { Router, type Response } from 'express';
 import type { Reviewer } from '../../domain/policy';
 import { verifyLinkToken } from '../../links/token';
 import { reasonModal, SlackAction, REASON_MODAL } from '../../slack/card';
-import type { SlackApi, SlackCardRef } from '../../slack/client';
+import type { SlackApi, SlackBlocks, SlackCardRef } from '../../slack/client';
 import {
   ActionValueSchema,
   DECISION_ACTIONS,
@@ -66,7 +66,7 @@ async function handle(ctx: RouteContext, options: SlackRouteOptions, interaction
       if (action.action_id === SlackAction.approve) {
         const result = await decideFromSlack(ctx, value, reviewerId, { kind: 'approve' });
         res.status(200).end();
-        void markCard(ctx, options.api, card, reviewerId, result);
+        void markQueued(ctx, options.api, card, reviewerId, result, interaction.message?.blocks);
         return;
       }
       // A rejection and a change request need a reason: ask for it, decide on the submission.
@@ -89,7 +89,7 @@ async function handle(ctx: RouteContext, options: SlackRouteOptions, interaction
       const result = await decideFromSlack(ctx, metadata.data.value, reviewerId, { kind: metadata.data.kind, comment });
       res.status(200).end();
       const card = metadata.data.card;
-      void markCard(ctx, options.api, card ? { channel: card.channel_id, ts: card.message_ts } : undefined, reviewerId, result);
+      void markQueued(ctx, options.api, card ? { channel: card.channel_id, ts: card.message_ts } : undefined, reviewerId, result);
       return;
     }
     default: {
@@ -143,15 +143,24 @@ async function decideFromSlack(
   return result;
 }
 
-/** The clicked card at once says what this reviewer decided, without buttons; the worker's update follows. */
-async function markCard(ctx: RouteContext, api: SlackApi, card: SlackCardRef | undefined, reviewerId: string, result: DecisionResult) {
-  if (!card) return;
-  const what = result.kind.replace('_', ' ');
-  const line = result.applied
-    ? `${what} by ${reviewerId} through Slack at ${new Date(ctx.now()).toISOString()}`
-    : `${what} by ${reviewerId} through Slack: recorded, applied when Gatehouse catches up`;
+/**
+ * A decision the workflow applied edits every card of the run from the worker. One only queued
+ * (no worker answered) would leave the clicked card showing its buttons until a worker is back, so
+ * this service says on that card what was recorded and takes the buttons off.
+ */
+async function markQueued(
+  ctx: RouteContext,
+  api: SlackApi,
+  card: SlackCardRef | undefined,
+  reviewerId: string,
+  result: DecisionResult,
+  shown: SlackBlocks = [],
+) {
+  if (!card || result.applied) return;
+  const line = `${result.kind.replace(/_/g, ' ')} by ${reviewerId} through slack: recorded, applied when Gatehouse catches up`;
+  const facts = shown.filter((b) => b.type !== 'actions');
   try {
-    await api.update(card, { text: line, blocks: [{ type: 'section', text: { type: 'plain_text', text: line, emoji: false } }] });
+    await api.update(card, { text: line, blocks: [...facts, { type: 'section', text: { type: 'plain_text', text: line, emoji: false } }] });
   } catch (err) {
     ctx.logger.warn({ err }, 'slack card not updated');
   }
