@@ -60,9 +60,8 @@ export function createNotify(deps: NotifyDeps) {
     let alreadySent = 0;
     const refused: UndeliverableRecipient[] = [];
     let temporary: Error | undefined;
-    const byMail = !input.evaluation.channels || input.evaluation.channels.includes('email') || !CARD_PURPOSES.has(input.purpose);
     for (const recipient of input.recipients) {
-      if (!recipient.reviewer.email || !byMail) continue;
+      if (!recipient.reviewer.email || slackOnly(input, recipient.reviewer.id)) continue;
       const decisionUrl = recipient.role ? linkFor(input, recipient.reviewer.id, recipient.role) : undefined;
       const mail = renderNotification({
         purpose: input.purpose,
@@ -119,6 +118,16 @@ export function createNotify(deps: NotifyDeps) {
       deps.logger.warn({ workflowId: input.workflowId, purpose: input.purpose, err }, 'slack cards not posted');
       return [];
     }
+  }
+
+  /**
+   * A Slack-only policy (`channels: [slack]`) still mails whoever cannot get a card: people with
+   * no `slackId`, everyone while Slack is not configured, and every notice that is not a card.
+   */
+  function slackOnly(input: NotifyInput, reviewerId: string): boolean {
+    const channels = input.evaluation.channels;
+    if (!channels || channels.includes('email') || !deps.slack || !CARD_PURPOSES.has(input.purpose)) return false;
+    return deps.slack.people.some((p) => p.id === reviewerId && p.slackId !== undefined);
   }
 
   function linkFor(input: NotifyInput, reviewerId: string, role: string): string {
