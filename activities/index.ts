@@ -13,6 +13,7 @@ import { createEvaluatePolicy } from './evaluate-policy';
 import { createExecutionActivities, type EgressSettings } from './execute';
 import { createNotify, type NotifyDeps } from './notify';
 import { createRecordAudit } from './record-audit';
+import { createUpdateSlackCards } from './slack-cards';
 
 export interface ActivityDeps extends NotifyDeps {
   policyBook: PolicyBook;
@@ -36,6 +37,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     evaluatePolicy: createEvaluatePolicy({ ...deps, keys: trustedKeysOf(deps) }),
     notify: createNotify(deps),
+    updateSlackCards: createUpdateSlackCards(deps),
     recordAudit: createRecordAudit(deps.auditLog),
     ...createExecutionActivities({
       actionTypes: deps.actionTypes,

@@ -30,6 +30,13 @@ export const { notify } = proxyActivities<GatehouseActivities>({
   summary: 'notify',
 });
 
+/** A card that cannot be edited is stale until the next change: a few tries, then the run goes on. */
+export const { updateSlackCards } = proxyActivities<GatehouseActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5 },
+  summary: 'update slack cards',
+});
+
 /**
  * The side effect. Every attempt carries the same idempotency key and checks the target first,
  * so retrying is safe; it is retried until it succeeds or fails for good. It stays a regular

@@ -122,6 +122,9 @@ export function apply(state: ApprovalState, event: RunEvent): ApprovalState {
       return move(state, Status.needsAttention, event, event.reason);
     case 'notice_undeliverable':
       return recordUndeliverable(state, event);
+    // No status changes and no transition: where a card is, is not part of the run's story.
+    case 'slack_cards_posted':
+      return { ...state, slackCards: [...(state.slackCards ?? []), ...event.cards] };
     case 'cancelled':
       return cancel(state, event);
     case 'fresh_link_sent': {

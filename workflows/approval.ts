@@ -25,7 +25,7 @@ import { apply, initialState } from './approval-state';
 import { executeApproved } from './execution';
 import { registerHandlers } from './handlers';
 import { recordRunMetrics } from './metrics';
-import { createOutbox, recordUndeliverable, type NotifyInput } from './notices';
+import { CARD_UPDATE_EVENTS, createOutbox, recordUndeliverable, type NotifyInput } from './notices';
 import { inReview, runReview, type ReviewClock } from './review';
 import { boundedResult } from './run-result';
 import type { Run } from './run-context';
@@ -72,12 +72,15 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalSt
     apply: (event: UnstampedRunEvent) => {
       state = apply(state, stamped(event, nowIso()));
       publish(state);
+      // One truth across channels: every Slack card of the run says what just happened.
+      if (CARD_UPDATE_EVENTS.has(event.type)) run.outbox.updateCards(state);
       return state;
     },
     outbox: createOutbox({
       background,
       state: () => state,
       undeliverable: (notice, round, recipients) => recordUndeliverable(run, notice, round, recipients),
+      cardsPosted: (cards) => run.apply({ type: 'slack_cards_posted', cards }),
     }),
     lean,
     background,

@@ -15,7 +15,10 @@ import { NoticePurpose, type Notice, type Recipient, type UndeliverableRecipient
 import type { Reviewer } from '../src/domain/policy';
 import { currentRoundDecisions, eligibleReviewers, latestEscalationReviewers } from '../src/domain/standing';
 import type { ApprovalState } from '../src/domain/state';
-import { notify } from './activity-proxies';
+import type { RunEventType } from '../src/domain/run-event';
+import type { SlackCardRecord } from '../src/domain/state';
+import { Status } from '../src/domain/status';
+import { notify, updateSlackCards } from './activity-proxies';
 import { countNotifyFailures } from './metrics';
 import type { Run } from './run-context';
 
@@ -49,7 +52,32 @@ export interface Outbox {
   /** Escalation, delegation and newly opened sequential steps mail the people they bring in. */
   queueDecisionNotices(before: ApprovalState, after: ApprovalState, signed: SignedDecision): void;
   queueEscalation(state: ApprovalState, note: string): void;
+  /**
+   * Queues an update of every Slack card of the run to `state` (background mode only; older runs
+   * never posted cards). A queued update not yet sent is replaced: the latest state says it all.
+   */
+  updateCards(state: ApprovalState): void;
 }
+
+/** Events after which the run's Slack cards are edited to say what happened. */
+export const CARD_UPDATE_EVENTS: ReadonlySet<RunEventType> = new Set<RunEventType>([
+  'decision_recorded',
+  'approved_with_edits',
+  'revised',
+  'denied',
+  'expired',
+  'withdrawn',
+  'cancelled',
+  'drifted',
+  'preconditions_failed',
+  'commit_refused',
+  'commit_recorded',
+  'commit_failed',
+  'verified',
+  'verification_unavailable',
+  'rolled_back',
+  'rollback_failed',
+]);
 
 export interface OutboxOptions {
   /** Started after the 'background-notify' patch: sending never holds up the run's steps. */
@@ -58,7 +86,12 @@ export interface OutboxOptions {
   state(): ApprovalState;
   /** A notice the mail server refused for good for `recipients`. */
   undeliverable(notice: Notice, round: number, recipients: UndeliverableRecipient[]): void;
+  /** The notify activity posted these Slack cards. */
+  cardsPosted(cards: SlackCardRecord[]): void;
 }
+
+/** What the background sender sends: a notice, or the run's state for its Slack cards. */
+type Outgoing = { notice: NotifyInput } | { cards: ApprovalState };
 
 export type NotifyInput = Parameters<typeof notify>[0];
 
@@ -80,18 +113,40 @@ function notifyInput(notice: Notice, state: ApprovalState): NotifyInput | undefi
 export function createOutbox(options: OutboxOptions): Outbox {
   /** Old mode: notices, rendered at flush. Background mode: inputs, fixed at push. */
   const queue: Notice[] = [];
-  const ready: NotifyInput[] = [];
+  const ready: Outgoing[] = [];
   let sending = false;
-  let inFlight: NotifyInput | undefined;
+  let inFlight: Outgoing | undefined;
   let sent: Promise<void> = Promise.resolve();
 
   /** Sends one notice; a permanent refusal is recorded, never thrown. */
   async function send(input: NotifyInput): Promise<void> {
     try {
-      await notify(input);
+      const result = await notify(input);
+      if (result.cards && result.cards.length > 0) {
+        options.cardsPosted(result.cards);
+        // A click (or expiry) can land while the cards are still being posted: they must catch up.
+        const now = options.state();
+        if (now.status !== Status.awaitingApproval || currentRoundDecisions(now).length > 0) outbox.updateCards(now);
+      }
     } catch (err) {
       if (isCancellation(err)) throw err;
       options.undeliverable(input, input.round, refusedRecipients(err, input));
+    }
+  }
+
+  /** Edits the run's Slack cards; a card left stale is not worth failing the run for. */
+  async function sendCards(state: ApprovalState): Promise<void> {
+    try {
+      await updateSlackCards({ state });
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+    }
+  }
+
+  function start(): void {
+    if (!sending) {
+      sending = true;
+      sent = sendAll();
     }
   }
 
@@ -100,7 +155,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
     try {
       while (ready.length > 0) {
         inFlight = ready.shift()!;
-        await send(inFlight);
+        await ('notice' in inFlight ? send(inFlight.notice) : sendCards(inFlight.cards));
         inFlight = undefined;
       }
     } catch {
@@ -112,11 +167,8 @@ export function createOutbox(options: OutboxOptions): Outbox {
   }
 
   function enqueue(input: NotifyInput): void {
-    ready.push(input);
-    if (!sending) {
-      sending = true;
-      sent = sendAll();
-    }
+    ready.push({ notice: input });
+    start();
   }
 
   const outbox: Outbox = {
@@ -125,7 +177,15 @@ export function createOutbox(options: OutboxOptions): Outbox {
       const input = notifyInput(notice, options.state());
       if (input) enqueue(input);
     },
-    unsent: () => [...(inFlight ? [inFlight] : []), ...ready],
+    updateCards(state) {
+      if (!options.background || !state.slackCards || state.slackCards.length === 0) return;
+      const queued = ready.findIndex((o) => 'cards' in o);
+      if (queued >= 0) ready.splice(queued, 1);
+      ready.push({ cards: state });
+      start();
+    },
+    // Card edits are not handed over: the next run edits the cards at its own next change.
+    unsent: () => [...(inFlight ? [inFlight] : []), ...ready].flatMap((o) => ('notice' in o ? [o.notice] : [])),
     resend: (inputs) => inputs.forEach(enqueue),
     get size() {
       return options.background ? ready.length : queue.length;

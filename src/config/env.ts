@@ -132,6 +132,12 @@ export const ConfigSchema = z.object({
         return z.NEVER;
       }
     }),
+  /** Slack Web API base URL; a local Slack-compatible fake in tests and the dev stack. */
+  GATEHOUSE_SLACK_API_URL: z.url().default('https://slack.com/api/'),
+  /** Bot token (`xoxb-…`): the worker posts and updates cards, the decision service opens the reason modal. */
+  GATEHOUSE_SLACK_BOT_TOKEN: z.string().min(1).optional(),
+  /** Slack app's signing secret: the decision service verifies every interactivity request with it. */
+  GATEHOUSE_SLACK_SIGNING_SECRET: z.string().min(16).optional(),
   GATEHOUSE_MAIL_FROM: z.string().default('Gatehouse <gatehouse@localhost>'),
   /** maildev REST API used to check for an already-sent message in dev. */
   GATEHOUSE_MAILDEV_API: z.url().optional(),

@@ -20,16 +20,17 @@ export type Credential = z.infer<typeof CredentialSchema>;
 /**
  * The decision names the credential that made it, and that credential must belong to the person
  * deciding: a link decision is signed by the decision service and carries the worker's grant for
- * that person's link; an operator decision is signed by a key registered to that operator. The
+ * that person's link (a Slack decision: for that person's card); an operator decision is signed by a key registered to that operator. The
  * decision service's key alone decides as nobody. Without `nowMs` a link's expiry is not checked
  * (the commit re-checks decisions the workflow accepted in time).
  */
 export function checkCredential(signed: SignedDecision, keys: TrustedKeys, nowMs: number | undefined): SignatureCheck {
   const d = signed.payload;
   switch (d.channel) {
-    case 'link': {
+    case 'link':
+    case 'slack': {
       const signature = checkDecisionSignature(signed, keys.decision);
-      return signature.ok ? checkLinkGrant(d, keys.grants, nowMs) : signature;
+      return signature.ok ? checkLinkGrant(d, keys.grants, nowMs, d.channel) : signature;
     }
     case 'operator': {
       const key = Object.prototype.hasOwnProperty.call(keys.operators, signed.signature.keyId)

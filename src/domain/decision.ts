@@ -34,16 +34,23 @@ export type ReviewerRef = z.infer<typeof ReviewerRefSchema>;
 
 /**
  * The credential a decision was made with. A reviewer's link: the decision service signs for the
- * link's holder and the payload carries the worker's grant for that link. An operator: their own
- * key signs, and it is registered to them.
+ * link's holder and the payload carries the worker's grant for that link. A Slack card: the same,
+ * with the grant the worker minted for that reviewer's card (bound to the channel, so a mailed
+ * link's grant cannot pass for a click in Slack). An operator: their own key signs, and it is
+ * registered to them.
  */
-export const DecisionChannel = { link: 'link', operator: 'operator' } as const;
+export const DecisionChannel = { link: 'link', slack: 'slack', operator: 'operator' } as const;
 export type DecisionChannel = (typeof DecisionChannel)[keyof typeof DecisionChannel];
-export const DecisionChannelSchema = z.enum([DecisionChannel.link, DecisionChannel.operator]);
+export const DecisionChannelSchema = z.enum([DecisionChannel.link, DecisionChannel.slack, DecisionChannel.operator]);
+
+/** Channels whose decisions carry a grant the worker issued to the reviewer. */
+export function isGrantedChannel(channel: DecisionChannel): channel is 'link' | 'slack' {
+  return channel === DecisionChannel.link || channel === DecisionChannel.slack;
+}
 
 const SignatureHex = z.string().regex(/^[0-9a-f]{128}$/);
 
-/** The worker's Ed25519 grant of one link (see link-grant.ts); the link's claims are the payload's. */
+/** The worker's Ed25519 grant of one link or card (see link-grant.ts); its claims are the payload's. */
 export const LinkGrantSchema = z.object({
   exp: z.number().int().positive(),
   keyId: z.string().min(1).max(64),
@@ -54,7 +61,7 @@ export type LinkGrant = z.infer<typeof LinkGrantSchema>;
 export const DecisionPayloadSchema = z
   .object({
     channel: DecisionChannelSchema,
-    /** Present exactly on link decisions. */
+    /** Present exactly on link and Slack decisions. */
     grant: LinkGrantSchema.optional(),
     /** Unique per decision; also the dedupe key between the update and its signal twin. */
     nonce: z.string().min(8).max(128),
@@ -70,8 +77,12 @@ export const DecisionPayloadSchema = z
     decidedAt: z.iso.datetime(),
   })
   .superRefine((d, ctx) => {
-    if ((d.channel === 'link') !== (d.grant !== undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['grant'], message: 'a link decision carries its link grant, and only a link decision does' });
+    if (isGrantedChannel(d.channel) !== (d.grant !== undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['grant'],
+        message: 'a link or Slack decision carries its grant, and only such a decision does',
+      });
     }
     if ((d.kind === 'reject' || d.kind === 'request_changes') && !d.comment?.trim()) {
       ctx.addIssue({ code: 'custom', path: ['comment'], message: `a ${d.kind} needs a reason` });

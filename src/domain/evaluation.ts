@@ -1,6 +1,6 @@
 /** The result of evaluating a policy: recorded in history with the policy version that decided. */
 import { z } from 'zod';
-import { ApprovalStepSchema, ReviewerSchema, RiskLevelSchema } from './policy';
+import { ApprovalStepSchema, NotifyChannelSchema, ReviewerSchema, RiskLevelSchema } from './policy';
 
 export const EvaluationOutcome = {
   autoApprove: 'auto_approve',
@@ -50,6 +50,10 @@ export const PolicyEvaluationSchema = z.object({
   }),
   onExpiry: z.enum(['deny', 'approve']),
   redact: z.array(z.string()),
+  /** Where reviewers are asked; absent means by mail only (and in runs evaluated before Slack). */
+  channels: z.array(NotifyChannelSchema).optional(),
+  /** `false`: Slack cards without decision buttons; absent means with. */
+  slackButtons: z.boolean().optional(),
   /**
    * The authenticated agent that asserts `requestedBy`: the requester is the agent's word, checked
    * by nobody else. Absent when the proposal was not authenticated (then the run is denied) and in

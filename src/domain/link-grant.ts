@@ -20,18 +20,32 @@ export interface LinkGrantClaims {
   nonce: string;
 }
 
-export function linkGrantBytes(claims: LinkGrantClaims): Uint8Array {
+/** Where a grant may be used: a mailed link, or the buttons of a Slack card. */
+export type GrantChannel = 'link' | 'slack';
+
+/** The domain prefix keeps a grant to its channel: a mailed link's grant cannot sign a Slack click. */
+const GRANT_PREFIX: Record<GrantChannel, string> = {
+  link: 'gatehouse-link-grant-v1',
+  slack: 'gatehouse-slack-grant-v1',
+};
+
+export function linkGrantBytes(claims: LinkGrantClaims, channel: GrantChannel = 'link'): Uint8Array {
   const { wf, round, sub, role, exp, nonce } = claims;
-  return utf8ToBytes(`gatehouse-link-grant-v1\n${canonicalJson({ wf, round, sub, role, exp, nonce })}`);
+  return utf8ToBytes(`${GRANT_PREFIX[channel]}\n${canonicalJson({ wf, round, sub, role, exp, nonce })}`);
 }
 
 /**
  * Checks the grant a link decision carries against the worker's grant keys and, when `nowMs` is
  * given, the run's clock (a later check of a decision accepted in time leaves the clock out).
  */
-export function checkLinkGrant(payload: DecisionPayload, keys: DecisionPublicKeys, nowMs: number | undefined): SignatureCheck {
+export function checkLinkGrant(
+  payload: DecisionPayload,
+  keys: DecisionPublicKeys,
+  nowMs: number | undefined,
+  channel: GrantChannel = 'link',
+): SignatureCheck {
   const grant = payload.grant;
-  if (!grant) return { ok: false, reason: 'a link decision must carry the link grant the worker issued' };
+  if (!grant) return { ok: false, reason: `a ${channel} decision must carry the grant the worker issued` };
   const claims = {
     wf: payload.workflowId,
     round: payload.round,
@@ -40,7 +54,7 @@ export function checkLinkGrant(payload: DecisionPayload, keys: DecisionPublicKey
     exp: grant.exp,
     nonce: payload.nonce,
   };
-  const check = checkSignature('link grant', grant, linkGrantBytes(claims), keys);
+  const check = checkSignature(`${channel} grant`, grant, linkGrantBytes(claims, channel), keys);
   if (!check.ok) return check;
   return nowMs === undefined || grant.exp * 1000 > nowMs ? { ok: true } : { ok: false, reason: 'the link has expired' };
 }

@@ -18,6 +18,11 @@ export type PolicyMode = (typeof PolicyMode)[keyof typeof PolicyMode];
 export const RiskLevelSchema = z.enum(['low', 'medium', 'high', 'critical']);
 export type RiskLevel = z.infer<typeof RiskLevelSchema>;
 
+/** Where reviewers are reached. */
+export const NotifyChannel = { email: 'email', slack: 'slack' } as const;
+export type NotifyChannel = (typeof NotifyChannel)[keyof typeof NotifyChannel];
+export const NotifyChannelSchema = z.enum([NotifyChannel.email, NotifyChannel.slack]);
+
 const RoleSchema = z.string().regex(/^[a-z][a-z0-9_-]{0,63}$/, 'a lower-case role name');
 
 /** A field path into the proposal, e.g. `params.amount` or `evidence.confidence`. */
@@ -104,6 +109,13 @@ export const PolicySchema = z
       .array(z.enum(['rationale', 'sources', 'confidence', 'preview', 'diff', 'preconditions', 'rollbackPlan', 'riskNotes']))
       .default([]),
     redact: z.array(FieldPathSchema).default([]),
+    /** Where reviewers are asked: by mail, and/or with a Slack card to those with a `slackId`. */
+    channels: z.array(NotifyChannelSchema).min(1).default([NotifyChannel.email]),
+    /**
+     * `false`: Slack cards carry no decision buttons, only the signed link to the evidence page
+     * (for critical actions, where a decision should follow reading the whole evidence).
+     */
+    slackButtons: z.boolean().default(true),
     /**
      * Destinations this action type's executor may reach besides the configuration's
      * GATEHOUSE_EGRESS_ALLOW (`host[:port]`, `*.domain`, `address[:port]` or `network/prefix`).
@@ -127,6 +139,14 @@ export const ReviewerSchema = z.object({
   name: z.string().min(1).max(200),
   email: z.email(),
   roles: z.array(RoleSchema).min(1),
+  /**
+   * The person's Slack user id. The only way a Slack user is taken to be a reviewer: a click is
+   * mapped through this field, never through a Slack name or e-mail.
+   */
+  slackId: z
+    .string()
+    .regex(/^[UW][A-Z0-9]{2,30}$/, 'a Slack user id (U… or W…)')
+    .optional(),
 });
 export type Reviewer = z.infer<typeof ReviewerSchema>;
 
@@ -135,9 +155,14 @@ export const ReviewerDirectorySchema = z
   .strict()
   .superRefine((d, ctx) => {
     const seen = new Set<string>();
+    const slackIds = new Set<string>();
     d.people.forEach((p, i) => {
       if (seen.has(p.id)) ctx.addIssue({ code: 'custom', path: ['people', i, 'id'], message: `duplicate id "${p.id}"` });
       seen.add(p.id);
+      // Two people on one Slack account would let one click decide as either.
+      if (p.slackId && slackIds.has(p.slackId))
+        ctx.addIssue({ code: 'custom', path: ['people', i, 'slackId'], message: `duplicate slackId "${p.slackId}"` });
+      if (p.slackId) slackIds.add(p.slackId);
     });
   });
 export type ReviewerDirectory = z.infer<typeof ReviewerDirectorySchema>;

@@ -34,6 +34,7 @@ export const RunEventType = {
   rolledBack: 'rolled_back',
   rollbackFailed: 'rollback_failed',
   noticeUndeliverable: 'notice_undeliverable',
+  slackCardsPosted: 'slack_cards_posted',
   cancelled: 'cancelled',
   freshLinkSent: 'fresh_link_sent',
 } as const;
@@ -96,6 +97,12 @@ export type RunEvent =
   | { type: 'rollback_failed'; at: string; reason: string }
   /** The mail server refused a notice for good for these people; the run goes on by its clock. */
   | { type: 'notice_undeliverable'; at: string; purpose: NoticePurpose; round: number; recipients: UndeliverableRecipient[] }
+  /** The notify activity posted these Slack cards; later changes of the run edit them. */
+  | {
+      type: 'slack_cards_posted';
+      at: string;
+      cards: { round: number; reviewerId: string; role: string; channel: string; ts: string }[];
+    }
   /**
    * An operator cancelled the run (Web UI, CLI, `handle.cancel()`). Before the commit it ends the
    * run as withdrawn; during the commit it is only noted: the commit finishes and is verified.

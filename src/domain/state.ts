@@ -54,6 +54,16 @@ export const ExecutionRecordSchema = z.object({
 });
 export type ExecutionRecord = z.infer<typeof ExecutionRecordSchema>;
 
+/** A Slack card the worker posted for this run: where it is, so every later change can edit it. */
+export const SlackCardRecordSchema = z.object({
+  round: z.number().int().min(1),
+  reviewerId: z.string(),
+  role: z.string(),
+  channel: z.string(),
+  ts: z.string(),
+});
+export type SlackCardRecord = z.infer<typeof SlackCardRecordSchema>;
+
 export const UndeliverableNoticeSchema = z.object({
   at: z.string(),
   round: z.number().int(),
@@ -91,6 +101,8 @@ export const ApprovalStateSchema = z.object({
   originalParams: z.record(z.string(), z.unknown()).optional(),
   /** Notices the mail server refused for good, per person; absent while every mail got through. */
   undeliverable: z.array(UndeliverableNoticeSchema).optional(),
+  /** Slack cards posted for the run; absent while none was. */
+  slackCards: z.array(SlackCardRecordSchema).optional(),
   /**
    * Set on a run's result only, when the whole state was too large to return: the params,
    * evidence and signed copies are left out (see workflows/run-result.ts); the audit keeps them.

@@ -19,6 +19,7 @@ import { createRateLimiter, DEFAULT_RATE_LIMIT, type RateLimitOptions } from './
 import { decisionApiRouter } from './routes/decision-api';
 import { decisionPageRouter } from './routes/decision-page';
 import { healthRouter } from './routes/health';
+import { slackRouter, type SlackRouteOptions } from './routes/slack';
 import { noStore, securityHeaders } from './security-headers';
 import { renderProblemPage } from './views/problem-page';
 
@@ -49,6 +50,8 @@ export interface AppDeps {
   now?: () => number;
   /** Serve `/codec/*` for the Temporal Web UI with this codec (absent: no codec endpoint). */
   codec?: Omit<CodecRouteOptions, 'logger'>;
+  /** Serve Slack's interactivity endpoint `/slack/interactions` (absent: Slack is not configured). */
+  slack?: SlackRouteOptions;
 }
 
 export const DEFAULT_DECISION_TIMEOUT_MS = 5_000;
@@ -85,6 +88,8 @@ export function createApp(deps: AppDeps): Express {
   if (limit !== false) app.use(linkRoutes, createRateLimiter(limit));
   app.use(decisionPageRouter(ctx));
   app.use(decisionApiRouter(ctx));
+  if (deps.slack) app.use('/slack', noStore);
+  if (deps.slack) app.use(slackRouter(ctx, deps.slack));
   app.use(() => {
     throw new RouteNotFoundError();
   });
@@ -117,7 +122,7 @@ function errorHandler(ctx: RouteContext): ErrorRequestHandler {
     }
     if (err instanceof MethodNotAllowedError) res.setHeader('Allow', err.allow.join(', '));
     res.setHeader('Cache-Control', 'no-store');
-    if (req.path.startsWith('/api/')) {
+    if (req.path.startsWith('/api/') || req.path.startsWith('/slack/')) {
       res.status(problem.status).json({ error: problem });
     } else {
       res

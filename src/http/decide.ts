@@ -19,6 +19,7 @@ import { DecisionRefusal } from '../domain/errors';
 import { delegateCandidates } from '../domain/standing';
 import type { ApprovalState } from '../domain/state';
 import type { DecisionSigner } from '../links/decision-signer';
+import type { GrantChannel } from '../domain/link-grant';
 import { linkCredential, LinkWithoutGrantError } from '../links/link-issuer';
 import type { LinkClaims } from '../links/token';
 import type { DecisionAccepted } from '../../workflows/messages';
@@ -47,6 +48,8 @@ export interface DecideDeps {
   timeoutMs: number;
   /** How long to wait for the run's state, for decisions that need it. */
   queryTimeoutMs: number;
+  /** Where the grant in the claims was issued for (default `link`); recorded as the decision's channel. */
+  channel?: GrantChannel;
 }
 
 /**
@@ -59,7 +62,7 @@ export interface DecideDeps {
 export async function decide(deps: DecideDeps, claims: LinkClaims, decision: ReviewerDecision, now: Date): Promise<DecisionResult> {
   const details = await detailsFor(deps, claims, decision);
   const payload: DecisionPayload = {
-    ...credentialOf(claims),
+    ...credentialOf(claims, deps.channel ?? 'link'),
     nonce: claims.nonce,
     workflowId: claims.wf,
     round: claims.round,
@@ -97,9 +100,9 @@ export async function decide(deps: DecideDeps, claims: LinkClaims, decision: Rev
 }
 
 /** The link's grant, without which the workflow accepts no decision from it. */
-function credentialOf(claims: LinkClaims): Pick<DecisionPayload, 'channel' | 'grant'> {
+function credentialOf(claims: LinkClaims, channel: GrantChannel): Pick<DecisionPayload, 'channel' | 'grant'> {
   try {
-    return linkCredential(claims);
+    return linkCredential(claims, channel);
   } catch (err) {
     if (err instanceof LinkWithoutGrantError) throw new LinkNotUsableError(DecisionRefusal.badSignature, err.message);
     throw err;

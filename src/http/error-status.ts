@@ -21,6 +21,8 @@
 import { DecisionRefusedError, RunNotFoundError } from '../client/errors';
 import { DecisionRefusal } from '../domain/errors';
 import { LinkTokenError, type LinkTokenErrorCode } from '../links/token';
+import { SlackPayloadError, SlackUserNotReviewerError } from '../slack/interaction';
+import { SlackSignatureError } from '../slack/signature';
 import {
   BadRequestError,
   CsrfError,
@@ -157,6 +159,15 @@ const CSRF = p(
   'Please reload the decision page',
   'This form could not be verified as coming from your decision page (it may be old, or sent from another site). Open the link again and decide from the page; nothing was decided.',
 );
+// Slack: one 401 for every signature failure (missing, stale, forged, replayed), like forged links.
+const SLACK_UNSIGNED = p(401, 'slack_unsigned', 'Not signed by Slack', 'The request does not carry a valid, fresh Slack signature.');
+const SLACK_NOT_REVIEWER = p(
+  403,
+  'slack_not_reviewer',
+  'You cannot decide on this card',
+  'Your Slack account is not linked to the reviewer this card was sent to. Nothing was decided.',
+);
+const SLACK_PAYLOAD = p(400, 'slack_payload', 'Unexpected Slack request', 'The request is not an interaction with a Gatehouse card.');
 const RUN_NOT_FOUND = p(
   404,
   'run_not_found',
@@ -203,6 +214,9 @@ export function problemFor(err: unknown): Problem {
     return err.detail ? { ...problem, detail: err.detail } : problem;
   }
   if (err instanceof CsrfError) return CSRF;
+  if (err instanceof SlackSignatureError) return SLACK_UNSIGNED;
+  if (err instanceof SlackUserNotReviewerError) return SLACK_NOT_REVIEWER;
+  if (err instanceof SlackPayloadError) return SLACK_PAYLOAD;
   if (err instanceof RunNotFoundError) return RUN_NOT_FOUND;
   if (err instanceof RateLimitedError) return RATE_LIMITED;
   if (err instanceof RouteNotFoundError) return ROUTE_NOT_FOUND;

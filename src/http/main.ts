@@ -12,7 +12,9 @@ import { createDecisionSigner, DecisionKeyError, parseDecisionSigningKey, type D
 import { LinkKeyringError, parseLinkKeyring, type LinkKeyring } from '../links/keyring';
 import { createLogger } from '../observability/logger';
 import { connectionOptions } from '../temporal/connection';
-import { loadRedactions } from '../policy/load';
+import { loadRedactions, loadReviewerDirectory } from '../policy/load';
+import { createSlackApi } from '../slack/client';
+import { createReplayCache } from '../slack/replay-cache';
 import { dataConverterFor } from '../temporal/payload-codec';
 import { createApp } from './app';
 
@@ -40,6 +42,17 @@ async function main(): Promise<void> {
     queryTimeoutMs: config.GATEHOUSE_DECISION_TIMEOUT_MS,
     rateLimit: { windowMs: 60_000, limit: config.GATEHOUSE_HTTP_RATE_LIMIT_PER_MINUTE },
     ...(config.GATEHOUSE_TRUST_PROXY ? { trustProxy: config.GATEHOUSE_TRUST_PROXY } : {}),
+    // Slack's endpoint exists only with both secrets: without the signing secret nothing could be verified.
+    ...(config.GATEHOUSE_SLACK_SIGNING_SECRET && config.GATEHOUSE_SLACK_BOT_TOKEN
+      ? {
+          slack: {
+            signingSecret: config.GATEHOUSE_SLACK_SIGNING_SECRET,
+            api: createSlackApi({ botToken: config.GATEHOUSE_SLACK_BOT_TOKEN, apiUrl: config.GATEHOUSE_SLACK_API_URL }),
+            people: loadReviewerDirectory(config.GATEHOUSE_REVIEWERS_FILE).people,
+            replayCache: createReplayCache(),
+          },
+        }
+      : {}),
     ...(codec
       ? {
           codec: {

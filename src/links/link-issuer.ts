@@ -4,7 +4,7 @@
  * key, so neither the decision service's key nor the link keys alone can make a link decision.
  */
 import type { DecisionPayload, LinkGrant, SignedDecision } from '../domain/decision';
-import { linkGrantBytes, type LinkGrantClaims } from '../domain/link-grant';
+import { linkGrantBytes, type GrantChannel, type LinkGrantClaims } from '../domain/link-grant';
 import type { BytesSigner, DecisionSigner } from './decision-signer';
 import type { LinkKeyring } from './keyring';
 import { signLinkToken, type LinkClaims } from './token';
@@ -14,13 +14,17 @@ export interface LinkIssuer {
   grantSigner: BytesSigner;
 }
 
-export function grantFor(claims: LinkGrantClaims, grantSigner: BytesSigner): LinkGrant {
-  return { exp: claims.exp, ...grantSigner.signBytes(linkGrantBytes(claims)) };
+export function grantFor(claims: LinkGrantClaims, grantSigner: BytesSigner, channel: GrantChannel = 'link'): LinkGrant {
+  return { exp: claims.exp, ...grantSigner.signBytes(linkGrantBytes(claims, channel)) };
 }
 
-/** A signed link token for one reviewer, role and round, with its grant inside. */
-export function issueLinkToken(claims: Omit<LinkClaims, 'grant'>, issuer: LinkIssuer): string {
-  const grant = grantFor(claims, issuer.grantSigner);
+/**
+ * A signed link token for one reviewer, role and round, with its grant inside. With channel
+ * `slack` it is the value of a Slack card's buttons: the same token format, but its grant only
+ * signs a decision recorded as made in Slack.
+ */
+export function issueLinkToken(claims: Omit<LinkClaims, 'grant'>, issuer: LinkIssuer, channel: GrantChannel = 'link'): string {
+  const grant = grantFor(claims, issuer.grantSigner, channel);
   return signLinkToken({ ...claims, grant: `${grant.keyId}.${grant.value}` }, issuer.keyring);
 }
 
@@ -29,10 +33,10 @@ export function issueLinkToken(claims: Omit<LinkClaims, 'grant'>, issuer: LinkIs
  *
  * @throws {@link LinkWithoutGrantError} for a link minted without a grant (before grants existed).
  */
-export function linkCredential(claims: LinkClaims): Pick<DecisionPayload, 'channel' | 'grant'> {
+export function linkCredential(claims: LinkClaims, channel: GrantChannel = 'link'): Pick<DecisionPayload, 'channel' | 'grant'> {
   const dot = claims.grant?.indexOf('.') ?? -1;
   if (!claims.grant || dot < 1) throw new LinkWithoutGrantError();
-  return { channel: 'link', grant: { exp: claims.exp, keyId: claims.grant.slice(0, dot), value: claims.grant.slice(dot + 1) } };
+  return { channel, grant: { exp: claims.exp, keyId: claims.grant.slice(0, dot), value: claims.grant.slice(dot + 1) } };
 }
 
 /** Thrown when a link carries no worker grant, so no decision can be made through it. */

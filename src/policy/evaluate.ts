@@ -90,6 +90,9 @@ function baseEvaluation(input: EvaluationInput) {
     onExpiry: 'deny' as const,
     redact: policy?.redact ?? [],
     risk: policy?.risk ?? 'critical',
+    // Only written when they differ from mail-only, so evaluations of mail-only policies stay as they were.
+    ...(policy?.channels && policy.channels.join() !== 'email' ? { channels: policy.channels } : {}),
+    ...(policy?.slackButtons === false ? { slackButtons: false } : {}),
   };
 }
 

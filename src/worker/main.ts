@@ -30,6 +30,7 @@ import { createDbWritePools } from '../../activities/executors/db-write';
 import { createFileOutbox, createPostgresOutbox } from '../../activities/executors/email-outbox';
 import { workerActionTypes } from './action-types';
 import { loadActionModules } from './action-modules';
+import { createSlackApi } from '../slack/client';
 import { createWorker } from './create-worker';
 import { startGrantExpirySweep } from './grant-expiry';
 import { installRuntime } from './runtime';
@@ -145,6 +146,14 @@ async function main(): Promise<void> {
     linkKeyring: parseLinkKeyring(config.GATEHOUSE_LINK_KEYS),
     publicUrl: config.GATEHOUSE_PUBLIC_URL,
     linkTtlMs: config.GATEHOUSE_LINK_TTL_HOURS * 3_600_000,
+    ...(config.GATEHOUSE_SLACK_BOT_TOKEN
+      ? {
+          slack: {
+            api: createSlackApi({ botToken: config.GATEHOUSE_SLACK_BOT_TOKEN, apiUrl: config.GATEHOUSE_SLACK_API_URL }),
+            people: policyBook.directory.people,
+          },
+        }
+      : {}),
     auditLog,
     egress: { allow: egressAllow },
     samplingKey,

@@ -35,6 +35,7 @@ import { loadPolicyBook } from '../../src/policy/load';
 import { parseSamplingKey, generateSamplingKeySpec, type SamplingKey } from '../../src/policy/sampling';
 import { parseEgressAllowList } from '../../src/egress/allow-list';
 import type { Resolver } from '../../src/egress/guarded-fetch';
+import { createSlackApi } from '../../src/slack/client';
 import { dataConverterFor } from '../../src/temporal/payload-codec';
 import { createWorker } from '../../src/worker/create-worker';
 import { workerActionTypes, type WorkerActionOptions } from '../../src/worker/action-types';
@@ -58,6 +59,8 @@ const TEST_ACTION_TYPES = [
   'test.verify',
   'test.egress',
   'test.longwait',
+  'test.slack',
+  'test.slack_critical',
 ];
 
 /** Agent ids the tests propose as; each is registered with the test agent key and every action type. */
@@ -136,6 +139,8 @@ export interface HarnessOptions {
   smtpUrl?: string;
   /** Any other executor configuration, passed to workerActionTypes as is. */
   actions?: WorkerActionOptions;
+  /** The worker posts Slack cards through this Slack-compatible API (e.g. the fake's `apiUrl`). */
+  slackApiUrl?: string;
 }
 
 /** People of the fixture directory who also hold an operator key. */
@@ -226,6 +231,9 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
         linkKeyring,
         publicUrl: 'http://127.0.0.1:9/',
         linkTtlMs: 3_600_000,
+        ...(options.slackApiUrl
+          ? { slack: { api: createSlackApi({ botToken: 'xoxb-test', apiUrl: options.slackApiUrl }), people: policyBook.directory.people } }
+          : {}),
         auditLog: createFileAuditLog(auditLogFile),
         samplingKey,
         egress: {

@@ -1,0 +1,66 @@
+/**
+ * The Slack Web API as Gatehouse uses it: post a card, replace it, open the reason modal. Built on
+ * `@slack/web-api`'s WebClient with its base URL from configuration, so tests and the dev stack
+ * talk to a local Slack-compatible fake.
+ */
+import { WebClient, type ChatPostMessageArguments, type ViewsOpenArguments } from '@slack/web-api';
+
+export type SlackBlocks = NonNullable<Extract<ChatPostMessageArguments, { blocks: unknown }>['blocks']>;
+export type SlackModal = ViewsOpenArguments['view'];
+
+/** A message as Slack shows it: `text` is the notification and fallback, `blocks` the card. */
+export interface SlackMessage {
+  text: string;
+  blocks: SlackBlocks;
+}
+
+/** Where a posted card lives: what `chat.update` needs to edit it. */
+export interface SlackCardRef {
+  channel: string;
+  ts: string;
+}
+
+export interface SlackApi {
+  /** Posts to a user id (the app's direct message with them) or a channel. */
+  post(channel: string, message: SlackMessage): Promise<SlackCardRef>;
+  update(card: SlackCardRef, message: SlackMessage): Promise<void>;
+  openModal(triggerId: string, view: SlackModal): Promise<void>;
+}
+
+export interface SlackApiOptions {
+  botToken: string;
+  /** e.g. `https://slack.com/api/` (GATEHOUSE_SLACK_API_URL). */
+  apiUrl: string;
+  /** Per request; Slack answers `views.open` only within 3 s of the click anyway. */
+  timeoutMs?: number;
+}
+
+/** Thrown when Slack answers without the channel and ts of the message it says it posted. */
+export class SlackResponseError extends Error {
+  override readonly name = 'SlackResponseError';
+}
+
+export function createSlackApi(options: SlackApiOptions): SlackApi {
+  const web = new WebClient(options.botToken, {
+    slackApiUrl: options.apiUrl.endsWith('/') ? options.apiUrl : `${options.apiUrl}/`,
+    timeout: options.timeoutMs ?? 5_000,
+    // Temporal retries the activity, and a click's handler must answer within 3 s: no retries here.
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    // Only methods under the configured base URL, never an absolute URL smuggled in as a method.
+    allowAbsoluteUrls: false,
+  });
+  return {
+    async post(channel, message) {
+      const result = await web.chat.postMessage({ channel, text: message.text, blocks: message.blocks, unfurl_links: false });
+      if (!result.channel || !result.ts) throw new SlackResponseError('chat.postMessage answered without channel and ts');
+      return { channel: result.channel, ts: result.ts };
+    },
+    async update(card, message) {
+      await web.chat.update({ channel: card.channel, ts: card.ts, text: message.text, blocks: message.blocks });
+    },
+    async openModal(triggerId, view) {
+      await web.views.open({ trigger_id: triggerId, view });
+    },
+  };
+}
