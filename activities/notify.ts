@@ -136,7 +136,12 @@ export function createNotify(deps: NotifyDeps) {
 }
 
 type TokenDeps = Pick<NotifyDeps, 'linkKeyring' | 'grantSigner' | 'publicUrl' | 'linkTtlMs'>;
-type TokenRun = { workflowId: string; round: number; deadline?: string | undefined; evaluation?: { sla: { linkTtlMs?: number | undefined } } };
+type TokenRun = {
+  workflowId: string;
+  round: number;
+  deadline?: string | undefined;
+  evaluation?: { sla: { linkTtlMs?: number | undefined } };
+};
 
 /** A link token (or a Slack card's token) for one reviewer of this round, valid until the deadline at most. */
 function tokenFor(deps: TokenDeps, run: TokenRun, reviewerId: string, role: string, channel: 'link' | 'slack'): string {
