@@ -136,6 +136,10 @@ async function main(): Promise<void> {
     linkTtlMs: config.GATEHOUSE_LINK_TTL_HOURS * 3_600_000,
     auditLog,
     egress: { allow: egressAllow },
+    webhooks: {
+      allow: config.GATEHOUSE_WEBHOOK_ALLOW,
+      ...(config.GATEHOUSE_WEBHOOK_KEYS ? { keys: config.GATEHOUSE_WEBHOOK_KEYS } : {}),
+    },
     samplingKey,
     dataConverter: dataConverterFor(config.GATEHOUSE_PAYLOAD_KEYS),
     logger,
