@@ -1,5 +1,6 @@
 /**
- * The framework examples (examples/openai-agents, examples/langgraph) end to end on the real
+ * The framework examples (examples/openai-agents, examples/langgraph
+ * and examples/vercel-ai) end to end on the real
  * Temporal server and a real payments API: each pauses, finance and a manager approve, the
  * example resumes and reports the refund paid once by Gatehouse's executor.
  */
@@ -8,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { refundThread } from '../../examples/langgraph/refund-graph';
 import { refundConversation } from '../../examples/openai-agents/refund-agent';
+import { refundChat } from '../../examples/vercel-ai/refund-chat';
 import { decideUpdate, getStateQuery } from '../../workflows/messages';
 import { createHarness, eventually, type Harness } from '../support/harness';
 import { startPaymentsApi, type PaymentsApi } from '../support/payments-api';
@@ -64,6 +66,18 @@ describe('framework examples', () => {
     });
     const final = await (await h.gatehouse.getProposal(waitedFor[0]!)).result();
     expect(result).toMatchObject({ executed: true, status: 'succeeded', workflowId: waitedFor[0] });
+    expect(api.posts.filter((k) => k === final.execution!.idempotencyKey)).toHaveLength(1);
+  });
+
+  it('examples/vercel-ai: the chat resumes after the approvals and the model reads the refund Gatehouse paid', async () => {
+    let waitedFor: string[] = [];
+    const text = await refundChat(h.gatehouse, `chat-${Date.now()}`, async (ids) => {
+      waitedFor = ids;
+      await approveRefund(ids);
+    });
+    const final = await (await h.gatehouse.getProposal(waitedFor[0]!)).result();
+    expect(final.status).toBe('succeeded');
+    expect(text).toContain('executed');
     expect(api.posts.filter((k) => k === final.execution!.idempotencyKey)).toHaveLength(1);
   });
 });
