@@ -57,7 +57,7 @@ export class AiSdkGate {
           ...frame,
           id: adapterProposalIdFor('ai', [name, toolCallId, parsed]),
           actionType: options.actionType,
-          params: frame.params ?? (parsed),
+          params: frame.params ?? parsed,
           ...(webhook && !frame.notify ? { notify: { webhook } } : {}),
         };
       },
