@@ -9,6 +9,7 @@ import type { TrustedKeys } from '../src/domain/trusted-keys';
 import type { Logger } from '../src/observability/logger';
 import type { PolicyBook } from '../src/policy/load';
 import type { SamplingKey } from '../src/policy/sampling';
+import { createDeliverOutcome, type WebhookSettings } from './deliver-outcome';
 import { createEvaluatePolicy } from './evaluate-policy';
 import { createExecutionActivities, type EgressSettings } from './execute';
 import { createNotify, type NotifyDeps } from './notify';
@@ -31,6 +32,8 @@ export interface ActivityDeps extends NotifyDeps {
   egress: EgressSettings;
   /** Keys the sampled-mode draw, so an agent cannot pick workflow ids that are never reviewed. */
   samplingKey: SamplingKey;
+  /** Outcome webhooks: their key and allow-list; absent, runs that ask for one fail its delivery. */
+  webhooks?: WebhookSettings;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -39,6 +42,7 @@ export function createActivities(deps: ActivityDeps) {
     notify: createNotify(deps),
     updateSlackCards: createUpdateSlackCards(deps),
     recordAudit: createRecordAudit(deps.auditLog),
+    deliverOutcome: createDeliverOutcome({ ...(deps.webhooks ? { webhooks: deps.webhooks } : {}), logger: deps.logger }),
     ...createExecutionActivities({
       actionTypes: deps.actionTypes,
       policyBook: deps.policyBook,

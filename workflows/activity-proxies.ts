@@ -38,6 +38,22 @@ export const { updateSlackCards } = proxyActivities<GatehouseActivities>({
 });
 
 /**
+ * The outcome webhook. A receiver that is down for a while still gets the outcome once it is
+ * back; the run waits for the delivery (about 40 minutes of attempts) before it closes.
+ */
+export const { deliverOutcome } = proxyActivities<GatehouseActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '5 minutes',
+    maximumAttempts: 15,
+    nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES,
+  },
+  summary: 'outcome webhook',
+});
+
+/**
  * The side effect. Every attempt carries the same idempotency key and checks the target first,
  * so retrying is safe; it is retried until it succeeds or fails for good. It stays a regular
  * activity: its attempts are recorded in history and any worker can take over a retry.

@@ -9,6 +9,7 @@ import {
   condition,
   isCancellation,
   makeContinueAsNewFunc,
+  log,
   patched,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -16,11 +17,12 @@ import type { MessageKeys } from '../src/domain/agent-auth';
 import { idempotencyKeyFor } from '../src/domain/ids';
 import { NoticePurpose } from '../src/domain/notice';
 import type { Proposal } from '../src/domain/proposal';
+import { outcomeOf } from '../src/domain/outcome';
 import { stamped, type UnstampedRunEvent } from '../src/domain/run-event';
 import type { ApprovalState } from '../src/domain/state';
 import { Status } from '../src/domain/status';
 import { NO_TRUSTED_KEYS, type TrustedKeys } from '../src/domain/trusted-keys';
-import { stepActivities } from './activity-proxies';
+import { deliverOutcome, stepActivities } from './activity-proxies';
 import { apply, initialState } from './approval-state';
 import { executeApproved } from './execution';
 import { registerHandlers } from './handlers';
@@ -248,7 +250,25 @@ async function finishing(run: Run): Promise<ApprovalState> {
   // Histories recorded before the audit log existed replay without this step; runs with local
   // steps came later still, so they need no second marker for it.
   if (run.lean || patched('audit-log')) await run.steps.recordAudit({ state: run.get() });
+  // Asked only of runs whose proposal names a webhook: no recorded history carries one.
+  const webhook = run.get().proposal.notify?.webhook;
+  if (webhook && patched('outcome-webhook')) await notifyAgentService(run, webhook);
   recordRunMetrics(run.get());
   await condition(allHandlersFinished);
   return boundedResult(run.get());
+}
+
+/**
+ * Posts the outcome to the agent's service. A delivery that fails for good (the receiver refused
+ * it, the URL is not allowed, no key) does not change the outcome; it is logged, and the service
+ * can still read the run's result or wait for it.
+ */
+async function notifyAgentService(run: Run, url: string): Promise<void> {
+  try {
+    await deliverOutcome({ url, outcome: outcomeOf(run.get(), nowIso()) });
+  } catch (err) {
+    // The activity failure wraps the reason (refused, not allowed, no key) as its cause.
+    const reason = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
+    log.warn('outcome webhook not delivered', { workflowId: run.workflowId, reason });
+  }
 }

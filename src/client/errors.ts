@@ -53,3 +53,8 @@ export class RunNotFoundError extends Error {
     super(`no approval run ${workflowId}`, options);
   }
 }
+
+/** Thrown when `waitForOutcomes` is given something that is not a list of workflow ids. Nothing is waited for. */
+export class OutcomeWaitError extends Error {
+  override readonly name = 'OutcomeWaitError';
+}

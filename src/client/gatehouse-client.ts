@@ -36,6 +36,7 @@ import { ProposalConflictError, ReviseRefusedError, RunNotFoundError, WithdrawRe
 import { isClosedRunError } from './temporal-errors';
 import { dataConverterFor } from '../temporal/payload-codec';
 import { validateProposal } from './validate';
+import { waitForOutcomes, type FinishedRun, type WaitForOutcomesOptions } from './outcomes';
 
 export interface GatehouseClientOptions {
   /** An existing Temporal client; otherwise one is connected from `address`/`namespace`. */
@@ -222,6 +223,19 @@ export class GatehouseClient {
       throw err;
     }
     return new ProposalHandle(workflowId, handle, this.signer);
+  }
+
+  /**
+   * Yields each of the runs as it ends, in the order they end, from batched list queries (one
+   * process waits for any number of runs). Ends when every run has been yielded or `signal` aborts.
+   * Throws {@link OutcomeWaitError} for ids that cannot be workflow ids, before waiting.
+   *
+   * ```ts
+   * for await (const run of gatehouse.waitForOutcomes(ids, { signal })) resume(run);
+   * ```
+   */
+  waitForOutcomes(workflowIds: readonly string[], options?: WaitForOutcomesOptions): AsyncGenerator<FinishedRun> {
+    return waitForOutcomes(this.temporal, workflowIds, options);
   }
 
   /** Workflow ids and statuses matching a list query, e.g. `GatehouseStatus = "awaiting_approval"`. */

@@ -4,6 +4,7 @@ export { AgentKeyError, createAgentSigner, type AgentSigner } from './agent-sign
 export {
   DecisionRefusedError,
   ProposalConflictError,
+  OutcomeWaitError,
   ProposalValidationError,
   ReviseRefusedError,
   RunNotFoundError,
@@ -14,3 +15,15 @@ export type { Proposal, ProposalInput, Evidence, Principal, Agent } from '../dom
 export type { ApprovalState, DecisionRecord } from '../domain/state';
 export type { Status } from '../domain/status';
 export { ActionTypeRegistry, builtInActionTypes } from '../actions/registry';
+export type { FinishedRun, WaitForOutcomesOptions } from './outcomes';
+export { OutcomeVerdict, type RunOutcome } from '../domain/outcome';
+export {
+  verifyWebhook,
+  signWebhook,
+  parseWebhookKeyring,
+  WebhookVerificationError,
+  SIGNATURE_HEADER,
+  DELIVERY_HEADER,
+  type WebhookKeyring,
+  type VerifiedDelivery,
+} from '../webhooks/signature';

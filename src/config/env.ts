@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { EgressAllowListError, parseEgressAllowList } from '../egress/allow-list';
+import { LinkKeyringError, parseLinkKeyring } from '../links/keyring';
 
 /** `name=value,…` → `{ name: value }`, each value matching `shape`; every malformed entry is one problem. */
 const namedValues = (shape: RegExp, expected: string) =>
@@ -138,6 +139,39 @@ export const ConfigSchema = z.object({
   GATEHOUSE_SLACK_BOT_TOKEN: z.string().min(1).optional(),
   /** Slack app's signing secret: the decision service verifies every interactivity request with it. */
   GATEHOUSE_SLACK_SIGNING_SECRET: z.string().min(16).optional(),
+  /**
+   * `kid:secret,…` (unpadded base64url, ≥ 32 bytes each): HMAC keys of outcome webhooks; the first
+   * signs, receivers accept every listed one. Unset: no run's webhook is sent.
+   */
+  GATEHOUSE_WEBHOOK_KEYS: z
+    .string()
+    .optional()
+    .transform((spec, ctx) => {
+      if (spec === undefined || spec.trim() === '') return undefined;
+      try {
+        return parseLinkKeyring(spec);
+      } catch (err) {
+        if (!(err instanceof LinkKeyringError)) throw err;
+        for (const problem of err.problems) ctx.addIssue({ code: 'custom', message: problem.replace(/link/g, 'webhook') });
+        return z.NEVER;
+      }
+    }),
+  /**
+   * Where outcome webhooks may go, in GATEHOUSE_EGRESS_ALLOW's syntax but a list of its own: the
+   * agent writes the URL, so it must not reach the executors' targets. Empty: nowhere.
+   */
+  GATEHOUSE_WEBHOOK_ALLOW: z
+    .string()
+    .optional()
+    .transform((spec, ctx) => {
+      try {
+        return parseEgressAllowList(spec);
+      } catch (err) {
+        if (!(err instanceof EgressAllowListError)) throw err;
+        for (const problem of err.problems) ctx.addIssue({ code: 'custom', message: problem });
+        return z.NEVER;
+      }
+    }),
   GATEHOUSE_MAIL_FROM: z.string().default('Gatehouse <gatehouse@localhost>'),
   /** maildev REST API used to check for an already-sent message in dev. */
   GATEHOUSE_MAILDEV_API: z.url().optional(),

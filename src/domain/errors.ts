@@ -23,6 +23,8 @@ export const FailureType = {
    * it. `details[0]` lists the recipients it failed for ({@link UndeliverableRecipient}).
    */
   notificationUndeliverable: 'NotificationUndeliverable',
+  /** The outcome webhook's receiver refused it for good (a 4xx), or no webhook key is configured. */
+  webhookRefused: 'WebhookRefused',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 
@@ -35,6 +37,7 @@ export const NON_RETRYABLE_FAILURE_TYPES: string[] = [
   FailureType.invalidParams,
   FailureType.egressRefused,
   FailureType.notificationUndeliverable,
+  FailureType.webhookRefused,
 ];
 
 /** Why the workflow refused a decision; the HTTP layer maps each to a status and a page. */

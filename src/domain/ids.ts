@@ -46,3 +46,20 @@ export function notificationMessageIdFor(
   const safe = `${workflowId}.r${round}.${purpose}${seq === undefined ? '' : `-${seq}`}.${reviewerId}`.replace(/[^A-Za-z0-9._-]/g, '-');
   return `<${safe}@${domain}>`;
 }
+
+/**
+ * Delivery id of a run's outcome webhook: one outcome per workflow id (ids are never reused), so
+ * every attempt and every retry of the delivery carries the same id and a receiver dedupes on it.
+ */
+export function outcomeDeliveryIdFor(workflowId: string): string {
+  return `outcome:${workflowId}`;
+}
+
+/**
+ * Proposal id an agent-framework adapter derives from what identifies the paused call (a tool
+ * call id, a graph thread and task): re-running the call after a restart proposes the same id,
+ * so it attaches to the first run instead of starting another.
+ */
+export function adapterProposalIdFor(prefix: string, parts: readonly unknown[]): string {
+  return `${prefix}-${sha256Hex(canonicalJson(parts)).slice(0, 40)}`;
+}

@@ -65,6 +65,18 @@ export const ActionTypeNameSchema = z
   .max(64)
   .regex(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/, 'use dotted lower-case names such as payment.refund');
 
+/**
+ * How the agent's service hears that the run ended: a signed POST of the outcome (see
+ * src/webhooks/). The URL goes through the worker's webhook allow-list, never straight out.
+ */
+export const NotifySchema = z.object({
+  webhook: z
+    .url({ protocol: /^https?$/ })
+    .max(2000)
+    .optional(),
+});
+export type Notify = z.infer<typeof NotifySchema>;
+
 export const ProposalSchema = z.object({
   /** Client-chosen idempotency key: the same id submitted twice is one workflow. */
   id: ProposalIdSchema,
@@ -76,6 +88,7 @@ export const ProposalSchema = z.object({
   requestedBy: PrincipalSchema,
   summary: oneLine(200),
   evidence: EvidenceSchema.default({}),
+  notify: NotifySchema.optional(),
   /**
    * The agent's Ed25519 signature over the rest of the proposal (src/domain/agent-auth.ts), with
    * a key registered for `agent.id`. Optional here so that an unsigned proposal reaches the policy

@@ -156,6 +156,10 @@ async function main(): Promise<void> {
       : {}),
     auditLog,
     egress: { allow: egressAllow },
+    webhooks: {
+      allow: config.GATEHOUSE_WEBHOOK_ALLOW,
+      ...(config.GATEHOUSE_WEBHOOK_KEYS ? { keys: config.GATEHOUSE_WEBHOOK_KEYS } : {}),
+    },
     samplingKey,
     dataConverter: dataConverterFor(config.GATEHOUSE_PAYLOAD_KEYS),
     logger,

@@ -137,6 +137,8 @@ export interface HarnessOptions {
   address?: string;
   /** The worker mails through this SMTP server (without a sent-mail index) instead of the harness's inbox. */
   smtpUrl?: string;
+  /** Outcome webhooks: `kid:secret` keys and the allow-list (GATEHOUSE_WEBHOOK_KEYS, GATEHOUSE_WEBHOOK_ALLOW). */
+  webhooks?: { keys: string; allow?: string };
   /** Any other executor configuration, passed to workerActionTypes as is. */
   actions?: WorkerActionOptions;
   /** The worker posts Slack cards through this Slack-compatible API (e.g. the fake's `apiUrl`). */
@@ -240,6 +242,14 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
           allow: parseEgressAllowList(options.egressAllow ?? '127.0.0.1'),
           ...(options.egressResolve ? { resolve: options.egressResolve } : {}),
         },
+        ...(options.webhooks
+          ? {
+              webhooks: {
+                keys: parseLinkKeyring(options.webhooks.keys),
+                allow: parseEgressAllowList(options.webhooks.allow ?? '127.0.0.1'),
+              },
+            }
+          : {}),
         dataConverter,
         logger,
         tuning: { shutdownGraceTime: '1 second', shutdownForceTime: '3 seconds' },

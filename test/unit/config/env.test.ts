@@ -1,4 +1,5 @@
 import { ConfigError, parseConfig } from '../../../src/config/env';
+import { generateLinkSecret } from '../../../src/links/keyring';
 
 describe('configuration from the environment', () => {
   it('bounds the worker by default: a cache of 500 runs, 40 workflow-task and 100 activity slots', () => {
@@ -21,6 +22,17 @@ describe('configuration from the environment', () => {
       config.GATEHOUSE_WORKER_WORKFLOW_TASK_SLOTS,
       config.GATEHOUSE_WORKER_ACTIVITY_SLOTS,
     ]).toEqual([250, 8, 20]);
+  });
+
+  it('parses the outcome webhook keys and allow-list, and names the problems of bad ones', () => {
+    const secret = generateLinkSecret();
+    const config = parseConfig({ GATEHOUSE_WEBHOOK_KEYS: `wh1:${secret}`, GATEHOUSE_WEBHOOK_ALLOW: 'hooks.example.com:443' });
+    expect(config.GATEHOUSE_WEBHOOK_KEYS?.signingKeyId).toBe('wh1');
+    expect(config.GATEHOUSE_WEBHOOK_ALLOW.entries.map((e) => e.text)).toEqual(['hooks.example.com:443']);
+    expect(parseConfig({}).GATEHOUSE_WEBHOOK_KEYS).toBeUndefined();
+    expect(() => parseConfig({ GATEHOUSE_WEBHOOK_KEYS: 'wh1:c2hvcnQ', GATEHOUSE_WEBHOOK_ALLOW: 'not a host' })).toThrow(
+      /GATEHOUSE_WEBHOOK_KEYS: .*needs at least 32[\s\S]*GATEHOUSE_WEBHOOK_ALLOW: /,
+    );
   });
 
   it('lists every bad value at once', () => {
