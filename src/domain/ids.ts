@@ -46,3 +46,12 @@ export function notificationMessageIdFor(
   const safe = `${workflowId}.r${round}.${purpose}${seq === undefined ? '' : `-${seq}`}.${reviewerId}`.replace(/[^A-Za-z0-9._-]/g, '-');
   return `<${safe}@${domain}>`;
 }
+
+/**
+ * Proposal id of a gated MCP tool call: who asked, which tool, with exactly which arguments. A
+ * client that retries the identical call meets the same run (and its result); any change to the
+ * arguments is another proposal, so an approval never covers arguments nobody saw.
+ */
+export function mcpProposalIdFor(call: { caller: string; server: string; tool: string; args: Record<string, unknown> }): string {
+  return `mcp-${call.server}-${sha256Hex(canonicalJson(call)).slice(0, 40)}`;
+}

@@ -1,0 +1,201 @@
+/**
+ * The MCP gateway on the real Temporal server: an MCP client calls tools of a real stdio
+ * downstream server through the gateway; gated calls are runs decided through the decision API.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Client as McpClient } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { mcpProposalIdFor, workflowIdFor } from '../../src/domain/ids';
+import { parseMcpGatewayConfig, type McpGatewayConfig } from '../../src/mcp/config';
+import { loadMcpPolicyFiles } from '../../src/mcp/policies';
+import { startMcpGateway, startMcpWorkerSide, type McpGateway, type McpWorkerSide } from '../../src/mcp/start';
+import { createLogger } from '../../src/observability/logger';
+import { decideUpdate, getStateQuery } from '../../workflows/messages';
+import { createHarness, eventually, type Harness } from '../support/harness';
+
+const NOTES_SERVER = resolve(__dirname, '../support/mcp-notes-server.ts');
+const CALLER = 'peter';
+const AGENT = 'agent-7';
+
+let h: Harness;
+let dir: string;
+let callLog: string;
+let config: McpGatewayConfig;
+let workerSide: McpWorkerSide;
+const gateways: McpGateway[] = [];
+const clients: McpClient[] = [];
+
+/** An MCP client connected to a fresh gateway holding calls for `holdSeconds`. */
+async function connectClient(holdSeconds: number): Promise<McpClient> {
+  const gateway = await startMcpGateway({
+    config: { ...config, holdSeconds },
+    temporal: h.client,
+    taskQueue: h.taskQueue,
+    agentKey: h.agentKeySpec,
+    policiesDir: join(dir, 'policies'),
+    caller: { id: CALLER },
+    logger: createLogger({ level: 'silent' }),
+  });
+  gateways.push(gateway);
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  await gateway.server.connect(serverSide);
+  const client = new McpClient({ name: 'test-agent', version: '1.0.0' });
+  await client.connect(clientSide);
+  clients.push(client);
+  return client;
+}
+
+/** Calls the downstream server received, of `tool` with `id`, from any process. */
+function downstreamCalls(tool: string, id: string): number {
+  if (!existsSync(callLog)) return 0;
+  return readFileSync(callLog, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { tool: string; args: { id?: string } })
+    .filter((c) => c.tool === tool && c.args.id === id).length;
+}
+
+const workflowIdOf = (tool: string, args: Record<string, unknown>) =>
+  workflowIdFor({ id: mcpProposalIdFor({ caller: CALLER, server: 'notes', tool, args }), agent: { id: AGENT } });
+
+async function waitForStatus(workflowId: string, status: string): Promise<void> {
+  await eventually(
+    async () => ((await h.client.workflow.getHandle(workflowId).query(getStateQuery)).status === status ? true : undefined),
+    20_000,
+    `status ${status}`,
+  );
+}
+
+async function decide(workflowId: string, kind: 'approve' | 'reject'): Promise<void> {
+  await waitForStatus(workflowId, 'awaiting_approval');
+  await h.client.workflow
+    .getHandle(workflowId)
+    .executeUpdate(decideUpdate, { args: [await h.decision(workflowId, { id: 'alice', role: 'approver' }, kind)] });
+}
+
+const textOf = (result: unknown) => ((result as CallToolResult).content[0] as { text: string }).text;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'gatehouse-mcp-'));
+  callLog = join(dir, 'calls.jsonl');
+  const policies = join(dir, 'policies');
+  mkdirSync(policies);
+  writeFileSync(
+    join(policies, 'mcp.notes.launch_rockets.yaml'),
+    'actionType: mcp.notes.launch_rockets\nrisk: critical\nmode: deny\ndenyReason: no rockets from agents\nsla: { expireAfter: 1h }\n',
+  );
+  config = parseMcpGatewayConfig({
+    servers: {
+      notes: { command: process.execPath, args: ['--import', 'tsx', NOTES_SERVER], env: { NOTES_CALL_LOG: callLog } },
+    },
+    agent: { id: AGENT, name: 'MCP gateway' },
+    callsFile: join(dir, 'mcp-calls.jsonl'),
+  });
+  workerSide = await startMcpWorkerSide(config);
+  h = await createHarness({
+    registerActionTypes: (registry) => workerSide.register(registry),
+    extendPolicyBook: (book) => workerSide.policies({ ...book, policies: new Map([...book.policies, ...loadMcpPolicyFiles(policies)]) }),
+  });
+  await h.startWorker();
+});
+
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.close()));
+  await Promise.all(gateways.map((g) => g.close()));
+  await h?.close();
+  await workerSide?.close();
+});
+
+describe('MCP gateway', () => {
+  it('lists the downstream tools under their server prefix, annotations kept, denied tools hidden', async () => {
+    const client = await connectClient(20);
+    const { tools } = await client.listTools();
+    expect(tools.map((t) => t.name).sort()).toEqual(['notes__delete_note', 'notes__read_note']);
+    expect(tools.find((t) => t.name === 'notes__delete_note')).toMatchObject({
+      description: 'Deletes a note for good.',
+      annotations: { destructiveHint: true, openWorldHint: false },
+      inputSchema: { type: 'object', required: ['id'] },
+    });
+  });
+
+  it('refuses a denied tool with the policy reason and calls nothing', async () => {
+    const client = await connectClient(20);
+    const result = await client.callTool({ name: 'notes__launch_rockets', arguments: { id: 'r1' } });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toContain('no rockets from agents');
+    expect(downstreamCalls('launch_rockets', 'r1')).toBe(0);
+  });
+
+  it('passes a read-only tool through without a run', async () => {
+    const client = await connectClient(20);
+    const result = await client.callTool({ name: 'notes__read_note', arguments: { id: 'n0' } });
+    expect(textOf(result)).toBe('note n0: buy milk');
+    expect(downstreamCalls('read_note', 'n0')).toBe(1);
+    await expect(h.client.workflow.getHandle(workflowIdOf('read_note', { id: 'n0' })).describe()).rejects.toBeInstanceOf(
+      WorkflowNotFoundError,
+    );
+  });
+
+  it('holds a destructive call until approval, then calls the tool once and returns its result; a retry attaches to the run', async () => {
+    const client = await connectClient(30);
+    const workflowId = workflowIdOf('delete_note', { id: 'n1' });
+    const call = client.callTool({ name: 'notes__delete_note', arguments: { id: 'n1' } });
+    await waitForStatus(workflowId, 'awaiting_approval');
+    expect(downstreamCalls('delete_note', 'n1')).toBe(0);
+    await decide(workflowId, 'approve');
+    const result = await call;
+    expect(result.isError).toBeFalsy();
+    expect(textOf(result)).toBe('deleted n1');
+    expect(result.structuredContent).toEqual({ deleted: 'n1' });
+    expect(downstreamCalls('delete_note', 'n1')).toBe(1);
+
+    const again = await client.callTool({ name: 'notes__delete_note', arguments: { id: 'n1' } });
+    expect(textOf(again)).toBe('deleted n1');
+    expect(downstreamCalls('delete_note', 'n1')).toBe(1);
+    const runs = await h.gatehouse.list(`WorkflowId = "${workflowId}"`);
+    expect(runs).toHaveLength(1);
+  });
+
+  it('answers "awaiting approval" when the hold runs out; the same call later returns the final result', async () => {
+    const client = await connectClient(1);
+    const first = await client.callTool({ name: 'notes__delete_note', arguments: { id: 'n2' } });
+    const workflowId = workflowIdOf('delete_note', { id: 'n2' });
+    expect(first.isError).toBeFalsy();
+    expect(textOf(first)).toContain(`Awaiting human approval in Gatehouse (run ${workflowId})`);
+    expect(first._meta).toEqual({ 'gatehouse/status': 'awaiting_approval', 'gatehouse/workflowId': workflowId });
+    await decide(workflowId, 'approve');
+    const final = await h.client.workflow.getHandle(workflowId).result();
+    expect(final.status).toBe('succeeded');
+    const retried = await client.callTool({ name: 'notes__delete_note', arguments: { id: 'n2' } });
+    expect(textOf(retried)).toBe('deleted n2');
+    expect(downstreamCalls('delete_note', 'n2')).toBe(1);
+  });
+
+  it('makes a call with changed arguments a new run', async () => {
+    const client = await connectClient(1);
+    const a = await client.callTool({ name: 'notes__delete_note', arguments: { id: 'n3' } });
+    const b = await client.callTool({ name: 'notes__delete_note', arguments: { id: 'n4' } });
+    const idA = a._meta?.['gatehouse/workflowId'];
+    const idB = b._meta?.['gatehouse/workflowId'];
+    expect(idA).toBe(workflowIdOf('delete_note', { id: 'n3' }));
+    expect(idB).toBe(workflowIdOf('delete_note', { id: 'n4' }));
+    expect(idA).not.toBe(idB);
+    await waitForStatus(String(idB), 'awaiting_approval');
+    expect(downstreamCalls('delete_note', 'n3') + downstreamCalls('delete_note', 'n4')).toBe(0);
+  });
+
+  it('returns a tool error with the reviewer reason on rejection and calls nothing', async () => {
+    const client = await connectClient(30);
+    const workflowId = workflowIdOf('delete_note', { id: 'n5' });
+    const call = client.callTool({ name: 'notes__delete_note', arguments: { id: 'n5' } });
+    await decide(workflowId, 'reject');
+    const result = await call;
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toBe(`Gatehouse run ${workflowId} ended rejected: alice: not like this`);
+    expect(downstreamCalls('delete_note', 'n5')).toBe(0);
+  });
+});
