@@ -60,6 +60,20 @@ export const McpGatewayConfigSchema = z
           for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
         }
       }),
+    /**
+     * Clients of the streamable HTTP endpoint, each with the SHA-256 (hex) of its bearer token:
+     * the gateway stores no token, and the client id is recorded as the caller of its calls.
+     */
+    http: z
+      .object({
+        clients: z
+          .array(
+            z.object({ id: SubjectIdSchema, tokenSha256: z.string().regex(/^[0-9a-f]{64}$/, 'the hex SHA-256 of the token') }).strict(),
+          )
+          .min(1),
+      })
+      .strict()
+      .optional(),
     /** The durable record of downstream calls (JSONL, one dev worker): the commit's check-before-retry. */
     callsFile: z.string().min(1).default('.gatehouse/mcp-calls.jsonl'),
   })

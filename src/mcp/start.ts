@@ -24,13 +24,13 @@ export interface McpGatewayOptions {
   /** `kid:hex` of the gateway's agent (GATEHOUSE_AGENT_KEY): every proposal is signed with it. */
   agentKey: string;
   policiesDir: string;
-  caller: Principal;
   logger: Logger;
   runUrl?: (workflowId: string) => string;
 }
 
 export interface McpGateway {
-  server: Server;
+  /** An MCP server for one caller (a stdio session, or one HTTP session of an authenticated client). */
+  serverFor(caller: Principal): Server;
   catalog: McpCatalog;
   close(): Promise<void>;
 }
@@ -53,22 +53,26 @@ export async function startMcpGateway(options: McpGatewayOptions): Promise<McpGa
       actionTypes: gatewayActionTypes(catalog),
       agentKey: options.agentKey,
     });
-    const server = createGatewayServer({
-      catalog,
-      policies,
-      downstream,
-      gatehouse,
-      config: options.config,
-      caller: options.caller,
-      logger: options.logger,
-      ...(options.runUrl ? { runUrl: options.runUrl } : {}),
-    });
+    const servers = new Set<Server>();
     options.logger.info({ tools: catalog.tools.map((t) => t.actionType) }, 'MCP gateway ready');
     return {
-      server,
+      serverFor(caller) {
+        const server = createGatewayServer({
+          catalog,
+          policies,
+          downstream,
+          gatehouse,
+          config: options.config,
+          caller,
+          logger: options.logger,
+          ...(options.runUrl ? { runUrl: options.runUrl } : {}),
+        });
+        servers.add(server);
+        return server;
+      },
       catalog,
       async close() {
-        await server.close();
+        await Promise.allSettled([...servers].map((s) => s.close()));
         await downstream.close();
       },
     };

@@ -5,12 +5,17 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { Server as HttpServer } from 'node:http';
 import { Client as McpClient } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { mcpProposalIdFor, workflowIdFor } from '../../src/domain/ids';
 import { parseMcpGatewayConfig, type McpGatewayConfig } from '../../src/mcp/config';
+import { createMcpHttpApp } from '../../src/mcp/http';
 import { loadMcpPolicyFiles } from '../../src/mcp/policies';
 import { startMcpGateway, startMcpWorkerSide, type McpGateway, type McpWorkerSide } from '../../src/mcp/start';
 import { createLogger } from '../../src/observability/logger';
@@ -20,6 +25,7 @@ import { createHarness, eventually, type Harness } from '../support/harness';
 const NOTES_SERVER = resolve(__dirname, '../support/mcp-notes-server.ts');
 const CALLER = 'peter';
 const AGENT = 'agent-7';
+const TOKENS = { 'ide-agent': 'token-of-the-ide-agent-0001', 'chat-agent': 'token-of-the-chat-agent-0002' };
 
 let h: Harness;
 let dir: string;
@@ -29,20 +35,24 @@ let workerSide: McpWorkerSide;
 const gateways: McpGateway[] = [];
 const clients: McpClient[] = [];
 
-/** An MCP client connected to a fresh gateway holding calls for `holdSeconds`. */
-async function connectClient(holdSeconds: number): Promise<McpClient> {
+async function startGateway(holdSeconds: number): Promise<McpGateway> {
   const gateway = await startMcpGateway({
     config: { ...config, holdSeconds },
     temporal: h.client,
     taskQueue: h.taskQueue,
     agentKey: h.agentKeySpec,
     policiesDir: join(dir, 'policies'),
-    caller: { id: CALLER },
     logger: createLogger({ level: 'silent' }),
   });
   gateways.push(gateway);
+  return gateway;
+}
+
+/** An MCP client connected to a fresh gateway holding calls for `holdSeconds`. */
+async function connectClient(holdSeconds: number): Promise<McpClient> {
+  const gateway = await startGateway(holdSeconds);
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  await gateway.server.connect(serverSide);
+  await gateway.serverFor({ id: CALLER }).connect(serverSide);
   const client = new McpClient({ name: 'test-agent', version: '1.0.0' });
   await client.connect(clientSide);
   clients.push(client);
@@ -59,8 +69,8 @@ function downstreamCalls(tool: string, id: string): number {
     .filter((c) => c.tool === tool && c.args.id === id).length;
 }
 
-const workflowIdOf = (tool: string, args: Record<string, unknown>) =>
-  workflowIdFor({ id: mcpProposalIdFor({ caller: CALLER, server: 'notes', tool, args }), agent: { id: AGENT } });
+const workflowIdOf = (tool: string, args: Record<string, unknown>, caller = CALLER) =>
+  workflowIdFor({ id: mcpProposalIdFor({ caller, server: 'notes', tool, args }), agent: { id: AGENT } });
 
 async function waitForStatus(workflowId: string, status: string): Promise<void> {
   await eventually(
@@ -93,6 +103,9 @@ beforeAll(async () => {
       notes: { command: process.execPath, args: ['--import', 'tsx', NOTES_SERVER], env: { NOTES_CALL_LOG: callLog } },
     },
     agent: { id: AGENT, name: 'MCP gateway' },
+    http: {
+      clients: Object.entries(TOKENS).map(([id, token]) => ({ id, tokenSha256: createHash('sha256').update(token).digest('hex') })),
+    },
     callsFile: join(dir, 'mcp-calls.jsonl'),
   });
   workerSide = await startMcpWorkerSide(config);
@@ -197,5 +210,81 @@ describe('MCP gateway', () => {
     expect(result.isError).toBe(true);
     expect(textOf(result)).toBe(`Gatehouse run ${workflowId} ended rejected: alice: not like this`);
     expect(downstreamCalls('delete_note', 'n5')).toBe(0);
+  });
+});
+
+describe('MCP gateway over streamable HTTP', () => {
+  let http: HttpServer;
+  let url: URL;
+
+  beforeAll(async () => {
+    const gateway = await startGateway(30);
+    http = createMcpHttpApp(gateway, config.http!.clients).listen(0, '127.0.0.1');
+    await new Promise((r) => http.once('listening', r));
+    url = new URL(`http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`);
+  });
+  afterAll(async () => {
+    // Clients keep a server-sent event stream open; the server waits for no one.
+    const closed = new Promise((r) => http.close(r));
+    http.closeAllConnections();
+    await closed;
+  });
+
+  async function httpClient(token: string): Promise<{ client: McpClient; transport: StreamableHTTPClientTransport }> {
+    const transport = new StreamableHTTPClientTransport(url, { requestInit: { headers: { authorization: `Bearer ${token}` } } });
+    const client = new McpClient({ name: 'http-agent', version: '1.0.0' });
+    await client.connect(transport);
+    clients.push(client);
+    return { client, transport };
+  }
+
+  it('refuses a request without a known bearer token', async () => {
+    const init = {
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'x', version: '1' } },
+    };
+    for (const authorization of [undefined, 'Bearer not-a-token-of-anyone-here']) {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          ...(authorization ? { authorization } : {}),
+        },
+        body: JSON.stringify(init),
+      });
+      expect(res.status).toBe(401);
+    }
+  });
+
+  it('records the authenticated client as the caller and returns the approved result', async () => {
+    const { client } = await httpClient(TOKENS['ide-agent']);
+    expect((await client.listTools()).tools.map((t) => t.name).sort()).toEqual(['notes__delete_note', 'notes__read_note']);
+    const workflowId = workflowIdOf('delete_note', { id: 'h1' }, 'ide-agent');
+    const call = client.callTool({ name: 'notes__delete_note', arguments: { id: 'h1' } });
+    await waitForStatus(workflowId, 'awaiting_approval');
+    const state = await h.client.workflow.getHandle(workflowId).query(getStateQuery);
+    expect(state.proposal.requestedBy.id).toBe('ide-agent');
+    await decide(workflowId, 'approve');
+    expect(textOf(await call)).toBe('deleted h1');
+    expect(downstreamCalls('delete_note', 'h1')).toBe(1);
+  });
+
+  it("answers another client's session id as unknown", async () => {
+    const { transport } = await httpClient(TOKENS['ide-agent']);
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        authorization: `Bearer ${TOKENS['chat-agent']}`,
+        'mcp-session-id': transport.sessionId!,
+        'mcp-protocol-version': '2025-06-18',
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list', params: {} }),
+    });
+    expect(res.status).toBe(404);
   });
 });
