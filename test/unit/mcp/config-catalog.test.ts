@@ -1,11 +1,13 @@
 /** Gateway configuration, tool naming and default policies: pure, no server. */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { actionTypeFor, buildCatalog, McpCatalogError } from '../../../src/mcp/catalog';
 import { loadMcpGatewayConfig, McpConfigError, parseMcpGatewayConfig } from '../../../src/mcp/config';
-import { defaultModeFor, effectiveMcpPolicies, passesThrough } from '../../../src/mcp/policies';
+import { defaultModeFor, effectiveMcpPolicies, loadMcpPolicyFiles, passesThrough } from '../../../src/mcp/policies';
+
+const EXAMPLE = resolve(__dirname, '../../../examples/mcp-gateway');
 
 const tool = (name: string, annotations?: Tool['annotations']): Tool => ({
   name,
@@ -41,6 +43,11 @@ describe('MCP gateway configuration', () => {
     expect(problems).toContain('agent.id');
     expect(problems).toContain('supervised.sla.expireAfter');
     expect(problems).toContain('extra');
+  });
+
+  it('reads the example configuration and its policy override', () => {
+    expect(Object.keys(loadMcpGatewayConfig(join(EXAMPLE, 'gateway.yaml')).servers)).toEqual(['files', 'tickets']);
+    expect(loadMcpPolicyFiles(EXAMPLE).get('mcp.files.write_file')?.policy.approvals.steps).toEqual([{ role: 'approver', count: 2 }]);
   });
 
   it('refuses a server that is both a command and a URL', () => {
