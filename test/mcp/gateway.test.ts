@@ -13,6 +13,8 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { WorkflowNotFoundError } from '@temporalio/client';
+import { submitDecision } from '../../src/client/submit-decision';
+import { DecisionRefusal } from '../../src/domain/errors';
 import { mcpProposalIdFor, workflowIdFor } from '../../src/domain/ids';
 import { parseMcpGatewayConfig, type McpGatewayConfig } from '../../src/mcp/config';
 import { createMcpHttpApp } from '../../src/mcp/http';
@@ -199,6 +201,30 @@ describe('MCP gateway', () => {
     expect(idA).not.toBe(idB);
     await waitForStatus(String(idB), 'awaiting_approval');
     expect(downstreamCalls('delete_note', 'n3') + downstreamCalls('delete_note', 'n4')).toBe(0);
+  });
+
+  it('never lets the caller approve their own call', async () => {
+    const client = await connectClient(1);
+    const first = await client.callTool({ name: 'notes__delete_note', arguments: { id: 'n6' } });
+    const workflowId = String(first._meta?.['gatehouse/workflowId']);
+    await waitForStatus(workflowId, 'awaiting_approval');
+    const own = await h.decision(workflowId, { id: CALLER, role: 'approver' }, 'approve');
+    await expect(submitDecision(h.client, own)).rejects.toMatchObject({ code: DecisionRefusal.selfApproval });
+    expect((await h.client.workflow.getHandle(workflowId).query(getStateQuery)).status).toBe('awaiting_approval');
+    expect(downstreamCalls('delete_note', 'n6')).toBe(0);
+  });
+
+  it('calls the tool once when the worker restarts while the call waits', async () => {
+    const client = await connectClient(1);
+    const first = await client.callTool({ name: 'notes__delete_note', arguments: { id: 'n7' } });
+    const workflowId = String(first._meta?.['gatehouse/workflowId']);
+    await waitForStatus(workflowId, 'awaiting_approval');
+    await h.stopWorker();
+    await h.startWorker();
+    await decide(workflowId, 'approve');
+    expect((await h.client.workflow.getHandle(workflowId).result()).status).toBe('succeeded');
+    expect(textOf(await client.callTool({ name: 'notes__delete_note', arguments: { id: 'n7' } }))).toBe('deleted n7');
+    expect(downstreamCalls('delete_note', 'n7')).toBe(1);
   });
 
   it('returns a tool error with the reviewer reason on rejection and calls nothing', async () => {
