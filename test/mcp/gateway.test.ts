@@ -203,6 +203,20 @@ describe('MCP gateway', () => {
     expect(downstreamCalls('delete_note', 'n3') + downstreamCalls('delete_note', 'n4')).toBe(0);
   });
 
+  it('calls the tool with the arguments a reviewer approved with edits', async () => {
+    const client = await connectClient(30);
+    const workflowId = workflowIdOf('delete_note', { id: 'n8' });
+    const call = client.callTool({ name: 'notes__delete_note', arguments: { id: 'n8' } });
+    await waitForStatus(workflowId, 'awaiting_approval');
+    const edited = await h.decision(workflowId, { id: 'alice', role: 'approver' }, 'approve_with_edits', {
+      editedParams: { id: 'n8-draft' },
+    });
+    await h.client.workflow.getHandle(workflowId).executeUpdate(decideUpdate, { args: [edited] });
+    expect(textOf(await call)).toBe('deleted n8-draft');
+    expect(downstreamCalls('delete_note', 'n8-draft')).toBe(1);
+    expect(downstreamCalls('delete_note', 'n8')).toBe(0);
+  });
+
   it('never lets the caller approve their own call', async () => {
     const client = await connectClient(1);
     const first = await client.callTool({ name: 'notes__delete_note', arguments: { id: 'n6' } });
