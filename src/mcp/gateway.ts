@@ -39,8 +39,8 @@ export interface GatewayDeps {
 }
 
 const PROGRESS_EVERY_MS = 5_000;
-/** Arguments shown to reviewers; larger ones are cut here and seen in full on the run. */
-const PREVIEW_ARGS_CHARS = 20_000;
+/** A tool description longer than this is cut in the evidence (the pack's preview holds 50,000). */
+const PREVIEW_TEXT_CHARS = 20_000;
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
@@ -74,22 +74,21 @@ export function createGatewayServer(deps: GatewayDeps): Server {
 }
 
 function proposalFor(deps: GatewayDeps, tool: CatalogTool, args: Record<string, unknown>) {
-  const argsText = JSON.stringify(args, null, 2);
   return {
     id: mcpProposalIdFor({ caller: deps.caller.id, server: tool.server, tool: tool.tool, args }),
     actionType: tool.actionType,
+    // The arguments are the params: reviewers see them on the decision page, masked by the
+    // policy's redact list, so they are not repeated in the free text below.
     params: args,
     agent: { id: deps.config.agent.id, name: deps.config.agent.name },
     requestedBy: deps.caller,
     summary: `MCP tool ${tool.server}/${tool.tool}`.slice(0, 200),
     evidence: {
-      // Everything below comes from the MCP server and the agent: reviewers are told so.
+      // Everything below comes from the MCP server: reviewers are told so.
       preview: [
         `Tool: ${tool.server}/${tool.tool}`,
-        `Description (from the MCP server, untrusted): ${tool.definition.description ?? '(none)'}`,
+        `Description (from the MCP server, untrusted): ${(tool.definition.description ?? '(none)').slice(0, PREVIEW_TEXT_CHARS)}`,
         `Annotations (from the MCP server, untrusted): ${JSON.stringify(tool.definition.annotations ?? {})}`,
-        `Arguments (from the agent, untrusted):`,
-        argsText.length > PREVIEW_ARGS_CHARS ? `${argsText.slice(0, PREVIEW_ARGS_CHARS)}…` : argsText,
       ].join('\n'),
     },
   };

@@ -161,6 +161,9 @@ describe('MCP gateway', () => {
     const call = client.callTool({ name: 'notes__delete_note', arguments: { id: 'n1' } });
     await waitForStatus(workflowId, 'awaiting_approval');
     expect(downstreamCalls('delete_note', 'n1')).toBe(0);
+    const { proposal } = await h.client.workflow.getHandle(workflowId).query(getStateQuery);
+    expect(proposal).toMatchObject({ actionType: 'mcp.notes.delete_note', params: { id: 'n1' }, requestedBy: { id: CALLER } });
+    expect(proposal.evidence.preview).toContain('Description (from the MCP server, untrusted): Deletes a note for good.');
     await decide(workflowId, 'approve');
     const result = await call;
     expect(result.isError).toBeFalsy();
