@@ -56,9 +56,7 @@ export function createGatewayServer(deps: GatewayDeps): Server {
   };
 
   server.setRequestHandler(ListToolsRequestSchema, async () => ({
-    tools: deps.catalog.tools
-      .filter((tool) => policyOf(tool).policy.mode !== 'deny')
-      .map((tool) => ({ ...tool.definition, name: tool.exposedName })),
+    tools: deps.catalog.tools.filter((tool) => policyOf(tool).policy.mode !== 'deny').map((tool) => listed(tool, policyOf(tool).policy)),
   }));
 
   server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
@@ -71,6 +69,15 @@ export function createGatewayServer(deps: GatewayDeps): Server {
     return gatedCall(deps, tool, args, extra);
   });
   return server;
+}
+
+/**
+ * A gated tool is listed without its output schema: its "awaiting approval" answer has no
+ * structured content, and clients refuse a result that lacks the structure a schema promises.
+ */
+function listed(tool: CatalogTool, policy: LoadedPolicy['policy']) {
+  const { outputSchema: _outputSchema, ...definition } = tool.definition;
+  return passesThrough(tool, policy) ? { ...tool.definition, name: tool.exposedName } : { ...definition, name: tool.exposedName };
 }
 
 function proposalFor(deps: GatewayDeps, tool: CatalogTool, args: Record<string, unknown>) {

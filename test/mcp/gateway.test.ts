@@ -135,6 +135,8 @@ describe('MCP gateway', () => {
       annotations: { destructiveHint: true, openWorldHint: false },
       inputSchema: { type: 'object', required: ['id'] },
     });
+    // Its "awaiting approval" answer has no structured content for a schema to promise.
+    expect(tools.find((t) => t.name === 'notes__delete_note')).not.toHaveProperty('outputSchema');
   });
 
   it('refuses a denied tool with the policy reason and calls nothing', async () => {
@@ -180,6 +182,8 @@ describe('MCP gateway', () => {
 
   it('answers "awaiting approval" when the hold runs out; the same call later returns the final result', async () => {
     const client = await connectClient(1);
+    // Listing first: the SDK client then checks results against the output schemas it was given.
+    await client.listTools();
     const first = await client.callTool({ name: 'notes__delete_note', arguments: { id: 'n2' } });
     const workflowId = workflowIdOf('delete_note', { id: 'n2' });
     expect(first.isError).toBeFalsy();

@@ -24,6 +24,7 @@ server.setRequestHandler(ListToolsRequestSchema, async () => ({
       name: 'delete_note',
       description: 'Deletes a note for good.',
       inputSchema: idSchema,
+      outputSchema: { type: 'object', properties: { deleted: { type: 'string' } }, required: ['deleted'] },
       annotations: { destructiveHint: true, openWorldHint: false },
     },
     { name: 'launch_rockets', description: 'Not for agents.', inputSchema: idSchema, annotations: { destructiveHint: true } },
