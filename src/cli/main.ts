@@ -8,6 +8,7 @@ import { decideCommand } from './decide';
 import { demoCommand } from './demo';
 import { keysCommand } from './keys';
 import { listCommand } from './list';
+import { mcpGatewayCommand } from './mcp-gateway';
 import { proposeCommand } from './propose';
 import { showCommand } from './show';
 import { statsCommand } from './stats';
@@ -23,6 +24,7 @@ const COMMANDS = {
   demo: demoCommand,
   audit: auditCommand,
   stats: statsCommand,
+  'mcp-gateway': mcpGatewayCommand,
 } as const;
 
 const USAGE = `usage: gatehouse <command> [options]
@@ -35,6 +37,8 @@ const USAGE = `usage: gatehouse <command> [options]
   audit <workflowId> [--json]       audit record of a run; --since 7d --jsonl exports; verify checks the log
   stats [--since 7d] [--json]       time to approval, rejection rates, share auto-approved
   demo [dir]                        submit the sample proposals in examples/
+  mcp-gateway [--config FILE]       MCP server on stdio in front of the downstream servers of FILE
+                                    (GATEHOUSE_MCP_CONFIG); gated calls are proposals signed with GATEHOUSE_AGENT_KEY
   keys [--operator ID] [--agent-only] [--agents-file F]   print fresh dev keys as env lines (the operator
                                     key registered to ID); --agents-file also writes a dev agent registry
                                     giving the new agent key to every sample agent`;

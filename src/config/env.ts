@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { EgressAllowListError, parseEgressAllowList } from '../egress/allow-list';
 import { LinkKeyringError, parseLinkKeyring } from '../links/keyring';
+import { SubjectIdSchema } from '../domain/subject';
 
 /** `name=value,…` → `{ name: value }`, each value matching `shape`; every malformed entry is one problem. */
 const namedValues = (shape: RegExp, expected: string) =>
@@ -107,6 +108,13 @@ export const ConfigSchema = z.object({
   /** `service=http(s)://…,…`: health checks code.deploy's verify requires a 2xx from. */
   GATEHOUSE_DEPLOY_HEALTH_URLS: namedValues(/^https?:\/\//, 'http(s)://…'),
   /** Comma-separated CommonJS modules exporting `actionTypes` (the deployment's own action types). */
+  /**
+   * The MCP gateway's configuration file (downstream servers, agent, hold budget): read by
+   * `gatehouse mcp-gateway`, and by the worker, which then executes the `mcp.*` action types.
+   */
+  GATEHOUSE_MCP_CONFIG: z.string().optional(),
+  /** Who calls the stdio gateway (recorded as requester, never an approver); the OS user by default. */
+  GATEHOUSE_MCP_CALLER: SubjectIdSchema.optional(),
   GATEHOUSE_ACTION_MODULES: z
     .string()
     .optional()

@@ -63,3 +63,12 @@ export function outcomeDeliveryIdFor(workflowId: string): string {
 export function adapterProposalIdFor(prefix: string, parts: readonly unknown[]): string {
   return `${prefix}-${sha256Hex(canonicalJson(parts)).slice(0, 40)}`;
 }
+
+/**
+ * Proposal id of a gated MCP tool call: who asked, which tool, with exactly which arguments. A
+ * client that retries the identical call meets the same run (and its result); any change to the
+ * arguments is another proposal, so an approval never covers arguments nobody saw.
+ */
+export function mcpProposalIdFor(call: { caller: string; server: string; tool: string; args: Record<string, unknown> }): string {
+  return `mcp-${call.server}-${sha256Hex(canonicalJson(call)).slice(0, 40)}`;
+}

@@ -46,10 +46,14 @@ export const REDACTED_LOG_PATHS = [
 
 export type { Logger };
 
-export function createLogger(options: { level?: string; name?: string } = {}): Logger {
-  return pino({
-    name: options.name ?? 'gatehouse',
-    level: options.level ?? 'info',
-    redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' },
-  });
+/** `toStderr`: for processes whose stdout is a protocol channel (the MCP gateway over stdio). */
+export function createLogger(options: { level?: string; name?: string; toStderr?: boolean } = {}): Logger {
+  return pino(
+    {
+      name: options.name ?? 'gatehouse',
+      level: options.level ?? 'info',
+      redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' },
+    },
+    options.toStderr ? pino.destination(2) : undefined,
+  );
 }

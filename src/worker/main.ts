@@ -19,6 +19,10 @@ import { entryForOrigin, mergeAllowLists } from '../egress/allow-list';
 import { LinkKeyringError, parseLinkKeyring } from '../links/keyring';
 import { createMaildevSentIndex } from '../mail/maildev-sent-index';
 import { createSmtpMailer } from '../mail/mailer';
+import { McpCatalogError } from '../mcp/catalog';
+import { loadMcpGatewayConfig, McpConfigError } from '../mcp/config';
+import { DownstreamError } from '../mcp/downstream';
+import { startMcpWorkerSide } from '../mcp/start';
 import { createLogger } from '../observability/logger';
 import { loadAgentRegistry } from '../policy/agents';
 import { loadPolicyBook, PolicyLoadError } from '../policy/load';
@@ -90,9 +94,14 @@ async function main(): Promise<void> {
   });
   const ownTypes = loadActionModules(config.GATEHOUSE_ACTION_MODULES, actionTypes);
   if (ownTypes.length > 0) logger.info({ actionTypes: ownTypes }, 'action types loaded from GATEHOUSE_ACTION_MODULES');
-  const policyBook = loadPolicyBook(config.GATEHOUSE_POLICIES_DIR, config.GATEHOUSE_REVIEWERS_FILE, actionTypes.names(), [
+  // The MCP gateway's tools are action types too: listed from the same downstream servers at start.
+  const mcp = config.GATEHOUSE_MCP_CONFIG ? await startMcpWorkerSide(loadMcpGatewayConfig(config.GATEHOUSE_MCP_CONFIG)) : undefined;
+  mcp?.register(actionTypes);
+  if (mcp) logger.info({ actionTypes: mcp.catalog.tools.map((t) => t.actionType) }, 'MCP tools registered');
+  const filePolicies = loadPolicyBook(config.GATEHOUSE_POLICIES_DIR, config.GATEHOUSE_REVIEWERS_FILE, actionTypes.names(), [
     config.GATEHOUSE_AGENTS_FILE,
   ]);
+  const policyBook = mcp ? mcp.policies(filePolicies) : filePolicies;
   // Fail closed: in production a policy whose action type nothing can execute would let reviewers
   // approve runs that can only fail at their commit.
   const unexecutable = [...policyBook.policies.values()].filter((p) => !actionTypes.get(p.policy.actionType)?.executor);
@@ -178,6 +187,7 @@ async function main(): Promise<void> {
     await worker.run();
   } finally {
     stopSweep();
+    await mcp?.close();
     await connection.close();
     await mailer.close();
     await Promise.all(
@@ -196,7 +206,10 @@ main().catch((err: unknown) => {
     err instanceof PayloadKeyError ||
     err instanceof LinkKeyringError ||
     err instanceof DecisionKeyError ||
-    err instanceof SamplingKeyError
+    err instanceof SamplingKeyError ||
+    err instanceof McpConfigError ||
+    err instanceof McpCatalogError ||
+    err instanceof DownstreamError
   ) {
     process.stderr.write(`gatehouse worker: ${err.message}\n`);
   } else {

@@ -11,6 +11,7 @@ import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporal
 import type { Pool } from 'pg';
 import { createFileOutbox } from '../../activities/executors/email-outbox';
 import { createHttpRequestExecutor } from '../../activities/executors/http-request';
+import type { ActionTypeRegistry } from '../../src/actions/registry';
 import { HttpRequestParamsSchema } from '../../src/actions/schemas';
 import { createFileAuditLog } from '../../src/audit/hash-chain-log';
 import { GatehouseClient } from '../../src/client';
@@ -31,7 +32,7 @@ import { startDevInbox } from '../../src/mail/dev-inbox';
 import { createMaildevSentIndex } from '../../src/mail/maildev-sent-index';
 import { createSmtpMailer, type Mailer } from '../../src/mail/mailer';
 import { createLogger } from '../../src/observability/logger';
-import { loadPolicyBook } from '../../src/policy/load';
+import { loadPolicyBook, type PolicyBook } from '../../src/policy/load';
 import { parseSamplingKey, generateSamplingKeySpec, type SamplingKey } from '../../src/policy/sampling';
 import { parseEgressAllowList } from '../../src/egress/allow-list';
 import type { Resolver } from '../../src/egress/guarded-fetch';
@@ -143,6 +144,10 @@ export interface HarnessOptions {
   actions?: WorkerActionOptions;
   /** The worker posts Slack cards through this Slack-compatible API (e.g. the fake's `apiUrl`). */
   slackApiUrl?: string;
+  /** Registers more action types (MCP tools, say) before the policy book and agent registry are built. */
+  registerActionTypes?: (registry: ActionTypeRegistry) => void;
+  /** Completes the fixtures' policy book (defaults for MCP tools, say). */
+  extendPolicyBook?: (book: PolicyBook) => PolicyBook;
 }
 
 /** People of the fixture directory who also hold an operator key. */
@@ -195,7 +200,9 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
       executor: createHttpRequestExecutor(),
     });
   }
-  const policyBook = loadPolicyBook(FIXTURE_POLICIES, resolve(FIXTURE_POLICIES, 'reviewers.yaml'), actionTypes.names());
+  options.registerActionTypes?.(actionTypes);
+  const fixturePolicies = loadPolicyBook(FIXTURE_POLICIES, resolve(FIXTURE_POLICIES, 'reviewers.yaml'), actionTypes.names());
+  const policyBook = options.extendPolicyBook ? options.extendPolicyBook(fixturePolicies) : fixturePolicies;
   const agents = testAgentRegistry(TEST_AGENT_IDS, agentKeys.publicKeyHex, 'agent-test', actionTypes.names());
 
   let worker: Worker | undefined;

@@ -1,0 +1,85 @@
+/**
+ * Connections to the downstream MCP servers: one client per server, opened on first use and kept
+ * (a stdio server is a child process; spawning one per call would be slow and lose its state).
+ */
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { DownstreamServer, McpGatewayConfig } from './config';
+
+/** Thrown when a server name is not in the configuration, or its server cannot be reached. */
+export class DownstreamError extends Error {
+  override readonly name = 'DownstreamError';
+}
+
+export interface Downstream {
+  listTools(server: string): Promise<Tool[]>;
+  callTool(server: string, tool: string, args: Record<string, unknown>): Promise<CallToolResult>;
+  close(): Promise<void>;
+}
+
+/** Long enough for a slow tool; a call the worker makes is heartbeated, so it may take minutes. */
+const CALL_TIMEOUT_MS = 10 * 60_000;
+
+function transportFor(server: DownstreamServer): Transport {
+  if ('url' in server) {
+    return new StreamableHTTPClientTransport(new URL(server.url), server.headers ? { requestInit: { headers: server.headers } } : {});
+  }
+  return new StdioClientTransport({
+    command: server.command,
+    args: server.args,
+    env: { ...getDefaultEnvironment(), ...server.env },
+    ...(server.cwd ? { cwd: server.cwd } : {}),
+    stderr: 'ignore',
+  });
+}
+
+export function createDownstream(config: Pick<McpGatewayConfig, 'servers'>, clientName = 'gatehouse-mcp-gateway'): Downstream {
+  const clients = new Map<string, Promise<Client>>();
+
+  const clientFor = (name: string): Promise<Client> => {
+    const existing = clients.get(name);
+    if (existing) return existing;
+    const server = config.servers[name];
+    if (!server) return Promise.reject(new DownstreamError(`no downstream server "${name}" in the configuration`));
+    const client = new Client({ name: clientName, version: '0.1.0' });
+    const connecting = client.connect(transportFor(server)).then(
+      () => {
+        // A server that exits is reconnected on the next use rather than failing every later call.
+        client.onclose = () => clients.delete(name);
+        return client;
+      },
+      (err: unknown) => {
+        clients.delete(name);
+        throw new DownstreamError(`downstream server "${name}" cannot be reached: ${(err as Error).message}`, { cause: err });
+      },
+    );
+    clients.set(name, connecting);
+    return connecting;
+  };
+
+  return {
+    async listTools(server) {
+      const client = await clientFor(server);
+      const tools: Tool[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await client.listTools(cursor ? { cursor } : {});
+        tools.push(...page.tools);
+        cursor = page.nextCursor;
+      } while (cursor);
+      return tools;
+    },
+    async callTool(server, tool, args) {
+      const client = await clientFor(server);
+      return (await client.callTool({ name: tool, arguments: args }, undefined, { timeout: CALL_TIMEOUT_MS })) as CallToolResult;
+    },
+    async close() {
+      const open = [...clients.values()];
+      clients.clear();
+      await Promise.allSettled(open.map(async (c) => (await c).close()));
+    },
+  };
+}

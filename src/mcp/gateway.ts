@@ -1,0 +1,178 @@
+/**
+ * The MCP server agents talk to: it lists the downstream tools its policies allow and turns each
+ * gated call into a Gatehouse proposal, answering with the downstream result once the run has
+ * committed it, or with "awaiting approval, call again" when the hold budget runs out first.
+ */
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import {
+  CallToolRequestSchema,
+  ListToolsRequestSchema,
+  type CallToolResult,
+  type ServerNotification,
+  type ServerRequest,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import { ProposalConflictError, ProposalValidationError, type GatehouseClient, type ProposalHandle } from '../client';
+import { mcpProposalIdFor } from '../domain/ids';
+import type { Principal } from '../domain/proposal';
+import type { ApprovalState } from '../domain/state';
+import { Status } from '../domain/status';
+import type { Logger } from '../observability/logger';
+import type { LoadedPolicy } from '../policy/load';
+import type { CatalogTool, McpCatalog } from './catalog';
+import type { McpGatewayConfig } from './config';
+import type { Downstream } from './downstream';
+import { passesThrough } from './policies';
+
+export interface GatewayDeps {
+  catalog: McpCatalog;
+  /** Every catalog tool's effective policy, by action type (see effectiveMcpPolicies). */
+  policies: ReadonlyMap<string, LoadedPolicy>;
+  downstream: Downstream;
+  gatehouse: GatehouseClient;
+  config: Pick<McpGatewayConfig, 'agent' | 'holdSeconds'>;
+  /** Who is calling: recorded as the proposal's requester, who may never approve it. */
+  caller: Principal;
+  logger: Logger;
+  /** Where a reviewer or the caller follows a run (the Gatehouse web app), if there is one. */
+  runUrl?: (workflowId: string) => string;
+}
+
+const PROGRESS_EVERY_MS = 5_000;
+/** A tool description longer than this is cut in the evidence (the pack's preview holds 50,000). */
+const PREVIEW_TEXT_CHARS = 20_000;
+
+type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+
+const toolError = (text: string): CallToolResult => ({ content: [{ type: 'text', text }], isError: true });
+
+export function createGatewayServer(deps: GatewayDeps): Server {
+  const server = new Server({ name: 'gatehouse-mcp-gateway', version: '0.1.0' }, { capabilities: { tools: {} } });
+  const policyOf = (tool: CatalogTool): LoadedPolicy => {
+    const policy = deps.policies.get(tool.actionType);
+    // effectiveMcpPolicies gives every catalog tool a policy; a gap would be a wiring bug.
+    if (!policy) throw new Error(`no policy for ${tool.actionType}`);
+    return policy;
+  };
+
+  server.setRequestHandler(ListToolsRequestSchema, async () => ({
+    tools: deps.catalog.tools.filter((tool) => policyOf(tool).policy.mode !== 'deny').map((tool) => listed(tool, policyOf(tool).policy)),
+  }));
+
+  server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
+    const tool = deps.catalog.byExposedName.get(request.params.name);
+    if (!tool) return toolError(`unknown tool "${request.params.name}"`);
+    const { policy } = policyOf(tool);
+    if (policy.mode === 'deny') return toolError(`refused by policy: ${policy.denyReason ?? 'this tool is not allowed'}`);
+    const args = request.params.arguments ?? {};
+    if (passesThrough(tool, policy)) return deps.downstream.callTool(tool.server, tool.tool, args);
+    return gatedCall(deps, tool, args, extra);
+  });
+  return server;
+}
+
+/**
+ * A gated tool is listed without its output schema: its "awaiting approval" answer has no
+ * structured content, and clients refuse a result that lacks the structure a schema promises.
+ */
+function listed(tool: CatalogTool, policy: LoadedPolicy['policy']) {
+  const { outputSchema: _outputSchema, ...definition } = tool.definition;
+  return passesThrough(tool, policy) ? { ...tool.definition, name: tool.exposedName } : { ...definition, name: tool.exposedName };
+}
+
+function proposalFor(deps: GatewayDeps, tool: CatalogTool, args: Record<string, unknown>) {
+  return {
+    id: mcpProposalIdFor({ caller: deps.caller.id, server: tool.server, tool: tool.tool, args }),
+    actionType: tool.actionType,
+    // The arguments are the params: reviewers see them on the decision page, masked by the
+    // policy's redact list, so they are not repeated in the free text below.
+    params: args,
+    agent: { id: deps.config.agent.id, name: deps.config.agent.name },
+    requestedBy: deps.caller,
+    summary: `MCP tool ${tool.server}/${tool.tool}`.slice(0, 200),
+    evidence: {
+      // Everything below comes from the MCP server: reviewers are told so.
+      preview: [
+        `Tool: ${tool.server}/${tool.tool}`,
+        `Description (from the MCP server, untrusted): ${(tool.definition.description ?? '(none)').slice(0, PREVIEW_TEXT_CHARS)}`,
+        `Annotations (from the MCP server, untrusted): ${JSON.stringify(tool.definition.annotations ?? {})}`,
+      ].join('\n'),
+    },
+  };
+}
+
+async function gatedCall(deps: GatewayDeps, tool: CatalogTool, args: Record<string, unknown>, extra: Extra): Promise<CallToolResult> {
+  let run: ProposalHandle;
+  try {
+    run = await deps.gatehouse.propose(proposalFor(deps, tool, args));
+  } catch (err) {
+    if (err instanceof ProposalValidationError || err instanceof ProposalConflictError) return toolError(err.message);
+    throw err;
+  }
+  deps.logger.info({ workflowId: run.workflowId, actionType: tool.actionType, caller: deps.caller.id }, 'gated MCP call');
+  const final = await holdFor(deps, run, deps.config.holdSeconds * 1_000, extra);
+  if (!final) return pending(deps, run.workflowId);
+  return resultOf(final, run.workflowId);
+}
+
+/**
+ * Waits for the run's end up to `holdMs` (or until the client cancels), sending progress when the
+ * client asked for it. The wait is aborted, not abandoned: a long poll left behind would outlive
+ * the connection.
+ */
+async function holdFor(deps: GatewayDeps, run: ProposalHandle, holdMs: number, extra: Extra): Promise<ApprovalState | undefined> {
+  const progressToken = extra._meta?.progressToken;
+  let ticks = 0;
+  const progress =
+    progressToken === undefined
+      ? undefined
+      : setInterval(() => {
+          ticks += 1;
+          void extra
+            .sendNotification({
+              method: 'notifications/progress',
+              params: { progressToken, progress: ticks, message: `awaiting approval (${run.workflowId})` },
+            })
+            .catch(() => undefined);
+        }, PROGRESS_EVERY_MS);
+  const stop = new AbortController();
+  const timer = setTimeout(() => stop.abort(), holdMs);
+  const onCancel = () => stop.abort();
+  extra.signal.addEventListener('abort', onCancel, { once: true });
+  try {
+    return await deps.gatehouse.temporal.withAbortSignal(stop.signal, () => run.result());
+  } catch (err) {
+    if (stop.signal.aborted) return undefined;
+    throw err;
+  } finally {
+    clearTimeout(timer);
+    extra.signal.removeEventListener('abort', onCancel);
+    if (progress) clearInterval(progress);
+  }
+}
+
+function pending(deps: GatewayDeps, workflowId: string): CallToolResult {
+  const where = deps.runUrl ? ` Follow it at ${deps.runUrl(workflowId)}.` : ` Operators follow it with \`gatehouse show ${workflowId}\`.`;
+  return {
+    content: [
+      {
+        type: 'text',
+        text: `Awaiting human approval in Gatehouse (run ${workflowId}).${where} Call this tool again with exactly the same arguments to get the result: the call runs at most once.`,
+      },
+    ],
+    _meta: { 'gatehouse/status': 'awaiting_approval', 'gatehouse/workflowId': workflowId },
+  };
+}
+
+/** Why the run did not commit, in the reviewer's words when a reviewer ended it. */
+function reasonOf(state: ApprovalState): string {
+  const rejection = [...state.decisions].reverse().find((d) => d.kind === 'reject' && d.comment);
+  if (state.status === Status.rejected && rejection) return `${rejection.reviewerId}: ${rejection.comment}`;
+  return state.outcomeReason ?? state.execution?.error ?? 'no reason recorded';
+}
+
+function resultOf(state: ApprovalState, workflowId: string): CallToolResult {
+  const result = state.execution?.commit?.['result'];
+  if (state.status === Status.succeeded && result && typeof result === 'object') return result as CallToolResult;
+  return toolError(`Gatehouse run ${workflowId} ended ${state.status}: ${reasonOf(state)}`);
+}
