@@ -13,6 +13,7 @@ import {
 } from '../src/actions/executor';
 import type { ActionTypeRegistry } from '../src/actions/registry';
 import { checkApprovalCover, type CommitBasis } from '../src/domain/approval-cover';
+import { nativeCheckSignature } from '../src/links/native-verify';
 import { paramsHash } from '../src/domain/canonical-hash';
 import type { SignedDecision } from '../src/domain/decision';
 import { FailureType } from '../src/domain/errors';
@@ -109,6 +110,7 @@ export function createExecutionActivities({ actionTypes, policyBook, trustedKeys
       basis: request.basis,
       approvals: request.approvals,
       keys: trustedKeys,
+      verify: nativeCheckSignature,
     });
     if (!cover.ok) throw ApplicationFailure.nonRetryable(`refusing to execute: ${cover.reason}`, FailureType.approvalsDoNotCover);
   }

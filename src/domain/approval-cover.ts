@@ -7,6 +7,7 @@
 import { paramsHash } from './canonical-hash';
 import type { SignedDecision } from './decision';
 import { checkCredential } from './credential';
+import type { SignatureVerifier } from './decision-signature';
 import type { PolicyEvaluation } from './evaluation';
 import type { TrustedKeys } from './trusted-keys';
 
@@ -24,6 +25,8 @@ export interface CoverInput {
   basis: CommitBasis;
   approvals: readonly SignedDecision[];
   keys: TrustedKeys;
+  /** How signatures are checked; the pure-JS check by default. */
+  verify?: SignatureVerifier;
 }
 
 export type CoverCheck = { ok: true; approvers: string[] } | { ok: false; reason: string };
@@ -75,7 +78,7 @@ function validApproverRole(input: CoverInput, signed: SignedDecision): string | 
     d.kind === 'approve' ? d.paramsHash : d.kind === 'approve_with_edits' && d.editedParams ? paramsHash(d.editedParams) : undefined;
   if (approvedHash !== input.executedHash) return undefined;
   if (d.reviewer.id === input.proposer.agentId || d.reviewer.id === input.proposer.requesterId) return undefined;
-  if (!checkCredential(signed, input.keys, undefined).ok) return undefined;
+  if (!checkCredential(signed, input.keys, undefined, input.verify).ok) return undefined;
   const { evaluation } = input;
   const holders = [...evaluation.steps, ...evaluation.escalation].filter((s) => s.role === d.reviewer.role).flatMap((s) => s.eligible);
   return holders.some((p) => p.id === d.reviewer.id) ? d.reviewer.role : undefined;

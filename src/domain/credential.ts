@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { SignedDecision } from './decision';
-import { checkDecisionSignature, type SignatureCheck } from './decision-signature';
+import { checkDecisionSignature, checkSignature, type SignatureCheck, type SignatureVerifier } from './decision-signature';
 import { checkLinkGrant } from './link-grant';
 import type { TrustedKeys } from './trusted-keys';
 
@@ -24,13 +24,18 @@ export type Credential = z.infer<typeof CredentialSchema>;
  * decision service's key alone decides as nobody. Without `nowMs` a link's expiry is not checked
  * (the commit re-checks decisions the workflow accepted in time).
  */
-export function checkCredential(signed: SignedDecision, keys: TrustedKeys, nowMs: number | undefined): SignatureCheck {
+export function checkCredential(
+  signed: SignedDecision,
+  keys: TrustedKeys,
+  nowMs: number | undefined,
+  verify: SignatureVerifier = checkSignature,
+): SignatureCheck {
   const d = signed.payload;
   switch (d.channel) {
     case 'link':
     case 'slack': {
-      const signature = checkDecisionSignature(signed, keys.decision);
-      return signature.ok ? checkLinkGrant(d, keys.grants, nowMs, d.channel) : signature;
+      const signature = checkDecisionSignature(signed, keys.decision, verify);
+      return signature.ok ? checkLinkGrant(d, keys.grants, nowMs, d.channel, verify) : signature;
     }
     case 'operator': {
       const key = Object.prototype.hasOwnProperty.call(keys.operators, signed.signature.keyId)
@@ -39,7 +44,7 @@ export function checkCredential(signed: SignedDecision, keys: TrustedKeys, nowMs
       if (!key) return { ok: false, reason: `no operator key "${signed.signature.keyId}" is registered` };
       if (key.owner !== d.reviewer.id)
         return { ok: false, reason: `operator key "${signed.signature.keyId}" belongs to ${key.owner}, not ${d.reviewer.id}` };
-      return checkDecisionSignature(signed, { [signed.signature.keyId]: key.publicKeyHex });
+      return checkDecisionSignature(signed, { [signed.signature.keyId]: key.publicKeyHex }, verify);
     }
     default: {
       const unreachable: never = d.channel;

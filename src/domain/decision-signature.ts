@@ -19,8 +19,23 @@ export function decisionSigningBytes(payload: DecisionPayload): Uint8Array {
 
 export type SignatureCheck = { ok: true } | { ok: false; reason: string };
 
-export function checkDecisionSignature(signed: SignedDecision, keys: DecisionPublicKeys): SignatureCheck {
-  return checkSignature('decision', signed.signature, decisionSigningBytes(signed.payload), keys);
+/**
+ * How a signature is checked: {@link checkSignature} (pure JS, for the workflow sandbox) or a
+ * native one where Node's crypto is at hand (the commit activity's re-check).
+ */
+export type SignatureVerifier = (
+  what: string,
+  signature: { keyId: string; value: string },
+  message: Uint8Array,
+  keys: DecisionPublicKeys,
+) => SignatureCheck;
+
+export function checkDecisionSignature(
+  signed: SignedDecision,
+  keys: DecisionPublicKeys,
+  verify: SignatureVerifier = checkSignature,
+): SignatureCheck {
+  return verify('decision', signed.signature, decisionSigningBytes(signed.payload), keys);
 }
 
 /**

@@ -7,7 +7,7 @@
 import { utf8ToBytes } from '@noble/hashes/utils';
 import { canonicalJson } from './canonical-hash';
 import type { DecisionPayload } from './decision';
-import { checkSignature, type DecisionPublicKeys, type SignatureCheck } from './decision-signature';
+import { checkSignature, type DecisionPublicKeys, type SignatureCheck, type SignatureVerifier } from './decision-signature';
 
 /** What a grant binds. */
 export interface LinkGrantClaims {
@@ -43,6 +43,7 @@ export function checkLinkGrant(
   keys: DecisionPublicKeys,
   nowMs: number | undefined,
   channel: GrantChannel = 'link',
+  verify: SignatureVerifier = checkSignature,
 ): SignatureCheck {
   const grant = payload.grant;
   if (!grant) return { ok: false, reason: `a ${channel} decision must carry the grant the worker issued` };
@@ -54,7 +55,7 @@ export function checkLinkGrant(
     exp: grant.exp,
     nonce: payload.nonce,
   };
-  const check = checkSignature(`${channel} grant`, grant, linkGrantBytes(claims, channel), keys);
+  const check = verify(`${channel} grant`, grant, linkGrantBytes(claims, channel), keys);
   if (!check.ok) return check;
   return nowMs === undefined || grant.exp * 1000 > nowMs ? { ok: true } : { ok: false, reason: 'the link has expired' };
 }

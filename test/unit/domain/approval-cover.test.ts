@@ -4,6 +4,7 @@ import type { PolicyEvaluation } from '../../../src/domain/evaluation';
 import type { Reviewer } from '../../../src/domain/policy';
 import { createBytesSigner, createDecisionSigner, generateDecisionKeyPair } from '../../../src/links/decision-signer';
 import { decisionThroughLink } from '../../../src/links/link-issuer';
+import { nativeCheckSignature } from '../../../src/links/native-verify';
 
 const service = generateDecisionKeyPair();
 const grant = generateDecisionKeyPair();
@@ -95,5 +96,16 @@ describe("the commit's own approval check", () => {
         evaluation: { ...dual, outcome: 'deny', reason: 'amount too high' },
       }),
     ).toMatchObject({ ok: false, reason: expect.stringContaining('amount too high') });
+  });
+
+  it('gives the same answers with the native check the commit activity uses', () => {
+    const good = [approval('fred', 'finance'), approval('mia', 'manager')];
+    expect(cover(good, { verify: nativeCheckSignature })).toEqual({ ok: true, approvers: ['fred', 'mia'] });
+    const tampered = good.map((a) => ({
+      ...a,
+      signature: { ...a.signature, value: a.signature.value.replace(/^./, (c) => (c === '0' ? '1' : '0')) },
+    }));
+    expect(cover(tampered, { verify: nativeCheckSignature }).ok).toBe(false);
+    expect(cover(good, { verify: nativeCheckSignature, keys: { ...keys, grants: {} } }).ok).toBe(false);
   });
 });
