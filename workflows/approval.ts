@@ -7,7 +7,6 @@ import {
   CancellationScope,
   allHandlersFinished,
   condition,
-  isCancellation,
   makeContinueAsNewFunc,
   log,
   patched,
@@ -95,21 +94,19 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalSt
     () => trustedKeys,
     () => messageKeys,
   );
-  // An operator's cancel is recorded when it arrives: it withdraws a run that executed nothing, and
-  // is only noted during a commit, which runs in a scope the cancel does not reach.
-  const root = CancellationScope.current();
-  root.cancelRequested.catch(() => run.apply({ type: 'cancelled' }));
-  try {
-    if (input.resume) return await resumeReview(run, input.resume);
-    return await decideAndExecute(run, (keys, agentKeys) => {
-      trustedKeys = keys;
-      messageKeys = agentKeys;
-    });
-  } catch (err) {
-    if (!isCancellation(err) || !root.consideredCancelled) throw err;
-    // What the cancel interrupted (a wait, a policy or precondition step) had executed nothing.
-    return finish(run);
-  }
+  // An operator's cancel is applied as an event when it arrives: it withdraws a run that executed
+  // nothing (every wait ends on the new status) and is only noted once the commit started. The
+  // story itself runs out of the cancel's reach, in one scope made here rather than around each
+  // commit and finish: a scope costs the SDK promises and stack captures on every decision.
+  CancellationScope.current().cancelRequested.catch(() => run.apply({ type: 'cancelled' }));
+  return CancellationScope.nonCancellable(() =>
+    input.resume
+      ? resumeReview(run, input.resume)
+      : decideAndExecute(run, (keys, agentKeys) => {
+          trustedKeys = keys;
+          messageKeys = agentKeys;
+        }),
+  );
 }
 
 /** The story: policy, review, preconditions, commit. */
@@ -185,7 +182,7 @@ async function executeIfStillApproved(run: Run): Promise<ApprovalState> {
   // Cancelled by an operator after the approval, before the commit: nothing runs.
   if (run.get().status === Status.withdrawn) return finish(run);
   // Started, a commit is never left half-done: it finishes and is verified whatever is cancelled.
-  await CancellationScope.nonCancellable(() => executeApproved(run));
+  await executeApproved(run);
   return finish(run);
 }
 
@@ -230,11 +227,7 @@ async function preconditionsHold(run: Run): Promise<boolean> {
  * Tells the principal the outcome, then waits for in-flight handlers so no decision is dropped.
  * Out of reach of a cancel: a cancelled run still mails its outcome and writes its audit record.
  */
-function finish(run: Run): Promise<ApprovalState> {
-  return CancellationScope.nonCancellable(() => finishing(run));
-}
-
-async function finishing(run: Run): Promise<ApprovalState> {
+async function finish(run: Run): Promise<ApprovalState> {
   const state = run.get();
   const contact = state.proposal.requestedBy;
   if (contact.email && state.evaluation) {
