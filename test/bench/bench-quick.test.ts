@@ -69,8 +69,13 @@ describe('npm run bench', () => {
     expect(result.floor.signalToActivityMs.n).toBeGreaterThan(0);
     expect(result.gatehouse.decisionToCommitMs.sdk.n).toBeGreaterThan(0);
     expect(result.gatehouse.decisionToCommitMs.http.n).toBeGreaterThan(0);
-    // The shapes are fixed by the workflow code: a change to either count is a change to review.
-    expect(result.historyEvents).toMatchObject({ single: 33, dual: 38, floor: 17 });
+    // Fixed by the workflow code, up to when the review mail (sent in the background of the round)
+    // completes: its completion may share a workflow task with a decision. More is a change to review.
+    expect(result.historyEvents.floor).toBe(17);
+    expect(result.historyEvents.single).toBeLessThanOrEqual(33);
+    expect(result.historyEvents.single).toBeGreaterThanOrEqual(31);
+    expect(result.historyEvents.dual).toBeLessThanOrEqual(38);
+    expect(result.historyEvents.dual).toBeGreaterThanOrEqual(35);
     expect(result.pending.n).toBe(30);
     expect(result.pending.workerRssMb).toBeGreaterThan(0);
     expect(result.pending.decisionLatencyP99Ms).toBeGreaterThan(0);
