@@ -369,6 +369,7 @@ ensure_dev_env() { # random dev keys once per checkout; production reads real on
   # Checkouts whose dev.env predates a key get just the missing lines, keeping the keys they have.
   local line
   while IFS= read -r line; do
+    [[ "$line" == *=* && "$line" != \#* ]] || continue # only settings; `keys` also prints comments
     if ! grep -q "^${line%%=*}=" "$DEV_ENV"; then
       printf '%s\n' "$line" >> "$DEV_ENV"
       log "added ${line%%=*} to $DEV_ENV"
