@@ -31,6 +31,20 @@ const namedPostgresUrls = namedValues(/^postgres(ql)?:\/\//, 'postgres://…');
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
+/** An allow-list in GATEHOUSE_EGRESS_ALLOW's syntax, every bad entry reported; unset: nowhere. */
+const egressAllowList = z
+  .string()
+  .optional()
+  .transform((spec, ctx) => {
+    try {
+      return parseEgressAllowList(spec);
+    } catch (err) {
+      if (!(err instanceof EgressAllowListError)) throw err;
+      for (const problem of err.problems) ctx.addIssue({ code: 'custom', message: problem });
+      return z.NEVER;
+    }
+  });
+
 export const ConfigSchema = z.object({
   GATEHOUSE_MODE: z.enum(['dev', 'production']).default('dev'),
   /** Frontend `host:port`: the dev server, a self-hosted cluster's frontend, or `<ns>.<account>.tmprl.cloud:7233`. */
@@ -129,18 +143,7 @@ export const ConfigSchema = z.object({
    * executors may send requests. Loopback, private, link-local and metadata addresses need an
    * address or network entry; names must resolve to public addresses. Empty: nowhere.
    */
-  GATEHOUSE_EGRESS_ALLOW: z
-    .string()
-    .optional()
-    .transform((spec, ctx) => {
-      try {
-        return parseEgressAllowList(spec);
-      } catch (err) {
-        if (!(err instanceof EgressAllowListError)) throw err;
-        for (const problem of err.problems) ctx.addIssue({ code: 'custom', message: problem });
-        return z.NEVER;
-      }
-    }),
+  GATEHOUSE_EGRESS_ALLOW: egressAllowList,
   /** Slack Web API base URL; a local Slack-compatible fake in tests and the dev stack. */
   GATEHOUSE_SLACK_API_URL: z.url().default('https://slack.com/api/'),
   /** Bot token (`xoxb-…`): the worker posts and updates cards, the decision service opens the reason modal. */
@@ -168,18 +171,7 @@ export const ConfigSchema = z.object({
    * Where outcome webhooks may go, in GATEHOUSE_EGRESS_ALLOW's syntax but a list of its own: the
    * agent writes the URL, so it must not reach the executors' targets. Empty: nowhere.
    */
-  GATEHOUSE_WEBHOOK_ALLOW: z
-    .string()
-    .optional()
-    .transform((spec, ctx) => {
-      try {
-        return parseEgressAllowList(spec);
-      } catch (err) {
-        if (!(err instanceof EgressAllowListError)) throw err;
-        for (const problem of err.problems) ctx.addIssue({ code: 'custom', message: problem });
-        return z.NEVER;
-      }
-    }),
+  GATEHOUSE_WEBHOOK_ALLOW: egressAllowList,
   GATEHOUSE_MAIL_FROM: z.string().default('Gatehouse <gatehouse@localhost>'),
   /** maildev REST API used to check for an already-sent message in dev. */
   GATEHOUSE_MAILDEV_API: z.url().optional(),
