@@ -22,6 +22,7 @@ import type { DecisionSigner } from '../links/decision-signer';
 import type { GrantChannel } from '../domain/link-grant';
 import { linkCredential, LinkWithoutGrantError } from '../links/link-issuer';
 import type { LinkClaims } from '../links/token';
+import type { Logger } from '../observability/logger';
 import type { DecisionAccepted } from '../../workflows/messages';
 import type { ReviewerDecision, ReviewerDecisionKind } from './decision-input';
 import { mergeEdit } from './edited-params';
@@ -151,4 +152,30 @@ async function decidableRun(
   if (paramsHash !== state.paramsHash)
     throw new LinkNotUsableError(DecisionRefusal.paramsChanged, 'the decision was made on another version of the params');
   return { state, standing };
+}
+
+/**
+ * The decision service's log line of a decision, the same for every channel; `extra` adds what
+ * that channel knows (the page's fetch metadata tells a person's click from an automated POST).
+ */
+export function logDecision(
+  logger: Logger,
+  claims: LinkClaims,
+  result: DecisionResult,
+  channel: string,
+  extra: Record<string, unknown> = {},
+): void {
+  logger.info(
+    {
+      workflowId: claims.wf,
+      round: claims.round,
+      reviewer: claims.sub,
+      role: claims.role,
+      kind: result.kind,
+      applied: result.applied,
+      channel,
+      ...extra,
+    },
+    result.applied ? 'decision applied' : 'decision queued as signal',
+  );
 }

@@ -10,7 +10,7 @@
 import express, { Router } from 'express';
 import type { RouteContext } from '../context';
 import { requireContentType } from '../content-type';
-import { decide } from '../decide';
+import { decide, logDecision } from '../decide';
 import { parseDecisionJson } from '../decision-input';
 import { MethodNotAllowedError } from '../errors';
 import { buildEvidence } from '../evidence';
@@ -47,18 +47,7 @@ export function decisionApiRouter(ctx: RouteContext): Router {
           decision,
           new Date(ctx.now()),
         );
-        ctx.logger.info(
-          {
-            workflowId: claims.wf,
-            round: claims.round,
-            reviewer: claims.sub,
-            role: claims.role,
-            kind: decision.kind,
-            applied: result.applied,
-            channel: 'api',
-          },
-          result.applied ? 'decision applied' : 'decision queued as signal',
-        );
+        logDecision(ctx.logger, claims, result, 'api');
         res
           .status(200)
           .json(

@@ -9,7 +9,7 @@ import express, { Router, type Request } from 'express';
 import { CSRF_COOKIE, CSRF_COOKIE_MAX_AGE_MS, CSRF_FIELD, readCookie } from '../csrf';
 import type { RouteContext } from '../context';
 import { requireContentType } from '../content-type';
-import { decide } from '../decide';
+import { decide, logDecision } from '../decide';
 import { parseDecisionForm } from '../decision-input';
 import { MethodNotAllowedError } from '../errors';
 import { buildEvidence } from '../evidence';
@@ -106,21 +106,7 @@ export function decisionPageRouter(ctx: RouteContext): Router {
           decision,
           new Date(ctx.now()),
         );
-        ctx.logger.info(
-          // With the fetch metadata: the audit can tell a person's click from an automated POST.
-          {
-            workflowId: claims.wf,
-            round: claims.round,
-            reviewer: claims.sub,
-            role: claims.role,
-            kind: decision.kind,
-            applied: result.applied,
-            channel: 'page',
-            secFetchSite: req.get('sec-fetch-site'),
-            userAgent: req.get('user-agent'),
-          },
-          result.applied ? 'decision applied' : 'decision queued as signal',
-        );
+        logDecision(ctx.logger, claims, result, 'page', { secFetchSite: req.get('sec-fetch-site'), userAgent: req.get('user-agent') });
         res.status(200).type('html').send(renderResultPage(result));
       },
     )

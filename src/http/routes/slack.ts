@@ -24,7 +24,7 @@ import {
 import type { ReplayCache } from '../../slack/replay-cache';
 import { verifySlackSignature } from '../../slack/signature';
 import type { RouteContext } from '../context';
-import { decide, type DecisionResult } from '../decide';
+import { decide, logDecision, type DecisionResult } from '../decide';
 import type { ReviewerDecision } from '../decision-input';
 
 export interface SlackRouteOptions {
@@ -128,18 +128,7 @@ async function decideFromSlack(
     reviewerDecision,
     new Date(ctx.now()),
   );
-  ctx.logger.info(
-    {
-      workflowId: claims.wf,
-      round: claims.round,
-      reviewer: claims.sub,
-      role: claims.role,
-      kind: decision.kind,
-      applied: result.applied,
-      channel: 'slack',
-    },
-    result.applied ? 'decision applied' : 'decision queued as signal',
-  );
+  logDecision(ctx.logger, claims, result, 'slack');
   return result;
 }
 
