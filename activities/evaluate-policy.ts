@@ -5,6 +5,7 @@ import type { DecisionPublicKeys } from '../src/domain/decision-signature';
 import type { PolicyEvaluation } from '../src/domain/evaluation';
 import type { Proposal } from '../src/domain/proposal';
 import type { TrustedKeys } from '../src/domain/trusted-keys';
+import { nativeCheckSignature } from '../src/links/native-verify';
 import { evaluateProposal } from '../src/policy/evaluate';
 import type { PolicyBook } from '../src/policy/load';
 import type { SamplingKey } from '../src/policy/sampling';
@@ -58,6 +59,7 @@ export function evaluateWithPolicyBook(deps: Omit<EvaluatePolicyDeps, 'keys'>, i
     samplingKey: deps.samplingKey,
     agent: deps.agents.get(input.proposal.agent.id),
     authenticated: input.authenticated,
+    verify: nativeCheckSignature,
   });
 }
 

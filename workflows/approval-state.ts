@@ -9,7 +9,8 @@ import type { DecisionPayload, SignedDecision } from '../src/domain/decision';
 import type { PolicyEvaluation } from '../src/domain/evaluation';
 import { IllegalTransitionError, RunEventType, type Drift, type RunEvent, type SignedBy } from '../src/domain/run-event';
 import { currentRoundDecisions, eligibleReviewers, remainingSlots, slotFor } from '../src/domain/standing';
-import { STATE_VERSION, type ApprovalState, type DecisionRecord } from '../src/domain/state';
+import type { ApprovalState, DecisionRecord } from '../src/domain/state';
+import { STATE_VERSION } from '../src/domain/state-version';
 import { Status } from '../src/domain/status';
 
 export function initialState(workflowId: string, proposal: ApprovalState['proposal']): ApprovalState {

@@ -74,8 +74,7 @@ export const UndeliverableNoticeSchema = z.object({
 });
 export type UndeliverableNotice = z.infer<typeof UndeliverableNoticeSchema>;
 
-/** Bumped when the state query's shape changes; absent in runs that ended before version 2. */
-export const STATE_VERSION = 2;
+export { STATE_VERSION } from './state-version';
 
 export const ApprovalStateSchema = z.object({
   stateVersion: z.number().int().optional(),

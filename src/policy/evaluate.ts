@@ -4,6 +4,7 @@
  * policy version are recorded in history, and replay never depends on today's policy files.
  */
 import type { ZodType } from 'zod';
+import type { SignatureVerifier } from '../domain/decision-signature';
 import { paramsHash } from '../domain/canonical-hash';
 import { authenticateProposal, inScope, type ProposalAuthentication, type RegisteredAgent } from '../domain/agent-auth';
 import { EvaluationOutcome, type FiredTrigger, type PolicyEvaluation, type StepRequirement } from '../domain/evaluation';
@@ -46,6 +47,8 @@ export interface ProposalEvaluationInput extends EvaluationInput {
    * its own, and the run already checked who sent it.
    */
   authenticated?: { agentId: string; keyId: string } | undefined;
+  /** How the proposal's signature is checked; the pure-JS check when absent. */
+  verify?: SignatureVerifier;
 }
 
 /**
@@ -67,7 +70,7 @@ export function evaluateProposal(input: ProposalEvaluationInput): PolicyEvaluati
 
 function authenticated(input: ProposalEvaluationInput): ProposalAuthentication {
   const { proposal, agent, authenticated: earlier } = input;
-  if (!earlier || earlier.agentId !== proposal.agent.id) return authenticateProposal(proposal, agent);
+  if (!earlier || earlier.agentId !== proposal.agent.id) return authenticateProposal(proposal, agent, input.verify);
   // The agent may have been removed or narrowed since the run began: its new version is refused.
   if (!agent) return { ok: false, reason: `agent "${proposal.agent.id}" is not registered` };
   const scoped = inScope(proposal.actionType, agent);
