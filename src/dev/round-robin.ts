@@ -24,6 +24,8 @@ export type RoundRobinOptions = z.input<typeof RoundRobinOptionsSchema>;
 /** Counts per upstream, for a test to see where requests went and which failed. */
 export interface UpstreamStats {
   url: string;
+  /** Requests sent to it and not yet answered (or failed). */
+  inFlight: number;
   forwarded: number;
   refused: number;
   failedMidRequest: number;
@@ -54,7 +56,7 @@ export function createRoundRobin(input: RoundRobinOptions): RoundRobin {
   const upstreams = options.upstreams.map((url) => ({
     url: new URL(url),
     downUntil: 0,
-    stats: { url, forwarded: 0, refused: 0, failedMidRequest: 0 },
+    stats: { url, inFlight: 0, forwarded: 0, refused: 0, failedMidRequest: 0 },
   }));
   let next = 0;
 
@@ -83,9 +85,16 @@ export function createRoundRobin(input: RoundRobinOptions): RoundRobin {
     headers['x-forwarded-for'] = req.headers['x-forwarded-for'] ? `${String(req.headers['x-forwarded-for'])}, ${client}` : client;
     headers['content-length'] = String(body.length);
     delete headers['transfer-encoding'];
+    upstream.stats.inFlight++;
+    let settled = false;
+    const settle = (): void => {
+      if (!settled) upstream.stats.inFlight--;
+      settled = true;
+    };
     const out = httpRequest(
       { host: upstream.url.hostname, port: upstream.url.port, method: req.method, path: req.url, headers },
       (answer) => {
+        settle();
         upstream.stats.forwarded++;
         const kept: Record<string, string | string[]> = {};
         for (const [name, value] of Object.entries(answer.headers)) {
@@ -97,6 +106,7 @@ export function createRoundRobin(input: RoundRobinOptions): RoundRobin {
       },
     );
     out.once('error', (err: NodeJS.ErrnoException) => {
+      settle();
       if (NOT_CONNECTED.has(err.code ?? '')) {
         upstream.stats.refused++;
         upstream.downUntil = Date.now() + options.downForMs;
