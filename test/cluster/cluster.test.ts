@@ -32,6 +32,7 @@ import type { ApprovalState } from '../../src/domain/state';
 import { startDevInbox } from '../../src/mail/dev-inbox';
 import { getStateQuery } from '../../workflows/messages';
 import { spawnHttpService, type HttpProcess } from '../reliability/support/http-process';
+import { getPage, postForm } from '../http/service';
 import { startSlowTarget, type SlowTarget } from '../reliability/support/slow-target';
 import { spawnWorker, type WorkerProcess } from '../reliability/support/worker-process';
 import { approveWhenWaiting, httpProposal, prepareWorkerSetup, type WorkerSetup } from '../reliability/support/worker-setup';
@@ -347,6 +348,24 @@ describeCluster(
       },
       300_000,
     );
+
+    it('decides from a page one decision service served with a form POST the round-robin sends to the other', async () => {
+      const [handle] = await proposeWaiting('cluster-page', 1);
+      const { url } = approvalLink(handle!.workflowId, await waitingState(handle!));
+      const pageUrl = url.replace('/api/decisions/', '/d/');
+      const forwarded = (): number[] => proxy.stats().map((st) => st.forwarded);
+      const before = forwarded();
+      const page = await getPage(pageUrl);
+      expect(page.status).toBe(200);
+      const servedPage = forwarded().findIndex((n, i) => n > before[i]!);
+      // The CSRF cookie and field are derived from the shared link key: any replica accepts them.
+      const posted = await postForm(pageUrl, { kind: 'approve', paramsHash: page.paramsHash!, csrf: page.csrf! }, page.cookie);
+      const tookPost = forwarded().findIndex((n, i) => n > before[i]! + (i === servedPage ? 1 : 0));
+      expect(posted.status).toBe(200);
+      expect(posted.body).toContain('your approval is recorded');
+      expect(new Set([servedPage, tookPost])).toEqual(new Set([0, 1]));
+      expect(((await handle!.result()) as ApprovalState).status).toBe('succeeded');
+    }, 120_000);
 
     it('lands every decision exactly once when a decision service is SIGKILLed with POSTs in flight', async () => {
       const live = await twoLiveWorkers();
