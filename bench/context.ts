@@ -33,8 +33,9 @@ import { startHttpProcess } from './http-host';
 import { forkBenchProcess } from './fork-process';
 import { postJson } from './post-json';
 import type { LoadResult } from './http-load';
-import { startDevServer, type DevServer } from './temporal-server';
-import { startWorkerProcess, type WorkerHost } from './worker-host';
+import { startClusterServer } from './temporal-cluster';
+import { startDevServer } from './temporal-server';
+import { combineWorkers, startWorkerProcess, type WorkerHost } from './worker-host';
 import { benchTuning, type BenchTuning } from './worker-options';
 
 export const GATEHOUSE_QUEUE = 'bench-gatehouse';
@@ -61,23 +62,35 @@ export interface Expectations {
 }
 
 export interface Bench {
-  server: DevServer;
+  server: { address: string; dir: string; version: string };
+  /** The Temporal server's processes: one dev server, or a cluster's services and PostgreSQL. */
+  serverPids(): number[];
   client: Client;
   gatehouse: GatehouseClient;
+  /** All worker processes as one: an event is reported by whichever ran it. */
   worker: WorkerHost;
+  workerPids(): number[];
+  /** Starts one more worker process on the same task queues (its own audit file). */
+  addWorker(): Promise<void>;
   http: BenchHttp;
   signer: DecisionSigner;
   /** The worker's link-grant key, so the bench's links and decisions are granted as mailed ones are. */
   grantSigner: BytesSigner;
   linkKeyring: LinkKeyring;
   tuning: BenchTuning;
-  auditLogFile: string;
+  /** One audit file per worker process. */
+  auditLogFiles: string[];
   expect: Expectations;
   runTag: string;
   close(): Promise<void>;
 }
 
-export async function createBench(options: { maxCachedWorkflows: number; log: (line: string) => void }): Promise<Bench> {
+export async function createBench(options: {
+  maxCachedWorkflows: number;
+  log: (line: string) => void;
+  /** On a Temporal cluster (`temporal-dev.sh cluster up`) instead of the dev server. */
+  cluster?: boolean;
+}): Promise<Bench> {
   const cleanups: (() => Promise<void>)[] = [];
   const close = async () => {
     for (const fn of cleanups.reverse()) {
@@ -89,9 +102,20 @@ export async function createBench(options: { maxCachedWorkflows: number; log: (l
     }
   };
   try {
-    const server = await startDevServer();
-    cleanups.push(() => server.stop());
-    options.log(`temporal dev server ${server.version} on ${server.address} (db in ${server.dir})`);
+    let server: Bench['server'];
+    let serverPids: () => number[];
+    if (options.cluster) {
+      const cluster = startClusterServer();
+      cleanups.push(() => cluster.stop());
+      server = cluster;
+      serverPids = () => cluster.pids();
+    } else {
+      const dev = await startDevServer();
+      cleanups.push(() => dev.stop());
+      server = dev;
+      serverPids = () => [dev.pid];
+    }
+    options.log(`temporal ${options.cluster ? 'cluster' : 'dev server'} ${server.version} on ${server.address} (state in ${server.dir})`);
     const keys = generateDecisionKeyPair();
     const agentKeys = generateDecisionKeyPair();
     const signer = createDecisionSigner({ keyId: 'bench', privateKeyHex: keys.privateKeyHex });
@@ -100,13 +124,13 @@ export async function createBench(options: { maxCachedWorkflows: number; log: (l
     const linkKeys = `k1:${generateLinkSecret()}`;
     const linkKeyring = parseLinkKeyring(linkKeys);
     const tuning = benchTuning(options.maxCachedWorkflows);
-    const auditLogFile = join(server.dir, 'audit.jsonl');
+    const auditLogFiles = [join(server.dir, 'audit.jsonl')];
     const bundled = now();
     execFileSync(process.execPath, ['--import', 'tsx', resolve(__dirname, 'bundle.ts'), server.dir], {
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     options.log(`workflow bundles, worker and decision service built in ${Math.round(now() - bundled)} ms`);
-    const worker = await startWorkerProcess(join(server.dir, 'worker-process.js'), {
+    const workerConfig = {
       address: server.address,
       namespace: 'default',
       gatehouseTaskQueue: GATEHOUSE_QUEUE,
@@ -116,13 +140,19 @@ export async function createBench(options: { maxCachedWorkflows: number; log: (l
       agentPublicKey: { keyId: 'bench-agent-1', publicKeyHex: agentKeys.publicKeyHex },
       linkKeys,
       publicUrl: 'http://127.0.0.1:9/',
-      auditLogFile,
+      auditLogFile: auditLogFiles[0]!,
       tuning,
       bundles: { gatehouse: join(server.dir, 'gatehouse.js'), floor: join(server.dir, 'floor.js') },
       policiesDir: resolve(__dirname, 'policies'),
-    });
-    cleanups.push(() => worker.stop());
-    options.log(`worker process ${worker.pid} ready in ${Math.round(worker.startMs)} ms`);
+    };
+    const workers: WorkerHost[] = [];
+    const startWorker = async (auditLogFile: string) => {
+      const worker = await startWorkerProcess(join(server.dir, 'worker-process.js'), { ...workerConfig, auditLogFile });
+      cleanups.push(() => worker.stop());
+      workers.push(worker);
+      options.log(`worker process ${worker.pid} ready in ${Math.round(worker.startMs)} ms`);
+    };
+    await startWorker(auditLogFiles[0]!);
     const connection = await Connection.connect({ address: server.address });
     cleanups.push(() => connection.close());
     const client = new Client({ connection, namespace: 'default' });
@@ -139,21 +169,30 @@ export async function createBench(options: { maxCachedWorkflows: number; log: (l
       signer: { keyId: 'bench', privateKeyHex: keys.privateKeyHex },
     });
     cleanups.push(() => http.close());
-    return {
+    const bench: Bench = {
       server,
+      serverPids,
       client,
       gatehouse,
-      worker,
+      worker: workers[0]!,
+      workerPids: () => workers.map((w) => w.pid),
+      async addWorker() {
+        const file = join(server.dir, `audit-${workers.length + 1}.jsonl`);
+        await startWorker(file);
+        auditLogFiles.push(file);
+        bench.worker = combineWorkers(workers);
+      },
       http,
       signer,
       grantSigner,
       linkKeyring,
       tuning,
-      auditLogFile,
+      auditLogFiles,
       expect: { gatehouse: new Set(), floor: new Set(), decisionsAccepted: 0, decisionFailures: [] },
       runTag: Date.now().toString(36),
       close,
     };
+    return bench;
   } catch (err) {
     await close();
     throw err;

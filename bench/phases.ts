@@ -2,7 +2,7 @@
  * The measurements, one function each. Every phase records what it started in bench.expect, so
  * the correctness gate at the end can hold the whole run to account.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { temporal } from '@temporalio/proto';
 import { verifyChain } from '../src/audit/hash-chain-log';
 import { generateLinkSecret, parseLinkKeyring } from '../src/links/keyring';
@@ -130,7 +130,7 @@ export interface Throughput {
   cpuMsPerOp: CpuPerOp;
 }
 
-const meter = (bench: Bench) => cpuMeter({ worker: bench.worker.pid, server: bench.server.pid })();
+const meter = (bench: Bench) => cpuMeter({ worker: () => bench.workerPids(), server: () => bench.serverPids() })();
 
 /** Floor lifecycles per second with `lanes` concurrent "agents", each deciding as soon as asked. */
 export async function floorThroughput(bench: Bench, count: number, lanes: number): Promise<Throughput> {
@@ -513,7 +513,7 @@ export async function measurePending(
   // Timed once the server and worker are idle, as the empty system's decisions are: the last
   // checkpoint's forced GC and the server's writes for the last runs would otherwise land under
   // the first decisions.
-  await settled([bench.server.pid, bench.worker.pid]);
+  await settled([...bench.serverPids(), ...bench.workerPids()]);
   const { sample, rest } = spreadSample(runs, cfg.sample);
   const lat = await gatehouseLatency(bench, sample, cfg.rate, 'sdk', into);
 
@@ -575,7 +575,7 @@ export async function measureFloorPending(
 ): Promise<FloorPendingFigures> {
   const pool = await floorPool(bench, cfg.n, cfg.submitters, 30 * 60_000);
   cfg.log(`  ${cfg.n} floor runs waiting (${round(pool.readyPerSec)}/s from the first start)`);
-  await settled([bench.server.pid, bench.worker.pid]);
+  await settled([...bench.serverPids(), ...bench.workerPids()]);
   const { sample, rest } = spreadSample(pool.runs, cfg.sample);
   const lat = await floorLatency(bench, sample, cfg.rate, into, 'update');
   const drain = await closedLoop(rest, cfg.lanes, async ({ wf }) => {
@@ -635,13 +635,14 @@ export async function correctnessGate(bench: Bench, timeoutMs = 120_000): Promis
 
   let missing = 0;
   let duplicates = 0;
+  const { commits, floors } = bench.worker;
   for (const wf of bench.expect.gatehouse) {
-    const n = bench.worker.commits.get(wf)?.length ?? 0;
+    const n = commits.get(wf)?.length ?? 0;
     if (n === 0) missing++;
     if (n > 1) duplicates++;
   }
   for (const wf of bench.expect.floor) {
-    const n = bench.worker.floors.get(wf)?.length ?? 0;
+    const n = floors.get(wf)?.length ?? 0;
     if (n === 0) missing++;
     if (n > 1) duplicates++;
   }
@@ -650,10 +651,13 @@ export async function correctnessGate(bench: Bench, timeoutMs = 120_000): Promis
   if (bench.expect.decisionFailures.length > 0)
     problems.push(`${bench.expect.decisionFailures.length} decisions failed: ${bench.expect.decisionFailures[0]}`);
 
-  const chain = verifyChain(bench.auditLogFile);
+  // One chain per worker process; together they hold every accepted decision once.
+  const files = bench.auditLogFiles.filter((file) => existsSync(file));
+  const chains = files.map((file) => verifyChain(file));
+  const chain = chains.find((c) => !c.ok) ?? chains[0] ?? { ok: false, reason: 'no audit file written' };
   if (!chain.ok) problems.push(`audit chain broken: ${chain.reason}`);
-  const auditDecisionEntries = readFileSync(bench.auditLogFile, 'utf8')
-    .split('\n')
+  const auditDecisionEntries = files
+    .flatMap((file) => readFileSync(file, 'utf8').split('\n'))
     .filter((l) => l.includes('"kind":"decision"')).length;
   if (auditDecisionEntries !== bench.expect.decisionsAccepted) {
     problems.push(`audit log holds ${auditDecisionEntries} decisions, ${bench.expect.decisionsAccepted} were accepted`);

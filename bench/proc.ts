@@ -17,6 +17,19 @@ export function cpuMs(pid: number): number {
   return ((utime + stime) * 1000) / TICKS_PER_SEC;
 }
 
+/** CPU ms of each process still alive; one that ended since the list was taken is left out. */
+function cpuByPid(pids: number[]): Map<number, number> {
+  const by = new Map<number, number>();
+  for (const pid of pids) {
+    try {
+      by.set(pid, cpuMs(pid));
+    } catch {
+      // Ended: a PostgreSQL backend closed by its pool, say.
+    }
+  }
+  return by;
+}
+
 /**
  * Waits until the given processes together use less than `busyShare` of one core over a 250 ms
  * window (or `maxMs` passed): after a pool of runs starts, the server still writes their
@@ -27,9 +40,10 @@ export async function settled(pids: number[], options: { busyShare?: number; max
   const until = Date.now() + (options.maxMs ?? 10_000);
   const windowMs = 250;
   while (Date.now() < until) {
-    const before = pids.reduce((s, pid) => s + cpuMs(pid), 0);
+    const before = cpuByPid(pids);
     await new Promise((r) => setTimeout(r, windowMs));
-    const used = pids.reduce((s, pid) => s + cpuMs(pid), 0) - before;
+    const after = cpuByPid(pids);
+    const used = [...after].reduce((s, [pid, ms]) => s + ms - (before.get(pid) ?? ms), 0);
     if (used < busyShare * windowMs) return;
   }
 }
@@ -46,16 +60,22 @@ export interface CpuPerOp {
   driver: number;
 }
 
-export function cpuMeter(pids: { worker: number; server: number }): () => (ops: number) => CpuPerOp {
+/**
+ * `worker` and `server` list their processes when asked: a cluster's server is several processes,
+ * and PostgreSQL's backends start during a measurement (counted from 0) or end (left out).
+ */
+export function cpuMeter(pids: { worker: () => number[]; server: () => number[] }): () => (ops: number) => CpuPerOp {
+  const spent = (before: Map<number, number>, now: number[]): number =>
+    [...cpuByPid(now)].reduce((s, [pid, ms]) => s + ms - (before.get(pid) ?? 0), 0);
   return () => {
-    const w0 = cpuMs(pids.worker);
-    const s0 = cpuMs(pids.server);
+    const w0 = cpuByPid(pids.worker());
+    const s0 = cpuByPid(pids.server());
     const d0 = process.cpuUsage();
     return (ops) => {
       const d = process.cpuUsage(d0);
       return {
-        worker: (cpuMs(pids.worker) - w0) / ops,
-        server: (cpuMs(pids.server) - s0) / ops,
+        worker: spent(w0, pids.worker()) / ops,
+        server: spent(s0, pids.server()) / ops,
         driver: (d.user + d.system) / 1000 / ops,
       };
     };

@@ -37,6 +37,7 @@ import {
   type FloorPendingFigures,
   type PendingFigures,
 } from './phases';
+import { renderClusterTable, runClusterBench } from './cluster';
 import { renderTable, targetsOf } from './report';
 import { bootstrapRatioInterval, median, ratio, round, summarize } from './stats';
 import { settled } from './proc';
@@ -94,8 +95,10 @@ const PLANS: Record<Plan['mode'], Plan> = {
   },
 };
 
-const USAGE = `usage: npm run bench -- [--quick] [--json] [--out FILE] [--pending N] [--rate R]
+const USAGE = `usage: npm run bench -- [--quick] [--cluster] [--json] [--out FILE] [--pending N] [--rate R]
   --quick      small counts, under a minute on 2 cores (a smoke run, not figures to quote)
+  --cluster    decision → commit and throughput, as ratios to the floor, on the dev server and on
+               a Temporal cluster (temporal-dev.sh cluster up), then with two workers (bench/cluster.ts)
   --json       print one JSON object instead of the table
   --out FILE   also write the JSON object to FILE
   --pending N  approvals to hold waiting (default: 30 quick, 2000 full; issue 7 asks 10000)
@@ -103,9 +106,9 @@ const USAGE = `usage: npm run bench -- [--quick] [--json] [--out FILE] [--pendin
                pin it to compare two builds at the same load
 `;
 
-function parseArgs(argv: string[]): { plan: Plan; json: boolean; out?: string; rate?: number } {
+function parseArgs(argv: string[]): { plan: Plan; json: boolean; cluster: boolean; out?: string; rate?: number } {
   const valued = ['--out', '--pending', '--rate'];
-  const flags = ['--json', '--quick'];
+  const flags = ['--json', '--quick', '--cluster'];
   const values = new Map<string, string>();
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -125,7 +128,13 @@ function parseArgs(argv: string[]): { plan: Plan; json: boolean; out?: string; r
     process.exit(2);
   }
   plan.pending.n = pending;
-  return { plan, json: argv.includes('--json'), ...(values.has('--out') ? { out: values.get('--out')! } : {}), ...(rate ? { rate } : {}) };
+  return {
+    plan,
+    json: argv.includes('--json'),
+    cluster: argv.includes('--cluster'),
+    ...(values.has('--out') ? { out: values.get('--out')! } : {}),
+    ...(rate ? { rate } : {}),
+  };
 }
 
 const loadAtStart = loadavg()[0]!;
@@ -170,7 +179,7 @@ async function measure(bench: Bench, plan: Plan, fixedRate?: number) {
       const pool = await floorPool(bench, plan.poolSize, plan.submitters);
       starts.floor.push(pool.startedPerSec);
       starts.floorReady.push(pool.readyPerSec);
-      await settled([bench.server.pid, bench.worker.pid]);
+      await settled([...bench.serverPids(), ...bench.workerPids()]);
       await floorLatency(bench, pool.runs, rate, into, via);
     };
     const gatehouseStep = (into: LatencySamples, via: 'sdk' | 'http') => async () => {
@@ -178,7 +187,7 @@ async function measure(bench: Bench, plan: Plan, fixedRate?: number) {
       starts.gatehouse.push(pool.startedPerSec);
       starts.evaluated.push(pool.readyPerSec);
       // Let the pool's last tasks (review mails, timers, visibility writes) land first.
-      await settled([bench.server.pid, bench.worker.pid]);
+      await settled([...bench.serverPids(), ...bench.workerPids()]);
       await gatehouseLatency(bench, pool.runs, rate, via, into);
     };
     const steps = [
@@ -364,8 +373,25 @@ function sdkVersion(): string {
   }
 }
 
+async function mainCluster(plan: Plan, json: boolean, out: string | undefined): Promise<void> {
+  const t0 = now();
+  let code = 0;
+  try {
+    const result = await runClusterBench(plan, log);
+    process.stdout.write(json ? `${JSON.stringify(result, null, 2)}\n` : renderClusterTable(result));
+    if (out) writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+    if (!result.correct) code = 1;
+  } catch (err) {
+    log(`failed: ${(err as Error)?.stack ?? String(err)}`);
+    code = 1;
+  }
+  log(`done in ${((now() - t0) / 1000).toFixed(1)} s`);
+  process.exit(code);
+}
+
 async function main(): Promise<void> {
-  const { plan, json, out, rate } = parseArgs(process.argv.slice(2));
+  const { plan, json, cluster, out, rate } = parseArgs(process.argv.slice(2));
+  if (cluster) return mainCluster(plan, json, out);
   const t0 = now();
   log(`mode ${plan.mode}; ${cpus().length} cores, ${round(totalmem() / 2 ** 30, 1)} GB`);
   const bench = await createBench({ maxCachedWorkflows: plan.maxCachedWorkflows, log });

@@ -158,3 +158,43 @@ export async function startWorkerProcess(compiled: string, config: WorkerProcess
   };
   return host;
 }
+
+/**
+ * Several worker processes on the same task queues seen as one: a run's events come from
+ * whichever process ran its task, so each map is the union and `waitFor` takes the first report.
+ */
+export function combineWorkers(hosts: WorkerHost[]): WorkerHost {
+  const union = <V>(pick: (h: WorkerHost) => Map<string, V>, join: (a: V, b: V) => V): Map<string, V> => {
+    const merged = new Map<string, V>();
+    for (const h of hosts) for (const [k, v] of pick(h)) merged.set(k, merged.has(k) ? join(merged.get(k)!, v) : v);
+    return merged;
+  };
+  return {
+    pid: hosts[0]!.pid,
+    startMs: Math.max(...hosts.map((h) => h.startMs)),
+    get commits() {
+      return union(
+        (h) => h.commits,
+        (a, b) => [...a, ...b],
+      );
+    },
+    get floors() {
+      return union(
+        (h) => h.floors,
+        (a, b) => [...a, ...b],
+      );
+    },
+    get readyAt() {
+      return union((h) => h.readyAt, Math.min);
+    },
+    get waitingAt() {
+      return union((h) => h.waitingAt, Math.min);
+    },
+    waitFor: (kind, wf, timeoutMs) => Promise.any(hosts.map((h) => h.waitFor(kind, wf, timeoutMs))),
+    rssMb: () => hosts.reduce((s, h) => s + h.rssMb(), 0),
+    memory: (snapshotFile) => hosts[0]!.memory(snapshotFile),
+    stop: async () => {
+      await Promise.all(hosts.map((h) => h.stop()));
+    },
+  };
+}

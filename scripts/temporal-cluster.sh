@@ -7,7 +7,8 @@
 #   up      install the server and its sql tool (go install, pinned), start PostgreSQL (npm),
 #           create and migrate the temporal and visibility databases, start frontend, matching,
 #           worker and two history services as separate processes, register the namespace and
-#           Gatehouse's search attributes; idempotent
+#           Gatehouse's search attributes, start the Temporal Web UI (ui-server, go install,
+#           pinned) pointed at the frontend; idempotent
 #   down    stop every process `up` started (data is kept; delete the state dir to start over)
 #   status  exit 0 when every process runs and the frontend answers, 3 otherwise
 #
@@ -15,11 +16,16 @@
 #   TEMPORAL_CLUSTER_PORT           frontend gRPC port (default 7433); the other services use
 #                                   fixed offsets from it (see PORTS below)
 #   TEMPORAL_CLUSTER_POSTGRES_PORT  PostgreSQL port (default 55433)
+#   TEMPORAL_CLUSTER_UI_PORT        Web UI port (default: frontend port + 1000, so 8433)
+#   GATEHOUSE_HTTP_PORT             the decision service's port, whose /codec the Web UI asks to
+#                                   show encrypted payloads (default 8080, as temporal-dev.sh)
 #   TEMPORAL_CLUSTER_DIR            state: config, logs, pids, PostgreSQL data (default .temporal/cluster)
 set -euo pipefail
 
 # Same server version as the CLI temporal-dev.sh installs (CLI 1.5.1 embeds server 1.29.1).
 TEMPORAL_SERVER_VERSION="v1.29.1"
+# The Web UI server the CLI 1.5.1 embeds (`temporal --version`: UI 2.42.1).
+TEMPORAL_UI_VERSION="v2.42.1"
 # Fixed when the databases are first set up; two history hosts share them.
 HISTORY_SHARDS=8
 
@@ -28,6 +34,7 @@ TOOLS_BIN="$REPO_ROOT/.tools/bin"
 SERVER_BIN="$TOOLS_BIN/temporal-server"
 SQL_BIN="$TOOLS_BIN/temporal-sql-tool"
 CLI_BIN="$TOOLS_BIN/temporal"
+UI_BIN="$TOOLS_BIN/temporal-ui-server"
 
 STATE_DIR="${TEMPORAL_CLUSTER_DIR:-$REPO_ROOT/.temporal/cluster}"
 CONFIG_DIR="$STATE_DIR/config"
@@ -50,6 +57,8 @@ declare -A PORTS=(
   [worker]="$((PORT + 6)) $((PORT + 106))"
 )
 FRONTEND_HTTP_PORT=$((PORT + 10))
+UI_PORT="${TEMPORAL_CLUSTER_UI_PORT:-$((PORT + 1000))}"
+UI_URL="http://$HOST:$UI_PORT"
 # Start order: history owns the shards the others route to; the system worker needs a frontend.
 SERVICES=(history-1 history-2 matching frontend worker)
 
@@ -87,6 +96,7 @@ alive() { # alive PID
 # go install names the binaries after their packages (server, sql); they are kept under
 # unambiguous names beside the CLI.
 install_binaries() {
+  install_ui
   [[ -x "$SERVER_BIN" && -x "$SQL_BIN" ]] && return 0
   command -v go >/dev/null 2>&1 || die "Go is needed to install the Temporal server (https://go.dev/dl/)"
   local gobin="$STATE_DIR/gobin"
@@ -97,6 +107,19 @@ install_binaries() {
     "go.temporal.io/server/cmd/tools/sql@$TEMPORAL_SERVER_VERSION" >&2
   mv "$gobin/server" "$SERVER_BIN"
   mv "$gobin/sql" "$SQL_BIN"
+  rmdir "$gobin" 2>/dev/null || true
+}
+
+# The ui-server module's binary is also called `server`: its own GOBIN keeps it from replacing
+# the Temporal server's.
+install_ui() {
+  [[ -x "$UI_BIN" ]] && return 0
+  command -v go >/dev/null 2>&1 || die "Go is needed to install the Temporal Web UI (https://go.dev/dl/)"
+  local gobin="$STATE_DIR/gobin-ui"
+  mkdir -p "$gobin" "$TOOLS_BIN"
+  log "installing the Temporal Web UI $TEMPORAL_UI_VERSION with go install"
+  GOBIN="$gobin" go install "github.com/temporalio/ui-server/v2/cmd/server@$TEMPORAL_UI_VERSION" >&2
+  mv "$gobin/server" "$UI_BIN"
   rmdir "$gobin" 2>/dev/null || true
 }
 
@@ -255,6 +278,21 @@ EOF
     # Search attributes registered by `up` are usable at once, not after the cache's next refresh.
     printf '%s:\n  - value: %s\n' system.forceSearchAttributesCacheRefreshOnRead true
   } >"$CONFIG_DIR/dynamic-config.yaml"
+
+  # The Web UI reads <config>/<env>.yaml. Payloads are encrypted, as in the dev stack: the UI shows
+  # them through the decision service's /codec endpoint.
+  mkdir -p "$CONFIG_DIR/ui"
+  cat >"$CONFIG_DIR/ui/cluster.yaml" <<EOF
+# Rendered by scripts/temporal-cluster.sh; edits are overwritten by the next 'cluster up'.
+temporalGrpcAddress: "$ADDRESS"
+host: "$HOST"
+port: $UI_PORT
+enableUi: true
+defaultNamespace: "$NAMESPACE"
+notifyOnNewVersion: false
+codec:
+  endpoint: "http://127.0.0.1:${GATEHOUSE_HTTP_PORT:-8080}/codec"
+EOF
 }
 
 # ---------------------------------------------------------------------------
@@ -311,6 +349,21 @@ start_services() {
   wait_for frontend "$CLI_BIN" operator cluster health --address "$ADDRESS"
 }
 
+start_ui() {
+  pid_of ui >/dev/null && return 0
+  port_open "$UI_PORT" && die "port $UI_PORT (Web UI) is taken by another process (set TEMPORAL_CLUSTER_UI_PORT)"
+  echo "=== $(date -u +%Y-%m-%dT%H:%M:%SZ) ui" >>"$LOG_DIR/ui.log"
+  nohup "$UI_BIN" --root "$STATE_DIR" --config config/ui --env cluster start >>"$LOG_DIR/ui.log" 2>&1 </dev/null &
+  echo $! >"$PID_DIR/ui.pid"
+  local i
+  for ((i = 0; i < 60; i++)); do
+    port_open "$UI_PORT" && return 0
+    pid_of ui >/dev/null || die "the Web UI exited during start-up (log: $LOG_DIR/ui.log): $(tail -n 3 "$LOG_DIR/ui.log")"
+    sleep 0.5
+  done
+  die "the Web UI did not listen on $UI_PORT within 30s (log: $LOG_DIR/ui.log)"
+}
+
 retry() { # retry SECONDS CMD...: a new namespace reaches every service's cache within seconds
   local deadline=$((SECONDS + $1))
   shift
@@ -351,7 +404,7 @@ search_attributes() { # NAME=Type lines from temporal-dev.sh's SEARCH_ATTRIBUTES
 
 all_running() {
   local name
-  for name in postgres "${SERVICES[@]}"; do pid_of "$name" >/dev/null || return 1; done
+  for name in postgres "${SERVICES[@]}" ui; do pid_of "$name" >/dev/null || return 1; done
 }
 
 print_where() {
@@ -359,6 +412,7 @@ print_where() {
   echo "Temporal cluster ($TEMPORAL_SERVER_VERSION) on PostgreSQL:"
   echo "  frontend gRPC  $ADDRESS   (TEMPORAL_ADDRESS=$ADDRESS TEMPORAL_NAMESPACE=$NAMESPACE)"
   echo "  frontend HTTP  http://$HOST:$FRONTEND_HTTP_PORT"
+  echo "  Web UI         $UI_URL   pid $(pid_of ui || echo -)"
   for name in "${SERVICES[@]}"; do
     local ports=(${PORTS[$name]})
     printf '  %-14s %s:%s   pid %s\n' "$name" "$HOST" "${ports[0]}" "$(pid_of "$name" || echo -)"
@@ -383,6 +437,7 @@ cmd_up() {
   render_config
   start_services
   register_namespace_and_search_attributes
+  start_ui
   log "up in $((SECONDS - started))s"
   print_where
 }
@@ -412,7 +467,7 @@ stop_pids() { # stop_pids NAME...: SIGTERM to all at once, SIGKILL to those aliv
 }
 
 cmd_down() {
-  stop_pids "${SERVICES[@]}"
+  stop_pids ui "${SERVICES[@]}"
   stop_pids postgres
   # A supervisor killed hard leaves its server behind: stop that one by the pid PostgreSQL wrote.
   local pm="$PG_DIR/data/postmaster.pid" pid
@@ -433,7 +488,7 @@ cmd_status() {
   fi
   local name
   echo "Temporal cluster not (fully) running:"
-  for name in postgres "${SERVICES[@]}"; do
+  for name in postgres "${SERVICES[@]}" ui; do
     printf '  %-10s %s\n' "$name" "$(pid_of "$name" >/dev/null && echo running || echo stopped)"
   done
   return 3

@@ -2,6 +2,12 @@
  * Per-IP rate limit on the link routes. Tokens carry 256-bit MACs, so guessing is hopeless anyway;
  * the limit keeps a scanner or a misbehaving integration from turning every GET into Temporal
  * queries. Behind a reverse proxy, set the app's `trust proxy` so the limit sees client addresses.
+ *
+ * The count lives in each replica's memory, on purpose: behind N replicas and a round-robin a
+ * client gets about N times the limit, so set GATEHOUSE_HTTP_RATE_LIMIT_PER_MINUTE to the wanted
+ * total divided by N. A shared store would put a database on every page load for a limit that
+ * guards no secret (the MAC does); what must happen once (a decision, a fresh-link mail) is
+ * deduplicated by the workflow, whichever replica a request reaches.
  */
 import type { RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';

@@ -33,6 +33,10 @@ export interface WorkerSetup {
   /** `kid:hex` of the agent key registered for `agent-7` (the client's `agentKey`). */
   agentKey: string;
   auditLog: string;
+  /** `kid:hex` of the decision service's signing key (GATEHOUSE_DECISION_SIGNING_KEY). */
+  decisionSigningKey: string;
+  /** GATEHOUSE_LINK_KEYS, shared by the workers that mint links and the services that verify them. */
+  linkKeys: string;
   env(place: Pick<WorkerProcessEnv, 'TEMPORAL_ADDRESS' | 'GATEHOUSE_TASK_QUEUE' | 'SMTP_URL' | 'GATEHOUSE_MAILDEV_API'>): WorkerProcessEnv;
 }
 
@@ -74,6 +78,8 @@ export function prepareWorkerSetup(): WorkerSetup {
     grantSigner: createBytesSigner({ keyId: 'g1', privateKeyHex: grantKey.privateKeyHex }),
     agentKey: `rel-agent:${agentKeys.privateKeyHex}`,
     auditLog,
+    decisionSigningKey: `rel:${keys.privateKeyHex}`,
+    linkKeys,
     env: (place) => ({
       ...place,
       GATEHOUSE_DECISION_PUBLIC_KEYS: `rel:${keys.publicKeyHex}`,
