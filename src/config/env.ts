@@ -209,6 +209,21 @@ export const ConfigSchema = z.object({
   /** Workflow tasks and activities a worker runs at once. */
   GATEHOUSE_WORKER_WORKFLOW_TASK_SLOTS: z.coerce.number().int().min(2).default(40),
   GATEHOUSE_WORKER_ACTIVITY_SLOTS: z.coerce.number().int().min(1).default(100),
+  /** Worker's probes (`host:port`, /healthz and /readyz); unset: none, as several workers may share a host. */
+  GATEHOUSE_WORKER_HEALTH_ADDRESS: z
+    .string()
+    .regex(/^(\[[0-9a-fA-F:.]+\]|[^\s:/[\]]+):\d{1,5}$/, 'must be host:port')
+    .optional(),
+  /**
+   * On SIGTERM, activities in flight get this long to finish; then they are cancelled and their
+   * attempt retried by another worker (every activity is safe to retry).
+   */
+  GATEHOUSE_WORKER_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(5_000),
+  /**
+   * On SIGTERM the decision service answers /readyz 503 for this long while still serving, so the
+   * load balancer stops sending before the listener closes; then in-flight requests finish.
+   */
+  GATEHOUSE_HTTP_DRAIN_DELAY_MS: z.coerce.number().int().min(0).default(0),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });
 export type Config = z.infer<typeof ConfigSchema>;
