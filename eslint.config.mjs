@@ -98,7 +98,7 @@ export default defineConfig(
     rules: { 'no-console': 'error' },
   },
   {
-    files: ['workflows/**/*.ts'],
+    files: ['workflows/**/*.ts', 'examples/*/workflows/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': restrictedImports(fences.workflows),
     },

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { EgressAllowListError, parseEgressAllowList } from '../egress/allow-list';
 import { LinkKeyringError, parseLinkKeyring } from '../links/keyring';
 import { SubjectIdSchema } from '../domain/subject';
+import { loadTemporalProfile, TemporalProfileError, type TemporalProfileSettings } from '../temporal/profile';
 
 /** `name=value,…` → `{ name: value }`, each value matching `shape`; every malformed entry is one problem. */
 const namedValues = (shape: RegExp, expected: string) =>
@@ -53,6 +54,10 @@ export const ConfigSchema = z.object({
     .regex(/^(\[[0-9a-fA-F:.]+\]|[^\s:/[\]]+):\d{1,5}$/, 'must be host:port')
     .default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  /** Temporal's environment-configuration file (TOML); unset, `~/.config/temporalio/temporal.toml` if it exists. */
+  TEMPORAL_CONFIG_FILE: z.string().min(1).optional(),
+  /** The profile in that file whose address, namespace, TLS and API key are the TEMPORAL_* defaults. */
+  TEMPORAL_PROFILE: z.string().min(1).optional(),
   /** TLS with the system's roots; implied by an API key or any TEMPORAL_TLS_* setting below. */
   TEMPORAL_TLS: bool.default(false),
   /** Temporal Cloud API key (sent as a bearer token, so always over TLS). */
@@ -204,6 +209,21 @@ export const ConfigSchema = z.object({
   /** Workflow tasks and activities a worker runs at once. */
   GATEHOUSE_WORKER_WORKFLOW_TASK_SLOTS: z.coerce.number().int().min(2).default(40),
   GATEHOUSE_WORKER_ACTIVITY_SLOTS: z.coerce.number().int().min(1).default(100),
+  /** Worker's probes (`host:port`, /healthz and /readyz); unset: none, as several workers may share a host. */
+  GATEHOUSE_WORKER_HEALTH_ADDRESS: z
+    .string()
+    .regex(/^(\[[0-9a-fA-F:.]+\]|[^\s:/[\]]+):\d{1,5}$/, 'must be host:port')
+    .optional(),
+  /**
+   * On SIGTERM, activities in flight get this long to finish; then they are cancelled and their
+   * attempt retried by another worker (every activity is safe to retry).
+   */
+  GATEHOUSE_WORKER_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(5_000),
+  /**
+   * On SIGTERM the decision service answers /readyz 503 for this long while still serving, so the
+   * load balancer stops sending before the listener closes; then in-flight requests finish.
+   */
+  GATEHOUSE_HTTP_DRAIN_DELAY_MS: z.coerce.number().int().min(0).default(0),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });
 export type Config = z.infer<typeof ConfigSchema>;
@@ -251,11 +271,32 @@ function temporalTlsProblems(env: Record<string, string | undefined>): string[] 
   return problems;
 }
 
+/** The profile's settings, or no settings and the problems that stopped it from loading. */
+function temporalProfile(env: Record<string, string | undefined>): { profile: TemporalProfileSettings; problems: string[] } {
+  try {
+    return { profile: loadTemporalProfile(env), problems: [] };
+  } catch (err) {
+    if (!(err instanceof TemporalProfileError)) throw err;
+    return { profile: { values: {}, sources: {} }, problems: err.problems };
+  }
+}
+
 export function parseConfig(env: Record<string, string | undefined>): Config {
-  const parsed = ConfigSchema.safeParse(env);
+  const { profile, problems: profileProblems } = temporalProfile(env);
+  const explicit = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined));
+  // Explicit variables override the profile, as they do for the Temporal CLI and SDKs.
+  const merged: Record<string, string | undefined> = { ...profile.values, ...explicit };
+  // A value the profile supplied is blamed on its file and field, not on a variable nobody set.
+  const blame = (problem: string): string => {
+    const variable = problem.slice(0, problem.indexOf(':'));
+    const source = env[variable] === undefined ? profile.sources[variable as keyof typeof profile.sources] : undefined;
+    return source ? `${source} (${variable})${problem.slice(variable.length)}` : problem;
+  };
+  const parsed = ConfigSchema.safeParse(merged);
   // Checked apart from the schema so that one bad value does not hide the missing secrets.
-  const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-  problems.push(...temporalTlsProblems(env));
+  const problems = [...profileProblems];
+  if (!parsed.success) problems.push(...parsed.error.issues.map((i) => blame(`${i.path.join('.')}: ${i.message}`)));
+  problems.push(...temporalTlsProblems(merged).map(blame));
   if (env['GATEHOUSE_MODE'] === 'production') {
     problems.push(...REQUIRED_IN_PRODUCTION.filter((key) => !env[key]).map((key) => `${key}: is required in production mode`));
   }

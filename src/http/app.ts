@@ -38,6 +38,8 @@ export interface AppDeps {
   publicUrl: string;
   /** Secret for CSRF fields; by default derived from the link signing key (same on every replica). */
   csrfSecret?: Buffer;
+  /** True once shutdown began: /readyz answers 503 and responses close their connection. */
+  draining?: () => boolean;
   /** Per-IP limit on `/d` and `/api`; `false` turns it off (tests that fire many requests). */
   rateLimit?: RateLimitOptions | false;
   /** How long a POST waits for a worker before sending the decision as a signal (default 5 s). */
@@ -80,7 +82,13 @@ export function createApp(deps: AppDeps): Express {
   app.set('query parser', false);
   app.use(requestLog(deps.logger));
   app.use(securityHeaders(ctx.publicOrigin));
-  app.use(healthRouter(ctx));
+  const draining = deps.draining ?? (() => false);
+  app.use((_req, res, next) => {
+    // A kept-alive connection would carry the client's next request to a process about to exit.
+    if (draining()) res.setHeader('Connection', 'close');
+    next();
+  });
+  app.use(healthRouter(ctx, draining));
   if (deps.codec) app.use(codecRouter({ ...deps.codec, logger: deps.logger }));
   const linkRoutes = ['/d', '/api'];
   app.use(linkRoutes, noStore);

@@ -32,8 +32,10 @@ async function main(): Promise<void> {
   const dataConverter = dataConverterFor(config.GATEHOUSE_PAYLOAD_KEYS);
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter });
   const codec = dataConverter.payloadCodecs?.[0];
+  let stopping = false;
   const app = createApp({
     client,
+    draining: () => stopping,
     linkKeyring,
     signer,
     logger,
@@ -73,14 +75,19 @@ async function main(): Promise<void> {
     'decision service listening',
   );
 
-  let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) {
       logger.warn({ signal }, 'second signal: exiting now');
       process.exit(1);
     }
+    // Readiness turns false at once; the listener stays open for the drain delay so that the load
+    // balancer sees the 503 and stops sending here before new connections would be refused.
     stopping = true;
-    logger.info({ signal }, 'shutting down');
+    logger.info({ signal, drainDelayMs: config.GATEHOUSE_HTTP_DRAIN_DELAY_MS }, 'shutting down: /readyz is 503');
+    setTimeout(() => closeServer(), config.GATEHOUSE_HTTP_DRAIN_DELAY_MS);
+  };
+  const closeServer = () => {
+    logger.info('no longer accepting connections; finishing in-flight requests');
     const force = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
     force.unref();
     server.close(() => {

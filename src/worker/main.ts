@@ -38,6 +38,7 @@ import { createSlackApi } from '../slack/client';
 import { createWorker } from './create-worker';
 import { startGrantExpirySweep } from './grant-expiry';
 import { installRuntime } from './runtime';
+import { startHealthServer } from './health-server';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -176,8 +177,16 @@ async function main(): Promise<void> {
       maxCachedWorkflows: config.GATEHOUSE_WORKER_CACHED_RUNS,
       maxConcurrentWorkflowTaskExecutions: config.GATEHOUSE_WORKER_WORKFLOW_TASK_SLOTS,
       maxConcurrentActivityTaskExecutions: config.GATEHOUSE_WORKER_ACTIVITY_SLOTS,
+      // SIGTERM is handled by the Temporal runtime (its default shutdown signals): it stops polling,
+      // lets activities in flight run this long, then cancels them so another worker retries them.
+      shutdownGraceTime: config.GATEHOUSE_WORKER_SHUTDOWN_GRACE_MS,
+      shutdownForceTime: config.GATEHOUSE_WORKER_SHUTDOWN_GRACE_MS + 10_000,
     },
   });
+  const health = config.GATEHOUSE_WORKER_HEALTH_ADDRESS
+    ? await startHealthServer(config.GATEHOUSE_WORKER_HEALTH_ADDRESS, () => worker.getState())
+    : undefined;
+  if (health) logger.info({ port: health.port }, 'worker probes listening (/healthz, /readyz)');
   logger.info({ taskQueue: config.GATEHOUSE_TASK_QUEUE, address: config.TEMPORAL_ADDRESS }, 'worker started');
   const stopSweep =
     Object.keys(accessSystems).length > 0
@@ -186,6 +195,7 @@ async function main(): Promise<void> {
   try {
     await worker.run();
   } finally {
+    await health?.close();
     stopSweep();
     await mcp?.close();
     await connection.close();
@@ -194,6 +204,7 @@ async function main(): Promise<void> {
       [...Object.values(databases), ...Object.values(accessSystems), ...Object.values(outboxPools)].map((pool) => pool.end()),
     );
     await auditLog.close?.();
+    logger.info('worker stopped');
   }
 }
 

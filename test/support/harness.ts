@@ -82,6 +82,8 @@ export type DevInbox = Awaited<ReturnType<typeof startDevInbox>>;
 export interface Harness {
   client: Client;
   gatehouse: GatehouseClient;
+  /** The action types the worker runs (the test types included), for clients of a test's own. */
+  actionTypes: ActionTypeRegistry;
   taskQueue: string;
   target: HttpTarget;
   inbox: DevInbox;
@@ -211,6 +213,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
   const harness: Harness = {
     client,
     gatehouse: await GatehouseClient.connect({ client, taskQueue, actionTypes, agentKey: agentKeySpec }),
+    actionTypes,
     taskQueue,
     target,
     inbox,

@@ -127,6 +127,15 @@ describe('worker start-up', () => {
     expect(result.stderr).toMatch(/GATEHOUSE_EGRESS_ALLOW: "0x7f000001": reads as the address 127\.0\.0\.1/);
   });
 
+  it('exits 1 naming the file, profile and field of a bad Temporal profile', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'gatehouse-profile-')), 'temporal.toml');
+    writeFileSync(file, '[profile.prod]\naddress = "https://temporal.internal"\n');
+    const { TEMPORAL_ADDRESS: _address, ...env } = validEnv();
+    const result = await runWorker({ ...env, TEMPORAL_CONFIG_FILE: file, TEMPORAL_PROFILE: 'prod' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`${file} [profile.prod] address (TEMPORAL_ADDRESS): must be host:port`);
+  });
+
   it('refuses a link key that is too short', async () => {
     const result = await runWorker({ ...validEnv(), GATEHOUSE_LINK_KEYS: 'l1:c2hvcnQ' });
     expect(result.code).toBe(1);

@@ -26,6 +26,8 @@ export interface WorkerProcessEnv {
   /** Where the worker's executors may send requests: the test targets listen on loopback. */
   GATEHOUSE_EGRESS_ALLOW?: string;
   GATEHOUSE_SAMPLING_KEY?: string;
+  GATEHOUSE_WORKER_HEALTH_ADDRESS?: string;
+  GATEHOUSE_WORKER_SHUTDOWN_GRACE_MS?: string;
 }
 
 export interface WorkerProcess {
@@ -36,6 +38,8 @@ export interface WorkerProcess {
   kill(): Promise<void>;
   /** SIGTERM and wait for the process to exit. */
   stop(): Promise<void>;
+  /** The exit code (null when a signal ended it), once the process has exited. */
+  exitCode: Promise<number | null>;
   /** Everything it wrote to stderr (and warnings on stdout), for failure messages. */
   output(): string;
 }
@@ -59,7 +63,8 @@ export function spawnWorker(env: WorkerProcessEnv): WorkerProcess {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const exitCode = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const exited = exitCode.then(() => undefined);
   const ready = new Promise<void>((resolveReady, reject) => {
     let buffer = '';
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -86,6 +91,7 @@ export function spawnWorker(env: WorkerProcessEnv): WorkerProcess {
     ready,
     kill: () => signal('SIGKILL'),
     stop: () => signal('SIGTERM'),
+    exitCode,
     output: () => output,
   };
 }
