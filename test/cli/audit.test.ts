@@ -13,7 +13,7 @@ beforeAll(async () => {
 });
 afterAll(() => h?.close());
 
-const gatehouse = (...args: string[]) => runCli({ GATEHOUSE_TASK_QUEUE: h.taskQueue, GATEHOUSE_AUDIT_LOG: h.auditLogFile }, ...args);
+const gatehouse = (...args: string[]) => runCli({ GATEHOUSE_TASK_QUEUE: h.taskQueue, ...h.auditEnv }, ...args);
 
 describe('gatehouse audit', () => {
   let workflowId: string;
