@@ -15,6 +15,14 @@ export interface LoggedRun extends StatsRun {
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
+/** The fired triggers' ids, as the evaluated entry lists them. */
+const triggerIds = (fired: unknown): Array<{ id: string }> =>
+  Array.isArray(fired)
+    ? fired.flatMap((f: unknown) =>
+        f && typeof f === 'object' && typeof (f as { id?: unknown }).id === 'string' ? [{ id: (f as { id: string }).id }] : [],
+      )
+    : [];
+
 /** Runs whose proposal was recorded at or after `since`, in log order. */
 export function runsFromLog(lines: ChainedLine[], since: Date): LoggedRun[] {
   const byRun = new Map<string, ChainedLine[]>();
@@ -32,7 +40,6 @@ export function runsFromLog(lines: ChainedLine[], since: Date): LoggedRun[] {
     const last = [...own].reverse().find(closesRun);
     const status = terminated ? 'terminated' : last ? str(last.data['to'])! : (transitions.at(-1)?.to ?? 'proposed');
     const evaluated = own.find((l) => l.kind === 'evaluated');
-    const fired = evaluated?.data['triggersFired'];
     runs.push({
       workflowId,
       proposedAt,
@@ -40,7 +47,7 @@ export function runsFromLog(lines: ChainedLine[], since: Date): LoggedRun[] {
       status,
       transitions,
       decisions: own.filter((l) => l.kind === 'decision').map((l) => ({ kind: str(l.data['decision']) ?? '' })),
-      evaluation: { triggersFired: Array.isArray(fired) ? fired.filter((f): f is { id: string } => typeof f?.id === 'string') : [] },
+      evaluation: { triggersFired: triggerIds(evaluated?.data['triggersFired']) },
     });
   }
   return runs;
