@@ -148,8 +148,9 @@ describe('terminated runs and stats from the audit log', () => {
     const id = runs['terminated']!;
     await h.client.workflow.getHandle(id).terminate('operator pulled the plug');
     const before = await gatehouse({ GATEHOUSE_AUDIT_GRACE_MS: '0' }, 'audit', 'verify');
-    expect(before.stdout).toContain(`FINDING run_missing`);
-    expect(before.code).toBe(14);
+    // Its proposal and evaluation are in the log (they rode on the review mail); its end is not.
+    expect(before.stdout).toContain(`FINDING run_not_closed`);
+    expect(before.code).toBe(15);
 
     const swept = await gatehouse({}, 'audit', 'sweep');
     expect(swept.code).toBe(0);
@@ -181,5 +182,26 @@ describe('terminated runs and stats from the audit log', () => {
     expect(byType['test.expire_approve']).toMatchObject({ runs: 1, approved: 0, approvedOnExpiry: 1 });
     const text = await gatehouse({}, 'stats', '--since', '1h');
     expect(text.stdout).toContain('Ended outside the workflow (terminated or timed out)');
+  });
+});
+
+describe('an audit trail written as it happens', () => {
+  it('has a waiting run’s proposal, evaluation and first of two approvals in the log before the run ends', async () => {
+    const run = await h.gatehouse.propose(h.proposal('test.quorum'));
+    const id = run.workflowId;
+    const logged = () => (h.auditLog.read()).then((lines) => lines.filter((l) => l.workflowId === id));
+    await eventually(async () => ((await logged()).some((l) => l.kind === 'evaluated') ? true : undefined));
+    const kinds = (await logged()).map((l) => l.entryId);
+    expect(kinds).toEqual(expect.arrayContaining([`${id}:proposed`, `${id}:evaluated`]));
+    await h.client.workflow
+      .getHandle(id)
+      .executeUpdate(decideUpdate, { args: [await h.decision(id, { id: 'alice', role: 'approver' }, 'approve')] });
+    await eventually(async () => ((await logged()).some((l) => l.kind === 'decision') ? true : undefined));
+    expect((await run.status()).status).toBe('awaiting_approval');
+    const decision = (await logged()).find((l) => l.kind === 'decision');
+    expect(decision?.data).toMatchObject({ reviewer: 'alice', decision: 'approve' });
+    const result = await gatehouse({ GATEHOUSE_AUDIT_GRACE_MS: '0' }, 'audit', 'verify');
+    expect(result.stdout).not.toContain(id);
+    await h.client.workflow.getHandle(id).terminate('test over');
   });
 });
