@@ -17,6 +17,9 @@ import type { BytesSigner } from '../src/links/decision-signer';
 import { issueLinkToken } from '../src/links/link-issuer';
 import { newNonce } from '../src/links/token';
 import { MailAddressError, MailSendError, type Mailer } from '../src/mail/mailer';
+import type { AuditLog } from '../src/audit/chain';
+import { auditEntries } from '../src/audit/record';
+import type { ApprovalState } from '../src/domain/state';
 import { renderNotification } from '../src/mail/render';
 import type { Logger } from '../src/observability/logger';
 import { NoticePurpose, type Notice, type UndeliverableRecipient } from '../src/domain/notice';
@@ -30,6 +33,11 @@ export interface NotifyInput extends Notice {
   paramsHash: string;
   deadline?: string;
   outcome?: { status: string; reason?: string };
+  /**
+   * The run's state when the notice was queued, without the proposal (carried above) and the
+   * decisions' signatures: the audit entries so far ride on the mail, appended as they happen.
+   */
+  auditState?: Omit<ApprovalState, 'proposal'>;
 }
 
 export interface NotifyDeps {
@@ -42,6 +50,8 @@ export interface NotifyDeps {
   logger: Logger;
   /** Slack, when configured (GATEHOUSE_SLACK_BOT_TOKEN): cards for policies whose channels include slack. */
   slack?: SlackNotifyDeps;
+  /** Where the entries riding on a notice are appended (idempotent by entry id). */
+  auditLog?: AuditLog;
 }
 
 /** Notices that ask someone to decide: these get a Slack card. */
@@ -55,6 +65,7 @@ const CARD_PURPOSES: ReadonlySet<string> = new Set([
 export function createNotify(deps: NotifyDeps) {
   const domain = new URL(deps.publicUrl).hostname || 'gatehouse.local';
   return async function notify(input: NotifyInput): Promise<{ sent: number; alreadySent: number; cards?: PostedCard[] }> {
+    await appendAudit(input);
     const cards = await slackCards(input);
     let sent = 0;
     let alreadySent = 0;
@@ -108,6 +119,16 @@ export function createNotify(deps: NotifyDeps) {
    * for a mail server's hiccup must not post every card again. A failure to post is logged and
    * leaves the mail (or, in Slack-only policies, the reminders) to reach the reviewer.
    */
+  /** The run's entries so far; a failure waits for the run's final append rather than holding the mail. */
+  async function appendAudit(input: NotifyInput): Promise<void> {
+    if (!input.auditState || !deps.auditLog) return;
+    try {
+      await deps.auditLog.append(auditEntries({ ...input.auditState, proposal: input.proposal }));
+    } catch (err) {
+      deps.logger.warn({ workflowId: input.workflowId, err: (err as Error).message }, 'audit entries not appended with the notice');
+    }
+  }
+
   async function slackCards(input: NotifyInput): Promise<PostedCard[]> {
     const slack = deps.slack;
     if (!slack || !wantsSlack(input.evaluation) || !CARD_PURPOSES.has(input.purpose) || attempt() > 1) return [];

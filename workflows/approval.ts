@@ -23,6 +23,7 @@ import { Status } from '../src/domain/status';
 import { NO_TRUSTED_KEYS, type TrustedKeys } from '../src/domain/trusted-keys';
 import { deliverOutcome, stepActivities } from './activity-proxies';
 import { apply, initialState } from './approval-state';
+import { appendIfWaiting } from './audit-trail';
 import { executeApproved } from './execution';
 import { registerHandlers } from './handlers';
 import { recordRunMetrics } from './metrics';
@@ -75,6 +76,7 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalSt
       publish(state);
       // One truth across channels: every Slack card of the run says what just happened.
       if (CARD_UPDATE_EVENTS.has(event.type)) run.outbox.updateCards(state);
+      appendIfWaiting(run, event, state);
       return state;
     },
     outbox: createOutbox({

@@ -107,7 +107,18 @@ function notifyInput(notice: Notice, state: ApprovalState): NotifyInput | undefi
     paramsHash: state.paramsHash,
     deadline: state.deadline,
     outcome: { status: state.status, reason: state.outcomeReason },
+    auditState: auditStateOf(state),
   };
+}
+
+/**
+ * The state the notify activity appends the run's audit entries from: the proposal travels in the
+ * notice already, and the signed decisions (with any edited params) are not part of the record.
+ * Activity inputs are not replayed, so this needs no patch.
+ */
+function auditStateOf(state: ApprovalState): NonNullable<NotifyInput['auditState']> {
+  const { proposal: _proposal, ...rest } = state;
+  return { ...rest, decisions: state.decisions.map(({ signed: _signed, ...d }) => d) };
 }
 
 export function createOutbox(options: OutboxOptions): Outbox {

@@ -5,7 +5,7 @@
  */
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { extendChain, verifyLines, type AuditLog, type ChainCheck, type ChainedLine } from './chain';
+import { extendChain, verifyLines, type AuditKeyring, type AuditLog, type ChainCheck, type ChainedLine, type ChainHead } from './chain';
 import type { AuditEntry } from './record';
 
 export type { ChainedLine, ChainCheck };
@@ -18,11 +18,11 @@ export function readChain(file: string): ChainedLine[] {
     .map((l) => JSON.parse(l) as ChainedLine);
 }
 
-export function verifyChain(file: string): ChainCheck {
+export function verifyChain(file: string, keyring?: AuditKeyring): ChainCheck {
   try {
-    return verifyLines(readChain(file));
+    return verifyLines(readChain(file), keyring);
   } catch (err) {
-    return { ok: false, lines: 0, brokenAt: 0, reason: `unreadable: ${(err as Error).message}` };
+    return { ok: false, lines: 0, unkeyed: 0, brokenAt: 0, reason: `unreadable: ${(err as Error).message}` };
   }
 }
 
@@ -77,11 +77,17 @@ function cacheFor(file: string): ChainCache {
   return fresh;
 }
 
-export async function appendEntries(file: string, entries: AuditEntry[]): Promise<{ appended: number }> {
+const headOf = (line: ChainedLine | undefined): { head?: ChainHead } => (line ? { head: { seq: line.seq, hash: line.hash } } : {});
+
+export async function appendEntries(
+  file: string,
+  entries: AuditEntry[],
+  keyring?: AuditKeyring,
+): Promise<{ appended: number; head?: ChainHead }> {
   return withLock(file, () => {
     const cache = cacheFor(file);
-    const fresh = extendChain({ ...(cache.last ? { last: cache.last } : {}), has: (id) => cache.ids.has(id) }, entries);
-    if (fresh.length === 0) return { appended: 0 };
+    const fresh = extendChain({ ...(cache.last ? { last: cache.last } : {}), has: (id) => cache.ids.has(id) }, entries, keyring);
+    if (fresh.length === 0) return { appended: 0, ...headOf(cache.last) };
     const text = fresh.map((line) => `${JSON.stringify(line)}\n`).join('');
     const fd = openSync(file, 'a');
     try {
@@ -92,14 +98,16 @@ export async function appendEntries(file: string, entries: AuditEntry[]): Promis
     cache.size += Buffer.byteLength(text);
     cache.last = fresh[fresh.length - 1];
     for (const line of fresh) cache.ids.add(line.entryId);
-    return { appended: fresh.length };
+    return { appended: fresh.length, ...headOf(cache.last) };
   });
 }
 
-export function createFileAuditLog(file: string): AuditLog {
+/** With a keyring, new lines are keyed (HMAC) with its first key. */
+export function createFileAuditLog(file: string, keyring?: AuditKeyring): AuditLog {
   return {
-    append: (entries) => appendEntries(file, entries),
+    append: (entries) => appendEntries(file, entries, keyring),
     read: async () => readChain(file),
+    head: async () => headOf(cacheFor(file).last).head,
     describe: () => file,
   };
 }

@@ -4,7 +4,7 @@
  * different machines extend one chain in turn.
  */
 import type { Pool } from 'pg';
-import { extendChain, type AuditLog, type ChainedLine } from './chain';
+import { extendChain, type AuditKeyring, type AuditLog, type ChainedLine } from './chain';
 import type { AuditEntry } from './record';
 
 /** Any constant works; it only has to be the same for every writer of this table. */
@@ -16,9 +16,32 @@ const DDL = `CREATE TABLE IF NOT EXISTS gatehouse_audit (
   line jsonb NOT NULL
 )`;
 
-export function createPostgresAuditLog(pool: Pool): AuditLog {
+/** With a keyring, new lines are keyed (HMAC) with its first key. */
+/** Runs `ddl` holding the advisory lock `lockId`, so writers starting together create a table once. */
+export async function createTableInTurn(pool: Pool, lockId: number, ddl: string): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock($1)', [lockId]);
+    await client.query(ddl);
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+export function createPostgresAuditLog(pool: Pool, keyring?: AuditKeyring): AuditLog {
   let ready: Promise<unknown> | undefined;
-  const ensureTable = () => (ready ??= pool.query(DDL));
+  // Two workers starting at once would race CREATE TABLE IF NOT EXISTS (a unique violation in
+  // the catalog): the chain's lock makes them take turns. A failure is retried on the next call.
+  const ensureTable = () =>
+    (ready ??= createTableInTurn(pool, CHAIN_LOCK, DDL).catch((err: unknown) => {
+      ready = undefined;
+      throw err;
+    }));
   return {
     async append(entries: AuditEntry[]) {
       await ensureTable();
@@ -30,7 +53,7 @@ export function createPostgresAuditLog(pool: Pool): AuditLog {
         const ids = entries.map((e) => e.entryId);
         const present = await client.query<{ entry_id: string }>('SELECT entry_id FROM gatehouse_audit WHERE entry_id = ANY($1)', [ids]);
         const known = new Set(present.rows.map((r) => r.entry_id));
-        const fresh = extendChain({ ...(last.rows[0] ? { last: last.rows[0].line } : {}), has: (id) => known.has(id) }, entries);
+        const fresh = extendChain({ ...(last.rows[0] ? { last: last.rows[0].line } : {}), has: (id) => known.has(id) }, entries, keyring);
         for (const line of fresh) {
           await client.query('INSERT INTO gatehouse_audit (seq, entry_id, line) VALUES ($1, $2, $3)', [
             line.seq,
@@ -39,7 +62,8 @@ export function createPostgresAuditLog(pool: Pool): AuditLog {
           ]);
         }
         await client.query('COMMIT');
-        return { appended: fresh.length };
+        const head = fresh.at(-1) ?? last.rows[0]?.line;
+        return { appended: fresh.length, ...(head ? { head: { seq: head.seq, hash: head.hash } } : {}) };
       } catch (err) {
         await client.query('ROLLBACK').catch(() => undefined);
         throw err;
@@ -51,6 +75,12 @@ export function createPostgresAuditLog(pool: Pool): AuditLog {
       await ensureTable();
       const rows = await pool.query<{ line: ChainedLine }>('SELECT line FROM gatehouse_audit ORDER BY seq');
       return rows.rows.map((r) => r.line);
+    },
+    async head() {
+      await ensureTable();
+      const last = await pool.query<{ line: ChainedLine }>('SELECT line FROM gatehouse_audit ORDER BY seq DESC LIMIT 1');
+      const line = last.rows[0]?.line;
+      return line ? { seq: line.seq, hash: line.hash } : undefined;
     },
     describe: () => 'PostgreSQL table gatehouse_audit',
     close: () => pool.end(),

@@ -16,7 +16,7 @@ export const AuditEntrySchema = z.object({
   entryId: z.string(),
   workflowId: z.string(),
   at: z.string(),
-  kind: z.enum(['proposed', 'evaluated', 'transition', 'decision', 'execution']),
+  kind: z.enum(['proposed', 'evaluated', 'transition', 'decision', 'execution', 'terminated']),
   data: z.record(z.string(), z.unknown()),
 });
 export type AuditEntry = z.infer<typeof AuditEntrySchema>;

@@ -45,6 +45,10 @@ export async function keysCommand(ctx: Pick<CliContext, 'out'>, args: string[] =
     ctx.out(`GATEHOUSE_OPERATOR_KEY=o1:${operatorPair.privateKeyHex}`);
     ctx.out(`GATEHOUSE_SAMPLING_KEY=${generateSamplingKeySpec()}`);
     ctx.out(`GATEHOUSE_PAYLOAD_KEYS=p1:${generatePayloadKey()}`);
+    const checkpoint = generateDecisionKeyPair();
+    ctx.out(`GATEHOUSE_AUDIT_KEYS=a1:${generateLinkSecret()}`);
+    ctx.out(`GATEHOUSE_AUDIT_CHECKPOINT_KEY=c1:${checkpoint.privateKeyHex}`);
+    ctx.out(`GATEHOUSE_AUDIT_CHECKPOINT_PUBLIC_KEYS=c1:${checkpoint.publicKeyHex}`);
   }
   const agent = generateDecisionKeyPair();
   ctx.out(`# the agent's public key, to list under its keys in the agent registry: ${AGENT_KEY_ID}:${agent.publicKeyHex}`);

@@ -1,9 +1,14 @@
-/** `gatehouse stats --since 7d [--json]`: the three tables risk owners graduate action types by. */
+/**
+ * `gatehouse stats --since 7d [--json]`: the three tables risk owners graduate action types by.
+ * Read from the audit log, not from Temporal: the log keeps runs past the namespace's retention,
+ * and records the runs an operator terminated.
+ */
 import { parseArgs } from 'node:util';
-import type { ApprovalState } from '../domain/state';
+import { auditLogFromConfig } from '../audit/from-config';
+import { runsFromLog } from '../audit/log-runs';
 import { computeStats, type Stats } from '../observability/stats';
 import type { CliContext } from './context';
-import { parseWindowMs, runsSince } from './runs';
+import { parseWindowMs } from './runs';
 
 const pct = (v: number | null) => (v === null ? '–' : `${(v * 100).toFixed(1)} %`);
 const duration = (ms: number | null) =>
@@ -34,17 +39,23 @@ export function formatStats(stats: Stats): string[] {
     lines.push(
       `  ${t.actionType.padEnd(20)} ${String(t.runs).padStart(4)}  ${String(t.approvedOnExpiry).padStart(19)}  ${String(t.expired).padStart(7)}`,
     );
+  lines.push('', 'Ended outside the workflow (terminated or timed out)', '  action type          runs  terminated');
+  for (const t of stats.byActionType)
+    lines.push(`  ${t.actionType.padEnd(20)} ${String(t.runs).padStart(4)}  ${String(t.terminated).padStart(10)}`);
   return lines;
 }
 
 export async function statsCommand(ctx: CliContext, args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { since: { type: 'string', default: '7d' }, json: { type: 'boolean' } } });
-  const windowMs = parseWindowMs(values.since);
-  const { client } = await ctx.connect();
-  const states: ApprovalState[] = [];
-  const skipped = (workflowId: string, reason: string) => process.stderr.write(`gatehouse: skipped ${workflowId}: ${reason}\n`);
-  for await (const state of runsSince(client, ctx.config.GATEHOUSE_TASK_QUEUE, windowMs, skipped)) states.push(state);
-  const stats = computeStats(states.filter((s) => s?.proposal));
+  const since = new Date(Date.now() - parseWindowMs(values.since));
+  const log = auditLogFromConfig({ ...ctx.config, GATEHOUSE_AUDIT_CHECKPOINT_KEY: undefined });
+  let lines;
+  try {
+    lines = await log.read();
+  } finally {
+    await log.close?.();
+  }
+  const stats = computeStats(runsFromLog(lines, since));
   if (values.json) ctx.out(JSON.stringify(stats, null, 2));
   else for (const line of formatStats(stats)) ctx.out(line);
 }

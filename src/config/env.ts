@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { EgressAllowListError, parseEgressAllowList } from '../egress/allow-list';
+import { DecisionKeyError, parseDecisionPublicKeys } from '../links/decision-signer';
 import { LinkKeyringError, parseLinkKeyring } from '../links/keyring';
 import { SubjectIdSchema } from '../domain/subject';
 import { loadTemporalProfile, TemporalProfileError, type TemporalProfileSettings } from '../temporal/profile';
@@ -198,6 +199,54 @@ export const ConfigSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'a postgres:// URL')
     .optional(),
+  /**
+   * `kid:secret,…` (unpadded base64url, ≥ 32 bytes each): HMAC keys of the audit chain; the first
+   * keys new lines, every listed one verifies older lines (rotation). Worker and `audit verify`.
+   */
+  GATEHOUSE_AUDIT_KEYS: z
+    .string()
+    .optional()
+    .transform((spec, ctx) => {
+      if (spec === undefined || spec.trim() === '') return undefined;
+      try {
+        return parseLinkKeyring(spec);
+      } catch (err) {
+        if (!(err instanceof LinkKeyringError)) throw err;
+        for (const problem of err.problems) ctx.addIssue({ code: 'custom', message: problem.replace(/link/g, 'audit') });
+        return z.NEVER;
+      }
+    }),
+  /** `kid:hex-private-key`: the worker's Ed25519 key that signs checkpoints of the chain's head. */
+  GATEHOUSE_AUDIT_CHECKPOINT_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}:[0-9a-fA-F]{64}$/, 'must be "kid:hex" (key id of A-Z a-z 0-9 _ -, 64 hex characters)')
+    .optional(),
+  /** `kid:hex-public-key,…`: checkpoint keys `gatehouse audit verify` accepts (it needs no private key). */
+  GATEHOUSE_AUDIT_CHECKPOINT_PUBLIC_KEYS: z
+    .string()
+    .optional()
+    .transform((spec, ctx) => {
+      if (spec === undefined || spec.trim() === '') return {};
+      try {
+        return parseDecisionPublicKeys(spec);
+      } catch (err) {
+        if (!(err instanceof DecisionKeyError)) throw err;
+        ctx.addIssue({ code: 'custom', message: err.message.replace('decision public keys', 'checkpoint public keys') });
+        return z.NEVER;
+      }
+    }),
+  /**
+   * Where checkpoints are kept, apart from the log: a file, or a postgres:// URL (table
+   * gatehouse_audit_checkpoints). Unset: `<GATEHOUSE_AUDIT_LOG>.checkpoints` beside the file, or
+   * that table in the audit database.
+   */
+  GATEHOUSE_AUDIT_CHECKPOINTS: z.string().min(1).optional(),
+  /** How often the worker signs a checkpoint of a head it has not anchored yet (besides after each append). */
+  GATEHOUSE_AUDIT_CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(1_000).default(60_000),
+  /** How often the worker looks for terminated or timed-out runs the log has not closed; 0: never. */
+  GATEHOUSE_AUDIT_SWEEP_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
+  /** `audit verify`: a run started longer ago than this must have entries in the log. */
+  GATEHOUSE_AUDIT_GRACE_MS: z.coerce.number().int().min(0).default(300_000),
   /** Worker's Prometheus endpoint (`host:port`, served at /metrics). */
   GATEHOUSE_METRICS_ADDRESS: z.string().default('127.0.0.1:9464'),
   GATEHOUSE_LINK_TTL_HOURS: z.coerce.number().positive().default(72),

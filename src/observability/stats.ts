@@ -8,7 +8,19 @@
  * approved. Which it was is read from the event that made the transition, not from its wording.
  */
 import { RunEventType } from '../domain/run-event';
-import type { ApprovalState, Transition } from '../domain/state';
+
+/**
+ * What the tables need of a run: its live state from Temporal satisfies it, and so does a run
+ * rebuilt from the audit log (src/audit/log-runs.ts), whose status may also be `terminated`.
+ */
+export interface StatsRun {
+  proposal: { actionType: string };
+  status: string;
+  transitions: ReadonlyArray<{ at: string; to: string; note?: string | undefined; event?: string | undefined }>;
+  decisions: ReadonlyArray<{ kind: string }>;
+  evaluation?: { triggersFired: ReadonlyArray<{ id: string }> } | undefined;
+}
+type StatsTransition = StatsRun['transitions'][number];
 
 export interface ActionTypeStats {
   actionType: string;
@@ -23,6 +35,8 @@ export interface ActionTypeStats {
   approvedOnExpiry: number;
   /** Ended as expired (the default outcome deny, or an objection the default does not override). */
   expired: number;
+  /** Terminated or timed out outside the workflow (recorded by the audit sweep). */
+  terminated: number;
 }
 
 export interface TriggerStats {
@@ -49,13 +63,13 @@ export function median(values: number[]): number | null {
 const HUMAN_APPROVALS: ReadonlySet<string> = new Set([RunEventType.decisionRecorded, RunEventType.approvedWithEdits]);
 
 /** The transition that last approved the run, if one did. */
-const lastApproval = (s: ApprovalState): Transition | undefined => [...s.transitions].reverse().find((t) => t.to === 'approved');
+const lastApproval = (s: StatsRun): StatsTransition | undefined => [...s.transitions].reverse().find((t) => t.to === 'approved');
 
 /**
  * Whether reviewers approved it. States recorded before transitions named their event say so only
  * in the note and the decisions: an expiry's note starts with "expired", and someone approved.
  */
-function approvedByHuman(s: ApprovalState): Transition | undefined {
+function approvedByHuman(s: StatsRun): StatsTransition | undefined {
   const approval = lastApproval(s);
   if (!approval) return undefined;
   if (approval.event !== undefined) return HUMAN_APPROVALS.has(approval.event) ? approval : undefined;
@@ -63,28 +77,28 @@ function approvedByHuman(s: ApprovalState): Transition | undefined {
   return approving && !approval.note?.startsWith('expired') ? approval : undefined;
 }
 
-function approvedOnExpiry(s: ApprovalState): boolean {
+function approvedOnExpiry(s: StatsRun): boolean {
   const approval = lastApproval(s);
   if (!approval) return false;
   return approval.event !== undefined ? approval.event === RunEventType.expired : approval.note?.startsWith('expired') === true;
 }
 
 /** From the first request for review to the human approval that settled it; null if no human approved. */
-export function timeToApprovalMs(state: ApprovalState): number | null {
+export function timeToApprovalMs(state: StatsRun): number | null {
   const asked = state.transitions.find((t) => t.to === 'awaiting_approval');
   const approved = approvedByHuman(state);
   if (!asked || !approved) return null;
   return Date.parse(approved.at) - Date.parse(asked.at);
 }
 
-const wasApproved = (s: ApprovalState) => approvedByHuman(s) !== undefined;
-const wasExpired = (s: ApprovalState) => s.status === 'expired';
-const wasRejected = (s: ApprovalState) => s.status === 'rejected';
-const wasAuto = (s: ApprovalState) => s.transitions.some((t) => t.to === 'auto_approved');
+const wasApproved = (s: StatsRun) => approvedByHuman(s) !== undefined;
+const wasExpired = (s: StatsRun) => s.status === 'expired';
+const wasRejected = (s: StatsRun) => s.status === 'rejected';
+const wasAuto = (s: StatsRun) => s.transitions.some((t) => t.to === 'auto_approved');
 const rate = (part: number, whole: number): number | null => (whole === 0 ? null : part / whole);
 
-export function computeStats(states: ApprovalState[]): Stats {
-  const byType = new Map<string, ApprovalState[]>();
+export function computeStats(states: StatsRun[]): Stats {
+  const byType = new Map<string, StatsRun[]>();
   for (const s of states) byType.set(s.proposal.actionType, [...(byType.get(s.proposal.actionType) ?? []), s]);
   const byActionType = [...byType]
     .sort(([a], [b]) => a.localeCompare(b))
@@ -103,10 +117,11 @@ export function computeStats(states: ApprovalState[]): Stats {
         autoApprovedShare: autoApproved / runs.length,
         approvedOnExpiry: runs.filter(approvedOnExpiry).length,
         expired: runs.filter(wasExpired).length,
+        terminated: runs.filter((s) => s.status === 'terminated').length,
       };
     });
 
-  const byTriggerMap = new Map<string, ApprovalState[]>();
+  const byTriggerMap = new Map<string, StatsRun[]>();
   for (const s of states) {
     for (const t of s.evaluation?.triggersFired ?? []) byTriggerMap.set(t.id, [...(byTriggerMap.get(t.id) ?? []), s]);
   }

@@ -4,6 +4,7 @@
  * them to scale out. A broken policy file or configuration stops it before it polls anything.
  */
 import { existsSync } from 'node:fs';
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { ActionTypeRegistrationError } from '../actions/registry';
 import { auditLogFromConfig } from '../audit/from-config';
@@ -36,6 +37,7 @@ import { workerActionTypes } from './action-types';
 import { loadActionModules } from './action-modules';
 import { createSlackApi } from '../slack/client';
 import { createWorker } from './create-worker';
+import { startAuditUpkeep } from './audit-upkeep';
 import { startGrantExpirySweep } from './grant-expiry';
 import { installRuntime } from './runtime';
 import { startHealthServer } from './health-server';
@@ -48,7 +50,10 @@ async function main(): Promise<void> {
     'GATEHOUSE_LINK_KEYS',
     'GATEHOUSE_LINK_GRANT_KEY',
     'SMTP_URL',
-    ...(config.GATEHOUSE_MODE === 'production' ? ['GATEHOUSE_OUTBOX_DATABASE_URL'] : []),
+    // An unkeyed, unanchored audit log can be edited without a trace: production does not run one.
+    ...(config.GATEHOUSE_MODE === 'production'
+      ? ['GATEHOUSE_OUTBOX_DATABASE_URL', 'GATEHOUSE_AUDIT_KEYS', 'GATEHOUSE_AUDIT_CHECKPOINT_KEY']
+      : []),
   ];
   const missing = required.filter((k) => !config[k as keyof typeof config]);
   if (
@@ -140,6 +145,8 @@ async function main(): Promise<void> {
   const samplingKey = config.GATEHOUSE_SAMPLING_KEY ? parseSamplingKey(config.GATEHOUSE_SAMPLING_KEY) : ephemeralSamplingKey();
   if (!config.GATEHOUSE_SAMPLING_KEY) logger.warn('GATEHOUSE_SAMPLING_KEY is not set: sampled-mode draws use a key of this process only');
   const auditLog = auditLogFromConfig(config);
+  if (!config.GATEHOUSE_AUDIT_KEYS || !config.GATEHOUSE_AUDIT_CHECKPOINT_KEY)
+    logger.warn('GATEHOUSE_AUDIT_KEYS or GATEHOUSE_AUDIT_CHECKPOINT_KEY is not set: the audit log is not keyed or not anchored');
   installRuntime(logger, { metricsAddress: config.GATEHOUSE_METRICS_ADDRESS });
   const connection = await NativeConnection.connect(connectionOptions(config));
   const worker = await createWorker({
@@ -188,6 +195,19 @@ async function main(): Promise<void> {
     : undefined;
   if (health) logger.info({ port: health.port }, 'worker probes listening (/healthz, /readyz)');
   logger.info({ taskQueue: config.GATEHOUSE_TASK_QUEUE, address: config.TEMPORAL_ADDRESS }, 'worker started');
+  const auditClient = new Client({
+    connection: await Connection.connect(connectionOptions(config)),
+    namespace: config.TEMPORAL_NAMESPACE,
+    dataConverter: dataConverterFor(config.GATEHOUSE_PAYLOAD_KEYS),
+  });
+  const stopAuditUpkeep = startAuditUpkeep({
+    log: auditLog,
+    client: auditClient,
+    taskQueue: config.GATEHOUSE_TASK_QUEUE,
+    logger,
+    checkpointIntervalMs: config.GATEHOUSE_AUDIT_CHECKPOINT_INTERVAL_MS,
+    sweepIntervalMs: config.GATEHOUSE_AUDIT_SWEEP_INTERVAL_MS,
+  });
   const stopSweep =
     Object.keys(accessSystems).length > 0
       ? startGrantExpirySweep(createAccessGrantExecutor({ systems: accessSystems }), logger)
@@ -197,6 +217,8 @@ async function main(): Promise<void> {
   } finally {
     await health?.close();
     stopSweep();
+    stopAuditUpkeep();
+    await auditClient.connection.close();
     await mcp?.close();
     await connection.close();
     await mailer.close();

@@ -3,7 +3,8 @@ import { existsSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'pg';
-import { verifyLines, type AuditLog } from '../../src/audit/chain';
+import { verifyLines, type AuditKeyring, type AuditLog } from '../../src/audit/chain';
+import { generateLinkSecret, parseLinkKeyring } from '../../src/links/keyring';
 import { createFileAuditLog } from '../../src/audit/hash-chain-log';
 import { createPostgresAuditLog } from '../../src/audit/postgres-log';
 import type { AuditEntry } from '../../src/audit/record';
@@ -18,15 +19,15 @@ const entry = (workflowId: string, n: number): AuditEntry => ({
 });
 const entries = (workflowId: string, count: number) => Array.from({ length: count }, (_, i) => entry(workflowId, i));
 
-async function behavesAsAChain(log: AuditLog): Promise<void> {
-  expect(await log.append(entries('wf-1', 3))).toEqual({ appended: 3 });
+async function behavesAsAChain(log: AuditLog, keyring?: AuditKeyring): Promise<void> {
+  expect(await log.append(entries('wf-1', 3))).toMatchObject({ appended: 3, head: { seq: 3 } });
   // A retried activity writes the same entries again: nothing is added twice.
-  expect(await log.append(entries('wf-1', 4))).toEqual({ appended: 1 });
+  expect(await log.append(entries('wf-1', 4))).toMatchObject({ appended: 1, head: { seq: 4 } });
   await Promise.all(Array.from({ length: 8 }, (_, i) => log.append(entries(`wf-p${i}`, 5))));
   const lines = await log.read();
   expect(lines).toHaveLength(4 + 40);
   expect(new Set(lines.map((l) => l.entryId)).size).toBe(44);
-  expect(verifyLines(lines)).toEqual({ ok: true, lines: 44 });
+  expect(verifyLines(lines, keyring)).toEqual({ ok: true, lines: 44, unkeyed: keyring ? 0 : 44 });
 }
 
 describe('audit log in a JSONL file', () => {
@@ -39,7 +40,7 @@ describe('audit log in a JSONL file', () => {
     writeFileSync(`${file}.lock`, '');
     const old = new Date(Date.now() - 60_000);
     utimesSync(`${file}.lock`, old, old);
-    expect(await createFileAuditLog(file).append(entries('wf-stale', 2))).toEqual({ appended: 2 });
+    expect(await createFileAuditLog(file).append(entries('wf-stale', 2))).toMatchObject({ appended: 2 });
     expect(existsSync(`${file}.lock`)).toBe(false);
   });
 
@@ -62,7 +63,7 @@ describe('audit log in PostgreSQL', () => {
   let pg: TestPostgres;
   let pool: Pool;
   beforeAll(async () => {
-    pg = await startPostgres();
+    pg = await startPostgres({ databases: ['gatehouse_writers'] });
     pool = new Pool({ connectionString: pg.url, max: 4 });
     // Idle clients see the server stop at teardown; unheard, that error would end the test run.
     pool.on('error', () => undefined);
@@ -74,6 +75,35 @@ describe('audit log in PostgreSQL', () => {
 
   it('appends idempotently and keeps one unbroken chain under concurrent appends', async () => {
     await behavesAsAChain(createPostgresAuditLog(pool));
+  });
+
+  it('keeps one keyed chain with no duplicate and no gap when two writers with pools of their own append at once', async () => {
+    const keyring = parseLinkKeyring(`a1:${generateLinkSecret()}`);
+    const pools = [0, 1].map(() => {
+      const own = new Pool({ connectionString: pg.urlOf('gatehouse_writers'), max: 3 });
+      own.on('error', () => undefined);
+      return own;
+    });
+    try {
+      const [a, b] = pools.map((p) => createPostgresAuditLog(p, keyring)) as [AuditLog, AuditLog];
+      // Both writers record the same runs (a retried activity on another worker) and runs of their own.
+      await Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          Promise.all([
+            a.append(entries(`wf-shared${i % 4}`, 5)),
+            b.append(entries(`wf-shared${i % 4}`, 5)),
+            (i % 2 ? a : b).append(entries(`wf-own${i}`, 3)),
+          ]),
+        ),
+      );
+      const lines = await a.read();
+      expect(lines).toHaveLength(4 * 5 + 12 * 3);
+      expect(lines.map((l) => l.seq)).toEqual(Array.from({ length: lines.length }, (_, i) => i + 1));
+      expect(new Set(lines.map((l) => l.entryId)).size).toBe(lines.length);
+      expect(verifyLines(lines, keyring)).toEqual({ ok: true, lines: lines.length, unkeyed: 0 });
+    } finally {
+      await Promise.all(pools.map((p) => p.end()));
+    }
   });
 
   it('notices a row edited in the table', async () => {

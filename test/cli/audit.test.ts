@@ -13,7 +13,7 @@ beforeAll(async () => {
 });
 afterAll(() => h?.close());
 
-const gatehouse = (...args: string[]) => runCli({ GATEHOUSE_TASK_QUEUE: h.taskQueue, GATEHOUSE_AUDIT_LOG: h.auditLogFile }, ...args);
+const gatehouse = (...args: string[]) => runCli({ GATEHOUSE_TASK_QUEUE: h.taskQueue, ...h.auditEnv }, ...args);
 
 describe('gatehouse audit', () => {
   let workflowId: string;
@@ -85,8 +85,8 @@ describe('gatehouse audit', () => {
     const original = readFileSync(h.auditLogFile, 'utf8');
     writeFileSync(h.auditLogFile, original.replace('goodwill is 80', 'goodwill is 90'));
     const tampered = await gatehouse('audit', 'verify');
-    expect(tampered.code).toBe(1);
-    expect(tampered.stderr).toContain('broken at line');
+    expect(tampered.code).toBe(10);
+    expect(tampered.stdout).toContain('FINDING chain_broken');
     writeFileSync(h.auditLogFile, original);
   });
 });

@@ -34,7 +34,7 @@ beforeAll(async () => {
 });
 afterAll(() => h?.close());
 
-const gatehouse = (...args: string[]) => runCli({ GATEHOUSE_TASK_QUEUE: h.taskQueue, GATEHOUSE_AUDIT_LOG: h.auditLogFile }, ...args);
+const gatehouse = (...args: string[]) => runCli({ GATEHOUSE_TASK_QUEUE: h.taskQueue, ...h.auditEnv }, ...args);
 
 /** No control character but line feed, no bidi or zero-width character, no disguised secret. */
 function expectInert(label: string, result: CliResult): void {

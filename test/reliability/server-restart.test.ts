@@ -117,6 +117,6 @@ describe('Temporal server restarted on the same database file', () => {
       const recorded = [...finals.values()].flatMap((s) => s.decisions).filter((d) => d.nonce === signed.payload.nonce);
       expect(recorded).toHaveLength(1);
     }
-    expect(verifyChain(h.auditLogFile).ok).toBe(true);
+    expect(verifyChain(h.auditLogFile, h.auditKeyring).ok).toBe(true);
   }, 180_000);
 });

@@ -13,6 +13,8 @@ import { createFileOutbox } from '../../activities/executors/email-outbox';
 import { createHttpRequestExecutor } from '../../activities/executors/http-request';
 import type { ActionTypeRegistry } from '../../src/actions/registry';
 import { HttpRequestParamsSchema } from '../../src/actions/schemas';
+import type { AuditLog } from '../../src/audit/chain';
+import { anchorAuditLog, createFileCheckpointStore } from '../../src/audit/checkpoint';
 import { createFileAuditLog } from '../../src/audit/hash-chain-log';
 import { GatehouseClient } from '../../src/client';
 import type { RegisteredAgent } from '../../src/domain/agent-auth';
@@ -101,8 +103,14 @@ export interface Harness {
   /** Operators' public keys the worker trusts for withdrawals and revisions; tests may add some. */
   operatorKeys: Record<string, { owner: string; publicKeyHex: string }>;
   linkKeyring: LinkKeyring;
-  /** The hash-chained audit log this harness's worker writes. */
+  /** The hash-chained audit log this harness's worker writes (keyed, checkpoints beside it). */
   auditLogFile: string;
+  /** The HMAC keys of the harness's audit file (GATEHOUSE_AUDIT_KEYS). */
+  auditKeyring: LinkKeyring;
+  /** The log the worker appends to (the file above unless the options gave another). */
+  auditLog: AuditLog;
+  /** What `gatehouse audit` needs to read and verify the worker's log: file, audit keys, checkpoint public key. */
+  auditEnv: Record<string, string>;
   /** The worker's sampled-mode key: tests compute the expected draws with it. */
   samplingKey: SamplingKey;
   /** Starts the worker; `revokeOperatorKeys` starts it without the operators' keys (as after a revocation). */
@@ -150,6 +158,8 @@ export interface HarnessOptions {
   registerActionTypes?: (registry: ActionTypeRegistry) => void;
   /** Completes the fixtures' policy book (defaults for MCP tools, say). */
   extendPolicyBook?: (book: PolicyBook) => PolicyBook;
+  /** The worker appends its audit entries here instead of the harness's keyed, anchored file. */
+  auditLog?: AuditLog;
 }
 
 /** People of the fixture directory who also hold an operator key. */
@@ -187,6 +197,14 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
   const logger = createLogger({ level: 'silent' });
   const auditLogFile = join(mkdtempSync(join(tmpdir(), 'gatehouse-audit-')), 'audit.jsonl');
   const samplingKey = parseSamplingKey(options.samplingKey ?? generateSamplingKeySpec('t1'));
+  const auditKeys = `a1:${generateLinkSecret()}`;
+  const checkpointKey = generateDecisionKeyPair();
+  const auditLog =
+    options.auditLog ??
+    anchorAuditLog(createFileAuditLog(auditLogFile, parseLinkKeyring(auditKeys)), {
+      signer: createBytesSigner({ keyId: 'c1', privateKeyHex: checkpointKey.privateKeyHex }),
+      store: createFileCheckpointStore(`${auditLogFile}.checkpoints`),
+    });
 
   const actionTypes = workerActionTypes(mailer, {
     sentIndex,
@@ -226,6 +244,13 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     operatorKeys,
     linkKeyring,
     auditLogFile,
+    auditLog,
+    auditKeyring: parseLinkKeyring(auditKeys),
+    auditEnv: {
+      GATEHOUSE_AUDIT_LOG: auditLogFile,
+      GATEHOUSE_AUDIT_KEYS: auditKeys,
+      GATEHOUSE_AUDIT_CHECKPOINT_PUBLIC_KEYS: `c1:${checkpointKey.publicKeyHex}`,
+    },
     samplingKey,
     async startWorker(startOptions = {}) {
       worker = await createWorker({
@@ -246,7 +271,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
         ...(options.slackApiUrl
           ? { slack: { api: createSlackApi({ botToken: 'xoxb-test', apiUrl: options.slackApiUrl }), people: policyBook.directory.people } }
           : {}),
-        auditLog: createFileAuditLog(auditLogFile),
+        auditLog,
         samplingKey,
         egress: {
           allow: parseEgressAllowList(options.egressAllow ?? '127.0.0.1'),
