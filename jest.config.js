@@ -2,6 +2,8 @@
 module.exports = {
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: false }] },
+  // The examples' `gatehouse/…` imports, as tsconfig.json's paths map them.
+  moduleNameMapper: { '^gatehouse$': '<rootDir>/src/client/index.ts', '^gatehouse/adapters/(.*)$': '<rootDir>/src/adapters/$1' },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',

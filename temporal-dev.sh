@@ -340,6 +340,7 @@ HTTP_PORT="${GATEHOUSE_HTTP_PORT:-8080}"
 POSTGRES_PORT="${GATEHOUSE_DEV_POSTGRES_PORT:-55432}"
 TICKETS_PORT="${GATEHOUSE_DEV_TICKETS_PORT:-8090}"
 PAYMENTS_PORT="${GATEHOUSE_DEV_PAYMENTS_PORT:-8091}"
+SLACK_PORT="${GATEHOUSE_DEV_SLACK_PORT:-8092}"
 DEV_DIR="$REPO_ROOT/.gatehouse"
 DEV_ENV="$DEV_DIR/dev.env"
 STACK_PIDS=()
@@ -462,6 +463,14 @@ cmd_up() {
   wait_for_log "$DEV_DIR/logs/targets.log" "dev targets ready" "dev ticket and payments APIs"
   start_process inbox dev/inbox-main.js
   wait_for_port "$INBOX_WEB_PORT" "dev mail inbox"
+  # The Slack-compatible fake (and its page of cards), unless dev.env points at a real workspace.
+  if [ -z "${GATEHOUSE_SLACK_BOT_TOKEN:-}" ]; then
+    export GATEHOUSE_DEV_SLACK_PORT="$SLACK_PORT" GATEHOUSE_SLACK_API_URL="http://$HOST:$SLACK_PORT/api/" \
+      GATEHOUSE_SLACK_BOT_TOKEN=xoxb-dev-fake GATEHOUSE_SLACK_SIGNING_SECRET=dev-fake-signing-secret-0123456789
+    : >"$DEV_DIR/logs/slack.log"
+    start_process slack dev/slack-main.js
+    wait_for_log "$DEV_DIR/logs/slack.log" "dev slack ready" "dev Slack fake"
+  fi
   start_process worker worker/main.js
   start_process http http/main.js
   wait_for_port "$HTTP_PORT" "decision service"
@@ -469,6 +478,7 @@ cmd_up() {
 Gatehouse is up:
   Temporal Web UI   $UI_URL   (pending: GatehouseStatus = "awaiting_approval")
   Mail inbox        http://$HOST:$INBOX_WEB_PORT
+  Slack cards       http://$HOST:$SLACK_PORT   (the dev Slack fake's page; payment.refund, ticket.update)
   Decision service  http://$HOST:$HTTP_PORT   (/healthz, /readyz)
   PostgreSQL        $pg   (databases: accounts, gatehouse)
   Ticket API        http://$HOST:$TICKETS_PORT/tickets/OPS-2291

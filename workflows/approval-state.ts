@@ -139,6 +139,15 @@ export function apply(state: ApprovalState, event: RunEvent): ApprovalState {
         freshLinks: [...(state.freshLinks ?? []), { at: event.at, reviewerId: event.reviewerId, role: event.role, round: state.round }],
       };
     }
+    // Noted on the run, status unchanged: the outcome was decided before the delivery.
+    case 'webhook_undeliverable':
+      return {
+        ...state,
+        transitions: [
+          ...state.transitions,
+          { at: event.at, from: state.status, to: state.status, event: event.type, note: `outcome webhook not delivered: ${event.reason}` },
+        ],
+      };
     default: {
       const unreachable: never = event;
       throw new TypeError(`unknown run event ${JSON.stringify(unreachable)}`);

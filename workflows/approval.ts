@@ -255,8 +255,8 @@ async function finish(run: Run): Promise<ApprovalState> {
 
 /**
  * Posts the outcome to the agent's service. A delivery that fails for good (the receiver refused
- * it, the URL is not allowed, no key) does not change the outcome; it is logged, and the service
- * can still read the run's result or wait for it.
+ * it, the URL is not allowed, no key, retries exhausted) does not change the outcome; it is logged
+ * and noted on the run as an event, and the service can still read the run's result or wait for it.
  */
 async function notifyAgentService(run: Run, url: string): Promise<void> {
   try {
@@ -265,5 +265,8 @@ async function notifyAgentService(run: Run, url: string): Promise<void> {
     // The activity failure wraps the reason (refused, not allowed, no key) as its cause.
     const reason = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
     log.warn('outcome webhook not delivered', { workflowId: run.workflowId, reason });
+    // Only in runs whose proposal names a webhook, past the `outcome-webhook` patch: no recorded
+    // history carries one, and applying an event adds no command to the history.
+    run.apply({ type: 'webhook_undeliverable', reason });
   }
 }

@@ -11,8 +11,8 @@
  * (SQLite, PostgreSQL) so a restarted process resumes the thread.
  */
 import { Annotation, Command, END, MemorySaver, START, StateGraph, type BaseCheckpointSaver } from '@langchain/langgraph';
-import { awaitedRunsOf, gatehouseInterrupt, resumeWhenEnded, type GatedActionResult } from '../../src/adapters/langgraph';
-import { GatehouseClient } from '../../src/client';
+import { awaitedRunsOf, gatehouseInterrupt, resumeWhenEnded, type GatedActionResult } from 'gatehouse/adapters/langgraph';
+import { GatehouseClient } from 'gatehouse';
 
 const RefundState = Annotation.Root({
   customerId: Annotation<string>,

@@ -9,9 +9,9 @@
  */
 import { Agent, run, setTracingDisabled } from '@openai/agents';
 import { z } from 'zod';
-import { OpenAIAgentsGate } from '../../src/adapters/openai-agents';
-import { filePausedAgentStore } from '../../src/adapters/state-store';
-import { GatehouseClient } from '../../src/client';
+import { OpenAIAgentsGate } from 'gatehouse/adapters/openai-agents';
+import { filePausedAgentStore } from 'gatehouse/adapters/state-store';
+import { GatehouseClient } from 'gatehouse';
 import { ScriptedModel } from './scripted-model';
 
 export interface RefundConversationOptions {

@@ -9,8 +9,8 @@
 import { generateText, type ModelMessage } from 'ai';
 import { MockLanguageModelV3 } from 'ai/test';
 import { z } from 'zod';
-import { AiSdkGate } from '../../src/adapters/ai-sdk';
-import { GatehouseClient } from '../../src/client';
+import { AiSdkGate } from 'gatehouse/adapters/ai-sdk';
+import { GatehouseClient } from 'gatehouse';
 
 const USAGE = {
   inputTokens: { total: 1, noCache: 1, cacheRead: 0, cacheWrite: 0 },

@@ -37,6 +37,7 @@ export const RunEventType = {
   slackCardsPosted: 'slack_cards_posted',
   cancelled: 'cancelled',
   freshLinkSent: 'fresh_link_sent',
+  webhookUndeliverable: 'webhook_undeliverable',
 } as const;
 export type RunEventType = (typeof RunEventType)[keyof typeof RunEventType];
 export const RunEventTypeSchema = z.enum(RunEventType);
@@ -109,7 +110,12 @@ export type RunEvent =
    */
   | { type: 'cancelled'; at: string }
   /** A reviewer asked for a fresh link and one was mailed to their address on file. */
-  | { type: 'fresh_link_sent'; at: string; reviewerId: string; role: string };
+  | { type: 'fresh_link_sent'; at: string; reviewerId: string; role: string }
+  /**
+   * The outcome webhook failed for good (refused, not allowed, no key, retries exhausted). The
+   * outcome stands; the event tells whoever reads the run that its agent service was not told.
+   */
+  | { type: 'webhook_undeliverable'; at: string; reason: string };
 
 /** Thrown when an event would move a run along a transition the state machine does not have. */
 export class IllegalTransitionError extends Error {

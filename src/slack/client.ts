@@ -25,6 +25,8 @@ export interface SlackApi {
   post(channel: string, message: SlackMessage): Promise<SlackCardRef>;
   update(card: SlackCardRef, message: SlackMessage): Promise<void>;
   openModal(triggerId: string, view: SlackModal): Promise<void>;
+  /** Answers a click with a message only its clicker sees (ephemeral), through the interaction's `response_url`. */
+  respond(responseUrl: string, text: string): Promise<void>;
 }
 
 export interface SlackApiOptions {
@@ -35,15 +37,32 @@ export interface SlackApiOptions {
   timeoutMs?: number;
 }
 
+/** Thrown when an interaction's `response_url` is not Slack's (or, in tests and the dev stack, the fake's). */
+export class SlackResponseUrlError extends Error {
+  override readonly name = 'SlackResponseUrlError';
+}
+
+/**
+ * Where a `response_url` may point: the configured API's origin (the fake serves both), and
+ * Slack's hooks host when the API is Slack's own. The URL comes from a signed request, but the
+ * decision service still posts nowhere else.
+ */
+export function responseUrlOrigins(apiUrl: string): string[] {
+  const origin = new URL(apiUrl).origin;
+  return origin === 'https://slack.com' ? [origin, 'https://hooks.slack.com'] : [origin];
+}
+
 /** Thrown when Slack answers without the channel and ts of the message it says it posted. */
 export class SlackResponseError extends Error {
   override readonly name = 'SlackResponseError';
 }
 
 export function createSlackApi(options: SlackApiOptions): SlackApi {
+  const origins = responseUrlOrigins(options.apiUrl);
+  const timeoutMs = options.timeoutMs ?? 5_000;
   const web = new WebClient(options.botToken, {
     slackApiUrl: options.apiUrl.endsWith('/') ? options.apiUrl : `${options.apiUrl}/`,
-    timeout: options.timeoutMs ?? 5_000,
+    timeout: timeoutMs,
     // Temporal retries the activity, and a click's handler must answer within 3 s: no retries here.
     retryConfig: { retries: 0 },
     rejectRateLimitedCalls: true,
@@ -61,6 +80,23 @@ export function createSlackApi(options: SlackApiOptions): SlackApi {
     },
     async openModal(triggerId, view) {
       await web.views.open({ trigger_id: triggerId, view });
+    },
+    async respond(responseUrl, text) {
+      let url: URL;
+      try {
+        url = new URL(responseUrl);
+      } catch (err) {
+        throw new SlackResponseUrlError('response_url is not a URL', { cause: err });
+      }
+      if (!origins.includes(url.origin)) throw new SlackResponseUrlError(`response_url is not under ${origins.join(' or ')}`);
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ response_type: 'ephemeral', replace_original: false, text }),
+        redirect: 'error',
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      if (!response.ok) throw new SlackResponseError(`response_url answered ${response.status}`);
     },
   };
 }

@@ -38,6 +38,8 @@ export const BlockActionsSchema = z.object({
   type: z.literal('block_actions'),
   user: SlackUserSchema,
   trigger_id: z.string().max(200),
+  /** Where an answer only the clicker sees goes (a refusal); checked against the allowed origins before use. */
+  response_url: z.string().max(2_000).optional(),
   container: ContainerSchema.partial().optional(),
   actions: z
     .array(z.object({ action_id: z.string().max(255), value: z.string().max(2_000).optional() }))

@@ -8,14 +8,19 @@ import { MockLanguageModelV3 } from 'ai/test';
 import { z } from 'zod';
 import { AiSdkGate } from '../../src/adapters/ai-sdk';
 import { decideUpdate, getStateQuery } from '../../workflows/messages';
+import { startService, type RunningService } from '../http/service';
 import { createHarness, eventually, type Harness } from '../support/harness';
+import { decideOverHttp, type HttpDecision } from './decide-over-http';
 
 let h: Harness;
+let service: RunningService;
 beforeAll(async () => {
   h = await createHarness();
   await h.startWorker();
+  service = await startService(h);
 });
 afterAll(async () => {
+  await service?.close();
   await h?.close();
 });
 
@@ -46,12 +51,12 @@ function scriptedModel(toolCallId: string, orderId: string) {
   });
 }
 
-function buildTools() {
+function buildTools(actionType = 'test.single') {
   const gate = new AiSdkGate({ gatehouse: h.gatehouse });
   const refund = gate.tool('refund', {
     description: 'Refund an order',
     inputSchema: z.object({ orderId: z.string(), amount: z.number() }),
-    actionType: 'test.single',
+    actionType,
     proposal: (input) => ({
       params: {
         method: 'POST',
@@ -75,9 +80,12 @@ async function decide(workflowId: string, kind: 'approve' | 'reject', comment?: 
   });
 }
 
-async function pauseAndDecide(callId: string, kind: 'approve' | 'reject', comment?: string) {
+/** How a test decides a paused call's run: an Update as a test would, or the decision API as a reviewer does. */
+type Decider = (workflowId: string) => Promise<void>;
+
+async function pauseAndDecide(callId: string, decideRun: Decider, actionType?: string) {
   const orderId = `order-${callId}-${Date.now()}`;
-  const first = buildTools();
+  const first = buildTools(actionType);
   const messages: ModelMessage[] = [{ role: 'user', content: 'Refund my order' }];
   const stopped = await generateText({ model: scriptedModel(callId, orderId), tools: first.tools, messages });
   expect(stopped.content.some((p) => p.type === 'tool-approval-request')).toBe(true);
@@ -85,11 +93,11 @@ async function pauseAndDecide(callId: string, kind: 'approve' | 'reject', commen
   expect(ids).toHaveLength(1);
   // What the service stores: the conversation as JSON.
   const stored = JSON.stringify([...messages, ...stopped.response.messages]);
-  await decide(ids[0]!, kind, comment);
+  await decideRun(ids[0]!);
   for await (const _run of h.gatehouse.waitForOutcomes(ids, { pollIntervalMs: 200 })) {
     // wait for the run to end
   }
-  const second = buildTools();
+  const second = buildTools(actionType);
   const history = JSON.parse(stored) as ModelMessage[];
   const resumed = await generateText({
     model: scriptedModel(callId, orderId),
@@ -99,9 +107,20 @@ async function pauseAndDecide(callId: string, kind: 'approve' | 'reject', commen
   return { workflowId: ids[0]!, text: resumed.text };
 }
 
+const byUpdate =
+  (kind: 'approve' | 'reject', comment?: string): Decider =>
+  (workflowId) =>
+    decide(workflowId, kind, comment);
+const overHttp =
+  (reviewer: string, decision: HttpDecision | ((params: Record<string, unknown>) => HttpDecision)): Decider =>
+  async (workflowId) => {
+    const { params } = (await h.client.workflow.getHandle(workflowId).query(getStateQuery)).proposal;
+    await decideOverHttp(h, service, workflowId, reviewer, typeof decision === 'function' ? decision(params) : decision);
+  };
+
 describe('Vercel AI SDK adapter (ai 6.x)', () => {
   it('resumes an approved call with the commit record; the executor ran once', async () => {
-    const { workflowId, text } = await pauseAndDecide('call_ai_approve', 'approve');
+    const { workflowId, text } = await pauseAndDecide('call_ai_approve', byUpdate('approve'));
     const final = await (await h.gatehouse.getProposal(workflowId)).result();
     expect(final.status).toBe('succeeded');
     expect(text).toContain('executed');
@@ -110,8 +129,36 @@ describe('Vercel AI SDK adapter (ai 6.x)', () => {
   });
 
   it('hands the model the reviewer’s reason for a rejected call', async () => {
-    const { workflowId, text } = await pauseAndDecide('call_ai_reject', 'reject', 'wrong customer');
+    const { workflowId, text } = await pauseAndDecide('call_ai_reject', overHttp('bob', { kind: 'reject', comment: 'wrong customer' }));
     expect(text).toContain('rejected by bob: wrong customer');
     expect(h.target.posts.some((k) => k.includes(workflowId))).toBe(false);
+  });
+  it('gives the tool the edited arguments of an approval with edits made through the decision API', async () => {
+    const body = { amount: 40, note: 'partial refund' };
+    let edited: Record<string, unknown> = {};
+    const { workflowId, text } = await pauseAndDecide(
+      'call_ai_edit',
+      overHttp('alice', (params) => {
+        edited = { ...params, body };
+        return { kind: 'approve_with_edits', editedParams: edited };
+      }),
+      'test.edits',
+    );
+    const final = await (await h.gatehouse.getProposal(workflowId)).result();
+    expect(final.status).toBe('succeeded');
+    expect(h.target.bodies.get(final.execution!.idempotencyKey)).toEqual(body);
+    expect(h.target.effects.get(final.execution!.idempotencyKey)).toBe(1);
+    // The scripted model repeats the tool's result: the edited arguments and the commit record.
+    // The SDK wraps a tool's string result as `{ type: 'text', value }` in the prompt.
+    const output = JSON.parse(text.replace(/^The refund tool answered: /, '')) as { type: string; value: string };
+    expect(output.type).toBe('text');
+    const answer = JSON.parse(output.value) as Record<string, unknown>;
+    expect(answer).toMatchObject({
+      executed: true,
+      status: 'succeeded',
+      workflowId,
+      editedParams: edited,
+      commit: final.execution!.commit,
+    });
   });
 });

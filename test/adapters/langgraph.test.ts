@@ -7,15 +7,20 @@ import { Annotation, Command, MemorySaver, START, END, StateGraph } from '@langc
 import { awaitedRunsOf, gatehouseInterrupt, resumeWhenEnded, type GatedActionResult } from '../../src/adapters/langgraph';
 import type { ProposalInput } from '../../src/domain/proposal';
 import { decideUpdate, getStateQuery } from '../../workflows/messages';
+import { startService, type RunningService } from '../http/service';
 import { createHarness, eventually, type Harness } from '../support/harness';
+import { decideOverHttp } from './decide-over-http';
 
 let h: Harness;
+let service: RunningService;
 
 beforeAll(async () => {
   h = await createHarness();
   await h.startWorker();
+  service = await startService(h);
 });
 afterAll(async () => {
+  await service?.close();
   await h?.close();
 });
 
@@ -45,7 +50,7 @@ async function awaiting(workflowId: string): Promise<void> {
 }
 
 describe('LangGraph.js adapter', () => {
-  it('interrupts for a run, and resumes on approval with edits with the edited arguments, attached to the same run', async () => {
+  it('interrupts for a run, and resumes on approval with edits made through the decision API with the edited arguments, attached to the same run', async () => {
     const checkpointer = new MemorySaver();
     const passes = { count: 0 };
     const template = h.proposal('test.edits');
@@ -59,9 +64,8 @@ describe('LangGraph.js adapter', () => {
     await awaiting(workflowId);
     const state = await h.client.workflow.getHandle(workflowId).query(getStateQuery);
     const edited = { ...state.proposal.params, body: { amount: 450, note: 'partial refund' } };
-    await h.client.workflow.getHandle(workflowId).executeUpdate(decideUpdate, {
-      args: [await h.decision(workflowId, { id: 'alice', role: 'approver' }, 'approve_with_edits', { editedParams: edited })],
-    });
+    // As a reviewer does: the edited version posted to the decision API with a signed link.
+    await decideOverHttp(h, service, workflowId, 'alice', { kind: 'approve_with_edits', editedParams: edited });
 
     // A new graph object: only the checkpoint is shared with the one that paused.
     const graph = compile(checkpointer, template, passes);

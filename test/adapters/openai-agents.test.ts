@@ -12,28 +12,33 @@ import { ScriptedModel } from '../../examples/openai-agents/scripted-model';
 import { AgentResumeError, OpenAIAgentsGate } from '../../src/adapters/openai-agents';
 import { filePausedAgentStore } from '../../src/adapters/state-store';
 import { decideUpdate, getStateQuery } from '../../workflows/messages';
+import { startService, type RunningService } from '../http/service';
 import { createHarness, eventually, type Harness } from '../support/harness';
+import { decideOverHttp } from './decide-over-http';
 
 let h: Harness;
+let service: RunningService;
 const storeDir = mkdtempSync(join(tmpdir(), 'gatehouse-agents-'));
 
 beforeAll(async () => {
   setTracingDisabled(true);
   h = await createHarness();
   await h.startWorker();
+  service = await startService(h);
 });
 afterAll(async () => {
+  await service?.close();
   await h?.close();
 });
 
 /** What a service builds at start: the gate, its gated tool and the agent (built again after a restart). */
-function buildAgent(callId: string, orderId: string) {
+function buildAgent(callId: string, orderId: string, actionType = 'test.single') {
   const gate = new OpenAIAgentsGate({ gatehouse: h.gatehouse, store: filePausedAgentStore(storeDir) });
   const refund = gate.tool({
     name: 'refund',
     description: 'Refund an order',
     parameters: z.object({ orderId: z.string(), amount: z.number() }),
-    actionType: 'test.single',
+    actionType,
     proposal: (args) => ({
       params: {
         method: 'POST',
@@ -109,5 +114,36 @@ describe('OpenAI Agents SDK adapter', () => {
     const resumed = await run(second.agent, await second.gate.resume('conversation-reject', second.agent));
     expect(String(resumed.finalOutput)).toContain('rejected by bob: wrong customer');
     expect(h.target.posts.some((k) => k.includes(ids[0]!))).toBe(false);
+  });
+  it('resumes on approval with edits given through the decision API: the executor and the tool’s result carry the edited arguments', async () => {
+    const orderId = `order-${Date.now()}-e`;
+    const first = buildAgent('call_edit_1', orderId, 'test.edits');
+    const ids = await first.gate.pause('conversation-edit', await run(first.agent, 'Refund order please'));
+    expect(ids).toHaveLength(1);
+    const workflowId = ids[0]!;
+    const { params } = await h.client.workflow
+      .getHandle(workflowId)
+      .query(getStateQuery)
+      .then((s) => s.proposal);
+    const edited = { ...params, body: { amount: 40, note: 'partial refund' } };
+    await decideOverHttp(h, service, workflowId, 'alice', { kind: 'approve_with_edits', editedParams: edited });
+    await untilEnded(ids);
+
+    const second = buildAgent('call_edit_1', orderId, 'test.edits');
+    const resumed = await run(second.agent, await second.gate.resume('conversation-edit', second.agent));
+    const final = await (await h.gatehouse.getProposal(workflowId)).result();
+    expect(final.status).toBe('succeeded');
+    expect(h.target.bodies.get(final.execution!.idempotencyKey)).toEqual({ amount: 40, note: 'partial refund' });
+    expect(h.target.effects.get(final.execution!.idempotencyKey)).toBe(1);
+    // The scripted model repeats the tool's answer: the result the tool gave it.
+    const answer = JSON.parse(String(resumed.finalOutput).replace(/^.*? answered: /s, '')) as Record<string, unknown>;
+    expect(answer).toMatchObject({
+      executed: true,
+      status: 'succeeded',
+      workflowId,
+      editedParams: edited,
+      commit: final.execution!.commit,
+    });
+    await second.gate.forget('conversation-edit');
   });
 });

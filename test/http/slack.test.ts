@@ -14,6 +14,9 @@ import { awaitingRun, signLink, startService, stateOf, type RunningService } fro
 import { loadReviewerDirectory } from '../../src/policy/load';
 import { FIXTURE_POLICIES } from '../support/harness';
 import { join } from 'node:path';
+import { issueLinkToken } from '../../src/links/link-issuer';
+import { newNonce } from '../../src/links/token';
+import { actionValue } from '../../src/slack/interaction';
 
 const SECRET = 'test-signing-secret-0123456789';
 
@@ -84,10 +87,31 @@ function sendRaw(body: string, timestamp: string, signature: string): Promise<Re
   });
 }
 
+/** Sends a click expected to be refused; returns the ephemeral text its response_url received. */
+async function refusalTo(payload: ReturnType<typeof click>): Promise<string> {
+  const response = await send(payload);
+  expect(response.status).toBe(200);
+  const answer = await eventually(async () => fake.of('response_url').find((c) => payload.response_url.endsWith(String(c.args['url']))));
+  expect(answer.args).toEqual(expect.objectContaining({ response_type: 'ephemeral', replace_original: false }));
+  return String(answer.args['text']);
+}
+
+/** A card button's value as the worker mints it, for any reviewer and role (a Slack-bound grant). */
+function mintedValue(workflowId: string, paramsHash: string, sub: string, role: string): string {
+  const exp = Math.floor(Date.now() / 1000) + 3600;
+  const token = issueLinkToken(
+    { wf: workflowId, round: 1, sub, role, exp, nonce: newNonce() },
+    { keyring: h.linkKeyring, grantSigner: h.grantSigner },
+    'slack',
+  );
+  return actionValue(paramsHash, token);
+}
+
 const click = (user: string, action: string, value: string, card?: SlackCall) => ({
   type: 'block_actions',
   user: { id: user },
   trigger_id: `trigger-${Math.random()}`,
+  response_url: fake.responseUrl(`${user}-${Math.random()}`),
   ...(card ? { container: { channel_id: String(card.args['channel']).replace(/^U/, 'D'), message_ts: '1.0' } } : {}),
   actions: [{ action_id: action, value }],
 });
@@ -134,7 +158,7 @@ describe('Slack cards and decisions', () => {
     expect(JSON.stringify(update.args['blocks'])).not.toContain('"actions"');
   });
 
-  it('refuses a bad signature, an old timestamp, a replay and a stranger with 401/403, deciding nothing', async () => {
+  it('refuses a bad signature, an old timestamp and a replay with 401, and a stranger with an ephemeral message, deciding nothing', async () => {
     const proposal = h.proposal('test.slack');
     const workflowId = await awaitingRun(h, 'test.slack', proposal);
     const alice = await cardFor('U0ALICE', proposal.summary);
@@ -146,12 +170,15 @@ describe('Slack cards and decisions', () => {
       401,
     );
     expect((await sendRaw('ssl_check=1&token=x', String(Math.floor(Date.now() / 1000)), '')).status).toBe(401);
-    // Someone whose Slack id is in no directory entry.
-    expect((await send(click('U0NOBODY', SlackAction.approve, approve))).status).toBe(403);
-    // Bob is a reviewer, but this is Alice's card: its grant is hers.
-    expect((await send(click('U0BOB', SlackAction.approve, approve))).status).toBe(403);
-    // Dave is in the directory with a Slack id, but the card's grant is not his either.
-    expect((await send(click('U0DAVE', SlackAction.approve, approve))).status).toBe(403);
+    // Someone whose Slack id is in no directory entry; Bob, a reviewer, on Alice's card (its grant
+    // is hers); Dave, in the directory with a Slack id, whose grant it is not either. Each is told
+    // only in an ephemeral message, and Slack gets its 200.
+    for (const user of ['U0NOBODY', 'U0BOB', 'U0DAVE']) {
+      expect(await refusalTo(click(user, SlackAction.approve, approve))).toMatch(/not linked to the reviewer this card was sent to/);
+    }
+    // Without a response_url nobody could be told: the refusal's own status answers.
+    const { response_url: _unused, ...bare } = click('U0NOBODY', SlackAction.approve, approve);
+    expect((await send(bare)).status).toBe(403);
     // A genuine request, replayed byte for byte: the second is refused before any decision.
     const body = new URLSearchParams({
       payload: JSON.stringify(click('U0BOB', SlackAction.requestChanges, valueOf(bob, SlackAction.requestChanges))),
@@ -272,5 +299,130 @@ describe('Slack cards and decisions', () => {
     await awaitingRun(h, 'test.slack_critical', proposal);
     const alice = await cardFor('U0ALICE', proposal.summary);
     expect(buttons(alice).map((b) => b.action_id)).toEqual([SlackAction.openEvidence]);
+  });
+  it('answers a click the workflow refuses with an ephemeral message and 200, the run unchanged', async () => {
+    const proposal = h.proposal('test.slack_pair');
+    const workflowId = await awaitingRun(h, 'test.slack_pair', proposal);
+    const alice = await cardFor('U0ALICE', proposal.summary);
+    const before = await stateOf(h, workflowId);
+    // Peter asked for the action: a card grant minted for him still cannot approve it.
+    const selfApproval = mintedValue(workflowId, before.paramsHash, 'peter', 'approver');
+    expect(await refusalTo(click('U0PETER', SlackAction.approve, selfApproval))).toMatch(/may never approve their own action/);
+    // Dave is a manager, not an approver: a grant naming him as one does not make him eligible.
+    const ineligible = mintedValue(workflowId, before.paramsHash, 'dave', 'approver');
+    expect(await refusalTo(click('U0DAVE', SlackAction.approve, ineligible))).toMatch(/not one of the reviewers/);
+    expect((await stateOf(h, workflowId)).decisions).toEqual([]);
+
+    // Carol fills the approver slot through her link; Alice's approval in Slack is then refused.
+    const viaLink = await fetch(`${service.url}/api/decisions/${signLink(h, { wf: workflowId, sub: 'carol' })}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ kind: 'approve', paramsHash: before.paramsHash }),
+    });
+    expect(viaLink.status).toBe(200);
+    expect(await refusalTo(click('U0ALICE', SlackAction.approve, valueOf(alice, SlackAction.approve), alice))).toMatch(
+      /approvals needed from your role are already complete/,
+    );
+    const afterSlot = await stateOf(h, workflowId);
+    expect(afterSlot.status).toBe('awaiting_approval');
+    expect(afterSlot.decisions.map((d) => d.reviewerId)).toEqual(['carol']);
+  });
+
+  it('answers a click on a closed run with an ephemeral message and 200, the outcome unchanged', async () => {
+    const proposal = h.proposal('test.slack');
+    const workflowId = await awaitingRun(h, 'test.slack', proposal);
+    const bob = await cardFor('U0BOB', proposal.summary);
+    const state = await stateOf(h, workflowId);
+    const viaLink = await fetch(`${service.url}/api/decisions/${signLink(h, { wf: workflowId, sub: 'alice' })}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ kind: 'reject', paramsHash: state.paramsHash, comment: 'no' }),
+    });
+    expect(viaLink.status).toBe(200);
+    const closed = await stateOf(h, workflowId);
+    expect(await refusalTo(click('U0BOB', SlackAction.approve, valueOf(bob, SlackAction.approve), bob))).toMatch(
+      /outcome of this proposal is already fixed/,
+    );
+    const after = await stateOf(h, workflowId);
+    expect(after.status).toBe(closed.status);
+    expect(after.decisions).toEqual(closed.decisions);
+  });
+  it('decides once when a signed request is replayed to a second decision-service replica with its own replay cache', async () => {
+    const other = await startService(h, {
+      decisionTimeoutMs: 5_000,
+      slack: {
+        signingSecret: SECRET,
+        api: createSlackApi({ botToken: 'xoxb-test', apiUrl: fake.apiUrl }),
+        people: loadReviewerDirectory(join(FIXTURE_POLICIES, 'reviewers.yaml')).people,
+        replayCache: createReplayCache(),
+      },
+    });
+    try {
+      const proposal = h.proposal('test.slack');
+      const workflowId = await awaitingRun(h, 'test.slack', proposal);
+      const alice = await cardFor('U0ALICE', proposal.summary);
+      const body = new URLSearchParams({
+        payload: JSON.stringify(click('U0ALICE', SlackAction.approve, valueOf(alice, SlackAction.approve))),
+      }).toString();
+      const ts = String(Math.floor(Date.now() / 1000));
+      const signature = slackSignature(SECRET, ts, body);
+      const replica = (url: string) =>
+        fetch(`${url}/slack/interactions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': ts, 'x-slack-signature': signature },
+          body,
+        });
+      expect((await replica(service.url)).status).toBe(200);
+      // The same bytes to the other replica pass its own cache; the workflow answers the card's
+      // nonce once (the same Update id), so nothing is decided a second time.
+      expect((await replica(other.url)).status).toBe(200);
+      // And each replica refuses the bytes it has already seen.
+      expect((await replica(service.url)).status).toBe(401);
+      expect((await replica(other.url)).status).toBe(401);
+      const state = await eventually(async () => {
+        const s = await stateOf(h, workflowId);
+        return s.decisions.length > 0 ? s : undefined;
+      });
+      const history = await h.client.workflow.getHandle(workflowId).fetchHistory();
+      const accepted = (history.events ?? []).filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes).length;
+      expect(accepted).toBe(1);
+      expect(state.decisions).toEqual([expect.objectContaining({ reviewerId: 'alice', kind: 'approve', channel: 'slack' })]);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('shows the cards on the fake’s page, as chat.update last left them', async () => {
+    const proposal = h.proposal('test.slack');
+    const workflowId = await awaitingRun(h, 'test.slack', proposal);
+    const bob = await cardFor('U0BOB', proposal.summary);
+    const cardHtml = async () => {
+      const response = await fetch(fake.pageUrl);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+      const html = await response.text();
+      const start = html.indexOf(`data-channel="D0BOB"`);
+      const sections = html.split('<section').filter((c) => c.includes('data-channel="D0BOB"') && c.includes(proposal.summary));
+      expect(start).toBeGreaterThan(-1);
+      return sections;
+    };
+    const [open] = await cardHtml();
+    expect(open).toContain('>Approve<');
+    expect(open).toContain('as posted');
+    expect(bob.args['text']).toContain('test.slack');
+
+    const state = await stateOf(h, workflowId);
+    const viaLink = await fetch(`${service.url}/api/decisions/${signLink(h, { wf: workflowId, sub: 'carol' })}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ kind: 'approve', paramsHash: state.paramsHash }),
+    });
+    expect(viaLink.status).toBe(200);
+    const updated = await eventually(async () => {
+      const [card] = await cardHtml();
+      return card?.includes('approve by carol (approver) through link') ? card : undefined;
+    });
+    expect(updated).not.toContain('>Approve<');
+    expect(updated).toMatch(/updated \d+×/);
   });
 });

@@ -64,6 +64,7 @@ const TEST_ACTION_TYPES = [
   'test.longwait',
   'test.slack',
   'test.slack_critical',
+  'test.slack_pair',
 ];
 
 /** Agent ids the tests propose as; each is registered with the test agent key and every action type. */

@@ -19,12 +19,14 @@ interface Receiver {
   attempts: { deliveryId: string; status: number }[];
   handled: VerifiedDelivery[];
   failNext: number;
+  /** What a failing attempt answers: 500 is retried, a 4xx like 410 is refused for good. */
+  failStatus: number;
   close(): Promise<void>;
 }
 
 async function startReceiver(): Promise<Receiver> {
   const seen = new Set<string>();
-  const receiver: Receiver = { url: '', attempts: [], handled: [], failNext: 0, close: () => Promise.resolve() };
+  const receiver: Receiver = { url: '', attempts: [], handled: [], failNext: 0, failStatus: 500, close: () => Promise.resolve() };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -33,8 +35,8 @@ async function startReceiver(): Promise<Receiver> {
       const deliveryId = String(req.headers['gatehouse-delivery']);
       if (receiver.failNext > 0) {
         receiver.failNext -= 1;
-        receiver.attempts.push({ deliveryId, status: 500 });
-        res.writeHead(500).end();
+        receiver.attempts.push({ deliveryId, status: receiver.failStatus });
+        res.writeHead(receiver.failStatus).end();
         return;
       }
       try {
@@ -115,8 +117,43 @@ describe('outcome webhook', () => {
     const before = receiver.attempts.length;
     const url = receiver.url.replace('127.0.0.1', 'localhost');
     const run = await h.gatehouse.propose(h.proposal('test.auto', { notify: { webhook: url } }));
-    expect((await run.result()).status).toBe('succeeded');
+    const final = await run.result();
+    expect(final.status).toBe('succeeded');
     expect(receiver.attempts.length).toBe(before);
+    // The run says its agent service was not told; the outcome stands.
+    expect(final.transitions.filter((t) => t.event === 'webhook_undeliverable')).toEqual([
+      expect.objectContaining({
+        from: 'succeeded',
+        to: 'succeeded',
+        note: expect.stringMatching(/^outcome webhook not delivered: .*localhost/),
+      }),
+    ]);
+  });
+
+  it('records on the run a delivery the receiver refuses for good, after one attempt', async () => {
+    receiver.failNext = 1;
+    receiver.failStatus = 410;
+    try {
+      const run = await h.gatehouse.propose(h.proposal('test.auto', { notify: { webhook: receiver.url } }));
+      const final = await run.result();
+      expect(final.status).toBe('succeeded');
+      expect(receiver.attempts.filter((a) => a.deliveryId === `outcome:${run.workflowId}`).map((a) => a.status)).toEqual([410]);
+      expect(final.transitions.filter((t) => t.event === 'webhook_undeliverable')).toEqual([
+        expect.objectContaining({ note: 'outcome webhook not delivered: the webhook receiver answered 410' }),
+      ]);
+      expect((await h.client.workflow.getHandle(run.workflowId).query(getStateQuery)).transitions.at(-1)?.event).toBe(
+        'webhook_undeliverable',
+      );
+    } finally {
+      receiver.failStatus = 500;
+    }
+  });
+
+  it('records no delivery failure on a run whose webhook was delivered', async () => {
+    const run = await h.gatehouse.propose(h.proposal('test.auto', { notify: { webhook: receiver.url } }));
+    const final = await run.result();
+    await eventually(async () => receiver.handled.find((d) => d.outcome.workflowId === run.workflowId));
+    expect(final.transitions.some((t) => t.event === 'webhook_undeliverable')).toBe(false);
   });
 
   it('verifies a signature, and refuses a replay, a changed body and an unknown key', () => {

@@ -5,10 +5,16 @@
  * person the card's grant names. The decision goes the way a link decision goes (signed by this
  * service, carrying the worker's grant, recorded with channel `slack`), waiting at most 2 s for a
  * worker before it is queued as a signal: Slack wants an answer within 3 s.
+ *
+ * A click Gatehouse refuses (a Slack user nobody in the directory, not the card's reviewer, not
+ * eligible, self-approval, slot or run closed) is answered 200 with a message only the clicker
+ * sees, posted to the click's `response_url` (a modal's submission shows it in the modal): an
+ * error status would only make Slack show "this app responded with an error" and say nothing.
  */
 import express, { Router, type Response } from 'express';
+import { DecisionRefusedError, RunNotFoundError } from '../../client/errors';
 import type { Reviewer } from '../../domain/policy';
-import { verifyLinkToken } from '../../links/token';
+import { LinkTokenError, verifyLinkToken } from '../../links/token';
 import { reasonModal, SlackAction, REASON_MODAL } from '../../slack/card';
 import type { SlackApi, SlackBlocks, SlackCardRef } from '../../slack/client';
 import {
@@ -26,6 +32,8 @@ import { verifySlackSignature } from '../../slack/signature';
 import type { RouteContext } from '../context';
 import { decide, logDecision, type DecisionResult } from '../decide';
 import type { ReviewerDecision } from '../decision-input';
+import { problemFor } from '../error-status';
+import { LinkNotUsableError } from '../errors';
 
 export interface SlackRouteOptions {
   signingSecret: string;
@@ -46,11 +54,48 @@ export function slackRouter(ctx: RouteContext, options: SlackRouteOptions): Rout
     verifySlackSignature(options.signingSecret, { timestamp: req.get('x-slack-request-timestamp'), signature, rawBody }, ctx.now());
     options.replayCache.admit(signature ?? '', ctx.now());
     const interaction = parseInteraction(rawBody);
-    const reviewerId = options.people.find((p) => p.slackId !== undefined && p.slackId === interaction.user.id)?.id;
-    if (!reviewerId) throw new SlackUserNotReviewerError();
-    await handle(ctx, options, interaction, reviewerId, res);
+    try {
+      const reviewerId = options.people.find((p) => p.slackId !== undefined && p.slackId === interaction.user.id)?.id;
+      if (!reviewerId) throw new SlackUserNotReviewerError();
+      await handle(ctx, options, interaction, reviewerId, res);
+    } catch (err) {
+      if (!isRefusal(err) || res.headersSent || !(await refuse(ctx, options.api, interaction, err, res))) throw err;
+    }
   });
   return router;
+}
+
+/** Refusals of who clicked or of the run's state, not of the request: the clicker is told, nothing is decided. */
+function isRefusal(err: unknown): boolean {
+  return (
+    err instanceof SlackUserNotReviewerError ||
+    err instanceof DecisionRefusedError ||
+    err instanceof LinkNotUsableError ||
+    err instanceof LinkTokenError ||
+    err instanceof RunNotFoundError
+  );
+}
+
+/**
+ * Tells the clicker why nothing was decided, and answers Slack 200. Returns false when there is no
+ * way to tell them (a click without `response_url`), so the error's own status answers.
+ */
+async function refuse(ctx: RouteContext, api: SlackApi, interaction: Interaction, err: unknown, res: Response): Promise<boolean> {
+  const problem = problemFor(err);
+  const text = `${problem.title}. ${problem.message}`;
+  ctx.logger.info({ code: problem.code, slackUser: interaction.user.id }, 'slack decision refused');
+  if (interaction.type === 'view_submission') {
+    res.status(200).json({ response_action: 'errors', errors: { [REASON_MODAL.blockId]: text } });
+    return true;
+  }
+  if (!interaction.response_url) return false;
+  try {
+    await api.respond(interaction.response_url, text);
+  } catch (respondErr) {
+    ctx.logger.warn({ err: respondErr }, 'slack refusal not delivered');
+  }
+  res.status(200).end();
+  return true;
 }
 
 async function handle(ctx: RouteContext, options: SlackRouteOptions, interaction: Interaction, reviewerId: string, res: Response) {
