@@ -25,6 +25,8 @@ export interface SlackApi {
   post(channel: string, message: SlackMessage): Promise<SlackCardRef>;
   update(card: SlackCardRef, message: SlackMessage): Promise<void>;
   openModal(triggerId: string, view: SlackModal): Promise<void>;
+  /** The app's direct-message channel with a user (where `post` to that user id lands). */
+  dmChannel(userId: string): Promise<string>;
 }
 
 export interface SlackApiOptions {
@@ -61,6 +63,11 @@ export function createSlackApi(options: SlackApiOptions): SlackApi {
     },
     async openModal(triggerId, view) {
       await web.views.open({ trigger_id: triggerId, view });
+    },
+    async dmChannel(userId) {
+      const result = await web.conversations.open({ users: userId });
+      if (!result.channel?.id) throw new SlackResponseError('conversations.open answered without a channel id');
+      return result.channel.id;
     },
   };
 }

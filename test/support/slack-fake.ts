@@ -19,6 +19,8 @@ export interface SlackFake {
   calls: SlackCall[];
   /** Calls of one method. */
   of(method: string): SlackCall[];
+  /** Holds each `chat.postMessage` answer this long (a slow Slack), 0 by default. */
+  postDelayMs: number;
   close(): Promise<void>;
 }
 
@@ -27,6 +29,17 @@ const JSON_ARGS = new Set(['blocks', 'view', 'attachments', 'metadata']);
 export async function startSlackFake(): Promise<SlackFake> {
   const calls: SlackCall[] = [];
   let ts = 1_700_000_000;
+  const fake: SlackFake = {
+    apiUrl: '',
+    calls,
+    postDelayMs: 0,
+    of: (method) => calls.filter((c) => c.method === method),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -46,7 +59,14 @@ export async function startSlackFake(): Promise<SlackFake> {
         case 'chat.postMessage': {
           // Posting to a user id answers with the app's DM channel with them, as Slack does.
           const channel = typeof args['channel'] === 'string' ? args['channel'].replace(/^U/, 'D') : '';
-          res.end(JSON.stringify({ ok: true, channel, ts: `${ts++}.000100`, message: { text: args['text'] } }));
+          const answer = JSON.stringify({ ok: true, channel, ts: `${ts++}.000100`, message: { text: args['text'] } });
+          setTimeout(() => res.end(answer), fake.postDelayMs);
+          return;
+        }
+        case 'conversations.open': {
+          // The app's DM channel with a user: the same D-for-U id chat.postMessage answers with.
+          const users = typeof args['users'] === 'string' ? args['users'] : '';
+          res.end(JSON.stringify({ ok: true, channel: { id: users.replace(/^U/, 'D') } }));
           return;
         }
         case 'chat.update':
@@ -62,14 +82,6 @@ export async function startSlackFake(): Promise<SlackFake> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return {
-    apiUrl: `http://127.0.0.1:${port}/api/`,
-    calls,
-    of: (method) => calls.filter((c) => c.method === method),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  fake.apiUrl = `http://127.0.0.1:${port}/api/`;
+  return fake;
 }
