@@ -34,8 +34,18 @@ export function createUpdateSlackCards(deps: NotifyDeps) {
     );
     const lines = statusLines(state);
     const issue = cardTokens(deps, { workflowId: state.workflowId, round: state.round, deadline: state.deadline });
+    const dms = new Map<string, string | undefined>();
+    let updated = 0;
     for (const card of cards) {
       const ref = { channel: card.channel, ts: card.ts };
+      if (!(await isReviewersDm(slack, dms, card))) {
+        deps.logger.warn(
+          { workflowId: state.workflowId, reviewerId: card.reviewerId },
+          'slack card record is not in its reviewer’s DM: left alone',
+        );
+        continue;
+      }
+      updated += 1;
       if (!cardIsOpen(state, card)) {
         const superseded =
           card.round !== state.round ? [`This card is for round ${card.round}; the proposal is now in round ${state.round}.`] : [];
@@ -53,7 +63,26 @@ export function createUpdateSlackCards(deps: NotifyDeps) {
         }),
       );
     }
-    deps.logger.info({ workflowId: state.workflowId, cards: cards.length, status: state.status }, 'slack cards updated');
-    return { updated: cards.length };
+    deps.logger.info({ workflowId: state.workflowId, cards: updated, status: state.status }, 'slack cards updated');
+    return { updated };
   };
+}
+
+/**
+ * Card records come from the notify activity's result, which anyone with Temporal access can
+ * complete by activity id with records of their own; an update writes fresh decision links for
+ * the card's reviewer. So a record is edited only where cards are posted: the app's DM with the
+ * reviewer the directory names.
+ */
+async function isReviewersDm(
+  slack: NonNullable<NotifyDeps['slack']>,
+  dms: Map<string, string | undefined>,
+  card: { reviewerId: string; channel: string },
+): Promise<boolean> {
+  if (!dms.has(card.reviewerId)) {
+    const slackId = slack.people.find((p) => p.id === card.reviewerId)?.slackId;
+    dms.set(card.reviewerId, slackId ? await slack.api.dmChannel(slackId) : undefined);
+  }
+  const dm = dms.get(card.reviewerId);
+  return dm !== undefined && dm === card.channel;
 }

@@ -36,6 +36,8 @@ export interface SlackFake {
   /** Calls of one method; ephemeral answers to a `response_url` are method `response_url`. */
   of(method: string): SlackCall[];
   cards(): FakeCard[];
+  /** Holds each `chat.postMessage` answer this long (a slow Slack), 0 by default. */
+  postDelayMs: number;
   close(): Promise<void>;
 }
 
@@ -56,6 +58,8 @@ export async function startSlackFake(options: { port?: number; host?: string } =
   const calls: SlackCall[] = [];
   const cards = new Map<string, FakeCard>();
   let ts = 1_700_000_000;
+  // Filled in once the server listens; the request handler reads postDelayMs from it.
+  const fake = { postDelayMs: 0 } as SlackFake;
 
   const api = (method: string, args: Record<string, unknown>): Record<string, unknown> => {
     const blocks = Array.isArray(args['blocks']) ? (args['blocks'] as unknown[]) : [];
@@ -73,6 +77,11 @@ export async function startSlackFake(options: { port?: number; host?: string } =
         const card = cards.get(key);
         if (card) cards.set(key, { ...card, text, blocks, updates: card.updates + 1 });
         return { ok: true, channel: args['channel'], ts: args['ts'] };
+      }
+      case 'conversations.open': {
+        // The app's DM channel with a user: the same D-for-U id chat.postMessage answers with.
+        const users = typeof args['users'] === 'string' ? args['users'] : '';
+        return { ok: true, channel: { id: users.replace(/^U/, 'D') } };
       }
       case 'views.open':
         return { ok: true, view: { id: 'V1' } };
@@ -102,13 +111,15 @@ export async function startSlackFake(options: { port?: number; host?: string } =
       const method = path.replace(/^\/api\//, '');
       calls.push({ method, token, args });
       res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify(api(method, args)));
+      const answer = JSON.stringify(api(method, args));
+      if (method === 'chat.postMessage' && fake.postDelayMs > 0) setTimeout(() => res.end(answer), fake.postDelayMs);
+      else res.end(answer);
     });
   });
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const base = `http://${options.host ?? '127.0.0.1'}:${port}`;
-  return {
+  Object.assign(fake, {
     apiUrl: `${base}/api/`,
     responseUrl: (id) => `${base}/actions/T0GATEHOUSE/${encodeURIComponent(id)}`,
     pageUrl: `${base}/`,
@@ -120,7 +131,8 @@ export async function startSlackFake(options: { port?: number; host?: string } =
         server.closeAllConnections();
         server.close(() => resolve());
       }),
-  };
+  });
+  return fake;
 }
 
 function page(res: ServerResponse, path: string, cards: FakeCard[], calls: SlackCall[]): void {

@@ -65,7 +65,16 @@ export function withMcpDefaults(book: PolicyBook, catalog: McpCatalog, config: P
   return { ...book, policies: new Map([...effectiveMcpPolicies(catalog, book.policies, config), ...book.policies]) };
 }
 
-/** A read-only tool the policy lets run alone is called directly: there is no effect to gate. */
+/**
+ * A read-only tool the policy lets run alone is called directly: there is no effect to gate. Only
+ * when the policy has nothing to check per call: a trigger or required evidence is evaluated by
+ * the worker, so such a call goes through a run even when it usually auto-approves.
+ */
 export function passesThrough(tool: CatalogTool, policy: Policy): boolean {
-  return policy.mode === 'autonomous' && annotationsOf(tool).readOnlyHint === true;
+  return (
+    policy.mode === 'autonomous' &&
+    policy.triggers.length === 0 &&
+    policy.evidenceRequired.length === 0 &&
+    annotationsOf(tool).readOnlyHint === true
+  );
 }

@@ -5,13 +5,19 @@
 import { currentRoundDecisions, standingOf } from '../domain/standing';
 import type { ApprovalState, SlackCardRecord } from '../domain/state';
 import { Status } from '../domain/status';
+import { scrubberFor } from '../evidence/redaction';
 
-/** Who decided what, when, through which channel; then the run's status. */
+/**
+ * Who decided what, when, through which channel; then the run's status. The outcome reason quotes
+ * people (a reviewer's comment, the agent's withdrawal reason, a target's error), so the policy's
+ * redacted values are masked in it as the mail and the audit trail mask them.
+ */
 export function statusLines(state: ApprovalState): string[] {
   const decisions = currentRoundDecisions(state).map(
     (d) => `${d.kind.replace(/_/g, ' ')} by ${d.reviewerId} (${d.role}) through ${d.channel ?? 'link'} at ${d.decidedAt}`,
   );
-  const status = `Status: ${state.status.replace(/_/g, ' ')}${state.outcomeReason ? ` (${state.outcomeReason})` : ''}`;
+  const reason = state.outcomeReason ? scrubberFor(state)(state.outcomeReason) : undefined;
+  const status = `Status: ${state.status.replace(/_/g, ' ')}${reason ? ` (${reason})` : ''}`;
   return [...decisions, status];
 }
 

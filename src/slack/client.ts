@@ -27,6 +27,8 @@ export interface SlackApi {
   openModal(triggerId: string, view: SlackModal): Promise<void>;
   /** Answers a click with a message only its clicker sees (ephemeral), through the interaction's `response_url`. */
   respond(responseUrl: string, text: string): Promise<void>;
+  /** The app's direct-message channel with a user (where `post` to that user id lands). */
+  dmChannel(userId: string): Promise<string>;
 }
 
 export interface SlackApiOptions {
@@ -97,6 +99,11 @@ export function createSlackApi(options: SlackApiOptions): SlackApi {
         signal: AbortSignal.timeout(timeoutMs),
       });
       if (!response.ok) throw new SlackResponseError(`response_url answered ${response.status}`);
+    },
+    async dmChannel(userId) {
+      const result = await web.conversations.open({ users: userId });
+      if (!result.channel?.id) throw new SlackResponseError('conversations.open answered without a channel id');
+      return result.channel.id;
     },
   };
 }

@@ -49,6 +49,13 @@ export interface VerifyWebhookInput {
   /** The request's headers; names are matched case-insensitively. */
   headers: Record<string, string | string[] | undefined>;
   keys: WebhookKeyring;
+  /**
+   * The agent whose outcomes this receiver takes. One worker key signs every agent's outcomes and
+   * an agent names its own webhook URL, so without this check another agent (or anyone replaying a
+   * captured delivery) could hand this receiver a genuine outcome of a run it never proposed,
+   * under one of its own proposal ids.
+   */
+  agentId: string | readonly string[];
   toleranceSeconds?: number;
   nowMs?: number;
 }
@@ -99,6 +106,9 @@ export function verifyWebhook(input: VerifyWebhookInput): VerifiedDelivery {
   }
   const outcome = RunOutcomeSchema.safeParse(parsed);
   if (!outcome.success) throw new WebhookVerificationError('body is not a run outcome');
+  const agents: readonly string[] = typeof input.agentId === 'string' ? [input.agentId] : input.agentId;
+  if (!agents.includes(outcome.data.agentId))
+    throw new WebhookVerificationError(`the outcome is of agent "${outcome.data.agentId.slice(0, 64)}", not of this receiver's`);
   const deliveryId = header(input.headers, DELIVERY_HEADER);
   if (deliveryId !== outcome.data.deliveryId) throw new WebhookVerificationError('delivery header does not match the signed body');
   return { deliveryId, outcome: outcome.data };

@@ -40,7 +40,7 @@ async function startReceiver(): Promise<Receiver> {
         return;
       }
       try {
-        const delivery = verifyWebhook({ body, headers: req.headers, keys: keyring });
+        const delivery = verifyWebhook({ body, headers: req.headers, keys: keyring, agentId: 'agent-7' });
         if (!seen.has(delivery.deliveryId)) {
           seen.add(delivery.deliveryId);
           receiver.handled.push(delivery);
@@ -156,6 +156,19 @@ describe('outcome webhook', () => {
     expect(final.transitions.some((t) => t.event === 'webhook_undeliverable')).toBe(false);
   });
 
+  it("refuses another agent's genuine outcome sent to this agent's receiver under one of its proposal ids", async () => {
+    const before = receiver.handled.length;
+    const proposal = h.proposal('test.auto', {
+      agent: { id: 'metrics-agent', name: 'metrics agent' },
+      notify: { webhook: receiver.url },
+    });
+    const run = await h.gatehouse.propose(proposal);
+    expect((await run.result()).status).toBe('succeeded');
+    const attempt = await eventually(async () => receiver.attempts.find((a) => a.deliveryId === `outcome:${run.workflowId}`));
+    expect(attempt.status).toBe(401);
+    expect(receiver.handled.slice(before).some((d) => d.outcome.proposalId === proposal.id)).toBe(false);
+  });
+
   it('verifies a signature, and refuses a replay, a changed body and an unknown key', () => {
     const body = JSON.stringify({
       deliveryId: 'outcome:a:b',
@@ -170,14 +183,15 @@ describe('outcome webhook', () => {
     });
     const now = Date.now();
     const headers = { 'Gatehouse-Signature': signWebhook(keyring, body, now), 'Gatehouse-Delivery': 'outcome:a:b' };
-    expect(verifyWebhook({ body, headers, keys: keyring, nowMs: now }).outcome.status).toBe('succeeded');
-    expect(() => verifyWebhook({ body, headers, keys: keyring, nowMs: now + 10 * 60_000 })).toThrow(/replay/);
-    expect(() => verifyWebhook({ body: body.replace('succeeded', 'failed'), headers, keys: keyring, nowMs: now })).toThrow(
+    expect(verifyWebhook({ body, headers, keys: keyring, agentId: 'a', nowMs: now }).outcome.status).toBe('succeeded');
+    expect(() => verifyWebhook({ body, headers, keys: keyring, agentId: 'a', nowMs: now + 10 * 60_000 })).toThrow(/replay/);
+    expect(() => verifyWebhook({ body: body.replace('succeeded', 'failed'), headers, keys: keyring, agentId: 'a', nowMs: now })).toThrow(
       WebhookVerificationError,
     );
     const other = parseLinkKeyring(`wh2:${generateLinkSecret()}`);
-    expect(() => verifyWebhook({ body, headers, keys: other, nowMs: now })).toThrow(/unknown signing key/);
-    expect(() => verifyWebhook({ body, headers: {}, keys: keyring, nowMs: now })).toThrow(/no gatehouse-signature/);
+    expect(() => verifyWebhook({ body, headers, keys: other, agentId: 'a', nowMs: now })).toThrow(/unknown signing key/);
+    expect(() => verifyWebhook({ body, headers, keys: keyring, agentId: ['b', 'c'], nowMs: now })).toThrow(/not of this receiver/);
+    expect(() => verifyWebhook({ body, headers: {}, keys: keyring, agentId: 'a', nowMs: now })).toThrow(/no gatehouse-signature/);
   });
 });
 
