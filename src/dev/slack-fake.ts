@@ -121,17 +121,17 @@ export async function startSlackFake(options: { port?: number; host?: string } =
   const base = `http://${options.host ?? '127.0.0.1'}:${port}`;
   Object.assign(fake, {
     apiUrl: `${base}/api/`,
-    responseUrl: (id) => `${base}/actions/T0GATEHOUSE/${encodeURIComponent(id)}`,
+    responseUrl: (id: string) => `${base}/actions/T0GATEHOUSE/${encodeURIComponent(id)}`,
     pageUrl: `${base}/`,
     calls,
-    of: (method) => calls.filter((c) => c.method === method),
+    of: (method: string) => calls.filter((c) => c.method === method),
     cards: () => [...cards.values()],
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
-  });
+  } satisfies Omit<SlackFake, 'postDelayMs'>);
   return fake;
 }
 
