@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import type { temporal } from '@temporalio/proto';
+import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { DecisionKind } from '../../src/domain/decision';
@@ -114,8 +114,9 @@ describe('a thirty-day run on the time-skipping server', () => {
           : 'other';
       expect(ended).toBe(i < runs.length - 1 ? 'continued' : 'completed');
       expect(r.history.events!.length).toBeLessThan(4096);
-      // The server suggests a hand-over at 4 MB; the last run adds its commit and audit record.
-      expect(r.bytes).toBeLessThan(8 * 1024 * 1024);
+      // The server suggests a hand-over at 4 MB; a waiting run acts on it when it next wakes, up
+      // to a round's versions later (5.4 MB and 3.8 MB when measured).
+      expect(r.bytes).toBeLessThan(7 * 1024 * 1024);
       await Worker.runReplayHistory(
         { workflowBundle: { codePath: process.env['GATEHOUSE_TEST_WORKFLOW_BUNDLE']! } },
         r.history,
@@ -175,7 +176,7 @@ async function followChain(client: Client, workflowId: string): Promise<ChainedR
   const runs: ChainedRun[] = [];
   while (runId) {
     const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
-    runs.push({ runId, history, bytes: JSON.stringify(history).length });
+    runs.push({ runId, history, bytes: temporal.api.history.v1.History.encode(history).finish().length });
     runId = history.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
   }
   return runs;
