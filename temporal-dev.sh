@@ -5,7 +5,8 @@
 #
 #   up       the whole stack in the foreground (Temporal + Web UI, mail inbox, worker, decision
 #            service); --demo also submits the sample proposals; Ctrl-C stops it all
-#   install  ensure a Temporal CLI exists; prints its absolute path as the last stdout line
+#   install  ensure a Temporal CLI exists; prints its absolute path as the last stdout line. Also
+#            installs the time-skipping test server the tests use (scripts/test-server.sh)
 #   start    start the local stack (for now: the Temporal dev server) — idempotent
 #   stop     stop the dev server started by this script
 #   status   exit 0 if running, 3 if not
@@ -60,7 +61,8 @@ usage() {
   cat >&2 <<EOF
 Usage: $(basename "$0") [install|start|stop|status|up [--demo]]   (default: start)
 
-  install  ensure a Temporal CLI exists; print its absolute path (last stdout line)
+  install  ensure a Temporal CLI exists; print its absolute path (last stdout line); also
+           installs the tests' time-skipping test server (Java, from Maven Central)
   start    start the Temporal dev server with its Web UI in the background (idempotent)
   up       run the whole stack in the foreground: Temporal, mail inbox, worker, decision
            service; --demo submits the sample proposals; Ctrl-C stops everything
@@ -510,7 +512,11 @@ start_stack() {
 main() {
   local cmd="${1:-start}"
   case "$cmd" in
-    install) cmd_install ;;
+    install)
+      # Only here, not on start/up: the stack runs without Java, the test suite does not.
+      "$REPO_ROOT/scripts/test-server.sh" install >/dev/null
+      cmd_install
+      ;;
     start) start_stack ;;
     up)
       shift

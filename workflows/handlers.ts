@@ -18,6 +18,7 @@ import {
 } from './message-handlers';
 import { decideSignal, decideUpdate, getStateQuery, requestFreshLinkSignal, reviseUpdate, withdrawUpdate } from './messages';
 import type { Run } from './run-context';
+import { boundedResult } from './run-result';
 
 /** `keys` verify decisions; `messageKeys` verify withdrawals and revisions (undefined until the policy step ran). */
 export function registerHandlers(run: Run, keys: () => TrustedKeys, messageKeys: () => MessageKeys | undefined): void {
@@ -32,5 +33,7 @@ export function registerHandlers(run: Run, keys: () => TrustedKeys, messageKeys:
     validator: (withdrawal) => void acceptWithdrawal(run, withdrawal, messageKeys()),
   });
   setHandler(requestFreshLinkSignal, (raw) => applyFreshLinkRequest(run, raw));
-  setHandler(getStateQuery, () => run.get());
+  // Bounded like the run's result: a state past Temporal's 2 MB payload limit (versions near the
+  // content limit, kept with their signed copies) would fail the query, and every page with it.
+  setHandler(getStateQuery, () => boundedResult(run.get()));
 }

@@ -174,7 +174,13 @@ const RUN_NOT_FOUND = p(
   'Proposal not found',
   'No approval run matches this link. It may have been removed after its retention period.',
 );
-const TOO_LARGE = p(413, 'too_large', 'Too much text', 'The request is larger than a decision can be. Shorten your comment and try again.');
+// Named limits, as the SDK and the CLI name theirs: the body limits only leave room for these.
+const TOO_LARGE = p(
+  413,
+  'too_large',
+  'Too much text',
+  'The request is larger than a decision can be: a comment may have at most 5,000 characters and an edited version at most 64 kB of JSON. Shorten it and try again.',
+);
 const RATE_LIMITED = p(429, 'rate_limited', 'Too many requests', 'Please wait a minute before trying again.');
 const ROUTE_NOT_FOUND = p(404, 'not_found', 'Page not found', 'There is no page at this address.');
 const METHOD_NOT_ALLOWED = p(405, 'method_not_allowed', 'Method not allowed', 'This address does not accept that kind of request.');

@@ -293,12 +293,10 @@ describe('CSRF and request shape', () => {
       'too_large',
       token,
     );
-    expectRefused(
-      await postJson(`${service.url}/api/decisions/${token}`, { kind: 'approve', paramsHash, comment: big }),
-      413,
-      'too_large',
-      token,
-    );
+    const api = await postJson(`${service.url}/api/decisions/${token}`, { kind: 'approve', paramsHash, comment: big });
+    expectRefused(api, 413, 'too_large', token);
+    // The answer names the limits, as the SDK and the CLI do.
+    expect(api.body).toContain('at most 64 kB');
     await expectUntouched(target);
   });
 

@@ -1,12 +1,14 @@
 /**
  * Not part of the suite: `npm run record-histories` runs representative approvals on the test
- * server and saves their histories for replay.test.ts.
+ * server and saves their histories for replay.test.ts, each with its workflow id beside it
+ * (`<name>.workflow-id`): a history does not carry the id, and a signed revision is bound to it.
  */
 import { writeFileSync } from 'node:fs';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { join } from 'node:path';
 import { decideUpdate } from '../../workflows/messages';
 import { createHarness, eventually, type Harness } from '../support/harness';
+import { WORKFLOW_ID_SUFFIX } from './recorded-history';
 
 let h: Harness;
 beforeAll(async () => {
@@ -18,6 +20,7 @@ afterAll(() => h?.close());
 async function save(name: string, workflowId: string): Promise<void> {
   const history = await h.client.workflow.getHandle(workflowId).fetchHistory();
   writeFileSync(join(__dirname, 'histories', `${name}.json`), historyToJSON(history));
+  writeFileSync(join(__dirname, 'histories', `${name}${WORKFLOW_ID_SUFFIX}`), `${workflowId}\n`);
 }
 
 async function awaiting(workflowId: string): Promise<void> {
@@ -55,6 +58,22 @@ it('records histories', async () => {
   });
   await rejected.result();
   await save('rejected', rejected.workflowId);
+
+  // A signed revision: its signature covers the workflow id, so it replays only under the real one.
+  const proposal = h.proposal('test.single');
+  const revised = await h.gatehouse.propose(proposal);
+  await awaiting(revised.workflowId);
+  const revisedHandle = h.client.workflow.getHandle(revised.workflowId);
+  await revisedHandle.executeUpdate(decideUpdate, {
+    args: [await h.decision(revised.workflowId, { id: 'bob', role: 'approver' }, 'request_changes', { comment: 'smaller' })],
+  });
+  await revised.revise({ by: 'agent-7', params: { ...proposal.params, body: { amount: 41 } } });
+  await awaiting(revised.workflowId);
+  await revisedHandle.executeUpdate(decideUpdate, {
+    args: [await h.decision(revised.workflowId, { id: 'alice', role: 'approver' }, 'approve')],
+  });
+  await revised.result();
+  await save('revised-approved', revised.workflowId);
 
   const sla = await h.gatehouse.propose(h.proposal('test.sla'));
   await sla.result();
