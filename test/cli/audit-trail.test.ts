@@ -189,7 +189,7 @@ describe('an audit trail written as it happens', () => {
   it('has a waiting run’s proposal, evaluation and first of two approvals in the log before the run ends', async () => {
     const run = await h.gatehouse.propose(h.proposal('test.quorum'));
     const id = run.workflowId;
-    const logged = () => (h.auditLog.read()).then((lines) => lines.filter((l) => l.workflowId === id));
+    const logged = () => h.auditLog.read().then((lines) => lines.filter((l) => l.workflowId === id));
     await eventually(async () => ((await logged()).some((l) => l.kind === 'evaluated') ? true : undefined));
     const kinds = (await logged()).map((l) => l.entryId);
     expect(kinds).toEqual(expect.arrayContaining([`${id}:proposed`, `${id}:evaluated`]));
