@@ -205,3 +205,28 @@ describe('an audit trail written as it happens', () => {
     await h.client.workflow.getHandle(id).terminate('test over');
   });
 });
+
+describe("the worker's audit upkeep", () => {
+  it('records a run terminated while the worker runs, by its periodic sweep', async () => {
+    const { startAuditUpkeep } = await import('../../src/worker/audit-upkeep');
+    const { createLogger } = await import('../../src/observability/logger');
+    const run = await h.gatehouse.propose(h.proposal('test.single'));
+    await eventually(async () => ((await run.status()).status === 'awaiting_approval' ? true : undefined));
+    await h.client.workflow.getHandle(run.workflowId).terminate('stuck');
+    const stop = startAuditUpkeep({
+      log: h.auditLog,
+      client: h.client,
+      taskQueue: h.taskQueue,
+      logger: createLogger({ level: 'silent' }),
+      checkpointIntervalMs: 1_000,
+      sweepIntervalMs: 500,
+    });
+    try {
+      await eventually(async () =>
+        (await h.auditLog.read()).some((l) => l.entryId === `${run.workflowId}:terminated`) ? true : undefined,
+      );
+    } finally {
+      stop();
+    }
+  });
+});
