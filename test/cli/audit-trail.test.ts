@@ -189,7 +189,7 @@ describe('an audit trail written as it happens', () => {
   it('has a waiting run’s proposal, evaluation and first of two approvals in the log before the run ends', async () => {
     const run = await h.gatehouse.propose(h.proposal('test.quorum'));
     const id = run.workflowId;
-    const logged = () => (h.auditLog.read()).then((lines) => lines.filter((l) => l.workflowId === id));
+    const logged = () => h.auditLog.read().then((lines) => lines.filter((l) => l.workflowId === id));
     await eventually(async () => ((await logged()).some((l) => l.kind === 'evaluated') ? true : undefined));
     const kinds = (await logged()).map((l) => l.entryId);
     expect(kinds).toEqual(expect.arrayContaining([`${id}:proposed`, `${id}:evaluated`]));
@@ -203,5 +203,30 @@ describe('an audit trail written as it happens', () => {
     const result = await gatehouse({ GATEHOUSE_AUDIT_GRACE_MS: '0' }, 'audit', 'verify');
     expect(result.stdout).not.toContain(id);
     await h.client.workflow.getHandle(id).terminate('test over');
+  });
+});
+
+describe("the worker's audit upkeep", () => {
+  it('records a run terminated while the worker runs, by its periodic sweep', async () => {
+    const { startAuditUpkeep } = await import('../../src/worker/audit-upkeep');
+    const { createLogger } = await import('../../src/observability/logger');
+    const run = await h.gatehouse.propose(h.proposal('test.single'));
+    await eventually(async () => ((await run.status()).status === 'awaiting_approval' ? true : undefined));
+    await h.client.workflow.getHandle(run.workflowId).terminate('stuck');
+    const stop = startAuditUpkeep({
+      log: h.auditLog,
+      client: h.client,
+      taskQueue: h.taskQueue,
+      logger: createLogger({ level: 'silent' }),
+      checkpointIntervalMs: 1_000,
+      sweepIntervalMs: 500,
+    });
+    try {
+      await eventually(async () =>
+        (await h.auditLog.read()).some((l) => l.entryId === `${run.workflowId}:terminated`) ? true : undefined,
+      );
+    } finally {
+      stop();
+    }
   });
 });

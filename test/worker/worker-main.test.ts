@@ -64,6 +64,8 @@ describe('worker start-up', () => {
       GATEHOUSE_PAYLOAD_KEYS: `p1:${Buffer.alloc(32, 7).toString('base64')}`,
       GATEHOUSE_SAMPLING_KEY: `s1:${Buffer.alloc(32, 9).toString('base64url')}`,
       GATEHOUSE_OUTBOX_DATABASE_URL: 'postgres://gatehouse@127.0.0.1:9/outbox',
+      GATEHOUSE_AUDIT_KEYS: `a1:${Buffer.alloc(32, 5).toString('base64url')}`,
+      GATEHOUSE_AUDIT_CHECKPOINT_KEY: `c1:${generateDecisionKeyPair().privateKeyHex}`,
       GATEHOUSE_POLICIES_DIR: dir,
       GATEHOUSE_REVIEWERS_FILE: join(dir, 'reviewers.yaml'),
       GATEHOUSE_AGENTS_FILE: agentsFile,
@@ -71,6 +73,20 @@ describe('worker start-up', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('payment.refund.yaml');
     expect(result.stderr).toContain('has no executor');
+  });
+
+  it('refuses to start in production with an unkeyed or unanchored audit log', async () => {
+    const result = await runWorker({
+      ...validEnv(),
+      GATEHOUSE_MODE: 'production',
+      GATEHOUSE_DECISION_SIGNING_KEY: `d1:${generateDecisionKeyPair().privateKeyHex}`,
+      GATEHOUSE_PAYLOAD_KEYS: `p1:${Buffer.alloc(32, 7).toString('base64')}`,
+      GATEHOUSE_SAMPLING_KEY: `s1:${Buffer.alloc(32, 9).toString('base64url')}`,
+      GATEHOUSE_OUTBOX_DATABASE_URL: 'postgres://gatehouse@127.0.0.1:9/outbox',
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('GATEHOUSE_AUDIT_KEYS: is required by the worker');
+    expect(result.stderr).toContain('GATEHOUSE_AUDIT_CHECKPOINT_KEY: is required by the worker');
   });
 
   it('exits 1 listing every problem of a broken agent registry', async () => {
