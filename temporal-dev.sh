@@ -343,6 +343,7 @@ POSTGRES_PORT="${GATEHOUSE_DEV_POSTGRES_PORT:-55432}"
 TICKETS_PORT="${GATEHOUSE_DEV_TICKETS_PORT:-8090}"
 PAYMENTS_PORT="${GATEHOUSE_DEV_PAYMENTS_PORT:-8091}"
 SLACK_PORT="${GATEHOUSE_DEV_SLACK_PORT:-8092}"
+MCP_PORT="${GATEHOUSE_DEV_MCP_PORT:-8093}"
 DEV_DIR="$REPO_ROOT/.gatehouse"
 DEV_ENV="$DEV_DIR/dev.env"
 STACK_PIDS=()
@@ -473,9 +474,21 @@ cmd_up() {
     start_process slack dev/slack-main.js
     wait_for_log "$DEV_DIR/logs/slack.log" "dev slack ready" "dev Slack fake"
   fi
+  local mcp_token=""
+  if [ "$demo" = 1 ]; then
+    # The MCP gateway in front of the sample notes server: the worker executes its tools, so it
+    # reads the same configuration and an agent registry that names the gateway's agent.
+    mcp_token="$(node "$REPO_ROOT/dist/src/dev/mcp-demo.js" "$DEV_DIR")"
+    export GATEHOUSE_MCP_CONFIG="$DEV_DIR/mcp-demo.yaml" GATEHOUSE_AGENTS_FILE="$DEV_DIR/agents-mcp-demo.yaml"
+  fi
   start_process worker worker/main.js
   start_process http http/main.js
   wait_for_port "$HTTP_PORT" "decision service"
+  if [ "$demo" = 1 ]; then
+    node "$REPO_ROOT/dist/src/cli/main.js" mcp-gateway --http "$HOST:$MCP_PORT" >> "$DEV_DIR/logs/mcp-gateway.log" 2>&1 &
+    STACK_PIDS+=($!)
+    wait_for_port "$MCP_PORT" "MCP gateway"
+  fi
   cat <<EOF
 Gatehouse is up:
   Temporal Web UI   $UI_URL   (pending: GatehouseStatus = "awaiting_approval")
@@ -494,6 +507,11 @@ EOF
   if [ "$demo" = 1 ]; then
     node "$REPO_ROOT/dist/src/cli/main.js" demo "$REPO_ROOT/examples"
     echo "Demo proposals submitted: open the mail inbox, follow a link, decide."
+    cat <<EOF
+MCP gateway       http://$HOST:$MCP_PORT/mcp   (sample notes server; token in $DEV_DIR/mcp-demo-token)
+  Claude Code:    claude mcp add --transport http gatehouse http://$HOST:$MCP_PORT/mcp --header "Authorization: Bearer $mcp_token"
+  notes__delete_note waits for a reviewer (mail inbox); notes__read_note passes through.
+EOF
   fi
   local pid
   for pid in "${STACK_PIDS[@]}"; do

@@ -27,6 +27,7 @@ import { decideUpdate } from '../workflows/messages';
 import { decisionUpdateIdFor, workflowIdFor } from '../src/domain/ids';
 import { benchActionTypes, type BenchActionType, type BenchParams } from './actions';
 import { now } from './clock';
+import { benchMcpConfig } from './mcp-config';
 import { floorDecideSignal, floorDecideUpdate, type floorWorkflow } from './floor-workflow';
 import type { BenchHttp } from './http';
 import { startHttpProcess } from './http-host';
@@ -80,6 +81,10 @@ export interface Bench {
   tuning: BenchTuning;
   /** One audit file per worker process. */
   auditLogFiles: string[];
+  /** The bench agent's `kid:hex` key: the MCP gateway proposes with it. */
+  agentKey: string;
+  /** Where the driver's MCP gateway and the worker find the downstream server and the call record. */
+  mcpConfig: Record<string, unknown>;
   expect: Expectations;
   runTag: string;
   close(): Promise<void>;
@@ -144,6 +149,7 @@ export async function createBench(options: {
       tuning,
       bundles: { gatehouse: join(server.dir, 'gatehouse.js'), floor: join(server.dir, 'floor.js') },
       policiesDir: resolve(__dirname, 'policies'),
+      mcp: benchMcpConfig(server.dir),
     };
     const workers: WorkerHost[] = [];
     const startWorker = async (auditLogFile: string) => {
@@ -188,6 +194,8 @@ export async function createBench(options: {
       linkKeyring,
       tuning,
       auditLogFiles,
+      agentKey: `bench-agent-1:${agentKeys.privateKeyHex}`,
+      mcpConfig: benchMcpConfig(server.dir),
       expect: { gatehouse: new Set(), floor: new Set(), decisionsAccepted: 0, decisionFailures: [] },
       runTag: Date.now().toString(36),
       close,

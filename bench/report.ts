@@ -53,6 +53,7 @@ export interface Reportable {
       lanes: number;
     };
     historyEvents: { single: number; dual: number; auto: number };
+    mcp: { passThroughDirectMs: Summary; passThroughViaGatewayMs: Summary; gatedAutoApprovedMs: Summary };
   };
   ratios: Record<string, number>;
   /** 95% bootstrap intervals of the p99 ratios with runs waiting. */
@@ -109,6 +110,19 @@ export function targetsOf(r: Omit<Reportable, 'targets'>): Target[] {
     t('decision POST response p99 ms', g.decisionResponseMs.http.p99, '≤ 50', g.decisionResponseMs.http.p99 <= 50),
     t('completed approvals/s ÷ floor', q['throughput']!, '≥ 0.5', q['throughput']! >= 0.5),
     t('… by CPU per lifecycle (floor ÷ Gatehouse)', q['throughputByCpu']!, '≥ 0.5', q['throughputByCpu']! >= 0.5),
+    // Issue 18: the gateway adds at most 10 % and 2 ms to a call it lets through.
+    t(
+      'MCP read-only call p50: gateway ÷ direct',
+      q['mcpPassThroughP50']!,
+      `≤ 1.1 + 2 ms (≤ ${fmt(1.1 + 2 / g.mcp.passThroughDirectMs.p50)} here)`,
+      g.mcp.passThroughViaGatewayMs.p50 <= 1.1 * g.mcp.passThroughDirectMs.p50 + 2,
+    ),
+    t(
+      'MCP gated auto-approved call p50 ÷ floor signal-with-start round trip',
+      q['mcpGatedAutoP50']!,
+      '≤ 1.3',
+      q['mcpGatedAutoP50']! <= 1.3,
+    ),
     t('history events single ÷ floor', q['historySingle']!, '≤ 2', q['historySingle']! <= 2),
     t('history events dual ÷ floor', q['historyDual']!, '≤ 2.4', q['historyDual']! <= 2.4),
     // Retained heap when it covers the workflows (debug mode), else RSS, which also holds uncollected garbage.
@@ -219,6 +233,20 @@ export function renderTable(r: Reportable & { targets: Target[] }): string {
         ['decision call answered (HTTP)', ms(f.signalResponseMs), ms(g.decisionResponseMs.http), '', ''],
         ['no human: start → commit start', ms(f.signalWithStartToActivityMs), ms(g.autoApproved.proposeToCommitMs), q['autoE2eP50']!, ''],
         ['no human: start → completed', ms(f.signalWithStartToCompletedMs), ms(g.autoApproved.proposeToCompletedMs), '', ''],
+        [
+          'MCP gated call, policy approves: call → result',
+          ms(f.signalWithStartToCompletedMs),
+          ms(g.mcp.gatedAutoApprovedMs),
+          q['mcpGatedAutoP50']!,
+          '',
+        ],
+        [
+          'MCP read-only call: direct vs through the gateway',
+          ms(g.mcp.passThroughDirectMs),
+          ms(g.mcp.passThroughViaGatewayMs),
+          q['mcpPassThroughP50']!,
+          '',
+        ],
       ],
     ),
   );

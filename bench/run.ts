@@ -38,6 +38,7 @@ import {
   type PendingFigures,
 } from './phases';
 import { renderClusterTable, runClusterBench } from './cluster';
+import { mcpGatedAuto, mcpPassThrough, startMcpSides } from './mcp';
 import { renderTable, targetsOf } from './report';
 import { bootstrapRatioInterval, median, ratio, round, summarize } from './stats';
 import { settled } from './proc';
@@ -56,6 +57,8 @@ interface Plan {
   poolSize: number;
   submitters: number;
   autoCount: number;
+  /** Read-only MCP calls each way (through the gateway, direct), one at a time. */
+  mcpCalls: number;
   http: { seconds: number; connections: number; pageRuns: number; decisions: number; lanes: number; blocks: number };
   /** `steps`: RSS and heap checkpoints along the ramp. */
   pending: { n: number; sample: number; lanes: number; steps: number };
@@ -73,6 +76,7 @@ const PLANS: Record<Plan['mode'], Plan> = {
     poolSize: 8,
     submitters: 8,
     autoCount: 8,
+    mcpCalls: 40,
     http: { seconds: 1, connections: 16, pageRuns: 2, decisions: 10, lanes: 8, blocks: 1 },
     pending: { n: 30, sample: 10, lanes: 10, steps: 4 },
   },
@@ -89,6 +93,7 @@ const PLANS: Record<Plan['mode'], Plan> = {
     poolSize: 100,
     submitters: 16,
     autoCount: 60,
+    mcpCalls: 400,
     http: { seconds: 3, connections: 32, pageRuns: 8, decisions: 100, lanes: 16, blocks: 2 },
     // 10,000 (issue 7): `--pending 10000`, about 25 minutes on 2 cores (both sides held at 10,000 waiting).
     pending: { n: 2_000, sample: 300, lanes: 32, steps: 8 },
@@ -208,12 +213,26 @@ async function measure(bench: Bench, plan: Plan, fixedRate?: number) {
 
   const autoE2e: E2eSamples = { toCommit: [], toCompleted: [] };
   const floorE2e: E2eSamples = { toCommit: [], toCompleted: [] };
-  for (let b = 0; b < 2; b++) {
-    await floorEndToEnd(bench, Math.ceil(plan.autoCount / 2), rate, floorE2e);
-    await autoEndToEnd(bench, Math.ceil(plan.autoCount / 2), rate, autoE2e);
+  const mcp = { direct: [] as number[], viaGateway: [] as number[], gatedAuto: [] as number[] };
+  const mcpSides = await startMcpSides(bench);
+  try {
+    // Warm-up: the first calls open the gateway's and the worker's downstream connections.
+    await mcpPassThrough(mcpSides, 10, { direct: [], viaGateway: [] });
+    await mcpGatedAuto(bench, mcpSides, 3, rate, []);
+    for (let b = 0; b < 2; b++) {
+      await floorEndToEnd(bench, Math.ceil(plan.autoCount / 2), rate, floorE2e);
+      await autoEndToEnd(bench, Math.ceil(plan.autoCount / 2), rate, autoE2e);
+      await mcpGatedAuto(bench, mcpSides, Math.ceil(plan.autoCount / 2), rate, mcp.gatedAuto);
+      await mcpPassThrough(mcpSides, Math.ceil(plan.mcpCalls / 2), mcp);
+    }
+  } finally {
+    await mcpSides.close();
   }
   log(
     `end to end p50: auto-approved → commit ${summarize(autoE2e.toCommit).p50} ms, floor signal-with-start → activity ${summarize(floorE2e.toCommit).p50} ms`,
+  );
+  log(
+    `MCP p50: read-only call direct ${summarize(mcp.direct).p50} ms, through the gateway ${summarize(mcp.viaGateway).p50} ms; gated auto-approved call ${summarize(mcp.gatedAuto).p50} ms (floor signal-with-start → completed ${summarize(floorE2e.toCompleted).p50} ms)`,
   );
 
   const http: HttpFigures = await measureHttp(bench, { ...plan.http, submitters: plan.submitters });
@@ -235,7 +254,7 @@ async function measure(bench: Bench, plan: Plan, fixedRate?: number) {
   );
   log(`pending floor: ${floorPending.n} waiting, update→activity p99 ${floorPending.decision.updateToActivity.p99} ms`);
 
-  return { history, tp, starts, lat, rate, autoE2e, floorE2e, http, pending, floorPending, pendingLat, floorPendingLat };
+  return { history, tp, starts, lat, rate, autoE2e, floorE2e, mcp, http, pending, floorPending, pendingLat, floorPendingLat };
 }
 
 function cpuMedian(runs: Throughput[]): { worker: number; server: number; driver: number } {
@@ -283,6 +302,12 @@ function compose(plan: Plan, bench: Bench, m: Awaited<ReturnType<typeof measure>
     autoApproved: { proposeToCommitMs: summarize(m.autoE2e.toCommit), proposeToCompletedMs: summarize(m.autoE2e.toCompleted) },
     http: m.http,
     historyEvents: { single: m.history.single, dual: m.history.dual, auto: m.history.auto },
+    /** The MCP gateway (bench/mcp.ts): a read-only call each way, and a gated call the policy approves, call → result. */
+    mcp: {
+      passThroughDirectMs: summarize(m.mcp.direct),
+      passThroughViaGatewayMs: summarize(m.mcp.viaGateway),
+      gatedAutoApprovedMs: summarize(m.mcp.gatedAuto),
+    },
   };
   const ratios = {
     decisionLatencyP50: ratio(sdkDecision.p50, floorDecision.p50),
@@ -302,6 +327,10 @@ function compose(plan: Plan, bench: Bench, m: Awaited<ReturnType<typeof measure>
     historySingle: ratio(m.history.single, m.history.floor),
     historyDual: ratio(m.history.dual, m.history.floor),
     autoE2eP50: ratio(gatehouse.autoApproved.proposeToCommitMs.p50, floor.signalWithStartToActivityMs.p50),
+    /** A read-only MCP call through the gateway ÷ the same call made directly (target: ≤ 1.1 plus 2 ms). */
+    mcpPassThroughP50: ratio(gatehouse.mcp.passThroughViaGatewayMs.p50, gatehouse.mcp.passThroughDirectMs.p50),
+    /** A gated MCP call the policy approves, call → result ÷ the floor's signal-with-start → completed. */
+    mcpGatedAutoP50: ratio(gatehouse.mcp.gatedAutoApprovedMs.p50, floor.signalWithStartToCompletedMs.p50),
     badSignatureVsHello: ratio(m.http.badSignature.reqPerSec, m.http.helloWorld.reqPerSec),
     pageVsHello: ratio(m.http.page.reqPerSec, m.http.helloWorld.reqPerSec),
     postVsUpdateRpc: ratio(m.http.decisionPostPerSec, m.http.updateRpcPerSec),

@@ -39,6 +39,8 @@ export interface WorkerProcessConfig {
   bundles: { gatehouse: string; floor: string };
   /** The bench's policy pack (bench/policies): the compiled worker process runs from elsewhere. */
   policiesDir: string;
+  /** The MCP gateway configuration (bench/mcp.ts): the worker executes its `mcp.bench.*` tools. */
+  mcp: Record<string, unknown>;
 }
 
 /** What the worker process reports to the driver over IPC; `at` is bench/clock's now(). */

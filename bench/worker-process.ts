@@ -16,6 +16,10 @@ import { createLogger } from '../src/observability/logger';
 import { loadPolicyBook } from '../src/policy/load';
 import { ephemeralSamplingKey } from '../src/policy/sampling';
 import { createWorker } from '../src/worker/create-worker';
+import { createFileCallStore } from '../src/mcp/call-store';
+import { parseMcpGatewayConfig } from '../src/mcp/config';
+import { createMcpToolExecutor, McpToolParamsSchema, type McpToolParams } from '../src/mcp/executor';
+import { startMcpWorkerSide } from '../src/mcp/start';
 import { benchActionTypes, type BenchParams } from './actions';
 import { now } from './clock';
 import type { FloorActivities, FloorSinks } from './floor-workflow';
@@ -61,7 +65,23 @@ async function main(): Promise<void> {
   });
   const connection = await NativeConnection.connect({ address: config.address });
   const actionTypes = benchActionTypes(executor);
-  const policyBook = loadPolicyBook(config.policiesDir, resolve(config.policiesDir, 'reviewers.yaml'), actionTypes.names());
+  // The MCP tools run the real executor (a downstream call recorded in the call store); each
+  // commit also reports its start, so the correctness gate counts MCP runs like the others.
+  const mcpConfig = parseMcpGatewayConfig(config.mcp);
+  const mcp = await startMcpWorkerSide(mcpConfig);
+  const calls = createFileCallStore(mcpConfig.callsFile);
+  for (const tool of mcp.catalog.tools) {
+    const inner = createMcpToolExecutor(tool, { downstream: mcp.downstream, store: calls });
+    const reporting: Executor<McpToolParams> = {
+      ...inner,
+      async commit(params, ctx) {
+        report({ type: 'commit', wf: ctx.workflowId, at: now(), attempt: ctx.attempt });
+        return inner.commit(params, ctx);
+      },
+    };
+    actionTypes.register({ name: tool.actionType, paramsSchema: McpToolParamsSchema, executor: reporting });
+  }
+  const policyBook = mcp.policies(loadPolicyBook(config.policiesDir, resolve(config.policiesDir, 'reviewers.yaml'), actionTypes.names()));
   const started = now();
   const gatehouse = await createWorker({
     connection,
@@ -124,6 +144,7 @@ async function main(): Promise<void> {
     if (floor.getState() === 'RUNNING') floor.shutdown();
   });
   await Promise.all([gatehouse.run(), floor.run()]);
+  await mcp.close();
   await connection.close();
 }
 

@@ -135,6 +135,14 @@ export const ConfigSchema = z.object({
   GATEHOUSE_MCP_CONFIG: z.string().optional(),
   /** Who calls the stdio gateway (recorded as requester, never an approver); the OS user by default. */
   GATEHOUSE_MCP_CALLER: SubjectIdSchema.optional(),
+  /**
+   * PostgreSQL holding the record of MCP tool calls (table gatehouse_mcp_calls), shared by every
+   * worker; without it the config's callsFile serves one dev worker. Required by a production worker with MCP.
+   */
+  GATEHOUSE_MCP_CALLS_DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'a postgres:// URL')
+    .optional(),
   GATEHOUSE_ACTION_MODULES: z
     .string()
     .optional()

@@ -4,11 +4,13 @@
  * what lets a retried commit return the first result instead of calling the tool again, and what
  * tells a retry after a crash mid-call that it cannot know whether the call happened.
  *
- * A JSONL file: one dev worker (appends from one process are ordered; two workers would need the
- * PostgreSQL table the email outbox uses).
+ * Two stores: a PostgreSQL table, which any number of workers share (the primary key decides which
+ * one claims a call), and a JSONL file for one dev worker (appends from one process are ordered;
+ * a second worker could claim the same key in the gap between its read and its append).
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { DatabaseError, type Pool } from 'pg';
 import { z } from 'zod';
 
 export const CallEntrySchema = z.object({
@@ -66,5 +68,81 @@ export function createFileCallStore(file: string): CallStore {
     async get(key) {
       return read().get(key);
     },
+  };
+}
+
+export const CALLS_TABLE = 'gatehouse_mcp_calls';
+
+const CALLS_DDL = `CREATE TABLE IF NOT EXISTS ${CALLS_TABLE} (
+  idempotency_key text PRIMARY KEY,
+  status text NOT NULL CHECK (status IN ('calling', 'done')),
+  server text NOT NULL,
+  tool text NOT NULL,
+  result jsonb,
+  at timestamptz NOT NULL DEFAULT now()
+)`;
+
+interface CallRow {
+  idempotency_key: string;
+  status: CallEntry['status'];
+  server: string;
+  tool: string;
+  result: Record<string, unknown> | null;
+  at: Date;
+}
+
+const entryOf = (row: CallRow): CallEntry => ({
+  key: row.idempotency_key,
+  status: row.status,
+  server: row.server,
+  tool: row.tool,
+  ...(row.result ? { result: row.result } : {}),
+  at: row.at.toISOString(),
+});
+
+/** The call record in PostgreSQL (table gatehouse_mcp_calls, created on first use). */
+export function createPostgresCallStore(pool: Pool): CallStore {
+  let ready: Promise<void> | undefined;
+  const ensure = (): Promise<void> =>
+    (ready ??= pool.query(CALLS_DDL).then(
+      () => undefined,
+      (err: unknown) => {
+        ready = undefined;
+        // Two workers creating it at once: the loser's next call finds the table.
+        if (err instanceof DatabaseError && (err.code === '23505' || err.code === '42P07')) return;
+        throw err;
+      },
+    ));
+  const get = async (key: string): Promise<CallEntry | undefined> => {
+    await ensure();
+    const row = (await pool.query<CallRow>(`SELECT * FROM ${CALLS_TABLE} WHERE idempotency_key = $1`, [key])).rows[0];
+    return row ? entryOf(row) : undefined;
+  };
+  return {
+    async claim(key, server, tool) {
+      await ensure();
+      const inserted = await pool.query<CallRow>(
+        `INSERT INTO ${CALLS_TABLE} (idempotency_key, status, server, tool) VALUES ($1, 'calling', $2, $3)
+         ON CONFLICT (idempotency_key) DO NOTHING RETURNING *`,
+        [key, server, tool],
+      );
+      if (inserted.rows[0]) return { claimed: true, entry: entryOf(inserted.rows[0]) };
+      const existing = await get(key);
+      // Rows are never deleted, so the conflicting row is there to read.
+      if (!existing) throw new Error(`the call under ${key} conflicted and then vanished`);
+      return { claimed: false, entry: existing };
+    },
+    async complete(key, result) {
+      await ensure();
+      const row = (
+        await pool.query<CallRow>(
+          `UPDATE ${CALLS_TABLE} SET status = 'done', result = $2::jsonb, at = now() WHERE idempotency_key = $1 AND status = 'calling' RETURNING *`,
+          [key, JSON.stringify(result)],
+        )
+      ).rows[0];
+      if (!row) throw new Error(`no claimed call under ${key}`);
+      return entryOf(row);
+    },
+    get,
   };
 }

@@ -6,8 +6,11 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import {
   CallToolRequestSchema,
+  ErrorCode,
   ListToolsRequestSchema,
+  McpError,
   type CallToolResult,
+  type CreateTaskResult,
   type ServerNotification,
   type ServerRequest,
 } from '@modelcontextprotocol/sdk/types.js';
@@ -16,13 +19,14 @@ import { ProposalConflictError, ProposalValidationError, type GatehouseClient, t
 import { mcpProposalIdFor } from '../domain/ids';
 import type { Principal } from '../domain/proposal';
 import type { ApprovalState } from '../domain/state';
-import { Status } from '../domain/status';
+import { isTerminal, Status } from '../domain/status';
 import type { Logger } from '../observability/logger';
 import type { LoadedPolicy } from '../policy/load';
 import type { CatalogTool, McpCatalog } from './catalog';
 import type { McpGatewayConfig } from './config';
 import type { Downstream } from './downstream';
 import { passesThrough } from './policies';
+import { createRunTaskStore, TASK_POLL_INTERVAL_MS } from './tasks';
 
 export interface GatewayDeps {
   catalog: McpCatalog;
@@ -47,7 +51,19 @@ type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 const toolError = (text: string): CallToolResult => ({ content: [{ type: 'text', text }], isError: true });
 
 export function createGatewayServer(deps: GatewayDeps): Server {
-  const server = new Server({ name: 'gatehouse-mcp-gateway', version: '0.1.0' }, { capabilities: { tools: {} } });
+  const taskStore = createRunTaskStore({
+    gatehouse: deps.gatehouse,
+    caller: deps.caller,
+    agentId: deps.config.agent.id,
+    resultOf: (state) => resultOf(state, state.workflowId),
+    statusMessageOf,
+  });
+  // Clients of the 2025-11-25 revision that support tasks may ask for one per gated call; older
+  // clients never see the capability's effect and are held as before.
+  const server = new Server(
+    { name: 'gatehouse-mcp-gateway', version: '0.1.0' },
+    { capabilities: { tools: {}, tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } } }, taskStore },
+  );
   const policyOf = (tool: CatalogTool): LoadedPolicy => {
     const policy = deps.policies.get(tool.actionType);
     // effectiveMcpPolicies gives every catalog tool a policy; a gap would be a wiring bug.
@@ -59,13 +75,23 @@ export function createGatewayServer(deps: GatewayDeps): Server {
     tools: deps.catalog.tools.filter((tool) => policyOf(tool).policy.mode !== 'deny').map((tool) => listed(tool, policyOf(tool).policy)),
   }));
 
-  server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
+  server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult | CreateTaskResult> => {
+    const asTask = request.params.task !== undefined;
+    // A task request must be answered with a task, so a refusal is a protocol error rather than a tool error.
+    const refuse = (text: string) => {
+      if (asTask) throw new McpError(ErrorCode.InvalidParams, text);
+      return toolError(text);
+    };
     const tool = deps.catalog.byExposedName.get(request.params.name);
-    if (!tool) return toolError(`unknown tool "${request.params.name}"`);
+    if (!tool) return refuse(`unknown tool "${request.params.name}"`);
     const { policy } = policyOf(tool);
-    if (policy.mode === 'deny') return toolError(`refused by policy: ${policy.denyReason ?? 'this tool is not allowed'}`);
+    if (policy.mode === 'deny') return refuse(`refused by policy: ${policy.denyReason ?? 'this tool is not allowed'}`);
     const args = request.params.arguments ?? {};
-    if (passesThrough(tool, policy)) return deps.downstream.callTool(tool.server, tool.tool, args);
+    if (passesThrough(tool, policy)) {
+      if (asTask) return refuse(`${tool.exposedName} runs at once and has no task: call it without one`);
+      return deps.downstream.callTool(tool.server, tool.tool, args);
+    }
+    if (asTask) return gatedTask(deps, tool, args, extra);
     return gatedCall(deps, tool, args, extra);
   });
   return server;
@@ -76,8 +102,11 @@ export function createGatewayServer(deps: GatewayDeps): Server {
  * structured content, and clients refuse a result that lacks the structure a schema promises.
  */
 function listed(tool: CatalogTool, policy: LoadedPolicy['policy']) {
-  const { outputSchema: _outputSchema, ...definition } = tool.definition;
-  return passesThrough(tool, policy) ? { ...tool.definition, name: tool.exposedName } : { ...definition, name: tool.exposedName };
+  // The downstream server's own task support is not the gateway's: only a gated call is a task here.
+  const { outputSchema: _outputSchema, execution: _execution, ...definition } = tool.definition;
+  return passesThrough(tool, policy)
+    ? { ...definition, ...(tool.definition.outputSchema ? { outputSchema: tool.definition.outputSchema } : {}), name: tool.exposedName }
+    : { ...definition, execution: { taskSupport: 'optional' as const }, name: tool.exposedName };
 }
 
 function proposalFor(deps: GatewayDeps, tool: CatalogTool, args: Record<string, unknown>) {
@@ -101,15 +130,30 @@ function proposalFor(deps: GatewayDeps, tool: CatalogTool, args: Record<string, 
   };
 }
 
-async function gatedCall(deps: GatewayDeps, tool: CatalogTool, args: Record<string, unknown>, extra: Extra): Promise<CallToolResult> {
-  let run: ProposalHandle;
+/** Starts (or finds) the call's run; a refusal is the error's message. */
+async function proposeCall(deps: GatewayDeps, tool: CatalogTool, args: Record<string, unknown>): Promise<ProposalHandle | string> {
   try {
-    run = await deps.gatehouse.propose(proposalFor(deps, tool, args));
+    const run = await deps.gatehouse.propose(proposalFor(deps, tool, args));
+    deps.logger.info({ workflowId: run.workflowId, actionType: tool.actionType, caller: deps.caller.id }, 'gated MCP call');
+    return run;
   } catch (err) {
-    if (err instanceof ProposalValidationError || err instanceof ProposalConflictError) return toolError(err.message);
+    if (err instanceof ProposalValidationError || err instanceof ProposalConflictError) return err.message;
     throw err;
   }
-  deps.logger.info({ workflowId: run.workflowId, actionType: tool.actionType, caller: deps.caller.id }, 'gated MCP call');
+}
+
+/** A task-augmented call: answered at once with the task, which is the run (see tasks.ts). */
+async function gatedTask(deps: GatewayDeps, tool: CatalogTool, args: Record<string, unknown>, extra: Extra): Promise<CreateTaskResult> {
+  const run = await proposeCall(deps, tool, args);
+  if (typeof run === 'string') throw new McpError(ErrorCode.InvalidParams, run);
+  if (!extra.taskStore) throw new Error('the gateway server was created without its task store');
+  const task = await extra.taskStore.createTask({ pollInterval: TASK_POLL_INTERVAL_MS, context: { workflowId: run.workflowId } });
+  return { task };
+}
+
+async function gatedCall(deps: GatewayDeps, tool: CatalogTool, args: Record<string, unknown>, extra: Extra): Promise<CallToolResult> {
+  const run = await proposeCall(deps, tool, args);
+  if (typeof run === 'string') return toolError(run);
   const final = await holdFor(deps, run, deps.config.holdSeconds * 1_000, extra);
   if (!final) return pending(deps, run.workflowId);
   return resultOf(final, run.workflowId);
@@ -169,6 +213,20 @@ function reasonOf(state: ApprovalState): string {
   const rejection = [...state.decisions].reverse().find((d) => d.kind === 'reject' && d.comment);
   if (state.status === Status.rejected && rejection) return `${rejection.reviewerId}: ${rejection.comment}`;
   return state.outcomeReason ?? state.execution?.error ?? 'no reason recorded';
+}
+
+/** What a task's status message says of its run: where it stands, and why it ended if it did not commit. */
+function statusMessageOf(state: ApprovalState): string {
+  switch (state.status) {
+    case Status.succeeded:
+      return 'the approved call was made';
+    case Status.changesRequested: {
+      const feedback = [...state.decisions].reverse().find((d) => d.kind === 'request_changes');
+      return `a reviewer asked for changes${feedback?.comment ? `: ${feedback.comment}` : ''}; call again with revised arguments`;
+    }
+    default:
+      return isTerminal(state.status) ? `run ended ${state.status}: ${reasonOf(state)}` : `Gatehouse run ${state.status.replace('_', ' ')}`;
+  }
 }
 
 function resultOf(state: ApprovalState, workflowId: string): CallToolResult {

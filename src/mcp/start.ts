@@ -9,7 +9,7 @@ import { GatehouseClient } from '../client';
 import type { Principal } from '../domain/proposal';
 import type { Logger } from '../observability/logger';
 import type { PolicyBook } from '../policy/load';
-import { createFileCallStore } from './call-store';
+import { createFileCallStore, type CallStore } from './call-store';
 import { discoverCatalog, type McpCatalog } from './catalog';
 import type { McpGatewayConfig } from './config';
 import { createDownstream, type Downstream } from './downstream';
@@ -93,7 +93,11 @@ export interface McpWorkerSide {
   close(): Promise<void>;
 }
 
-export async function startMcpWorkerSide(config: McpGatewayConfig): Promise<McpWorkerSide> {
+/**
+ * The worker's side. `store` is the call record shared by every worker (PostgreSQL); without one,
+ * the configuration's `callsFile`, which serves one worker only.
+ */
+export async function startMcpWorkerSide(config: McpGatewayConfig, options: { store?: CallStore } = {}): Promise<McpWorkerSide> {
   const downstream = createDownstream(config, 'gatehouse-worker');
   let catalog: McpCatalog;
   try {
@@ -102,7 +106,7 @@ export async function startMcpWorkerSide(config: McpGatewayConfig): Promise<McpW
     await downstream.close();
     throw err;
   }
-  const store = createFileCallStore(config.callsFile);
+  const store = options.store ?? createFileCallStore(config.callsFile);
   return {
     catalog,
     downstream,

@@ -23,6 +23,7 @@ import { createSmtpMailer } from '../mail/mailer';
 import { McpCatalogError } from '../mcp/catalog';
 import { loadMcpGatewayConfig, McpConfigError } from '../mcp/config';
 import { DownstreamError } from '../mcp/downstream';
+import { createPostgresCallStore } from '../mcp/call-store';
 import { startMcpWorkerSide } from '../mcp/start';
 import { createLogger } from '../observability/logger';
 import { loadAgentRegistry } from '../policy/agents';
@@ -54,6 +55,8 @@ async function main(): Promise<void> {
     ...(config.GATEHOUSE_MODE === 'production'
       ? ['GATEHOUSE_OUTBOX_DATABASE_URL', 'GATEHOUSE_AUDIT_KEYS', 'GATEHOUSE_AUDIT_CHECKPOINT_KEY']
       : []),
+    // Several production workers share the MCP call record: a file would let two of them call a tool twice.
+    ...(config.GATEHOUSE_MODE === 'production' && config.GATEHOUSE_MCP_CONFIG ? ['GATEHOUSE_MCP_CALLS_DATABASE_URL'] : []),
   ];
   const missing = required.filter((k) => !config[k as keyof typeof config]);
   if (
@@ -73,7 +76,10 @@ async function main(): Promise<void> {
   // The same pool factory: admin connections to each access system, idle errors logged.
   const accessSystems = createDbWritePools(config.GATEHOUSE_ACCESS_SYSTEMS, logger);
   const outboxPools = createDbWritePools(
-    config.GATEHOUSE_OUTBOX_DATABASE_URL ? { outbox: config.GATEHOUSE_OUTBOX_DATABASE_URL } : {},
+    {
+      ...(config.GATEHOUSE_OUTBOX_DATABASE_URL ? { outbox: config.GATEHOUSE_OUTBOX_DATABASE_URL } : {}),
+      ...(config.GATEHOUSE_MCP_CALLS_DATABASE_URL ? { mcpCalls: config.GATEHOUSE_MCP_CALLS_DATABASE_URL } : {}),
+    },
     logger,
   );
   // A file outbox serves one dev worker; production has required the database above.
@@ -101,7 +107,13 @@ async function main(): Promise<void> {
   const ownTypes = loadActionModules(config.GATEHOUSE_ACTION_MODULES, actionTypes);
   if (ownTypes.length > 0) logger.info({ actionTypes: ownTypes }, 'action types loaded from GATEHOUSE_ACTION_MODULES');
   // The MCP gateway's tools are action types too: listed from the same downstream servers at start.
-  const mcp = config.GATEHOUSE_MCP_CONFIG ? await startMcpWorkerSide(loadMcpGatewayConfig(config.GATEHOUSE_MCP_CONFIG)) : undefined;
+  const mcpCallsPool = outboxPools['mcpCalls'];
+  const mcp = config.GATEHOUSE_MCP_CONFIG
+    ? await startMcpWorkerSide(
+        loadMcpGatewayConfig(config.GATEHOUSE_MCP_CONFIG),
+        mcpCallsPool ? { store: createPostgresCallStore(mcpCallsPool) } : {},
+      )
+    : undefined;
   mcp?.register(actionTypes);
   if (mcp) logger.info({ actionTypes: mcp.catalog.tools.map((t) => t.actionType) }, 'MCP tools registered');
   const filePolicies = loadPolicyBook(config.GATEHOUSE_POLICIES_DIR, config.GATEHOUSE_REVIEWERS_FILE, actionTypes.names(), [

@@ -9,9 +9,18 @@ import { createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server as HttpServer } from 'node:http';
 import { Client as McpClient } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import {
+  StreamableHTTPClientTransport,
+  type StreamableHTTPClientTransportOptions,
+} from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import {
+  CallToolResultSchema,
+  CreateTaskResultSchema,
+  LATEST_PROTOCOL_VERSION,
+  type CallToolResult,
+  type JSONRPCMessage,
+} from '@modelcontextprotocol/sdk/types.js';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { submitDecision } from '../../src/client/submit-decision';
 import { DecisionRefusal } from '../../src/domain/errors';
@@ -260,6 +269,104 @@ describe('MCP gateway', () => {
   });
 });
 
+describe('MCP gateway tasks', () => {
+  /** A task-augmented call, as a client of the 2025-11-25 revision that supports tasks sends it. */
+  const startTask = (client: McpClient, id: string) =>
+    client.request(
+      { method: 'tools/call', params: { name: 'notes__delete_note', arguments: { id }, task: { ttl: 60_000 } } },
+      CreateTaskResultSchema,
+    );
+
+  it('lists gated tools as task-capable and pass-through tools without a task', async () => {
+    const client = await connectClient(20);
+    const { tools } = await client.listTools();
+    expect(tools.find((t) => t.name === 'notes__delete_note')?.execution).toEqual({ taskSupport: 'optional' });
+    expect(tools.find((t) => t.name === 'notes__read_note')?.execution).toBeUndefined();
+  });
+
+  it('gives a task whose status follows the run to completion, with the downstream result', async () => {
+    const client = await connectClient(20);
+    const workflowId = workflowIdOf('delete_note', { id: 't1' });
+    const seen: string[] = [];
+    let result: CallToolResult | undefined;
+    const stream = client.experimental.tasks.callToolStream({ name: 'notes__delete_note', arguments: { id: 't1' } }, CallToolResultSchema, {
+      task: { ttl: 60_000 },
+    });
+    let approving: Promise<void> | undefined;
+    for await (const message of stream) {
+      if (message.type === 'taskCreated') {
+        expect(message.task).toMatchObject({ taskId: workflowId, status: 'working' });
+        approving = decide(workflowId, 'approve');
+      }
+      if (message.type === 'taskStatus') seen.push(message.task.status);
+      if (message.type === 'result') result = message.result;
+      if (message.type === 'error') throw message.error;
+    }
+    await approving;
+    expect(seen.at(-1)).toBe('completed');
+    expect(textOf(result)).toBe('deleted t1');
+    expect(downstreamCalls('delete_note', 't1')).toBe(1);
+  });
+
+  it('withdraws the run when the client cancels the task, and calls nothing', async () => {
+    const client = await connectClient(20);
+    const { task } = await startTask(client, 't2');
+    await waitForStatus(task.taskId, 'awaiting_approval');
+    expect((await client.experimental.tasks.getTask(task.taskId)).status).toBe('working');
+    const cancelled = await client.experimental.tasks.cancelTask(task.taskId);
+    expect(cancelled.status).toBe('cancelled');
+    const final = await h.client.workflow.getHandle(task.taskId).result();
+    expect(final.status).toBe('withdrawn');
+    expect(final.transitions.at(-1)?.note ?? final.outcomeReason ?? '').toContain('tasks/cancel');
+    expect(downstreamCalls('delete_note', 't2')).toBe(0);
+    await expect(client.experimental.tasks.cancelTask(task.taskId)).rejects.toThrow(/terminal/);
+  });
+
+  it('fails the task on rejection; its result is a tool error with the reviewer reason', async () => {
+    const client = await connectClient(20);
+    const { task } = await startTask(client, 't3');
+    await decide(task.taskId, 'reject');
+    await h.client.workflow.getHandle(task.taskId).result();
+    const status = await client.experimental.tasks.getTask(task.taskId);
+    expect(status).toMatchObject({ status: 'failed', statusMessage: 'run ended rejected: alice: not like this' });
+    const result = await client.experimental.tasks.getTaskResult(task.taskId, CallToolResultSchema);
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toContain('alice: not like this');
+    expect(downstreamCalls('delete_note', 't3')).toBe(0);
+  });
+
+  it("answers another caller's run as an unknown task", async () => {
+    const client = await connectClient(20);
+    const { task } = await startTask(client, 't4');
+    const gateway = await startGateway(20);
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+    await gateway.serverFor({ id: 'mallory' }).connect(serverSide);
+    const other = new McpClient({ name: 'other-agent', version: '1.0.0' });
+    await other.connect(clientSide);
+    clients.push(other);
+    await expect(other.experimental.tasks.getTask(task.taskId)).rejects.toThrow(/not found/i);
+    await expect(other.experimental.tasks.cancelTask(task.taskId)).rejects.toThrow(/not found/i);
+    expect((await client.experimental.tasks.getTask(task.taskId)).status).toBe('working');
+  });
+});
+
+/** The SDK client asks for the latest revision; this one asks for an older one, as older clients do. */
+class RevisionTransport extends StreamableHTTPClientTransport {
+  constructor(
+    url: URL,
+    private readonly revision: string,
+    options: StreamableHTTPClientTransportOptions,
+  ) {
+    super(url, options);
+  }
+  override send(message: JSONRPCMessage, options?: Parameters<StreamableHTTPClientTransport['send']>[1]): Promise<void> {
+    if ('method' in message && message.method === 'initialize' && message.params) {
+      return super.send({ ...message, params: { ...message.params, protocolVersion: this.revision } }, options);
+    }
+    return super.send(message, options);
+  }
+}
+
 describe('MCP gateway over streamable HTTP', () => {
   let http: HttpServer;
   let url: URL;
@@ -284,6 +391,28 @@ describe('MCP gateway over streamable HTTP', () => {
     clients.push(client);
     return { client, transport };
   }
+
+  it('serves a client of an older protocol revision and a current one alike', async () => {
+    for (const revision of ['2025-03-26', '2025-06-18', LATEST_PROTOCOL_VERSION]) {
+      const transport = new RevisionTransport(url, revision, {
+        requestInit: { headers: { authorization: `Bearer ${TOKENS['ide-agent']}` } },
+      });
+      const client = new McpClient({ name: `agent-${revision}`, version: '1.0.0' });
+      await client.connect(transport);
+      clients.push(client);
+      // The server answered with the revision asked for, and the transport now sends it on every request.
+      expect(transport.protocolVersion).toBe(revision);
+      expect((await client.listTools()).tools.map((t) => t.name).sort()).toEqual(['notes__delete_note', 'notes__read_note']);
+      expect(textOf(await client.callTool({ name: 'notes__read_note', arguments: { id: `v-${revision}` } }))).toBe(
+        `note v-${revision}: buy milk`,
+      );
+      const workflowId = workflowIdOf('delete_note', { id: `v-${revision}` }, 'ide-agent');
+      const call = client.callTool({ name: 'notes__delete_note', arguments: { id: `v-${revision}` } });
+      await decide(workflowId, 'approve');
+      expect(textOf(await call)).toBe(`deleted v-${revision}`);
+      expect(downstreamCalls('delete_note', `v-${revision}`)).toBe(1);
+    }
+  });
 
   it('refuses a request without a known bearer token', async () => {
     const init = {
