@@ -26,6 +26,16 @@ export interface WorkerProcessEnv {
   /** Where the worker's executors may send requests: the test targets listen on loopback. */
   GATEHOUSE_EGRESS_ALLOW?: string;
   GATEHOUSE_SAMPLING_KEY?: string;
+  /** The seed types' targets (test/reliability/seed-types.test.ts). */
+  GATEHOUSE_DATABASES?: string;
+  GATEHOUSE_ACCESS_SYSTEMS?: string;
+  GATEHOUSE_OUTBOX_DATABASE_URL?: string;
+  GATEHOUSE_TICKETS_URL?: string;
+  GATEHOUSE_PAYMENTS_URL?: string;
+  GATEHOUSE_DEPLOY_REPOS?: string;
+  GATEHOUSE_DEPLOY_HEALTH_URLS?: string;
+  /** Overrides the inherited PATH (a test's stand-in for a command goes first). */
+  PATH?: string;
 }
 
 export interface WorkerProcess {
