@@ -32,7 +32,10 @@ import { GatehouseClient } from '../../src/client';
 import { idempotencyKeyFor } from '../../src/domain/ids';
 import type { ProposalInput } from '../../src/domain/proposal';
 import type { ApprovalState } from '../../src/domain/state';
+import { startDeployWebhook, type DeployWebhook } from '../../src/dev/deploy-webhook';
+import { generateLinkSecret } from '../../src/links/keyring';
 import { startDevInbox, type DevInbox } from '../../src/mail/dev-inbox';
+import { parseWebhookKeyring } from '../../src/webhooks/signature';
 import { eventually } from '../support/harness';
 import { startPaymentsApi, type PaymentsApi } from '../support/payments-api';
 import { startPostgres, type TestPostgres } from '../support/postgres';
@@ -53,6 +56,8 @@ let payments: PaymentsApi;
 let ticketProxy: HoldingProxy;
 let paymentsProxy: HoldingProxy;
 let health: Server;
+let deployHook: DeployWebhook;
+const webhookKeys = `d1:${generateLinkSecret()}`;
 let inbox: DevInbox;
 let smtp: SmtpHoldProxy;
 let connection: Connection;
@@ -212,6 +217,11 @@ beforeAll(async () => {
   const healthUrl = `http://127.0.0.1:${(health.address() as AddressInfo).port}`;
   makeRepo('web');
   makeRepo('shop');
+  deployHook = await startDeployWebhook({
+    keys: parseWebhookKeyring(webhookKeys),
+    refs: { hooked: { v2: commits['web:v2']! } },
+    running: { 'hooked/production': commits['web:v1']! },
+  });
   inbox = await startDevInbox({ smtpPort: 0, webPort: 0 });
   smtp = await startSmtpHoldProxy(inbox.smtpUrl);
 
@@ -234,6 +244,8 @@ beforeAll(async () => {
     GATEHOUSE_PAYMENTS_URL: paymentsProxy.url,
     GATEHOUSE_DEPLOY_REPOS: `web=${repos['web']},shop=${repos['shop']}`,
     GATEHOUSE_DEPLOY_HEALTH_URLS: `web=${healthUrl}/ok,shop=${healthUrl}/down`,
+    GATEHOUSE_DEPLOY_WEBHOOKS: `hooked=${deployHook.url}`,
+    GATEHOUSE_WEBHOOK_KEYS: webhookKeys,
     PATH: `${gitStandIn()}:${process.env['PATH'] ?? ''}`,
   };
   writePolicies();
@@ -244,7 +256,15 @@ afterAll(async () => {
   rmSync(gitHold, { force: true });
   await Promise.all([...workers].map((w) => w.stop()));
   await connection?.close();
-  await Promise.all([smtp?.close(), ticketProxy?.close(), paymentsProxy?.close(), tickets?.close(), payments?.close(), inbox?.close()]);
+  await Promise.all([
+    deployHook?.close(),
+    smtp?.close(),
+    ticketProxy?.close(),
+    paymentsProxy?.close(),
+    tickets?.close(),
+    payments?.close(),
+    inbox?.close(),
+  ]);
   await new Promise((r) => (health ? health.close(r) : r(undefined)));
   await accounts?.end();
   await outbox?.end();
@@ -437,5 +457,24 @@ describe('a reversible seed type whose verification fails is rolled back', () =>
     expect(final.execution?.verification).toMatchObject({ ok: false });
     expect(final.transitions.map((t) => t.event)).toContain('rolled_back');
     expect(tickets.tickets.get('OPS-2')!.fields['priority']).toBe('P3');
+  }, 60_000);
+});
+
+describe('code.deploy through a deploy webhook', () => {
+  it('deploys a webhook service once, signed, and verifies by reading the deploy status', async () => {
+    const handle = await start(
+      proposal(`deploy-hook-${randomUUID().slice(0, 8)}`, 'code.deploy', {
+        service: 'hooked',
+        environment: 'production',
+        ref: 'v2',
+        commit: commits['web:v2'],
+        expectedCurrent: commits['web:v1'],
+      }),
+    );
+    const final = (await handle.result()) as ApprovalState;
+    expect(final.status).toBe('succeeded');
+    expect(final.execution?.verification).toMatchObject({ ok: true, observed: { status: 'succeeded' } });
+    expect(deployHook.running.get('hooked/production')).toBe(commits['web:v2']);
+    expect([deployHook.started, deployHook.unsigned]).toEqual([1, 0]);
   }, 60_000);
 });

@@ -34,6 +34,8 @@ export interface WorkerProcessEnv {
   GATEHOUSE_PAYMENTS_URL?: string;
   GATEHOUSE_DEPLOY_REPOS?: string;
   GATEHOUSE_DEPLOY_HEALTH_URLS?: string;
+  GATEHOUSE_DEPLOY_WEBHOOKS?: string;
+  GATEHOUSE_WEBHOOK_KEYS?: string;
   /** Overrides the inherited PATH (a test's stand-in for a command goes first). */
   PATH?: string;
 }
