@@ -394,6 +394,30 @@ wait_for_port() { # wait_for_port PORT NAME
   die "$2 did not start on port $1 (see $DEV_DIR/logs)"
 }
 
+wait_for_http() { # wait_for_http URL NAME: until a GET answers 2xx (the decision service's /readyz also reaches Temporal)
+  local i
+  for ((i = 0; i < 120; i++)); do
+    node -e 'fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' "$1" && return 0
+    sleep 0.5
+  done
+  die "$2 did not answer at $1 (see $DEV_DIR/logs)"
+}
+
+wait_for_worker() { # wait_for_worker PID: until that worker process polls its task queue for workflow and activity tasks
+  local cli queue="${GATEHOUSE_TASK_QUEUE:-gatehouse}" type i
+  cli="$(temporal_cli)"
+  # The server lists recent pollers, a worker killed a minute ago too: only this process's identity (pid@host) counts.
+  for type in workflow activity; do
+    for ((i = 0; ; i++)); do
+      ((i < 240)) || die "the worker is not polling task queue $queue (see $DEV_DIR/logs/worker.log)"
+      kill -0 "$1" 2>/dev/null || die "the worker exited during start-up (see $DEV_DIR/logs/worker.log)"
+      "$cli" task-queue describe --address "$ADDRESS" --namespace "${TEMPORAL_NAMESPACE:-default}" --task-queue "$queue" \
+        --task-queue-type "$type" -o json 2>/dev/null | grep -q "\"identity\": *\"$1@" && break
+      sleep 0.5
+    done
+  done
+}
+
 wait_for_log() { # wait_for_log FILE TEXT NAME: the last process started logs TEXT once it is ready
   local i pid="${STACK_PIDS[-1]}"
   for ((i = 0; i < 120; i++)); do
@@ -482,8 +506,11 @@ cmd_up() {
     export GATEHOUSE_MCP_CONFIG="$DEV_DIR/mcp-demo.yaml" GATEHOUSE_AGENTS_FILE="$DEV_DIR/agents-mcp-demo.yaml"
   fi
   start_process worker worker/main.js
+  local worker_pid="${STACK_PIDS[-1]}"
   start_process http http/main.js
   wait_for_port "$HTTP_PORT" "decision service"
+  wait_for_http "http://$HOST:$HTTP_PORT/readyz" "decision service"
+  wait_for_worker "$worker_pid"
   if [ "$demo" = 1 ]; then
     node "$REPO_ROOT/dist/src/cli/main.js" mcp-gateway --http "$HOST:$MCP_PORT" >> "$DEV_DIR/logs/mcp-gateway.log" 2>&1 &
     STACK_PIDS+=($!)

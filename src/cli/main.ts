@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 /** `gatehouse`: the operator's command line. One file per command. */
+import { ZodError } from 'zod';
 import { ConfigError } from '../config/env';
 import { CliError, ExitCode, createCliContext } from './context';
 import { auditCommand } from './audit';
 import { cancelCommand } from './cancel';
 import { decideCommand } from './decide';
+import { describeIssues } from './input-errors';
 import { demoCommand } from './demo';
 import { keysCommand } from './keys';
 import { listCommand } from './list';
@@ -73,7 +75,19 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`gatehouse: ${(err as Error).message}\n`);
       process.exit(ExitCode.usage);
     }
-    process.stderr.write(`gatehouse: ${(err as Error)?.message ?? String(err)}\n`);
+    // Invalid input met deeper down (the SDK's schemas): one sentence per field, never zod's JSON.
+    if (err instanceof ZodError) {
+      process.stderr.write(`gatehouse: invalid input: ${describeIssues(err)}\n`);
+      process.exit(ExitCode.usage);
+    }
+    const message = (err as Error)?.message ?? String(err);
+    if (/Unknown encoding: binary\/encrypted/.test(message)) {
+      process.stderr.write(
+        'gatehouse: the runs are encrypted and GATEHOUSE_PAYLOAD_KEYS is not set (dev stack: set -a; . .gatehouse/dev.env; set +a)\n',
+      );
+      process.exit(ExitCode.usage);
+    }
+    process.stderr.write(`gatehouse: ${message}\n`);
     process.exit(ExitCode.failure);
   },
 );

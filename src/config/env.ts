@@ -127,6 +127,11 @@ export const ConfigSchema = z.object({
   GATEHOUSE_DEPLOY_REPOS: namedValues(/^\//, '/absolute/path/to/repo'),
   /** `service=http(s)://…,…`: health checks code.deploy's verify requires a 2xx from. */
   GATEHOUSE_DEPLOY_HEALTH_URLS: namedValues(/^https?:\/\//, 'http(s)://…'),
+  /**
+   * `service=http(s)://…,…`: services code.deploy deploys through a deploy webhook instead of a git
+   * deploy ref (signed with GATEHOUSE_WEBHOOK_KEYS; contract in activities/executors/code-deploy-webhook.ts).
+   */
+  GATEHOUSE_DEPLOY_WEBHOOKS: namedValues(/^https?:\/\//, 'http(s)://…'),
   /** Comma-separated CommonJS modules exporting `actionTypes` (the deployment's own action types). */
   /**
    * The MCP gateway's configuration file (downstream servers, agent, hold budget): read by

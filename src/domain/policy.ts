@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { DurationSchema } from './duration';
-import { ActionTypeNameSchema, SubjectIdSchema } from './proposal';
+import { ActionTypeNameSchema, RequirableEvidenceSchema, SubjectIdSchema } from './proposal';
 
 export const PolicyMode = {
   autonomous: 'autonomous',
@@ -105,9 +105,7 @@ export const PolicySchema = z
     /** What happens when nobody decides in time; approving needs to be written out here. */
     onExpiry: z.enum(['deny', 'approve']).default('deny'),
     escalation: z.array(RoleSchema).default([]),
-    evidenceRequired: z
-      .array(z.enum(['rationale', 'sources', 'confidence', 'preview', 'diff', 'preconditions', 'rollbackPlan', 'riskNotes']))
-      .default([]),
+    evidenceRequired: z.array(RequirableEvidenceSchema).default([]),
     redact: z.array(FieldPathSchema).default([]),
     /** Where reviewers are asked: by mail, and/or with a Slack card to those with a `slackId`. */
     channels: z.array(NotifyChannelSchema).min(1).default([NotifyChannel.email]),

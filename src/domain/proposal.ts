@@ -39,19 +39,89 @@ export const SourceSchema = z.object({
     .optional(),
 });
 
-/** The evidence pack: what makes a decision take 10–30 seconds instead of a meeting. */
+/** One check the agent ran against a written policy (tone, PII, refund rules...) and its result. */
+export const PolicyCheckSchema = z.object({
+  check: oneLine(200),
+  outcome: z.enum(['passed', 'flagged']),
+  note: oneLine(500).optional(),
+});
+export type PolicyCheck = z.infer<typeof PolicyCheckSchema>;
+
+/**
+ * The evidence pack: what makes a decision take 10–30 seconds instead of a meeting. Besides the
+ * general fields, one field per item of the seed's decision matrix, so a policy can require
+ * exactly what its reviewers need (policies/*.yaml, `evidenceRequired`).
+ */
 export const EvidenceSchema = z.object({
+  /** Why: for a ticket the classification rationale, for access the justification. */
   rationale: z.string().max(10_000).optional(),
   sources: z.array(SourceSchema).max(50).optional(),
   confidence: z.number().min(0).max(1).optional(),
+  /** What the recipient will see: for an email, the draft. */
   preview: z.string().max(50_000).optional(),
   diff: z.string().max(50_000).optional(),
   preconditions: z.record(z.string(), z.unknown()).optional(),
   rollbackPlan: z.string().max(10_000).optional(),
   riskNotes: z.string().max(10_000).optional(),
   piiDetected: z.boolean().optional(),
+  /** email: who the customer is, their history and open cases. */
+  customerContext: z.string().max(10_000).optional(),
+  /** email and payment: the policy checks (flags) the agent ran and what each found. */
+  policyChecks: z.array(PolicyCheckSchema).max(50).optional(),
+  /** ticket: the fields the agent extracted from the source text. */
+  extractedFields: z.record(z.string(), z.unknown()).optional(),
+  /** access: where the request came from (ticket, form, chat) and who made it. */
+  requestSource: z.string().max(2_000).optional(),
+  /** access: why this role is the least privilege that covers the need. */
+  leastPrivilege: z.string().max(10_000).optional(),
+  /** payment: the invoice the refund or payment settles. */
+  invoice: z.string().max(10_000).optional(),
+  /** payment: how the payee (vendor or customer account) was validated. */
+  vendorValidation: z.string().max(10_000).optional(),
+  /** payment: the reconciliation summary (what was paid, what is owed). */
+  reconciliation: z.string().max(10_000).optional(),
+  /** deploy: the tests that ran against the change and their results. */
+  tests: z.string().max(50_000).optional(),
+  /** deploy: the agent's risk score, 0 (none) to 1 (certain harm). */
+  riskScore: z.number().min(0).max(1).optional(),
+  /** deploy: what the change touches and who notices if it goes wrong. */
+  impactAnalysis: z.string().max(10_000).optional(),
 });
 export type Evidence = z.infer<typeof EvidenceSchema>;
+
+/** The evidence fields a policy may require (`evidenceRequired`); `piiDetected` is a flag, not evidence. */
+export const RequirableEvidenceSchema = z.enum([
+  'rationale',
+  'sources',
+  'confidence',
+  'preview',
+  'diff',
+  'preconditions',
+  'rollbackPlan',
+  'riskNotes',
+  'customerContext',
+  'policyChecks',
+  'extractedFields',
+  'requestSource',
+  'leastPrivilege',
+  'invoice',
+  'vendorValidation',
+  'reconciliation',
+  'tests',
+  'riskScore',
+  'impactAnalysis',
+]);
+export type RequirableEvidence = z.infer<typeof RequirableEvidenceSchema>;
+
+/** Whether a required evidence field is there: blank text and empty lists or maps count as missing. */
+export function hasEvidence(evidence: Evidence, field: RequirableEvidence): boolean {
+  const value: unknown = evidence[field];
+  if (value === undefined || value === null) return false;
+  if (typeof value === 'string') return value.trim() !== '';
+  if (Array.isArray(value)) return value.length > 0;
+  if (typeof value === 'object') return Object.keys(value).length > 0;
+  return true;
+}
 
 export const ProposalIdSchema = z
   .string()

@@ -276,5 +276,26 @@ function agentFields(evidence: Proposal['evidence'], text: EvidenceText, caps: E
   add('Diff', evidence.diff, caps.preview, true);
   add('Rollback plan', evidence.rollbackPlan);
   add('Risk notes', evidence.riskNotes);
+  // The seed's decision matrix, item by item (what each action type's policy may require).
+  add('Customer context', evidence.customerContext);
+  if (evidence.policyChecks && evidence.policyChecks.length > 0) {
+    const lines = evidence.policyChecks.map(
+      (c) => `${c.outcome === 'flagged' ? 'FLAGGED' : 'passed'}: ${text.line(c.check)}${c.note ? ` — ${text.line(c.note)}` : ''}`,
+    );
+    fields.push({ label: 'Policy checks (agent’s own)', value: lines.join('\n'), multiline: true });
+  }
+  if (evidence.extractedFields && Object.keys(evidence.extractedFields).length > 0) {
+    add('Extracted fields', JSON.stringify(evidence.extractedFields, null, 2), caps.text, true);
+  }
+  add('Request source', evidence.requestSource);
+  add('Least-privilege mapping', evidence.leastPrivilege);
+  add('Invoice', evidence.invoice);
+  add('Vendor validation', evidence.vendorValidation);
+  add('Reconciliation', evidence.reconciliation);
+  add('Tests', evidence.tests, caps.preview, true);
+  if (typeof evidence.riskScore === 'number' && Number.isFinite(evidence.riskScore)) {
+    fields.push({ label: 'Risk score (agent’s own estimate)', value: `${Math.round(evidence.riskScore * 100)} / 100`, multiline: false });
+  }
+  add('Impact analysis', evidence.impactAnalysis);
   return fields;
 }

@@ -10,7 +10,7 @@ import { authenticateProposal, inScope, type ProposalAuthentication, type Regist
 import { EvaluationOutcome, type FiredTrigger, type PolicyEvaluation, type StepRequirement } from '../domain/evaluation';
 import { workflowIdFor } from '../domain/ids';
 import type { ApprovalStep, Policy, Reviewer, ReviewerDirectory } from '../domain/policy';
-import type { Proposal } from '../domain/proposal';
+import { hasEvidence, type Proposal } from '../domain/proposal';
 import { evaluatePredicate } from './predicate';
 import { samplingDraw, type SamplingKey } from './sampling';
 
@@ -115,8 +115,13 @@ export function evaluatePolicy(input: EvaluationInput): PolicyEvaluation {
   }
   if (policy.mode === 'deny') return deny(policy.denyReason ?? `policy denies ${proposal.actionType}`);
 
-  const missing = policy.evidenceRequired.filter((field) => proposal.evidence[field] === undefined);
-  if (missing.length > 0) return deny(`evidence missing: ${missing.join(', ')}`);
+  const missing = policy.evidenceRequired.filter((field) => !hasEvidence(proposal.evidence, field));
+  if (missing.length > 0) {
+    return deny(
+      `evidence missing: ${missing.map((f) => `evidence.${f}`).join(', ')} ` +
+        `(the ${proposal.actionType} policy requires ${policy.evidenceRequired.join(', ')})`,
+    );
+  }
 
   const fired = policy.triggers.filter((t) => evaluatePredicate(t.when, proposal));
   const triggersFired = fired.map(({ id, description }) => ({ id, description }));

@@ -78,6 +78,28 @@ function header(headers: VerifyWebhookInput['headers'], name: string): string | 
  * a retry of one already handled: dedupe on `deliveryId`.
  */
 export function verifyWebhook(input: VerifyWebhookInput): VerifiedDelivery {
+  verifySignedBody(input);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(input.body);
+  } catch {
+    throw new WebhookVerificationError('body is not JSON');
+  }
+  const outcome = RunOutcomeSchema.safeParse(parsed);
+  if (!outcome.success) throw new WebhookVerificationError('body is not a run outcome');
+  const agents: readonly string[] = typeof input.agentId === 'string' ? [input.agentId] : input.agentId;
+  if (!agents.includes(outcome.data.agentId))
+    throw new WebhookVerificationError(`the outcome is of agent "${outcome.data.agentId.slice(0, 64)}", not of this receiver's`);
+  const deliveryId = header(input.headers, DELIVERY_HEADER);
+  if (deliveryId !== outcome.data.deliveryId) throw new WebhookVerificationError('delivery header does not match the signed body');
+  return { deliveryId, outcome: outcome.data };
+}
+
+/**
+ * Checks only the signature and its timestamp window, for any signed body (the outcome above,
+ * or a deploy request to a deploy webhook). Throws {@link WebhookVerificationError} with the reason.
+ */
+export function verifySignedBody(input: Omit<VerifyWebhookInput, 'agentId'>): void {
   const signature = header(input.headers, SIGNATURE_HEADER);
   if (!signature) throw new WebhookVerificationError(`no ${SIGNATURE_HEADER} header`);
   const fields = new Map(
@@ -98,18 +120,4 @@ export function verifyWebhook(input: VerifyWebhookInput): VerifiedDelivery {
   const tolerance = input.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS;
   if (Math.abs(nowSeconds - t) > tolerance)
     throw new WebhookVerificationError(`timestamp is ${nowSeconds - t} s away from now (tolerance ${tolerance} s): refused as a replay`);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(input.body);
-  } catch {
-    throw new WebhookVerificationError('body is not JSON');
-  }
-  const outcome = RunOutcomeSchema.safeParse(parsed);
-  if (!outcome.success) throw new WebhookVerificationError('body is not a run outcome');
-  const agents: readonly string[] = typeof input.agentId === 'string' ? [input.agentId] : input.agentId;
-  if (!agents.includes(outcome.data.agentId))
-    throw new WebhookVerificationError(`the outcome is of agent "${outcome.data.agentId.slice(0, 64)}", not of this receiver's`);
-  const deliveryId = header(input.headers, DELIVERY_HEADER);
-  if (deliveryId !== outcome.data.deliveryId) throw new WebhookVerificationError('delivery header does not match the signed body');
-  return { deliveryId, outcome: outcome.data };
 }

@@ -2,6 +2,7 @@
 import type { Pool } from 'pg';
 import { createAccessGrantExecutor } from '../../activities/executors/access-grant';
 import { createCodeDeployExecutor, type CodeDeployExecutorOptions } from '../../activities/executors/code-deploy';
+import { createDeployWebhookExecutor, routeDeploys } from '../../activities/executors/code-deploy-webhook';
 import { createDbWriteExecutor } from '../../activities/executors/db-write';
 import type { EmailOutbox } from '../../activities/executors/email-outbox';
 import { createEmailSendExecutor, type UncertainSendPolicy } from '../../activities/executors/email-send';
@@ -11,6 +12,7 @@ import { createTicketUpdateExecutor, type TicketUpdateExecutorOptions } from '..
 import { builtInActionTypes, type ActionTypeRegistry } from '../actions/registry';
 import { createSandboxExecutor } from '../dev/sandbox-executor';
 import type { Mailer, SentMailIndex } from '../mail/mailer';
+import type { WebhookKeyring } from '../webhooks/signature';
 
 export interface WorkerActionOptions {
   sentIndex?: SentMailIndex;
@@ -28,6 +30,8 @@ export interface WorkerActionOptions {
   paymentsUrl?: string;
   /** Git repositories by service: enables the real code.deploy executor. */
   deploy?: CodeDeployExecutorOptions;
+  /** Deploy webhooks by service, and the keys that sign their requests: code.deploy's webhook variant. */
+  deployWebhooks?: { hooks: Record<string, string>; keys: WebhookKeyring };
   /** The ticket API: enables the real ticket.update executor. */
   tickets?: TicketUpdateExecutorOptions;
 }
@@ -53,8 +57,16 @@ export function workerActionTypes(mailer: Mailer, options: WorkerActionOptions =
   }
   if (nonEmpty(options.databases)) registry.withExecutor('db.write', createDbWriteExecutor({ pools: options.databases }));
   if (nonEmpty(options.accessSystems)) registry.withExecutor('access.grant', createAccessGrantExecutor({ systems: options.accessSystems }));
-  if (options.deploy && Object.keys(options.deploy.repos).length > 0)
-    registry.withExecutor('code.deploy', createCodeDeployExecutor(options.deploy));
+  const byRef = options.deploy && Object.keys(options.deploy.repos).length > 0 ? createCodeDeployExecutor(options.deploy) : undefined;
+  const hooks = options.deployWebhooks && Object.keys(options.deployWebhooks.hooks).length > 0 ? options.deployWebhooks : undefined;
+  if (hooks) {
+    const byHook = createDeployWebhookExecutor({
+      hooks: hooks.hooks,
+      keys: hooks.keys,
+      ...(options.deploy?.healthUrls ? { healthUrls: options.deploy.healthUrls } : {}),
+    });
+    registry.withExecutor('code.deploy', routeDeploys(byRef, byHook, new Set(Object.keys(hooks.hooks))));
+  } else if (byRef) registry.withExecutor('code.deploy', byRef);
   if (options.tickets) registry.withExecutor('ticket.update', createTicketUpdateExecutor(options.tickets));
   if (options.paymentsUrl) registry.withExecutor('payment.refund', createPaymentRefundExecutor({ baseUrl: options.paymentsUrl }));
   if (options.sandboxLedger) {

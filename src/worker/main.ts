@@ -70,6 +70,9 @@ async function main(): Promise<void> {
       missing.map((k) => `${k}: is required by the worker (./temporal-dev.sh writes dev values to .gatehouse/dev.env)`),
     );
   }
+  if (Object.keys(config.GATEHOUSE_DEPLOY_WEBHOOKS).length > 0 && !config.GATEHOUSE_WEBHOOK_KEYS) {
+    throw new ConfigError(['GATEHOUSE_DEPLOY_WEBHOOKS: deploy requests are signed: set GATEHOUSE_WEBHOOK_KEYS too']);
+  }
   const sentIndex = config.GATEHOUSE_MAILDEV_API ? createMaildevSentIndex(config.GATEHOUSE_MAILDEV_API) : undefined;
   const mailer = createSmtpMailer({ smtpUrl: config.SMTP_URL, from: config.GATEHOUSE_MAIL_FROM, ...(sentIndex ? { sentIndex } : {}) });
   const databases = createDbWritePools(config.GATEHOUSE_DATABASES, logger);
@@ -93,6 +96,9 @@ async function main(): Promise<void> {
     accessSystems,
     ...(config.GATEHOUSE_PAYMENTS_URL ? { paymentsUrl: config.GATEHOUSE_PAYMENTS_URL } : {}),
     deploy: { repos: config.GATEHOUSE_DEPLOY_REPOS, healthUrls: config.GATEHOUSE_DEPLOY_HEALTH_URLS },
+    ...(config.GATEHOUSE_WEBHOOK_KEYS
+      ? { deployWebhooks: { hooks: config.GATEHOUSE_DEPLOY_WEBHOOKS, keys: config.GATEHOUSE_WEBHOOK_KEYS } }
+      : {}),
     ...(config.GATEHOUSE_TICKETS_URL
       ? {
           tickets: {
@@ -148,6 +154,7 @@ async function main(): Promise<void> {
     config.GATEHOUSE_PAYMENTS_URL,
     config.GATEHOUSE_TICKETS_URL,
     ...Object.values(config.GATEHOUSE_DEPLOY_HEALTH_URLS),
+    ...Object.values(config.GATEHOUSE_DEPLOY_WEBHOOKS),
   ];
   const egressAllow = mergeAllowLists(config.GATEHOUSE_EGRESS_ALLOW, {
     entries: configuredTargets.filter((url): url is string => url !== undefined).map(entryForOrigin),

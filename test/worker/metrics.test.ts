@@ -92,7 +92,12 @@ describe('worker metrics', () => {
     // Ids the 10 % sampling leaves out (the test knows the worker's key), so the expected counts are known in advance.
     const unsampled = () => {
       for (;;) {
-        const p = proposal('ticket.update', { ticketId: 'OPS-1', fields: { priority: 'P3' } }, { confidence: 0.9 });
+        const p = proposal(
+          'ticket.update',
+          { ticketId: 'OPS-1', fields: { priority: 'P3' } },
+          // The shipped policy asks for the seed's evidence: classification rationale and extracted fields.
+          { confidence: 0.9, rationale: 'routine', extractedFields: { priority: 'P3' } },
+        );
         if (samplingDraw(workflowIdFor(p), parseSamplingKey(samplingKeySpec)) >= 0.1) return p;
       }
     };
@@ -101,7 +106,14 @@ describe('worker metrics', () => {
       proposal(
         'email.send',
         { to: ['someone@customer.example'], subject: 'Hello', text: 'Hi there' },
-        { rationale: 'asked', confidence: 0.95 },
+        {
+          rationale: 'asked',
+          confidence: 0.95,
+          preview: 'Hi there',
+          customerContext: 'asked for a greeting',
+          sources: [{ title: 'Ticket #1' }],
+          policyChecks: [{ check: 'tone', outcome: 'passed' }],
+        },
       ),
     );
     const handle = client.workflow.getHandle(email.workflowId);

@@ -28,6 +28,18 @@ export interface WorkerProcessEnv {
   GATEHOUSE_SAMPLING_KEY?: string;
   GATEHOUSE_WORKER_HEALTH_ADDRESS?: string;
   GATEHOUSE_WORKER_SHUTDOWN_GRACE_MS?: string;
+  /** The seed types' targets (test/reliability/seed-types.test.ts). */
+  GATEHOUSE_DATABASES?: string;
+  GATEHOUSE_ACCESS_SYSTEMS?: string;
+  GATEHOUSE_OUTBOX_DATABASE_URL?: string;
+  GATEHOUSE_TICKETS_URL?: string;
+  GATEHOUSE_PAYMENTS_URL?: string;
+  GATEHOUSE_DEPLOY_REPOS?: string;
+  GATEHOUSE_DEPLOY_HEALTH_URLS?: string;
+  GATEHOUSE_DEPLOY_WEBHOOKS?: string;
+  GATEHOUSE_WEBHOOK_KEYS?: string;
+  /** Overrides the inherited PATH (a test's stand-in for a command goes first). */
+  PATH?: string;
 }
 
 export interface WorkerProcess {

@@ -82,7 +82,10 @@ describe('evaluatePolicy', () => {
 
   it('denies when required evidence is missing', () => {
     const result = run(refund(100, { evidence: {} }));
-    expect(result).toMatchObject({ outcome: 'deny', reason: 'evidence missing: rationale' });
+    expect(result).toMatchObject({
+      outcome: 'deny',
+      reason: 'evidence missing: evidence.rationale (the payment.refund policy requires rationale)',
+    });
   });
 
   it('fails closed for an action type without a policy', () => {
