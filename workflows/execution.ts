@@ -4,6 +4,7 @@
  */
 import { CancellationScope, sleep } from '@temporalio/workflow';
 import { CommitBasis } from '../src/domain/approval-cover';
+import { paramsHash } from '../src/domain/canonical-hash';
 import type { SignedDecision } from '../src/domain/decision';
 import { FailureType } from '../src/domain/errors';
 import { idempotencyKeyFor } from '../src/domain/ids';
@@ -104,8 +105,19 @@ function commitBasis(state: ApprovalState): CommitBasis {
   return approval?.event === RunEventType.expired ? CommitBasis.expiry : CommitBasis.reviewed;
 }
 
+/**
+ * The signed approvals of exactly the version executed: the only ones the commit's check can
+ * count. Approvals of earlier versions (each edit carries its whole params) stay out, so the
+ * commit's input stays within Temporal's payload limit however many versions the run went through.
+ */
 function signedApprovals(state: ApprovalState): SignedDecision[] {
-  return state.decisions.flatMap((d) => (d.signed ? [d.signed] : []));
+  return state.decisions.flatMap((d) => (d.signed && approvesVersion(d.signed, state.paramsHash) ? [d.signed] : []));
+}
+
+function approvesVersion(signed: SignedDecision, hash: string): boolean {
+  const d = signed.payload;
+  if (d.kind === 'approve') return d.paramsHash === hash;
+  return d.kind === 'approve_with_edits' && d.editedParams !== undefined && paramsHash(d.editedParams) === hash;
 }
 
 function failureType(err: unknown): string | undefined {

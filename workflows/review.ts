@@ -56,7 +56,8 @@ async function reviewRound(run: Run, resume: ReviewClock | undefined): Promise<v
   } else {
     const start = Date.now();
     expireAt = start + sla.expireAfterMs;
-    remindAt = sla.remindAfterMs ? start + sla.remindAfterMs : Infinity;
+    const firstReminder = sla.remindAfterMs ?? sla.remindEveryMs;
+    remindAt = firstReminder ? start + firstReminder : Infinity;
     escalateAt = sla.escalateAfterMs ? start + sla.escalateAfterMs : Infinity;
     run.apply({ type: 'round_opened', deadline: new Date(expireAt).toISOString() });
     const note = describeDrift(run.get());
@@ -97,11 +98,30 @@ async function reviewRound(run: Run, resume: ReviewClock | undefined): Promise<v
       escalateAt = more && sla.escalateAfterMs ? now + sla.escalateAfterMs : Infinity;
     }
     if (now >= remindAt) {
-      remindAt = Infinity;
+      // Once, unless the policy reminds repeatedly (runs evaluated before that never have it).
+      remindAt = sla.remindEveryMs ? now + sla.remindEveryMs : Infinity;
       run.apply({ type: 'reminded' });
-      run.outbox.push({ purpose: NoticePurpose.reminder, recipients: undecidedReviewers(run.get()) });
+      // The second and later reminders of a round need Message-IDs of their own: the mailer skips
+      // one already sent. The first keeps the id it always had.
+      const earlier = remindersThisRound(run.get()) - 1;
+      run.outbox.push({
+        purpose: NoticePurpose.reminder,
+        recipients: undecidedReviewers(run.get()),
+        ...(earlier > 0 ? { seq: earlier } : {}),
+      });
     }
   }
+}
+
+/** Reminders since the round opened, from the run's own transitions (carried across a hand-over). */
+function remindersThisRound(state: ApprovalState): number {
+  let count = 0;
+  for (let i = state.transitions.length - 1; i >= 0; i--) {
+    const event = state.transitions[i]!.event;
+    if (event === 'round_opened') break;
+    if (event === 'reminded') count++;
+  }
+  return count;
 }
 
 function historyIsLong(): boolean {

@@ -43,6 +43,8 @@ export const PolicyEvaluationSchema = z.object({
   operators: z.array(ReviewerSchema),
   sla: z.object({
     remindAfterMs: z.number().optional(),
+    /** Absent in runs evaluated before repeated reminders: those remind once. */
+    remindEveryMs: z.number().optional(),
     escalateAfterMs: z.number().optional(),
     expireAfterMs: z.number(),
     /** The policy's link lifetime, when it sets one (see SlaSchema.linkTtl). */

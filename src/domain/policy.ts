@@ -64,6 +64,11 @@ export type Trigger = z.infer<typeof TriggerSchema>;
 export const SlaSchema = z
   .object({
     remindAfter: DurationSchema.optional(),
+    /**
+     * Remind again this often while the round waits (e.g. daily through a month-long SLA); the
+     * first reminder comes at remindAfter, or after this when remindAfter is absent.
+     */
+    remindEvery: DurationSchema.optional(),
     escalateAfter: DurationSchema.optional(),
     expireAfter: DurationSchema,
     /**
@@ -74,6 +79,10 @@ export const SlaSchema = z
   })
   .refine((s) => !s.remindAfter || s.remindAfter < s.expireAfter, {
     path: ['remindAfter'],
+    message: 'must be shorter than expireAfter',
+  })
+  .refine((s) => !s.remindEvery || s.remindEvery < s.expireAfter, {
+    path: ['remindEvery'],
     message: 'must be shorter than expireAfter',
   })
   .refine((s) => !s.escalateAfter || s.escalateAfter < s.expireAfter, {

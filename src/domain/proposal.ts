@@ -39,6 +39,20 @@ export const SourceSchema = z.object({
     .optional(),
 });
 
+/**
+ * Evidence too large to travel in the proposal (a log, a dump, a recording), passed by reference:
+ * where it is and the SHA-256 of its bytes, so a reviewer who downloads it can tell it is the
+ * file the agent meant. Gatehouse never fetches it; reviewers see the address as text.
+ */
+export const AttachmentSchema = z.object({
+  title: oneLine(300),
+  url: z.url({ protocol: /^https?$/ }).max(2000),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'the SHA-256 of the bytes, 64 lowercase hex characters'),
+  bytes: z.number().int().min(0).optional(),
+  mediaType: oneLine(200).optional(),
+});
+export type Attachment = z.infer<typeof AttachmentSchema>;
+
 /** One check the agent ran against a written policy (tone, PII, refund rules...) and its result. */
 export const PolicyCheckSchema = z.object({
   check: oneLine(200),
@@ -56,6 +70,8 @@ export const EvidenceSchema = z.object({
   /** Why: for a ticket the classification rationale, for access the justification. */
   rationale: z.string().max(10_000).optional(),
   sources: z.array(SourceSchema).max(50).optional(),
+  /** Large evidence by reference (hash + URL), never fetched by Gatehouse. */
+  attachments: z.array(AttachmentSchema).max(20).optional(),
   confidence: z.number().min(0).max(1).optional(),
   /** What the recipient will see: for an email, the draft. */
   preview: z.string().max(50_000).optional(),
@@ -93,6 +109,7 @@ export type Evidence = z.infer<typeof EvidenceSchema>;
 export const RequirableEvidenceSchema = z.enum([
   'rationale',
   'sources',
+  'attachments',
   'confidence',
   'preview',
   'diff',

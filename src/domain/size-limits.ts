@@ -49,5 +49,5 @@ export function contentSizeProblem(what: string, params: unknown, evidence: unkn
     return undefined; // not JSON at all: the schema checks say so
   }
   if (bytes <= CONTENT_LIMIT_BYTES) return undefined;
-  return `${what}'s params and evidence are ${formatBytes(bytes)} of canonical JSON; the limit is ${formatBytes(CONTENT_LIMIT_BYTES)}`;
+  return `${what}'s params and evidence are ${formatBytes(bytes)} of canonical JSON; the limit is ${formatBytes(CONTENT_LIMIT_BYTES)} (pass large evidence by reference: evidence.attachments with a URL and its SHA-256)`;
 }

@@ -263,6 +263,16 @@ function agentFields(evidence: Proposal['evidence'], text: EvidenceText, caps: E
     if (more > 0) lines.push(`(${more} more on the decision page)`);
     fields.push({ label: 'Sources', value: lines.join('\n'), multiline: true });
   }
+  if (evidence.attachments && evidence.attachments.length > 0) {
+    // By reference: text, never links, and never fetched; the hash lets a reviewer check a download.
+    const lines = evidence.attachments.map((a) => {
+      const size = a.bytes !== undefined ? `, ${a.bytes} bytes` : '';
+      const type = a.mediaType ? `, ${text.line(a.mediaType)}` : '';
+      return `- ${text.line(a.title)} — ${text.line(a.url, caps.url)} (SHA-256 ${a.sha256}${size}${type})`;
+    });
+    lines.push('Not fetched by Gatehouse: compare the SHA-256 of what you download.');
+    fields.push({ label: 'Attached by reference', value: lines.join('\n'), multiline: true });
+  }
   if (typeof evidence.confidence === 'number' && Number.isFinite(evidence.confidence)) {
     fields.push({ label: 'Confidence (agent’s own estimate)', value: `${Math.round(evidence.confidence * 100)} %`, multiline: false });
   }

@@ -172,6 +172,7 @@ export function evaluatePolicy(input: EvaluationInput): PolicyEvaluation {
     escalation: policy.escalation.map((role) => ({ role, eligible: eligibleFor(role, proposal, directory) })),
     sla: {
       remindAfterMs: policy.sla.remindAfter,
+      ...(policy.sla.remindEvery !== undefined ? { remindEveryMs: policy.sla.remindEvery } : {}),
       escalateAfterMs: policy.sla.escalateAfter,
       expireAfterMs: policy.sla.expireAfter,
       ...(policy.sla.linkTtl !== undefined ? { linkTtlMs: policy.sla.linkTtl } : {}),

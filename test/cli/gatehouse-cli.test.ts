@@ -82,7 +82,9 @@ describe('gatehouse CLI', () => {
     writeFileSync(file, JSON.stringify({ ...proposal, params: { ...proposal.params, body: { note: 'x'.repeat(3 * 1024 * 1024) } } }));
     const result = await gatehouse('propose', file);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain("params: the proposal's params and evidence are 3.0 MB of canonical JSON; the limit is 512 KB");
+    expect(result.stderr).toContain(
+      "params: the proposal's params and evidence are 3.0 MB of canonical JSON; the limit is 512 KB (pass large evidence by reference: evidence.attachments with a URL and its SHA-256)",
+    );
     await expect(h.client.workflow.getHandle(`agent-7:${proposal.id}`).describe()).rejects.toThrow();
   });
 

@@ -57,7 +57,8 @@ beforeAll(async () => {
     GATEHOUSE_TASK_QUEUE: h.taskQueue,
     GATEHOUSE_AGENT_KEY: agentKey,
     GATEHOUSE_OPERATOR_KEY: `op-fred:${fred.privateKeyHex}`,
-    GATEHOUSE_AUDIT_LOG: h.auditLogFile,
+    // The worker's audit log, its keys and checkpoints: what dev.env gives the CLI.
+    ...h.auditEnv,
   };
 }, 60_000);
 afterAll(() => h?.close());

@@ -54,7 +54,11 @@ describe('size limits', () => {
     const error = await refusal(h.gatehouse.propose(input));
     expect(error).toBeInstanceOf(ProposalValidationError);
     expect((error as ProposalValidationError).problems).toEqual([
-      { path: 'params', message: "the proposal's params and evidence are 3.0 MB of canonical JSON; the limit is 512 KB" },
+      {
+        path: 'params',
+        message:
+          "the proposal's params and evidence are 3.0 MB of canonical JSON; the limit is 512 KB (pass large evidence by reference: evidence.attachments with a URL and its SHA-256)",
+      },
     ]);
     await expect(h.client.workflow.getHandle(`test.single:${input.id}`).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
   });
@@ -70,7 +74,9 @@ describe('size limits', () => {
     const revised = sized(1.2 * MB);
     const error = await refusal(run.revise({ by: 'agent-7', params: revised.params }));
     expect(error).toBeInstanceOf(ReviseRefusedError);
-    expect(error.message).toBe("the revision's params and evidence are 1.2 MB of canonical JSON; the limit is 512 KB");
+    expect(error.message).toBe(
+      "the revision's params and evidence are 1.2 MB of canonical JSON; the limit is 512 KB (pass large evidence by reference: evidence.attachments with a URL and its SHA-256)",
+    );
     expect((await handle.fetchHistory()).events?.length).toBe(before);
     expect((await handle.query(getStateQuery)).status).toBe('changes_requested');
     await run.withdraw('agent-7', 'test done');
@@ -86,7 +92,7 @@ describe('size limits', () => {
     const error = await refusal(handle.executeUpdate(reviseUpdate, { args: [{ ...body, credential }] }));
     expect(error).toBeInstanceOf(WorkflowUpdateFailedError);
     expect((error as WorkflowUpdateFailedError).cause?.message).toBe(
-      "the revision's params and evidence are 601 KB of canonical JSON; the limit is 512 KB",
+      "the revision's params and evidence are 601 KB of canonical JSON; the limit is 512 KB (pass large evidence by reference: evidence.attachments with a URL and its SHA-256)",
     );
     expect((await handle.fetchHistory()).events?.length).toBe(before);
     await run.withdraw('agent-7', 'test done');

@@ -65,6 +65,7 @@ const TEST_ACTION_TYPES = [
   'test.slack',
   'test.slack_critical',
   'test.slack_pair',
+  'test.remind_every',
 ];
 
 /** Agent ids the tests propose as; each is registered with the test agent key and every action type. */

@@ -196,6 +196,26 @@ describe('approval workflow', () => {
     expect(forRun.some((m) => m.to.includes('peter@test.example'))).toBe(false);
   }, 40_000);
 
+  it('reminds again every remindEvery while the round waits, each reminder mailed once', async () => {
+    const run = await h.gatehouse.propose(h.proposal('test.remind_every'));
+    const final = await run.result();
+    expect(final.status).toBe('expired');
+    // Reminders at 1, 2, 3 and 4 s, the expiry at 5 s (a timer may land just after the expiry).
+    const reminded = final.transitions.filter((t) => t.event === 'reminded').length;
+    expect(reminded).toBeGreaterThanOrEqual(3);
+    expect(reminded).toBeLessThanOrEqual(4);
+    const reminders = await eventually(async () => {
+      const mails = (await readInbox(h.inbox.apiBaseUrl)).filter(
+        (m) =>
+          m.subject.includes(run.workflowId.split(':')[1]!) &&
+          m.to.includes('alice@test.example') &&
+          m.subject.startsWith('[Gatehouse] Reminder'),
+      );
+      return mails.length === reminded ? mails : undefined;
+    });
+    expect(reminders).toHaveLength(reminded);
+  }, 40_000);
+
   it('turns the same proposal submitted twice into one workflow', async () => {
     const proposal = h.proposal('test.single');
     const first = await h.gatehouse.propose(proposal);

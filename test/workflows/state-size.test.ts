@@ -2,7 +2,8 @@
  * A run whose inputs sit near the content limit stays readable: after several versions of ~450 KB
  * (the proposal and reviewers' edits, each kept with its signed copy) the whole state passes
  * Temporal's 2 MB payload limit, yet the state query still answers, with the same compact state a
- * finished run returns (before, it failed with "Blob data size exceeds limit").
+ * finished run returns (before, it failed with "Blob data size exceeds limit"), and the run still
+ * commits: its commit gets only the approvals of the version it executes.
  */
 import { RESULT_LIMIT_BYTES, canonicalBytes } from '../../src/domain/size-limits';
 import type { ProposalInput } from '../../src/domain/proposal';
@@ -51,8 +52,12 @@ describe('state size', () => {
     expect(canonicalBytes(state)).toBeLessThanOrEqual(RESULT_LIMIT_BYTES);
     expect(state.decisions.filter((d) => d.kind === 'approve_with_edits')).toHaveLength(editors.length);
 
-    // What the run sends to its commit and audit steps is not bounded yet (every signed edit goes
-    // with the commit): this test covers the reads, and ends the run without them.
-    await handle.terminate('test done');
-  }, 60_000);
+    // The commit gets the approvals of the version it executes, not every signed edit of the run
+    // (2.7 MB here, over the server's limit): the run commits and finishes.
+    // Bob's last edit approves this version already: Alice's approval makes the two.
+    await handle.executeUpdate(decideUpdate, { args: [await h.decision(run.workflowId, { id: 'alice', role: 'approver' }, 'approve')] });
+    const outcome = await handle.result();
+    expect(outcome.status).toBe('succeeded');
+    expect(canonicalBytes(outcome)).toBeLessThanOrEqual(RESULT_LIMIT_BYTES);
+  }, 90_000);
 });

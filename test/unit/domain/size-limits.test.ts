@@ -59,7 +59,7 @@ describe('size limits', () => {
 
   it('names the limit for a version over it and passes one under it', () => {
     expect(contentSizeProblem('the proposal', { b: blob(CONTENT_LIMIT_BYTES) }, {})).toMatch(
-      /^the proposal's params and evidence are 513 KB of canonical JSON; the limit is 512 KB$/,
+      /^the proposal's params and evidence are 513 KB of canonical JSON; the limit is 512 KB \(pass large evidence by reference: evidence\.attachments with a URL and its SHA-256\)$/,
     );
     expect(contentSizeProblem('the proposal', { b: blob(CONTENT_LIMIT_BYTES - 100) }, {})).toBeUndefined();
     // Evidence counts with the params.

@@ -31,6 +31,7 @@ const SEED_EVIDENCE: Record<string, RequirableEvidence[]> = {
 const LABELS: Record<RequirableEvidence, string> = {
   rationale: 'Rationale',
   sources: 'Sources',
+  attachments: 'Attached by reference',
   confidence: 'Confidence (agent’s own estimate)',
   preview: 'Preview',
   diff: 'Diff',
