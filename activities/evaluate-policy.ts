@@ -36,6 +36,12 @@ export interface EvaluatedProposal {
   grantKeys?: DecisionPublicKeys;
   /** Operators' own keys: they decide, withdraw and revise as themselves. */
   operatorKeys?: OperatorPublicKeys;
+  /**
+   * Set by workers that append audit entries as a run goes (a decision that leaves the round
+   * waiting gets its own append). Recorded with the evaluation, so runs evaluated before it replay
+   * without those appends, and no version marker is added to every run's history.
+   */
+  auditAsItHappens?: true;
 }
 
 export interface EvaluatePolicyDeps {
@@ -68,6 +74,13 @@ export function createEvaluatePolicy(deps: EvaluatePolicyDeps) {
   return async function evaluatePolicy(input: EvaluatePolicyInput): Promise<EvaluatedProposal> {
     const evaluation = evaluateWithPolicyBook(deps, input);
     const agentKeys = agents.get(input.proposal.agent.id)?.keys ?? {};
-    return { evaluation, decisionKeys: keys.decision, agentKeys, grantKeys: keys.grants, operatorKeys: keys.operators };
+    return {
+      evaluation,
+      decisionKeys: keys.decision,
+      agentKeys,
+      grantKeys: keys.grants,
+      operatorKeys: keys.operators,
+      auditAsItHappens: true,
+    };
   };
 }

@@ -24,7 +24,7 @@ import { NO_TRUSTED_KEYS, type TrustedKeys } from '../src/domain/trusted-keys';
 import { deliverOutcome, stepActivities } from './activity-proxies';
 import { apply, initialState } from './approval-state';
 import { appendIfWaiting } from './audit-trail';
-import { executeApproved } from './execution';
+import { approvesVersion, executeApproved } from './execution';
 import { registerHandlers } from './handlers';
 import { recordRunMetrics } from './metrics';
 import { CARD_UPDATE_EVENTS, createOutbox, recordUndeliverable, type NotifyInput } from './notices';
@@ -39,6 +39,9 @@ export interface ApprovalInput {
   resume?: Resumed;
 }
 
+/** A notice handed to the continuation; hand-overs recorded before compaction carry it whole. */
+export type CarriedNotice = Omit<NotifyInput, 'proposal' | 'auditState'> & { proposal?: NotifyInput['proposal'] };
+
 /** What a run hands to its continuation: everything it knew, and where the round's clock stood. */
 export interface Resumed {
   state: ApprovalState;
@@ -46,8 +49,14 @@ export interface Resumed {
   /** Absent in hand-overs from runs that started before agents signed their messages. */
   messageKeys?: MessageKeys | undefined;
   clock: ReviewClock;
-  /** Mail not known to be delivered; sent again (the mailer skips a Message-ID already sent). */
-  unsent: NotifyInput[];
+  /**
+   * Mail not known to be delivered; sent again (the mailer skips a Message-ID already sent).
+   * Handed over without the proposal (the state's own is the notice's: stale notices are left
+   * behind) and without the audit state (the new run appends it), so the hand-over stays small.
+   */
+  unsent: CarriedNotice[];
+  /** The run appends audit entries as it goes (see EvaluatedProposal.auditAsItHappens). */
+  auditAsItHappens?: boolean;
 }
 
 const nowIso = (): string => new Date().toISOString();
@@ -68,6 +77,7 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalSt
   let trustedKeys: TrustedKeys = input.resume?.trustedKeys ?? NO_TRUSTED_KEYS;
   // Keys that may sign a withdrawal or revision: the proposing agent's and the operators'.
   let messageKeys: MessageKeys | undefined = input.resume?.messageKeys;
+  let auditAsItHappens = input.resume?.auditAsItHappens === true;
   const run: Run = {
     workflowId,
     get: () => state,
@@ -87,9 +97,10 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalSt
     }),
     lean,
     background,
+    auditAsItHappens: () => auditAsItHappens,
     steps: stepActivities(lean),
     showResting: () => publish(state, true),
-    continueAsNew: (clock) => handOver(run, input.proposal, () => ({ trustedKeys, messageKeys }), clock),
+    continueAsNew: (clock) => handOver(run, input.proposal, () => ({ trustedKeys, messageKeys, auditAsItHappens }), clock),
   };
   registerHandlers(
     run,
@@ -104,15 +115,19 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalSt
   return CancellationScope.nonCancellable(() =>
     input.resume
       ? resumeReview(run, input.resume)
-      : decideAndExecute(run, (keys, agentKeys) => {
+      : decideAndExecute(run, (keys, agentKeys, appendAsItHappens) => {
           trustedKeys = keys;
           messageKeys = agentKeys;
+          auditAsItHappens = appendAsItHappens;
         }),
   );
 }
 
 /** The story: policy, review, preconditions, commit. */
-async function decideAndExecute(run: Run, trust: (keys: TrustedKeys, messageKeys: MessageKeys) => void): Promise<ApprovalState> {
+async function decideAndExecute(
+  run: Run,
+  trust: (keys: TrustedKeys, messageKeys: MessageKeys, auditAsItHappens: boolean) => void,
+): Promise<ApprovalState> {
   const { workflowId } = run;
   run.apply({ type: 'evaluation_started' });
   const evaluated = await run.steps.evaluatePolicy({ proposal: run.get().proposal, workflowId });
@@ -120,6 +135,7 @@ async function decideAndExecute(run: Run, trust: (keys: TrustedKeys, messageKeys
     { decision: evaluated.decisionKeys, grants: evaluated.grantKeys ?? {}, operators: evaluated.operatorKeys ?? {} },
     // Histories recorded before agents signed their proposals carry neither.
     { agent: evaluated.agentKeys ?? {}, operators: evaluated.operatorKeys ?? {} },
+    evaluated.auditAsItHappens === true,
   );
   if (run.get().status === Status.withdrawn) return finish(run);
   run.apply({ type: 'evaluated', evaluation: evaluated.evaluation });
@@ -145,7 +161,8 @@ async function decideAndExecute(run: Run, trust: (keys: TrustedKeys, messageKeys
 
 /** A run continued from an earlier one: the review goes on where it was, then the same story. */
 async function resumeReview(run: Run, resumed: Resumed): Promise<ApprovalState> {
-  run.outbox.resend(resumed.unsent);
+  const { proposal } = run.get();
+  run.outbox.resend(resumed.unsent.map((notice) => ({ ...notice, proposal: notice.proposal ?? proposal })));
   if (inReview(run.get())) await runReview(run, resumed.clock);
   const status = run.get().status;
   if (status !== Status.approved && status !== Status.autoApproved) return finish(run);
@@ -161,7 +178,7 @@ async function resumeReview(run: Run, resumed: Resumed): Promise<ApprovalState> 
 async function handOver(
   run: Run,
   proposal: Proposal,
-  keys: () => { trustedKeys: TrustedKeys; messageKeys: MessageKeys | undefined },
+  keys: () => { trustedKeys: TrustedKeys; messageKeys: MessageKeys | undefined; auditAsItHappens: boolean },
   clock: ReviewClock,
 ): Promise<void> {
   await condition(allHandlersFinished);
@@ -173,8 +190,37 @@ async function handOver(
     ...(info.memo ? { memo: info.memo } : {}),
     typedSearchAttributes: info.typedSearchAttributes,
   });
-  const { trustedKeys, messageKeys } = keys();
-  await next({ proposal, resume: { state, trustedKeys, ...(messageKeys ? { messageKeys } : {}), clock, unsent: run.outbox.unsent() } });
+  const { trustedKeys, messageKeys, auditAsItHappens } = keys();
+  await next({
+    proposal,
+    resume: {
+      state: withoutStaleSignatures(state),
+      trustedKeys,
+      ...(messageKeys ? { messageKeys } : {}),
+      clock,
+      unsent: carriedNotices(run.outbox.unsent(), state),
+      auditAsItHappens,
+    },
+  });
+}
+
+/** The unsent notices of the version under review, without what the new run has already. */
+function carriedNotices(unsent: NotifyInput[], state: ApprovalState): CarriedNotice[] {
+  return unsent
+    .filter((notice) => notice.paramsHash === state.paramsHash)
+    .map(({ proposal: _proposal, auditState: _auditState, ...notice }) => notice);
+}
+
+/**
+ * The state a new run takes on: decisions keep their signed copies only where the commit could
+ * still count them (approvals of the version now under review). Each signed edit carries its
+ * whole params, so a run edited many times would otherwise hand over more than Temporal accepts.
+ */
+function withoutStaleSignatures(state: ApprovalState): ApprovalState {
+  return {
+    ...state,
+    decisions: state.decisions.map(({ signed, ...d }) => (signed && approvesVersion(signed, state.paramsHash) ? { ...d, signed } : d)),
+  };
 }
 
 async function executeIfStillApproved(run: Run): Promise<ApprovalState> {

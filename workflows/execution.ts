@@ -114,7 +114,7 @@ function signedApprovals(state: ApprovalState): SignedDecision[] {
   return state.decisions.flatMap((d) => (d.signed && approvesVersion(d.signed, state.paramsHash) ? [d.signed] : []));
 }
 
-function approvesVersion(signed: SignedDecision, hash: string): boolean {
+export function approvesVersion(signed: SignedDecision, hash: string): boolean {
   const d = signed.payload;
   if (d.kind === 'approve') return d.paramsHash === hash;
   return d.kind === 'approve_with_edits' && d.editedParams !== undefined && paramsHash(d.editedParams) === hash;

@@ -18,6 +18,8 @@ export interface Run {
   readonly lean: boolean;
   /** Started after the 'background-notify' patch: mail is sent beside the SLA clock, not before it. */
   readonly background: boolean;
+  /** Appends audit entries as it goes: decided by the worker that evaluated the run. */
+  auditAsItHappens(): boolean;
   /** Policy, precondition, verification and audit steps, local or regular. */
   readonly steps: StepActivities;
   /** Publishes the current status as one the run rests in (see createStatePublisher). */
