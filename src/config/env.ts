@@ -47,6 +47,25 @@ const egressAllowList = z
     }
   });
 
+/**
+ * A `kid:secret,…` HMAC keyring (the link keyring's syntax), every problem reported with the
+ * keyring named; unset or blank: none.
+ */
+const hmacKeyring = (what: string) =>
+  z
+    .string()
+    .optional()
+    .transform((spec, ctx) => {
+      if (spec === undefined || spec.trim() === '') return undefined;
+      try {
+        return parseLinkKeyring(spec);
+      } catch (err) {
+        if (!(err instanceof LinkKeyringError)) throw err;
+        for (const problem of err.problems) ctx.addIssue({ code: 'custom', message: problem.replace(/link/g, what) });
+        return z.NEVER;
+      }
+    });
+
 export const ConfigSchema = z.object({
   GATEHOUSE_MODE: z.enum(['dev', 'production']).default('dev'),
   /** Frontend `host:port`: the dev server, a self-hosted cluster's frontend, or `<ns>.<account>.tmprl.cloud:7233`. */
@@ -173,19 +192,7 @@ export const ConfigSchema = z.object({
    * `kid:secret,…` (unpadded base64url, ≥ 32 bytes each): HMAC keys of outcome webhooks; the first
    * signs, receivers accept every listed one. Unset: no run's webhook is sent.
    */
-  GATEHOUSE_WEBHOOK_KEYS: z
-    .string()
-    .optional()
-    .transform((spec, ctx) => {
-      if (spec === undefined || spec.trim() === '') return undefined;
-      try {
-        return parseLinkKeyring(spec);
-      } catch (err) {
-        if (!(err instanceof LinkKeyringError)) throw err;
-        for (const problem of err.problems) ctx.addIssue({ code: 'custom', message: problem.replace(/link/g, 'webhook') });
-        return z.NEVER;
-      }
-    }),
+  GATEHOUSE_WEBHOOK_KEYS: hmacKeyring('webhook'),
   /**
    * Where outcome webhooks may go, in GATEHOUSE_EGRESS_ALLOW's syntax but a list of its own: the
    * agent writes the URL, so it must not reach the executors' targets. Empty: nowhere.
@@ -216,19 +223,7 @@ export const ConfigSchema = z.object({
    * `kid:secret,…` (unpadded base64url, ≥ 32 bytes each): HMAC keys of the audit chain; the first
    * keys new lines, every listed one verifies older lines (rotation). Worker and `audit verify`.
    */
-  GATEHOUSE_AUDIT_KEYS: z
-    .string()
-    .optional()
-    .transform((spec, ctx) => {
-      if (spec === undefined || spec.trim() === '') return undefined;
-      try {
-        return parseLinkKeyring(spec);
-      } catch (err) {
-        if (!(err instanceof LinkKeyringError)) throw err;
-        for (const problem of err.problems) ctx.addIssue({ code: 'custom', message: problem.replace(/link/g, 'audit') });
-        return z.NEVER;
-      }
-    }),
+  GATEHOUSE_AUDIT_KEYS: hmacKeyring('audit'),
   /** `kid:hex-private-key`: the worker's Ed25519 key that signs checkpoints of the chain's head. */
   GATEHOUSE_AUDIT_CHECKPOINT_KEY: z
     .string()
