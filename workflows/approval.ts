@@ -13,6 +13,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { MessageKeys } from '../src/domain/agent-auth';
+import { approvedHashOf } from '../src/domain/approval-cover';
 import { idempotencyKeyFor } from '../src/domain/ids';
 import { NoticePurpose } from '../src/domain/notice';
 import type { Proposal } from '../src/domain/proposal';
@@ -24,7 +25,7 @@ import { NO_TRUSTED_KEYS, type TrustedKeys } from '../src/domain/trusted-keys';
 import { deliverOutcome, stepActivities } from './activity-proxies';
 import { apply, initialState } from './approval-state';
 import { appendIfWaiting } from './audit-trail';
-import { approvesVersion, executeApproved } from './execution';
+import { executeApproved } from './execution';
 import { registerHandlers } from './handlers';
 import { recordRunMetrics } from './metrics';
 import { CARD_UPDATE_EVENTS, createOutbox, recordUndeliverable, type NotifyInput } from './notices';
@@ -219,7 +220,7 @@ function carriedNotices(unsent: NotifyInput[], state: ApprovalState): CarriedNot
 function withoutStaleSignatures(state: ApprovalState): ApprovalState {
   return {
     ...state,
-    decisions: state.decisions.map(({ signed, ...d }) => (signed && approvesVersion(signed, state.paramsHash) ? { ...d, signed } : d)),
+    decisions: state.decisions.map(({ signed, ...d }) => (signed && approvedHashOf(signed) === state.paramsHash ? { ...d, signed } : d)),
   };
 }
 

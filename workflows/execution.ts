@@ -3,8 +3,7 @@
  * call an operator when the effect is not what was approved.
  */
 import { CancellationScope, sleep } from '@temporalio/workflow';
-import { CommitBasis } from '../src/domain/approval-cover';
-import { paramsHash } from '../src/domain/canonical-hash';
+import { approvedHashOf, CommitBasis } from '../src/domain/approval-cover';
 import type { SignedDecision } from '../src/domain/decision';
 import { FailureType } from '../src/domain/errors';
 import { idempotencyKeyFor } from '../src/domain/ids';
@@ -111,13 +110,7 @@ function commitBasis(state: ApprovalState): CommitBasis {
  * commit's input stays within Temporal's payload limit however many versions the run went through.
  */
 function signedApprovals(state: ApprovalState): SignedDecision[] {
-  return state.decisions.flatMap((d) => (d.signed && approvesVersion(d.signed, state.paramsHash) ? [d.signed] : []));
-}
-
-export function approvesVersion(signed: SignedDecision, hash: string): boolean {
-  const d = signed.payload;
-  if (d.kind === 'approve') return d.paramsHash === hash;
-  return d.kind === 'approve_with_edits' && d.editedParams !== undefined && paramsHash(d.editedParams) === hash;
+  return state.decisions.flatMap((d) => (d.signed && approvedHashOf(d.signed) === state.paramsHash ? [d.signed] : []));
 }
 
 function failureType(err: unknown): string | undefined {

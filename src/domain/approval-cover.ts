@@ -70,13 +70,22 @@ export function checkApprovalCover(input: CoverInput): CoverCheck {
   return { ok: true, approvers: [...byPerson.keys()] };
 }
 
+/**
+ * The hash of the version a signed decision approves: the params it saw, or its edit of them;
+ * undefined for a decision that approves nothing. The commit's check and the workflow (which
+ * hands the commit only the approvals it can count) read approvals the same way.
+ */
+export function approvedHashOf(signed: SignedDecision): string | undefined {
+  const d = signed.payload;
+  if (d.kind === 'approve') return d.paramsHash;
+  return d.kind === 'approve_with_edits' && d.editedParams ? paramsHash(d.editedParams) : undefined;
+}
+
 /** The role a signed decision validly approves this version in, or undefined. */
 function validApproverRole(input: CoverInput, signed: SignedDecision): string | undefined {
   const d = signed.payload;
   if (d.workflowId !== input.workflowId) return undefined;
-  const approvedHash =
-    d.kind === 'approve' ? d.paramsHash : d.kind === 'approve_with_edits' && d.editedParams ? paramsHash(d.editedParams) : undefined;
-  if (approvedHash !== input.executedHash) return undefined;
+  if (approvedHashOf(signed) !== input.executedHash) return undefined;
   if (d.reviewer.id === input.proposer.agentId || d.reviewer.id === input.proposer.requesterId) return undefined;
   if (!checkCredential(signed, input.keys, undefined, input.verify).ok) return undefined;
   const { evaluation } = input;
