@@ -68,7 +68,7 @@ export const SlaSchema = z
      * Remind again this often while the round waits (e.g. daily through a month-long SLA); the
      * first reminder comes at remindAfter, or after this when remindAfter is absent.
      */
-    remindEvery: DurationSchema.optional(),
+    remindEvery: DurationSchema.refine((ms) => ms >= 1_000, 'must be at least 1s (each reminder mails every reviewer)').optional(),
     escalateAfter: DurationSchema.optional(),
     expireAfter: DurationSchema,
     /**
