@@ -25,7 +25,10 @@ export interface McpCatalog {
   byActionType: ReadonlyMap<string, CatalogTool>;
 }
 
-/** Thrown when a downstream tool cannot get an action type of its own (too long, or two collide). */
+/**
+ * Thrown when a downstream tool cannot get an action type or an exposed name of its own (too
+ * long, or two collide).
+ */
 export class McpCatalogError extends Error {
   override readonly name = 'McpCatalogError';
 }
@@ -66,6 +69,13 @@ export function buildCatalog(listed: ReadonlyArray<{ server: string; tools: read
       const twin = byActionType.get(entry.actionType);
       if (twin) {
         problems.push(`${server}/${definition.name} and ${server}/${twin.tool} both map to action type "${entry.actionType}"`);
+        continue;
+      }
+      // Server `a_` with tool `_b` and server `a` with tool `__b` are both `a____b` to a client:
+      // one of them would be unreachable, and a client would not know which one it called.
+      const namesake = byExposedName.get(entry.exposedName);
+      if (namesake) {
+        problems.push(`${server}/${definition.name} and ${namesake.server}/${namesake.tool} are both offered as "${entry.exposedName}"`);
         continue;
       }
       tools.push(entry);

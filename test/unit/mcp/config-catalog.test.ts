@@ -68,6 +68,17 @@ describe('MCP catalog', () => {
   it('refuses two tools that fold to one action type rather than letting one policy govern both', () => {
     expect(() => buildCatalog([{ server: 'fs', tools: [tool('rm-rf'), tool('rm_rf')] }])).toThrow(McpCatalogError);
   });
+
+  it('refuses two servers whose tools a client would see under one name', () => {
+    const listed = [
+      { server: 'a_', tools: [tool('_b')] },
+      { server: 'a', tools: [tool('__b')] },
+    ];
+    expect(() => buildCatalog(listed)).toThrow(
+      /a_\/_b and a\/__b are both offered as "a____b"|a\/__b and a_\/_b are both offered as "a____b"/,
+    );
+    expect(() => buildCatalog([listed[0]!])).not.toThrow();
+  });
 });
 
 describe('MCP default policies', () => {
