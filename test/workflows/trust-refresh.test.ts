@@ -13,6 +13,7 @@ import { decideUpdate, getStateQuery, refreshTrustSignal, requestFreshLinkSignal
 import { runCli } from '../support/cli';
 import { createHarness, eventually, type Harness } from '../support/harness';
 import { readInbox, linkTokens } from '../support/inbox';
+import { refreshed, refreshMarkers } from '../support/trust-refresh';
 import { awaitingRun, getPage, postForm, startService, stateOf, tokenFromInbox, type RunningService } from '../http/service';
 
 let h: Harness;
@@ -33,21 +34,6 @@ const newGrantKey = (keyId: string): BytesSigner => createBytesSigner({ keyId, p
 /** The grant key id a link token carries (`<kid>.<signature>` in its claims). */
 const grantKeyIdOf = (token: string): string =>
   (JSON.parse(decodeBase64urlStrict(token.split('.')[2]!)!.toString('utf8')) as { grant: string }).grant.split('.')[0]!;
-
-/** How many times the run read its worker's keys again (local-activity markers of readTrust). */
-async function refreshMarkers(workflowId: string): Promise<number> {
-  const history = await h.client.workflow.getHandle(workflowId).fetchHistory();
-  return (history.events ?? []).filter((e) => {
-    const marker = e.markerRecordedEventAttributes;
-    if (marker?.markerName !== 'core_local_activity') return false;
-    const data = marker.details?.['data']?.payloads?.[0]?.data;
-    return data ? Buffer.from(data).toString('utf8').includes('"readTrust"') : false;
-  }).length;
-}
-
-async function refreshed(workflowId: string, times = 1): Promise<void> {
-  await eventually(async () => ((await refreshMarkers(workflowId)) >= times ? true : undefined), 20_000, 'the trust refresh');
-}
 
 /** `gatehouse keys refresh` as an operator runs it; every run it lists is waiting in this file's queue. */
 async function keysRefresh(expectedRuns: number): Promise<void> {
@@ -98,7 +84,7 @@ describe('rotating the link grant key while runs wait', () => {
     const g2 = newGrantKey('g2');
     await h.startWorker({ grantSigner: g2, grantPublicKeys: { [h.grantSigner.keyId]: h.grantSigner.publicKeyHex } });
     await keysRefresh(1);
-    await refreshed(workflowId);
+    await refreshed(h.client, workflowId);
 
     // A link mailed before the switch still decides.
     const carol = await decideThroughPage(carolsLink);
@@ -150,7 +136,7 @@ describe('revoking an agent key', () => {
     agents.set('agent-7', { ...h.agents.get('agent-7')!, keys: { 'agent-new': generateDecisionKeyPair().publicKeyHex } });
     await h.startWorker({ agents });
     await h.client.workflow.getHandle(refreshedRun.workflowId).signal(refreshTrustSignal);
-    await refreshed(refreshedRun.workflowId);
+    await refreshed(h.client, refreshedRun.workflowId);
 
     await expect(refreshedRun.withdraw('agent-7', 'signed with a revoked key')).rejects.toThrow(WithdrawRefusedError);
     expect((await refreshedRun.status()).status).toBe('awaiting_approval');
@@ -167,7 +153,7 @@ describe('refresh signals', () => {
     const handle = h.client.workflow.getHandle(workflowId);
     const before = (await handle.fetchHistory()).events?.length ?? 0;
     await handle.signal(refreshTrustSignal);
-    await refreshed(workflowId);
+    await refreshed(h.client, workflowId);
     await handle.signal(refreshTrustSignal);
     // The second signal is handled (a task completes after it) and adds no marker.
     await handle.query(getStateQuery);
@@ -178,7 +164,7 @@ describe('refresh signals', () => {
         ? true
         : undefined;
     });
-    expect(await refreshMarkers(workflowId)).toBe(1);
+    expect(await refreshMarkers(h.client, workflowId)).toBe(1);
     const events = (await handle.fetchHistory()).events ?? [];
     const markers = events.slice(before).filter((e) => e.markerRecordedEventAttributes);
     // One patch marker (the run's first refresh) and one local-activity marker.
