@@ -5,6 +5,7 @@
 import type { ActionTypeRegistry } from '../src/actions/registry';
 import type { AuditLog } from '../src/audit/chain';
 import type { AgentRegistry } from '../src/domain/agent-auth';
+import type { DecisionPublicKeys } from '../src/domain/decision-signature';
 import type { TrustedKeys } from '../src/domain/trusted-keys';
 import type { Logger } from '../src/observability/logger';
 import type { PolicyBook } from '../src/policy/load';
@@ -13,6 +14,7 @@ import { createDeliverOutcome, type WebhookSettings } from './deliver-outcome';
 import { createEvaluatePolicy } from './evaluate-policy';
 import { createExecutionActivities, type EgressSettings } from './execute';
 import { createNotify, type NotifyDeps } from './notify';
+import { createReadTrust } from './read-trust';
 import { createRecordAudit } from './record-audit';
 import { createUpdateSlackCards } from './slack-cards';
 
@@ -21,6 +23,11 @@ export interface ActivityDeps extends NotifyDeps {
   actionTypes: ActionTypeRegistry;
   /** Public keys runs trust; the grant key's public half is added from `grantSigner`. */
   decisionKeys: TrustedKeys['decision'];
+  /**
+   * More grant keys runs trust besides `grantSigner`'s own (GATEHOUSE_LINK_GRANT_PUBLIC_KEYS): the
+   * next key ahead of a switch, the previous one after it. The commit re-checks with them too.
+   */
+  grantPublicKeys?: DecisionPublicKeys;
   /** Operators' own keys: they decide, withdraw and revise as themselves. */
   operatorKeys?: TrustedKeys['operators'];
   /** Registered agents (GATEHOUSE_AGENTS_FILE): who may propose what, with which keys. */
@@ -39,6 +46,7 @@ export interface ActivityDeps extends NotifyDeps {
 export function createActivities(deps: ActivityDeps) {
   return {
     evaluatePolicy: createEvaluatePolicy({ ...deps, keys: trustedKeysOf(deps) }),
+    readTrust: createReadTrust({ keys: trustedKeysOf(deps), agents: deps.agents }),
     notify: createNotify(deps),
     updateSlackCards: createUpdateSlackCards(deps),
     recordAudit: createRecordAudit(deps.auditLog),
@@ -58,7 +66,8 @@ export function createActivities(deps: ActivityDeps) {
 function trustedKeysOf(deps: ActivityDeps): TrustedKeys {
   return {
     decision: deps.decisionKeys,
-    grants: { [deps.grantSigner.keyId]: deps.grantSigner.publicKeyHex },
+    // The signer's own key last: its id always names its own public half.
+    grants: { ...deps.grantPublicKeys, [deps.grantSigner.keyId]: deps.grantSigner.publicKeyHex },
     operators: deps.operatorKeys ?? {},
   };
 }

@@ -81,6 +81,17 @@ export const { rollbackAction } = proxyActivities<GatehouseActivities>({
 });
 
 /**
+ * Reads the worker's current keys for a run told to refresh them. Local, like the policy step that
+ * read them first: the keys come from the worker that holds the run, within its workflow task, so
+ * nobody with access to Temporal can hand the run keys of their choosing.
+ */
+export const { readTrust } = proxyLocalActivities<GatehouseActivities>({
+  startToCloseTimeout: '10 seconds',
+  retry: POLICY_RETRY,
+  summary: 'refresh trust',
+});
+
+/**
  * The steps around the decision that change nothing in the world: policy evaluation (CPU over
  * files already in memory), precondition and verification reads, and the audit append (an
  * idempotent write keyed by the run). They can run in either form; see `stepActivities`.

@@ -107,6 +107,11 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalSt
     run,
     () => trustedKeys,
     () => messageKeys,
+    // A refresh replaces what the run holds, so a continuation carries the refreshed keys.
+    (keys, keysForMessages) => {
+      trustedKeys = keys;
+      messageKeys = keysForMessages;
+    },
   );
   // An operator's cancel is applied as an event when it arrives: it withdraws a run that executed
   // nothing (every wait ends on the new status) and is only noted once the commit started. The

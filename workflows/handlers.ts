@@ -16,12 +16,24 @@ import {
   applyRevision,
   applyWithdrawal,
 } from './message-handlers';
-import { decideSignal, decideUpdate, getStateQuery, requestFreshLinkSignal, reviseUpdate, withdrawUpdate } from './messages';
+import {
+  decideSignal,
+  decideUpdate,
+  getStateQuery,
+  refreshTrustSignal,
+  requestFreshLinkSignal,
+  reviseUpdate,
+  withdrawUpdate,
+} from './messages';
 import type { Run } from './run-context';
 import { boundedResult } from './run-result';
+import { createTrustRefresh, type AdoptTrust } from './trust-refresh';
 
-/** `keys` verify decisions; `messageKeys` verify withdrawals and revisions (undefined until the policy step ran). */
-export function registerHandlers(run: Run, keys: () => TrustedKeys, messageKeys: () => MessageKeys | undefined): void {
+/**
+ * `keys` verify decisions; `messageKeys` verify withdrawals and revisions (undefined until the
+ * policy step ran); `adopt` replaces both when the run is told to refresh them.
+ */
+export function registerHandlers(run: Run, keys: () => TrustedKeys, messageKeys: () => MessageKeys | undefined, adopt: AdoptTrust): void {
   setHandler(decideUpdate, (signed) => applyDecision(run, signed, keys), {
     validator: (signed) => void acceptDecision(run, signed, keys()),
   });
@@ -33,6 +45,7 @@ export function registerHandlers(run: Run, keys: () => TrustedKeys, messageKeys:
     validator: (withdrawal) => void acceptWithdrawal(run, withdrawal, messageKeys()),
   });
   setHandler(requestFreshLinkSignal, (raw) => applyFreshLinkRequest(run, raw));
+  setHandler(refreshTrustSignal, createTrustRefresh(run, adopt));
   // Bounded like the run's result: a state past Temporal's 2 MB payload limit (versions near the
   // content limit, kept with their signed copies) would fail the query, and every page with it.
   setHandler(getStateQuery, () => boundedResult(run.get()));

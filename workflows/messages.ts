@@ -28,3 +28,9 @@ export const reviseUpdate = defineUpdate<ApprovalState['status'], [Revision]>('g
  * page promises nothing beyond "if you are still asked, a link is on its way to your address".
  */
 export const requestFreshLinkSignal = defineSignal<[FreshLinkRequest]>('gatehouse.requestFreshLink');
+/**
+ * The run adopts the keys its worker trusts now (`gatehouse keys refresh`), in place of those it
+ * recorded at its start: keys added since are trusted, keys removed since are not. No payload: the
+ * sender chooses nothing, so anyone may send it.
+ */
+export const refreshTrustSignal = defineSignal('gatehouse.refreshTrust');

@@ -1,6 +1,6 @@
 /**
  * `gatehouse keys [--operator ID] [--agent-only] [--agents-file FILE] [--examples DIR]`: fresh
- * keys as environment lines, for a dev env file. The operator key pair is printed both ways: the
+ * keys as environment lines, for a dev env file (`gatehouse keys refresh` is keys-refresh.ts). The operator key pair is printed both ways: the
  * private half for that person's CLI, the public half registered to them for the worker. With
  * `--agents-file`, also writes a dev agent registry there giving the new agent key to every agent
  * the sample proposals name.
@@ -41,6 +41,8 @@ export async function keysCommand(ctx: Pick<CliContext, 'out'>, args: string[] =
     ctx.out(`GATEHOUSE_DECISION_PUBLIC_KEYS=d1:${decision.publicKeyHex}`);
     ctx.out(`GATEHOUSE_LINK_KEYS=l1:${generateLinkSecret()}`);
     ctx.out(`GATEHOUSE_LINK_GRANT_KEY=g1:${grant.privateKeyHex}`);
+    // Needed only to rotate: workers trust a grant key ahead of a switch, or after it, by its public half.
+    ctx.out(`# the link grant key's public half, for GATEHOUSE_LINK_GRANT_PUBLIC_KEYS during a rotation: g1:${grant.publicKeyHex}`);
     ctx.out(`GATEHOUSE_OPERATOR_KEYS=${operator}=o1:${operatorPair.publicKeyHex}`);
     ctx.out(`GATEHOUSE_OPERATOR_KEY=o1:${operatorPair.privateKeyHex}`);
     ctx.out(`GATEHOUSE_SAMPLING_KEY=${generateSamplingKeySpec()}`);

@@ -9,6 +9,7 @@ import { decideCommand } from './decide';
 import { describeIssues } from './input-errors';
 import { demoCommand } from './demo';
 import { keysCommand } from './keys';
+import { keysRefreshCommand } from './keys-refresh';
 import { listCommand } from './list';
 import { mcpGatewayCommand } from './mcp-gateway';
 import { proposeCommand } from './propose';
@@ -43,10 +44,22 @@ const USAGE = `usage: gatehouse <command> [options]
                                     (GATEHOUSE_MCP_CONFIG); gated calls are proposals signed with GATEHOUSE_AGENT_KEY
   keys [--operator ID] [--agent-only] [--agents-file F]   print fresh dev keys as env lines (the operator
                                     key registered to ID); --agents-file also writes a dev agent registry
-                                    giving the new agent key to every sample agent`;
+                                    giving the new agent key to every sample agent
+  keys refresh                      open runs adopt the keys their workers trust now (after workers
+                                    restarted with a key added or removed; see docs/production.md)`;
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;
+  // Refresh talks to Temporal; the other `keys` output needs no configuration at all.
+  if (name === 'keys' && args[0] === 'refresh') {
+    const ctx = createCliContext();
+    try {
+      await keysRefreshCommand(ctx, args.slice(1));
+      return ExitCode.ok;
+    } finally {
+      await ctx.close();
+    }
+  }
   if (name === 'keys') {
     await keysCommand({ out: (l) => process.stdout.write(`${l}\n`) }, args);
     return ExitCode.ok;

@@ -106,6 +106,11 @@ export const ConfigSchema = z.object({
   GATEHOUSE_DECISION_PUBLIC_KEYS: z.string().optional(),
   /** `kid:hex-private-key` — the worker's Ed25519 key that grants each link it mails (worker only). */
   GATEHOUSE_LINK_GRANT_KEY: z.string().optional(),
+  /**
+   * `kid:hex-public-key,…` — more grant keys runs trust besides GATEHOUSE_LINK_GRANT_KEY's own:
+   * the next key ahead of a switch, the previous one after it (worker only; checked at its start).
+   */
+  GATEHOUSE_LINK_GRANT_PUBLIC_KEYS: z.string().optional(),
   /** `person=kid:hex-public-key,…` — operators' own keys; each decides only as its person (worker). */
   GATEHOUSE_OPERATOR_KEYS: z.string().default(''),
   /** `kid:hex-private-key` — this operator's own key, for `gatehouse decide` (CLI). */

@@ -106,23 +106,24 @@ export function createDecisionSigner(key: DecisionSigningKey): DecisionSigner {
 }
 
 /**
- * Parses `"kid:publichex,kid2:publichex"` into the map the workflow verifies against.
+ * Parses `"kid:publichex,kid2:publichex"` into the map the workflow verifies against. `what`
+ * names the list in error messages.
  *
  * @throws {@link DecisionKeyError} listing every bad entry.
  */
-export function parseDecisionPublicKeys(spec: string): DecisionPublicKeys {
+export function parseDecisionPublicKeys(spec: string, what = 'decision public keys'): DecisionPublicKeys {
   const keys = new Map<string, string>();
   const problems: string[] = [];
   const entries = spec.split(',').map((e) => e.trim());
   if (entries.every((e) => e === '')) {
-    throw new DecisionKeyError('decision public keys: list is empty; expected "kid:hex" entries separated by commas');
+    throw new DecisionKeyError(`${what}: list is empty; expected "kid:hex" entries separated by commas`);
   }
   entries.forEach((entry, index) => {
     const problem = parsePublicKeyEntry(entry, keys);
     if (problem) problems.push(`entry ${index + 1}: ${problem}`);
   });
   if (problems.length > 0) {
-    throw new DecisionKeyError(`decision public keys: ${problems.join('; ')}`);
+    throw new DecisionKeyError(`${what}: ${problems.join('; ')}`);
   }
   // fromEntries defines own properties, so even a key id like "__proto__" stays a plain entry.
   return Object.fromEntries(keys);

@@ -9,13 +9,8 @@ import { NativeConnection } from '@temporalio/worker';
 import { ActionTypeRegistrationError } from '../actions/registry';
 import { auditLogFromConfig } from '../audit/from-config';
 import { ConfigError, loadConfig } from '../config/env';
-import {
-  DecisionKeyError,
-  parseDecisionPublicKeys,
-  parseDecisionSigningKey,
-  parseOperatorKeys,
-  createBytesSigner,
-} from '../links/decision-signer';
+import { DecisionKeyError, parseDecisionPublicKeys, parseOperatorKeys } from '../links/decision-signer';
+import { parseLinkGrantKeys } from '../links/grant-keys';
 import { entryForOrigin, mergeAllowLists } from '../egress/allow-list';
 import { LinkKeyringError, parseLinkKeyring } from '../links/keyring';
 import { createMaildevSentIndex } from '../mail/maildev-sent-index';
@@ -73,6 +68,8 @@ async function main(): Promise<void> {
   if (Object.keys(config.GATEHOUSE_DEPLOY_WEBHOOKS).length > 0 && !config.GATEHOUSE_WEBHOOK_KEYS) {
     throw new ConfigError(['GATEHOUSE_DEPLOY_WEBHOOKS: deploy requests are signed: set GATEHOUSE_WEBHOOK_KEYS too']);
   }
+  // Parsed before anything connects: a bad key list stops the worker with the variable named.
+  const grantKeys = parseLinkGrantKeys(config.GATEHOUSE_LINK_GRANT_KEY, config.GATEHOUSE_LINK_GRANT_PUBLIC_KEYS);
   const sentIndex = config.GATEHOUSE_MAILDEV_API ? createMaildevSentIndex(config.GATEHOUSE_MAILDEV_API) : undefined;
   const mailer = createSmtpMailer({ smtpUrl: config.SMTP_URL, from: config.GATEHOUSE_MAIL_FROM, ...(sentIndex ? { sentIndex } : {}) });
   const databases = createDbWritePools(config.GATEHOUSE_DATABASES, logger);
@@ -176,7 +173,9 @@ async function main(): Promise<void> {
     actionTypes,
     decisionKeys: parseDecisionPublicKeys(config.GATEHOUSE_DECISION_PUBLIC_KEYS),
     operatorKeys: parseOperatorKeys(config.GATEHOUSE_OPERATOR_KEYS),
-    grantSigner: createBytesSigner(parseDecisionSigningKey(config.GATEHOUSE_LINK_GRANT_KEY, 'link grant key'), 'link grant key'),
+    // The signing key grants this worker's links; runs trust every listed grant key (rotation).
+    grantSigner: grantKeys.signer,
+    grantPublicKeys: grantKeys.trusted,
     agents,
     mailer,
     linkKeyring: parseLinkKeyring(config.GATEHOUSE_LINK_KEYS),

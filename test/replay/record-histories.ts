@@ -6,8 +6,9 @@
 import { writeFileSync } from 'node:fs';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { join } from 'node:path';
-import { decideUpdate } from '../../workflows/messages';
+import { decideUpdate, refreshTrustSignal } from '../../workflows/messages';
 import { createHarness, eventually, type Harness } from '../support/harness';
+import { refreshed } from '../support/trust-refresh';
 import { WORKFLOW_ID_SUFFIX } from './recorded-history';
 
 let h: Harness;
@@ -78,4 +79,16 @@ it('records histories', async () => {
   const sla = await h.gatehouse.propose(h.proposal('test.sla'));
   await sla.result();
   await save('reminded-escalated-expired', sla.workflowId);
+}, 60_000);
+
+it('records a run that refreshed its keys (twice within a minute: the second is ignored)', async () => {
+  const run = await h.gatehouse.propose(h.proposal('test.single'));
+  await awaiting(run.workflowId);
+  const handle = h.client.workflow.getHandle(run.workflowId);
+  await handle.signal(refreshTrustSignal);
+  await refreshed(h.client, run.workflowId);
+  await handle.signal(refreshTrustSignal);
+  await handle.executeUpdate(decideUpdate, { args: [await h.decision(run.workflowId, { id: 'alice', role: 'approver' }, 'approve')] });
+  await run.result();
+  await save('refreshed-approved', run.workflowId);
 }, 60_000);

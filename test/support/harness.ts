@@ -116,7 +116,7 @@ export interface Harness {
   /** The worker's sampled-mode key: tests compute the expected draws with it. */
   samplingKey: SamplingKey;
   /** Starts the worker; `revokeOperatorKeys` starts it without the operators' keys (as after a revocation). */
-  startWorker(options?: { revokeOperatorKeys?: boolean }): Promise<void>;
+  startWorker(options?: WorkerStartOptions): Promise<void>;
   stopWorker(): Promise<void>;
   /** A proposal of `actionType` whose commit posts to the HTTP target. */
   proposal(actionType: string, overrides?: Partial<ProposalInput>): ProposalInput;
@@ -128,6 +128,17 @@ export interface Harness {
     extra?: Partial<SignedDecision['payload']>,
   ): Promise<SignedDecision>;
   close(): Promise<void>;
+}
+
+/** How one start of the harness's worker differs from the default (a key rotated or revoked, say). */
+export interface WorkerStartOptions {
+  revokeOperatorKeys?: boolean;
+  /** The worker grants its links with this key instead of the harness's `grantSigner`. */
+  grantSigner?: BytesSigner;
+  /** More grant public keys the worker trusts (GATEHOUSE_LINK_GRANT_PUBLIC_KEYS). */
+  grantPublicKeys?: Record<string, string>;
+  /** The worker's agent registry instead of the harness's `agents`. */
+  agents?: Map<string, RegisteredAgent>;
 }
 
 export interface HarnessOptions {
@@ -263,8 +274,9 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
         policyBook,
         actionTypes,
         decisionKeys: { test: keys.publicKeyHex },
-        grantSigner,
-        agents,
+        grantSigner: startOptions.grantSigner ?? grantSigner,
+        ...(startOptions.grantPublicKeys ? { grantPublicKeys: startOptions.grantPublicKeys } : {}),
+        agents: startOptions.agents ?? agents,
         operatorKeys: startOptions.revokeOperatorKeys ? {} : operatorKeys,
         mailer,
         linkKeyring,

@@ -157,4 +157,14 @@ describe('worker start-up', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/GATEHOUSE_LINK_KEYS|link key/i);
   });
+
+  it.each([
+    ['a repeated key id', (pub: string) => `g0:${pub},g0:${pub}`, 'entry 2: key id "g0" appears more than once'],
+    ['bad hex', () => 'g0:not-hex', 'entry 1: key "g0" must be 64 hex characters'],
+    ['the signing key id with another key', (pub: string) => `g1:${pub}`, 'key id "g1" is the signing key\'s'],
+  ])('refuses GATEHOUSE_LINK_GRANT_PUBLIC_KEYS with %s, naming it', async (_what, spec, problem) => {
+    const result = await runWorker({ ...validEnv(), GATEHOUSE_LINK_GRANT_PUBLIC_KEYS: spec(generateDecisionKeyPair().publicKeyHex) });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`gatehouse worker: GATEHOUSE_LINK_GRANT_PUBLIC_KEYS: ${problem}`);
+  });
 });

@@ -6,9 +6,13 @@
  * replay against today's code.
  */
 import { Worker } from '@temporalio/worker';
-import { decideUpdate, getStateQuery } from '../../workflows/messages';
+import { randomUUID } from 'node:crypto';
+import { createBytesSigner, generateDecisionKeyPair, type BytesSigner } from '../../src/links/decision-signer';
+import { decisionThroughLink } from '../../src/links/link-issuer';
+import { decideUpdate, getStateQuery, refreshTrustSignal } from '../../workflows/messages';
 import { startOwnTemporalServer, type OwnTemporalServer } from '../reliability/support/temporal-server';
 import { createHarness, eventually, type Harness } from '../support/harness';
+import { refreshed } from '../support/trust-refresh';
 
 const SUGGEST_AFTER = 40;
 const ROUNDS = 6;
@@ -75,5 +79,52 @@ describe('continue as new', () => {
     // The proposal hash went on with the memo: the same proposal again is the same run.
     expect((await h.gatehouse.propose(proposal)).workflowId).toBe(run.workflowId);
     console.log(JSON.stringify({ runs: runs.length, events: runs.map((r) => r.events) }));
+  }, 120_000);
+
+  it('hands over the keys a refresh gave the run, not the ones it started with', async () => {
+    const proposal = h.proposal('test.single');
+    const run = await h.gatehouse.propose(proposal);
+    const handle = h.client.workflow.getHandle(run.workflowId);
+    const firstRunId = (await handle.describe()).runId;
+    await eventually(async () => ((await run.status()).status === 'awaiting_approval' ? true : undefined), 20_000, 'awaiting approval');
+    // The grant key is replaced outright (no overlap): only a refreshed run trusts the new one.
+    await h.stopWorker();
+    const g2 = createBytesSigner({ keyId: 'g2', privateKeyHex: generateDecisionKeyPair().privateKeyHex });
+    await h.startWorker({ grantSigner: g2 });
+    await handle.signal(refreshTrustSignal);
+    await refreshed(h.client, run.workflowId);
+    const granted = async (by: BytesSigner, reviewer: { id: string; role: string }, kind: 'approve' | 'request_changes') => {
+      const state = await handle.query(getStateQuery);
+      const payload = { nonce: randomUUID(), workflowId: run.workflowId, round: state.round, reviewer, kind, paramsHash: state.paramsHash };
+      return decisionThroughLink(
+        { ...payload, decidedAt: new Date().toISOString(), ...(kind === 'request_changes' ? { comment: 'again' } : {}) },
+        h.signer,
+        by,
+      );
+    };
+    // Rounds decided through g2 links until the run has handed over.
+    for (let round = 1; (await handle.describe()).runId === firstRunId; round++) {
+      expect(round).toBeLessThan(10);
+      await eventually(async () => ((await run.status()).status === 'awaiting_approval' ? true : undefined), 20_000, 'awaiting');
+      await handle.executeUpdate(decideUpdate, { args: [await granted(g2, { id: 'bob', role: 'approver' }, 'request_changes')] });
+      await run.revise({ by: 'agent-7', params: { ...proposal.params, body: { amount: 100 + round } } });
+    }
+    await eventually(async () => ((await run.status()).status === 'awaiting_approval' ? true : undefined), 20_000, 'awaiting');
+    // The continuation trusts g2 and no longer the key the run started with.
+    const old = await handle
+      .executeUpdate(decideUpdate, { args: [await granted(h.grantSigner, { id: 'alice', role: 'approver' }, 'approve')] })
+      .catch((err: unknown) => err);
+    expect((old as Error & { cause?: Error }).cause?.message).toMatch(/link grant signed with unknown key id "grant"/);
+    await handle.executeUpdate(decideUpdate, { args: [await granted(g2, { id: 'alice', role: 'approver' }, 'approve')] });
+    expect((await run.result()).status).toBe('succeeded');
+    // The refresh replays: its patch and local-activity markers line up with today's code.
+    for await (const wf of h.client.workflow.list({ query: `WorkflowId = "${run.workflowId}"` })) {
+      const history = await h.client.workflow.getHandle(run.workflowId, wf.runId).fetchHistory();
+      await Worker.runReplayHistory(
+        { workflowBundle: { codePath: process.env['GATEHOUSE_TEST_WORKFLOW_BUNDLE']! } },
+        history,
+        run.workflowId,
+      );
+    }
   }, 120_000);
 });
