@@ -232,7 +232,13 @@ export function renderTable(r: Reportable & { targets: Target[] }): string {
         ['decision call answered (SDK)', ms(f.signalResponseMs), ms(g.decisionResponseMs.sdk), '', ''],
         ['decision call answered (HTTP)', ms(f.signalResponseMs), ms(g.decisionResponseMs.http), '', ''],
         ['no human: start → commit start', ms(f.signalWithStartToActivityMs), ms(g.autoApproved.proposeToCommitMs), q['autoE2eP50']!, ''],
-        ['no human: start → completed', ms(f.signalWithStartToCompletedMs), ms(g.autoApproved.proposeToCompletedMs), '', ''],
+        [
+          'no human: start → completed',
+          ms(f.signalWithStartToCompletedMs),
+          ms(g.autoApproved.proposeToCompletedMs),
+          q['autoE2eCompletedP50']!,
+          '',
+        ],
         [
           'MCP gated call, policy approves: call → result',
           ms(f.signalWithStartToCompletedMs),

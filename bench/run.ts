@@ -327,6 +327,11 @@ function compose(plan: Plan, bench: Bench, m: Awaited<ReturnType<typeof measure>
     historySingle: ratio(m.history.single, m.history.floor),
     historyDual: ratio(m.history.dual, m.history.floor),
     autoE2eP50: ratio(gatehouse.autoApproved.proposeToCommitMs.p50, floor.signalWithStartToActivityMs.p50),
+    /**
+     * The same run proposed through the SDK, to completion: the reference the gated MCP call is
+     * measured like (the MCP figure less this one is the gateway's own share).
+     */
+    autoE2eCompletedP50: ratio(gatehouse.autoApproved.proposeToCompletedMs.p50, floor.signalWithStartToCompletedMs.p50),
     /** A read-only MCP call through the gateway ÷ the same call made directly (target: ≤ 1.1 plus 2 ms). */
     mcpPassThroughP50: ratio(gatehouse.mcp.passThroughViaGatewayMs.p50, gatehouse.mcp.passThroughDirectMs.p50),
     /** A gated MCP call the policy approves, call → result ÷ the floor's signal-with-start → completed. */

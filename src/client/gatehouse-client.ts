@@ -68,6 +68,13 @@ function signerFor(options: SigningOptions | undefined, fallback: AgentSigner | 
   return signer;
 }
 
+/** A run started (or found) under a proposal's id, before the check that it holds that proposal. */
+interface StartedRun {
+  workflowId: string;
+  handle: WorkflowHandle<typeof approvalWorkflow>;
+  proposalHash: string;
+}
+
 /** A proposal's run: ask for its state, wait for its outcome, or withdraw it. */
 export class ProposalHandle {
   constructor(
@@ -180,6 +187,53 @@ export class GatehouseClient {
    * every bad field, or {@link AgentKeyError} without a key, and then starts nothing.
    */
   async propose(input: ProposalInput, options?: SigningOptions): Promise<ProposalHandle> {
+    const started = await this.start(input, options);
+    await this.checkHolds(started);
+    return new ProposalHandle(started.workflowId, started.handle, this.signer);
+  }
+
+  /**
+   * {@link propose}, then the run's final state, waited for until `options.signal` aborts (then
+   * without `final`). The check that a run already under the id holds this very proposal goes on
+   * beside the wait instead of before it: a run that ends at once (auto-approved) is answered one
+   * round trip sooner. The final state is handed over only once the check passed; a conflict
+   * stops the wait and throws {@link ProposalConflictError}, as propose does.
+   */
+  async proposeAndWait(
+    input: ProposalInput,
+    options: SigningOptions & { signal: AbortSignal },
+  ): Promise<{ run: ProposalHandle; final?: ApprovalState }> {
+    const { signal, ...signing } = options;
+    const started = await this.start(input, signing);
+    const run = new ProposalHandle(started.workflowId, started.handle, this.signer);
+    const stop = new AbortController();
+    const onAbort = () => stop.abort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    if (signal.aborted) stop.abort();
+    try {
+      const [checked, waited] = await Promise.allSettled([
+        this.checkHolds(started).catch((err: unknown) => {
+          stop.abort();
+          throw err;
+        }),
+        this.temporal
+          .withAbortSignal(stop.signal, () => started.handle.result())
+          .catch((err: unknown) => {
+            if (stop.signal.aborted) return undefined;
+            throw err;
+          }),
+      ]);
+      // The check's failure first: a run holding another proposal says nothing about this one.
+      if (checked.status === 'rejected') throw checked.reason;
+      if (waited.status === 'rejected') throw waited.reason;
+      return waited.value ? { run, final: waited.value } : { run };
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Validates, signs and starts the proposal's run, or finds the one already under its id. */
+  private async start(input: ProposalInput, options?: SigningOptions): Promise<StartedRun> {
     const signer = signerFor(options, this.signer);
     const proposal = signer.signProposal(validateProposal(input, this.actionTypes));
     const workflowId = workflowIdFor(proposal);
@@ -207,10 +261,17 @@ export class GatehouseClient {
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }
-    const handle = this.temporal.workflow.getHandle<typeof approvalWorkflow>(workflowId);
+    return { workflowId, handle: this.temporal.workflow.getHandle<typeof approvalWorkflow>(workflowId), proposalHash };
+  }
+
+  /**
+   * Throws {@link ProposalConflictError} unless the run under the id holds this proposal. The start
+   * cannot tell (with USE_EXISTING it answers the same for a new run and an existing one), so the
+   * run's memo is read back.
+   */
+  private async checkHolds({ workflowId, handle, proposalHash }: StartedRun): Promise<void> {
     const description = await handle.describe();
     if (description.memo?.['proposalHash'] !== proposalHash) throw new ProposalConflictError(workflowId);
-    return new ProposalHandle(workflowId, handle, this.signer);
   }
 
   /** A handle on an existing run; throws {@link RunNotFoundError} when there is none. */

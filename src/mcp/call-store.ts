@@ -8,8 +8,9 @@
  * one claims a call), and a JSONL file for one dev worker (appends from one process are ordered;
  * a second worker could claim the same key in the gap between its read and its append).
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, fsync, mkdirSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { promisify } from 'node:util';
 import { DatabaseError, type Pool } from 'pg';
 import { z } from 'zod';
 
@@ -31,42 +32,79 @@ export interface CallStore {
   get(key: string): Promise<CallEntry | undefined>;
 }
 
-export function createFileCallStore(file: string): CallStore {
-  const read = (): Map<string, CallEntry> => {
-    const entries = new Map<string, CallEntry>();
-    if (!existsSync(file)) return entries;
-    for (const line of readFileSync(file, 'utf8').split('\n')) {
-      if (!line.trim()) continue;
-      // A line torn by a crash mid-write is skipped: its claim was never acknowledged to anyone.
-      let raw: unknown;
-      try {
-        raw = JSON.parse(line);
-      } catch {
-        continue;
-      }
-      const parsed = CallEntrySchema.safeParse(raw);
-      if (parsed.success) entries.set(parsed.data.key, parsed.data);
+/** What a file store knows of its file: the entries, and the file's size when last read or written. */
+interface FileView {
+  size: number;
+  entries: Map<string, CallEntry>;
+  /** The file ends in a line torn by a crash: the next append starts on a new line. */
+  torn: boolean;
+}
+
+function readView(file: string): FileView {
+  const entries = new Map<string, CallEntry>();
+  if (!existsSync(file)) return { size: 0, entries, torn: false };
+  const text = readFileSync(file, 'utf8');
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    // A line torn by a crash mid-write is skipped: its claim was never acknowledged to anyone.
+    let raw: unknown;
+    try {
+      raw = JSON.parse(line);
+    } catch {
+      continue;
     }
-    return entries;
+    const parsed = CallEntrySchema.safeParse(raw);
+    if (parsed.success) entries.set(parsed.data.key, parsed.data);
+  }
+  return { size: Buffer.byteLength(text), entries, torn: text.length > 0 && !text.endsWith('\n') };
+}
+
+const fsyncAsync = promisify(fsync);
+
+export function createFileCallStore(file: string): CallStore {
+  let view: FileView | undefined;
+  // The file is read once and then only when its size says another process wrote to it: reading
+  // and parsing every line on each claim, completion and verify made a call cost more the more
+  // calls the file held.
+  const current = (): FileView => {
+    const size = existsSync(file) ? statSync(file).size : 0;
+    if (!view || view.size !== size) view = readView(file);
+    return view;
   };
-  const append = (entry: CallEntry): CallEntry => {
+  /**
+   * The line is written and the view updated before anything is awaited, so a second claim of the
+   * key in this process sees the first at once; the entry is returned only once it is on disk
+   * (fsync, as before), without holding the worker's event loop while the disk syncs.
+   */
+  const append = async (entry: CallEntry): Promise<CallEntry> => {
+    const known = current();
+    const text = `${known.torn ? '\n' : ''}${JSON.stringify(entry)}\n`;
     mkdirSync(dirname(file), { recursive: true });
-    appendFileSync(file, `${JSON.stringify(entry)}\n`, { flush: true });
+    const fd = openSync(file, 'a');
+    try {
+      writeSync(fd, text);
+      known.size += Buffer.byteLength(text);
+      known.torn = false;
+      known.entries.set(entry.key, entry);
+      await fsyncAsync(fd);
+    } finally {
+      closeSync(fd);
+    }
     return entry;
   };
   return {
     async claim(key, server, tool) {
-      const existing = read().get(key);
+      const existing = current().entries.get(key);
       if (existing) return { claimed: false, entry: existing };
-      return { claimed: true, entry: append({ key, status: 'calling', server, tool, at: new Date().toISOString() }) };
+      return { claimed: true, entry: await append({ key, status: 'calling', server, tool, at: new Date().toISOString() }) };
     },
     async complete(key, result) {
-      const existing = read().get(key);
+      const existing = current().entries.get(key);
       if (!existing) throw new Error(`no claimed call under ${key}`);
       return append({ ...existing, status: 'done', result, at: new Date().toISOString() });
     },
     async get(key) {
-      return read().get(key);
+      return current().entries.get(key);
     },
   };
 }

@@ -16,7 +16,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { ProposalConflictError, ProposalValidationError, type GatehouseClient, type ProposalHandle } from '../client';
-import { mcpProposalIdFor } from '../domain/ids';
+import { mcpProposalIdFor, workflowIdFor } from '../domain/ids';
 import type { Principal } from '../domain/proposal';
 import type { ApprovalState } from '../domain/state';
 import { isTerminal, Status } from '../domain/status';
@@ -137,9 +137,14 @@ async function proposeCall(deps: GatewayDeps, tool: CatalogTool, args: Record<st
     deps.logger.info({ workflowId: run.workflowId, actionType: tool.actionType, caller: deps.caller.id }, 'gated MCP call');
     return run;
   } catch (err) {
-    if (err instanceof ProposalValidationError || err instanceof ProposalConflictError) return err.message;
-    throw err;
+    return refusalOf(err);
   }
+}
+
+/** A proposal the client refuses (invalid, or its id taken by another) is answered with the reason; anything else is thrown. */
+function refusalOf(err: unknown): string {
+  if (err instanceof ProposalValidationError || err instanceof ProposalConflictError) return err.message;
+  throw err;
 }
 
 /** A task-augmented call: answered at once with the task, which is the run (see tasks.ts). */
@@ -152,19 +157,27 @@ async function gatedTask(deps: GatewayDeps, tool: CatalogTool, args: Record<stri
 }
 
 async function gatedCall(deps: GatewayDeps, tool: CatalogTool, args: Record<string, unknown>, extra: Extra): Promise<CallToolResult> {
-  const run = await proposeCall(deps, tool, args);
-  if (typeof run === 'string') return toolError(run);
-  const final = await holdFor(deps, run, deps.config.holdSeconds * 1_000, extra);
-  if (!final) return pending(deps, run.workflowId);
-  return resultOf(final, run.workflowId);
+  const held = await holdFor(deps, tool, args, deps.config.holdSeconds * 1_000, extra);
+  if (typeof held === 'string') return toolError(held);
+  if (!held.final) return pending(deps, held.workflowId);
+  return resultOf(held.final, held.workflowId);
 }
 
 /**
- * Waits for the run's end up to `holdMs` (or until the client cancels), sending progress when the
- * client asked for it. The wait is aborted, not abandoned: a long poll left behind would outlive
- * the connection.
+ * Starts (or finds) the call's run and waits for its end up to `holdMs` (or until the client
+ * cancels), sending progress when the client asked for it; a refusal is the error's message. The
+ * wait is aborted, not abandoned: a long poll left behind would outlive the connection.
  */
-async function holdFor(deps: GatewayDeps, run: ProposalHandle, holdMs: number, extra: Extra): Promise<ApprovalState | undefined> {
+async function holdFor(
+  deps: GatewayDeps,
+  tool: CatalogTool,
+  args: Record<string, unknown>,
+  holdMs: number,
+  extra: Extra,
+): Promise<{ workflowId: string; final?: ApprovalState } | string> {
+  const proposal = proposalFor(deps, tool, args);
+  const workflowId = workflowIdFor(proposal);
+  deps.logger.info({ workflowId, actionType: tool.actionType, caller: deps.caller.id }, 'gated MCP call');
   const progressToken = extra._meta?.progressToken;
   let ticks = 0;
   const progress =
@@ -175,7 +188,7 @@ async function holdFor(deps: GatewayDeps, run: ProposalHandle, holdMs: number, e
           void extra
             .sendNotification({
               method: 'notifications/progress',
-              params: { progressToken, progress: ticks, message: `awaiting approval (${run.workflowId})` },
+              params: { progressToken, progress: ticks, message: `awaiting approval (${workflowId})` },
             })
             .catch(() => undefined);
         }, PROGRESS_EVERY_MS);
@@ -184,10 +197,12 @@ async function holdFor(deps: GatewayDeps, run: ProposalHandle, holdMs: number, e
   const onCancel = () => stop.abort();
   extra.signal.addEventListener('abort', onCancel, { once: true });
   try {
-    return await deps.gatehouse.temporal.withAbortSignal(stop.signal, () => run.result());
+    // One call rather than propose then result(): the check that the run under the id holds this
+    // call goes on beside the wait, and an auto-approved call is answered a round trip sooner.
+    const { run, final } = await deps.gatehouse.proposeAndWait(proposal, { signal: stop.signal });
+    return final ? { workflowId: run.workflowId, final } : { workflowId: run.workflowId };
   } catch (err) {
-    if (stop.signal.aborted) return undefined;
-    throw err;
+    return refusalOf(err);
   } finally {
     clearTimeout(timer);
     extra.signal.removeEventListener('abort', onCancel);
