@@ -12,7 +12,7 @@ export interface CatalogTool {
   server: string;
   /** The tool's name on its server. */
   tool: string;
-  /** The name MCP clients see: `<server>__<tool>` (clients accept [A-Za-z0-9_-] only). */
+  /** The name MCP clients see: `<server>__<tool>` (clients accept [A-Za-z0-9_-] only), or the tool's own. */
   exposedName: string;
   actionType: string;
   /** The downstream definition as listed: description, schemas and annotations pass through. */
@@ -37,25 +37,25 @@ export function actionTypeFor(server: string, tool: string): string {
   return `mcp.${server}.${slug}`;
 }
 
-export function exposedNameFor(server: string, tool: string): string {
-  return `${server}__${tool}`;
+export function exposedNameFor(server: string, tool: string, prefix = true): string {
+  return prefix ? `${server}__${tool}` : tool;
 }
 
 export function annotationsOf(tool: CatalogTool): ToolAnnotations {
   return tool.definition.annotations ?? {};
 }
 
-export function buildCatalog(listed: ReadonlyArray<{ server: string; tools: readonly Tool[] }>): McpCatalog {
+export function buildCatalog(listed: ReadonlyArray<{ server: string; tools: readonly Tool[]; prefix?: boolean }>): McpCatalog {
   const tools: CatalogTool[] = [];
   const byExposedName = new Map<string, CatalogTool>();
   const byActionType = new Map<string, CatalogTool>();
   const problems: string[] = [];
-  for (const { server, tools: defs } of listed) {
+  for (const { server, tools: defs, prefix = true } of listed) {
     for (const definition of defs) {
       const entry: CatalogTool = {
         server,
         tool: definition.name,
-        exposedName: exposedNameFor(server, definition.name),
+        exposedName: exposedNameFor(server, definition.name, prefix),
         actionType: actionTypeFor(server, definition.name),
         definition,
       };
@@ -66,6 +66,11 @@ export function buildCatalog(listed: ReadonlyArray<{ server: string; tools: read
       const twin = byActionType.get(entry.actionType);
       if (twin) {
         problems.push(`${server}/${definition.name} and ${server}/${twin.tool} both map to action type "${entry.actionType}"`);
+        continue;
+      }
+      const namesake = byExposedName.get(entry.exposedName);
+      if (namesake) {
+        problems.push(`${server}/${definition.name} and ${namesake.server}/${namesake.tool} are both listed as "${entry.exposedName}"`);
         continue;
       }
       tools.push(entry);
@@ -80,7 +85,7 @@ export function buildCatalog(listed: ReadonlyArray<{ server: string; tools: read
 /** Lists every configured server's tools; a server that cannot be reached stops the start. */
 export async function discoverCatalog(config: Pick<McpGatewayConfig, 'servers'>, downstream: Downstream): Promise<McpCatalog> {
   const listed = await Promise.all(
-    Object.keys(config.servers).map(async (server) => ({ server, tools: await downstream.listTools(server) })),
+    Object.entries(config.servers).map(async ([server, { prefix }]) => ({ server, prefix, tools: await downstream.listTools(server) })),
   );
   return buildCatalog(listed);
 }
