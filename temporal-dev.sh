@@ -6,7 +6,8 @@
 #   up       the whole stack in the foreground (Temporal + Web UI, mail inbox, worker, decision
 #            service); --demo also submits the sample proposals; Ctrl-C stops it all
 #   install  ensure a Temporal CLI exists; prints its absolute path as the last stdout line. Also
-#            installs the time-skipping test server the tests use (scripts/test-server.sh)
+#            installs the time-skipping test server the tests use (scripts/test-server.sh) and
+#            the MCP conformance suite with its Node 22 (scripts/mcp-conformance.sh)
 #   start    start the local stack (for now: the Temporal dev server) — idempotent
 #   stop     stop the dev server started by this script
 #   status   exit 0 if running, 3 if not
@@ -62,7 +63,8 @@ usage() {
 Usage: $(basename "$0") [install|start|stop|status|up [--demo]]   (default: start)
 
   install  ensure a Temporal CLI exists; print its absolute path (last stdout line); also
-           installs the tests' time-skipping test server (Java, from Maven Central)
+           installs the tests' time-skipping test server (Java, from Maven Central) and the
+           MCP conformance suite with the Node 22 it runs on (npm registry)
   start    start the Temporal dev server with its Web UI in the background (idempotent)
   up       run the whole stack in the foreground: Temporal, mail inbox, worker, decision
            service; --demo submits the sample proposals; Ctrl-C stops everything
@@ -560,6 +562,7 @@ main() {
     install)
       # Only here, not on start/up: the stack runs without Java, the test suite does not.
       "$REPO_ROOT/scripts/test-server.sh" install >/dev/null
+      "$REPO_ROOT/scripts/mcp-conformance.sh" install >/dev/null
       cmd_install
       ;;
     start) start_stack ;;

@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { SubjectIdSchema } from '../domain/subject';
 import { loadMcpGatewayConfig, McpConfigError, type McpGatewayConfig } from '../mcp/config';
-import { createMcpHttpApp } from '../mcp/http';
+import { allowedHostnamesFor, createMcpHttpApp } from '../mcp/http';
 import { startMcpGateway } from '../mcp/start';
 import { createLogger } from '../observability/logger';
 import { CliError, ExitCode, noAgentKey, type CliContext } from './context';
@@ -70,7 +70,8 @@ export async function mcpGatewayCommand(ctx: CliContext, args: string[]): Promis
   });
   let http: HttpServer | undefined;
   if (address && config.http) {
-    http = createMcpHttpApp(gateway, config.http.clients).listen(address.port, address.host);
+    const allowedHostnames = allowedHostnamesFor(address.host, config.http);
+    http = createMcpHttpApp(gateway, config.http.clients, allowedHostnames ? { allowedHostnames } : {}).listen(address.port, address.host);
     await once(http, 'listening');
     logger.info({ address }, 'MCP gateway listening on /mcp');
   } else if (caller) {

@@ -12,7 +12,7 @@ export interface CatalogTool {
   server: string;
   /** The tool's name on its server. */
   tool: string;
-  /** The name MCP clients see: `<server>__<tool>` (clients accept [A-Za-z0-9_-] only). */
+  /** The name MCP clients see: `<server>__<tool>` (clients accept [A-Za-z0-9_-] only), or the tool's own. */
   exposedName: string;
   actionType: string;
   /** The downstream definition as listed: description, schemas and annotations pass through. */
@@ -25,10 +25,7 @@ export interface McpCatalog {
   byActionType: ReadonlyMap<string, CatalogTool>;
 }
 
-/**
- * Thrown when a downstream tool cannot get an action type or an exposed name of its own (too
- * long, or two collide).
- */
+/** Thrown when a downstream tool cannot get an action type of its own (too long, or two collide). */
 export class McpCatalogError extends Error {
   override readonly name = 'McpCatalogError';
 }
@@ -40,25 +37,25 @@ export function actionTypeFor(server: string, tool: string): string {
   return `mcp.${server}.${slug}`;
 }
 
-export function exposedNameFor(server: string, tool: string): string {
-  return `${server}__${tool}`;
+export function exposedNameFor(server: string, tool: string, prefix = true): string {
+  return prefix ? `${server}__${tool}` : tool;
 }
 
 export function annotationsOf(tool: CatalogTool): ToolAnnotations {
   return tool.definition.annotations ?? {};
 }
 
-export function buildCatalog(listed: ReadonlyArray<{ server: string; tools: readonly Tool[] }>): McpCatalog {
+export function buildCatalog(listed: ReadonlyArray<{ server: string; tools: readonly Tool[]; prefix?: boolean }>): McpCatalog {
   const tools: CatalogTool[] = [];
   const byExposedName = new Map<string, CatalogTool>();
   const byActionType = new Map<string, CatalogTool>();
   const problems: string[] = [];
-  for (const { server, tools: defs } of listed) {
+  for (const { server, tools: defs, prefix = true } of listed) {
     for (const definition of defs) {
       const entry: CatalogTool = {
         server,
         tool: definition.name,
-        exposedName: exposedNameFor(server, definition.name),
+        exposedName: exposedNameFor(server, definition.name, prefix),
         actionType: actionTypeFor(server, definition.name),
         definition,
       };
@@ -71,11 +68,12 @@ export function buildCatalog(listed: ReadonlyArray<{ server: string; tools: read
         problems.push(`${server}/${definition.name} and ${server}/${twin.tool} both map to action type "${entry.actionType}"`);
         continue;
       }
-      // Server `a_` with tool `_b` and server `a` with tool `__b` are both `a____b` to a client:
-      // one of them would be unreachable, and a client would not know which one it called.
+      // Two servers' tools under one name (unprefixed twins, or server `a_` with tool `_b` and
+      // server `a` with tool `__b`): one would be unreachable, and a client could not tell which
+      // one it called.
       const namesake = byExposedName.get(entry.exposedName);
       if (namesake) {
-        problems.push(`${server}/${definition.name} and ${namesake.server}/${namesake.tool} are both offered as "${entry.exposedName}"`);
+        problems.push(`${server}/${definition.name} and ${namesake.server}/${namesake.tool} are both listed as "${entry.exposedName}"`);
         continue;
       }
       tools.push(entry);
@@ -90,7 +88,7 @@ export function buildCatalog(listed: ReadonlyArray<{ server: string; tools: read
 /** Lists every configured server's tools; a server that cannot be reached stops the start. */
 export async function discoverCatalog(config: Pick<McpGatewayConfig, 'servers'>, downstream: Downstream): Promise<McpCatalog> {
   const listed = await Promise.all(
-    Object.keys(config.servers).map(async (server) => ({ server, tools: await downstream.listTools(server) })),
+    Object.entries(config.servers).map(async ([server, { prefix }]) => ({ server, prefix, tools: await downstream.listTools(server) })),
   );
   return buildCatalog(listed);
 }

@@ -12,6 +12,13 @@ import { SubjectIdSchema } from '../domain/subject';
 /** Part of every action type `mcp.<server>.<tool>`, so only what an action type name may hold. */
 export const ServerNameSchema = z.string().regex(/^[a-z][a-z0-9_]{0,23}$/, 'a lower-case server name (letters, digits, _)');
 
+/**
+ * Whether the server's tools are listed as `<server>__<tool>` (the default, so two servers may
+ * both have `search`) or under their own names: a gateway in front of one server can keep the
+ * names its clients and prompts already use. Two tools under one name stop the start. Default true.
+ */
+const PrefixSchema = z.boolean().optional();
+
 export const StdioServerSchema = z
   .object({
     command: z.string().min(1),
@@ -19,6 +26,7 @@ export const StdioServerSchema = z
     /** Added to a minimal inherited environment (the SDK passes PATH, HOME and the like only). */
     env: z.record(z.string(), z.string()).optional(),
     cwd: z.string().min(1).optional(),
+    prefix: PrefixSchema,
   })
   .strict();
 export type StdioServer = z.infer<typeof StdioServerSchema>;
@@ -27,6 +35,7 @@ export const HttpServerSchema = z
   .object({
     url: z.url({ protocol: /^https?$/ }),
     headers: z.record(z.string(), z.string()).optional(),
+    prefix: PrefixSchema,
   })
   .strict();
 export type HttpServer = z.infer<typeof HttpServerSchema>;
@@ -71,6 +80,12 @@ export const McpGatewayConfigSchema = z
             z.object({ id: SubjectIdSchema, tokenSha256: z.string().regex(/^[0-9a-f]{64}$/, 'the hex SHA-256 of the token') }).strict(),
           )
           .min(1),
+        /**
+         * Host names (no port) the endpoint answers to; any other Host header is refused before
+         * authentication (DNS rebinding). Defaults to the loopback names when the gateway listens
+         * on a loopback address; set it when it listens on another.
+         */
+        allowedHosts: z.array(z.string().min(1)).min(1).optional(),
       })
       .strict()
       .optional(),

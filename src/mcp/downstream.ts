@@ -6,7 +6,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import { ProgressNotificationSchema, type CallToolResult, type Progress, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { DownstreamServer, McpGatewayConfig } from './config';
 
 /** Thrown when a server name is not in the configuration, or its server cannot be reached. */
@@ -14,9 +14,17 @@ export class DownstreamError extends Error {
   override readonly name = 'DownstreamError';
 }
 
+/** What a pass-through call relays between its client and the downstream server. */
+export interface CallOptions {
+  /** Called with each progress the server reports for this call, up to and including its last. */
+  onprogress?: (progress: Progress) => void;
+  /** Aborting it cancels the downstream call. */
+  signal?: AbortSignal;
+}
+
 export interface Downstream {
   listTools(server: string): Promise<Tool[]>;
-  callTool(server: string, tool: string, args: Record<string, unknown>): Promise<CallToolResult>;
+  callTool(server: string, tool: string, args: Record<string, unknown>, options?: CallOptions): Promise<CallToolResult>;
   close(): Promise<void>;
 }
 
@@ -38,6 +46,13 @@ function transportFor(server: DownstreamServer): Transport {
 
 export function createDownstream(config: Pick<McpGatewayConfig, 'servers'>, clientName = 'gatehouse-mcp-gateway'): Downstream {
   const clients = new Map<string, Promise<Client>>();
+  /**
+   * Progress listeners by the token the call was sent with. Not the SDK's own `onprogress`: it
+   * forgets the token when the result arrives, and a server's last progress, read in the same
+   * chunk as the result, reaches its (deferred) handler only after that, so it was lost.
+   */
+  const progressRoutes = new Map<string, (progress: Progress) => void>();
+  let lastToken = 0;
 
   const clientFor = (name: string): Promise<Client> => {
     const existing = clients.get(name);
@@ -45,6 +60,9 @@ export function createDownstream(config: Pick<McpGatewayConfig, 'servers'>, clie
     const server = config.servers[name];
     if (!server) return Promise.reject(new DownstreamError(`no downstream server "${name}" in the configuration`));
     const client = new Client({ name: clientName, version: '0.1.0' });
+    client.setNotificationHandler(ProgressNotificationSchema, ({ params: { progressToken, ...progress } }) => {
+      progressRoutes.get(String(progressToken))?.(progress);
+    });
     const connecting = client.connect(transportFor(server)).then(
       () => {
         // A server that exits is reconnected on the next use rather than failing every later call.
@@ -72,9 +90,17 @@ export function createDownstream(config: Pick<McpGatewayConfig, 'servers'>, clie
       } while (cursor);
       return tools;
     },
-    async callTool(server, tool, args) {
+    async callTool(server, tool, args, { onprogress, signal } = {}) {
       const client = await clientFor(server);
-      return (await client.callTool({ name: tool, arguments: args }, undefined, { timeout: CALL_TIMEOUT_MS })) as CallToolResult;
+      const progressToken = onprogress ? `gatehouse-${++lastToken}` : undefined;
+      if (progressToken && onprogress) progressRoutes.set(progressToken, onprogress);
+      try {
+        const params = { name: tool, arguments: args, ...(progressToken ? { _meta: { progressToken } } : {}) };
+        return (await client.callTool(params, undefined, { timeout: CALL_TIMEOUT_MS, ...(signal ? { signal } : {}) })) as CallToolResult;
+      } finally {
+        // Progress read before the result has been handed on by now: its handler was queued first.
+        if (progressToken) progressRoutes.delete(progressToken);
+      }
     },
     async close() {
       const open = [...clients.values()];

@@ -11,6 +11,7 @@ import {
   McpError,
   type CallToolResult,
   type CreateTaskResult,
+  type Progress,
   type ServerNotification,
   type ServerRequest,
 } from '@modelcontextprotocol/sdk/types.js';
@@ -89,12 +90,37 @@ export function createGatewayServer(deps: GatewayDeps): Server {
     const args = request.params.arguments ?? {};
     if (passesThrough(tool, policy)) {
       if (asTask) return refuse(`${tool.exposedName} runs at once and has no task: call it without one`);
-      return deps.downstream.callTool(tool.server, tool.tool, args);
+      return passThrough(deps, tool, args, extra);
     }
     if (asTask) return gatedTask(deps, tool, args, extra);
     return gatedCall(deps, tool, args, extra);
   });
   return server;
+}
+
+/**
+ * A call with no effect to gate goes straight to the downstream server, as if the client had
+ * called it: the server's progress reaches the client under the client's own token, and a client
+ * that cancels cancels the downstream call.
+ */
+async function passThrough(deps: GatewayDeps, tool: CatalogTool, args: Record<string, unknown>, extra: Extra): Promise<CallToolResult> {
+  const progressToken = extra._meta?.progressToken;
+  const relayed: Promise<void>[] = [];
+  const onprogress =
+    progressToken === undefined
+      ? undefined
+      : (progress: Progress) => {
+          relayed.push(
+            extra.sendNotification({ method: 'notifications/progress', params: { ...progress, progressToken } }).catch(() => undefined),
+          );
+        };
+  const result = await deps.downstream.callTool(tool.server, tool.tool, args, {
+    signal: extra.signal,
+    ...(onprogress ? { onprogress } : {}),
+  });
+  // The result ends the request, and a client drops progress that arrives after it.
+  await Promise.all(relayed);
+  return result;
 }
 
 /**

@@ -4,6 +4,7 @@
  * (recorded as the requester, so it can never approve them). An app factory; main listens.
  */
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { hostHeaderValidation } from '@modelcontextprotocol/sdk/server/middleware/hostHeaderValidation.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import express, { type Express, type Request, type Response } from 'express';
@@ -15,7 +16,21 @@ interface Session {
   clientId: string;
 }
 
-type Clients = NonNullable<McpGatewayConfig['http']>['clients'];
+type HttpConfig = NonNullable<McpGatewayConfig['http']>;
+type Clients = HttpConfig['clients'];
+
+const LOOPBACK_HOSTNAMES = ['localhost', '127.0.0.1', '[::1]'];
+const isLoopback = (host: string) => ['localhost', '::1', '[::1]'].includes(host) || /^127\.\d+\.\d+\.\d+$/.test(host);
+
+/**
+ * The Host names the endpoint answers to: the configured list, or the loopback names when it
+ * listens on loopback. A web page the user visits can reach a loopback server through a name
+ * that resolves to 127.0.0.1 (DNS rebinding); only the Host header tells that request apart.
+ * On another address the operator names the hosts, since the gateway cannot know them.
+ */
+export function allowedHostnamesFor(listenHost: string, http: Pick<HttpConfig, 'allowedHosts'>): string[] | undefined {
+  return http.allowedHosts ?? (isLoopback(listenHost) ? LOOPBACK_HOSTNAMES : undefined);
+}
 
 /** The client whose token hash matches, compared in constant time over fixed-length digests. */
 function authenticate(req: Request, clients: Clients): string | undefined {
@@ -32,10 +47,12 @@ function authenticate(req: Request, clients: Clients): string | undefined {
 const rpcError = (res: Response, status: number, message: string) =>
   res.status(status).json({ jsonrpc: '2.0', error: { code: -32000, message }, id: null });
 
-export function createMcpHttpApp(gateway: McpGateway, clients: Clients, options: { allowedHosts?: string[] } = {}): Express {
+export function createMcpHttpApp(gateway: McpGateway, clients: Clients, options: { allowedHostnames?: string[] } = {}): Express {
   const sessions = new Map<string, Session>();
   const app = express();
   app.disable('x-powered-by');
+  // Before authentication: a rebinding page has no token, but it must not even learn that.
+  if (options.allowedHostnames) app.use(hostHeaderValidation(options.allowedHostnames));
   app.use(express.json({ limit: '4mb' }));
 
   const handle = async (req: Request, res: Response) => {
@@ -54,7 +71,6 @@ export function createMcpHttpApp(gateway: McpGateway, clients: Clients, options:
       onsessioninitialized: (id) => {
         sessions.set(id, { transport, clientId });
       },
-      ...(options.allowedHosts ? { enableDnsRebindingProtection: true, allowedHosts: options.allowedHosts } : {}),
     });
     transport.onclose = () => {
       if (transport.sessionId) sessions.delete(transport.sessionId);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { actionTypeFor, buildCatalog, McpCatalogError } from '../../../src/mcp/catalog';
+import { allowedHostnamesFor } from '../../../src/mcp/http';
 import { loadMcpGatewayConfig, McpConfigError, parseMcpGatewayConfig } from '../../../src/mcp/config';
 import { defaultModeFor, effectiveMcpPolicies, loadMcpPolicyFiles, passesThrough } from '../../../src/mcp/policies';
 
@@ -69,15 +70,45 @@ describe('MCP catalog', () => {
     expect(() => buildCatalog([{ server: 'fs', tools: [tool('rm-rf'), tool('rm_rf')] }])).toThrow(McpCatalogError);
   });
 
-  it('refuses two servers whose tools a client would see under one name', () => {
+  it('lists the tools of a server configured with prefix: false under their own names', () => {
+    const config = parseMcpGatewayConfig({ ...valid, servers: { fs: { command: 'node', prefix: false } } });
+    const catalog = buildCatalog([{ server: 'fs', tools: [tool('read')], prefix: config.servers['fs']!.prefix }]);
+    expect(catalog.tools[0]).toMatchObject({ exposedName: 'read', actionType: 'mcp.fs.read' });
+    expect(catalog.byExposedName.get('read')?.server).toBe('fs');
+  });
+
+  it('refuses prefixed names that collide across servers', () => {
     const listed = [
       { server: 'a_', tools: [tool('_b')] },
       { server: 'a', tools: [tool('__b')] },
     ];
-    expect(() => buildCatalog(listed)).toThrow(
-      /a_\/_b and a\/__b are both offered as "a____b"|a\/__b and a_\/_b are both offered as "a____b"/,
-    );
+    expect(() => buildCatalog(listed)).toThrow(/a\/__b and a_\/_b are both listed as "a____b"/);
     expect(() => buildCatalog([listed[0]!])).not.toThrow();
+  });
+
+  it('refuses two servers whose tools would be listed under one name', () => {
+    const listed = [
+      { server: 'fs', tools: [tool('read')], prefix: false },
+      { server: 'web', tools: [tool('read')], prefix: false },
+    ];
+    expect(() => buildCatalog(listed)).toThrow(/web\/read and fs\/read are both listed as "read"/);
+    // An unprefixed tool may not take the name a prefixed one is listed under either.
+    expect(() =>
+      buildCatalog([
+        { server: 'fs', tools: [tool('read')] },
+        { server: 'web', tools: [tool('fs__read')], prefix: false },
+      ]),
+    ).toThrow(McpCatalogError);
+  });
+});
+
+describe('MCP HTTP allowed hosts', () => {
+  it('answers only to loopback names on a loopback address, and to the configured names when given', () => {
+    for (const host of ['127.0.0.1', 'localhost', '::1', '127.0.0.2']) {
+      expect(allowedHostnamesFor(host, {})).toEqual(['localhost', '127.0.0.1', '[::1]']);
+    }
+    expect(allowedHostnamesFor('0.0.0.0', {})).toBeUndefined();
+    expect(allowedHostnamesFor('0.0.0.0', { allowedHosts: ['gatehouse.internal'] })).toEqual(['gatehouse.internal']);
   });
 });
 
