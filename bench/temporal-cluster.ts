@@ -36,7 +36,7 @@ export function startClusterServer(): ClusterServer {
   const script = join(ROOT, 'temporal-dev.sh');
   const down = () => execFileSync('bash', [script, 'cluster', 'down'], { env, stdio: 'ignore' });
   try {
-    execFileSync('bash', [script, 'cluster', 'up'], { env, stdio: ['ignore', 'ignore', 'inherit'], timeout: 900_000 });
+    execFileSync('bash', [script, 'cluster', 'up', '--temporal-only'], { env, stdio: ['ignore', 'ignore', 'inherit'], timeout: 900_000 });
   } catch (err) {
     down();
     rmSync(dir, { recursive: true, force: true });
