@@ -95,14 +95,14 @@ stack_pid() { # stack_pid NAME -> the pid in NAME's pid file when that process i
 }
 
 # Returns 1 (and starts nothing) when NAME already runs; STACK_LAST_PID is its pid either way.
-# Runs in STACK_CWD when set (default: the checkout, where the default policies are).
+# Runs in stack_cwd when set (default: the checkout, where the default policies are).
 start_process() { # start_process NAME SCRIPT [ARGS...]: node dist/src/SCRIPT, logging to STACK_LOG_DIR/NAME.log
   local name="$1" script="$2" log_file="$STACK_LOG_DIR/$1.log"
   shift 2
   if STACK_LAST_PID="$(stack_pid "$name")"; then return 1; fi
   mkdir -p "$STACK_LOG_DIR"
   : >"$log_file"
-  (cd "${STACK_CWD:-$REPO_ROOT}" && exec nohup node "$REPO_ROOT/dist/src/$script" "$@" >>"$log_file" 2>&1 </dev/null) &
+  (cd "${stack_cwd:-$REPO_ROOT}" && exec nohup node "$REPO_ROOT/dist/src/$script" "$@" >>"$log_file" 2>&1 </dev/null) &
   STACK_LAST_PID=$!
   STACK_PIDS+=("$STACK_LAST_PID")
   if [ -n "$STACK_PID_DIR" ]; then
@@ -173,7 +173,7 @@ ensure_deploy_repo() { # the git repository the code.deploy sample deploys from 
 # fake. PostgreSQL keeps its data in <working directory>/.gatehouse/postgres, so a caller gives
 # it the directory its data belongs in.
 start_dev_services() { # start_dev_services POSTGRES-WORKING-DIR
-  STACK_CWD="$1" start_process postgres dev/postgres-main.js || true
+  stack_cwd="$1" start_process postgres dev/postgres-main.js || true
   wait_for_log postgres "dev postgres ready" "dev PostgreSQL"
   ensure_deploy_repo
   start_process targets dev/targets-main.js || true

@@ -617,24 +617,25 @@ cmd_down() {
   echo "Temporal cluster stopped (data kept in $STATE_DIR)"
 }
 
-# Gatehouse is part of the status once `up` started it (`up --temporal-only` never does).
+# Gatehouse is part of the status once `up` started it (`up --temporal-only` never does). Every
+# address and pid is printed either way ("-" for a process that is not running).
 cmd_status() {
   local with_gatehouse=0 name
   compgen -G "$STACK_PID_DIR/*.pid" >/dev/null && with_gatehouse=1
+  print_where
+  if ((with_gatehouse)); then print_gatehouse; fi
   if all_running && [[ -x "$CLI_BIN" ]] && "$CLI_BIN" operator cluster health --address "$ADDRESS" >/dev/null 2>&1 &&
     { ((with_gatehouse == 0)) || gatehouse_running; }; then
-    print_where
-    if ((with_gatehouse)); then print_gatehouse; fi
     return 0
   fi
-  echo "Temporal cluster not (fully) running:"
+  echo "Not (fully) running:"
   for name in postgres "${SERVICES[@]}" ui; do
-    printf '  %-14s %s\n' "$name" "$(pid_of "$name" >/dev/null && echo running || echo stopped)"
+    pid_of "$name" >/dev/null || printf '  %-22s stopped\n' "$name"
   done
   if ((with_gatehouse)); then
     for name in "${GATEHOUSE_PROCESSES[@]}"; do
       [[ "$name" == slack && -z "$(slack_fake_wanted)" ]] && continue
-      printf '  %-22s %s\n' "gatehouse $name" "$(stack_pid "$name" >/dev/null && echo running || echo stopped)"
+      stack_pid "$name" >/dev/null || printf '  %-22s stopped\n' "gatehouse $name"
     done
   fi
   return 3
