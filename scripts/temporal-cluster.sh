@@ -642,8 +642,9 @@ cmd_status() {
 }
 
 cmd_install() { # cmd_install [--optional]: --optional: without Go, say so and build nothing
-  if [[ "${1:-}" == --optional ]] && ! command -v go >/dev/null 2>&1 && ! [[ -x "$SERVER_BIN" && -x "$SQL_BIN" && -x "$UI_BIN" ]]; then
-    log "Go not found: the cluster's binaries are not built, and the cluster test is left out"
+  # `up` reads the PostgreSQL schema from Go's module cache too, so without Go there is no cluster.
+  if [[ "${1:-}" == --optional ]] && ! command -v go >/dev/null 2>&1; then
+    log "Go not found: no Temporal cluster on this machine, and the cluster test is left out"
     return 0
   fi
   local started=$SECONDS

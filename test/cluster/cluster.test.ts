@@ -16,7 +16,7 @@
  * running cluster; GATEHOUSE_CLUSTER_TEST=0 leaves it out. Needs `npm run build` (the processes
  * run `dist/`).
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,13 +41,15 @@ import { eventually } from '../support/harness';
 
 const run = promisify(execFile);
 const ROOT = resolve(__dirname, '../..');
+/** `cluster up` reads the PostgreSQL schema from Go's module cache. */
+const hasGo = (): boolean => spawnSync('go', ['version']).status === 0;
 const BINARIES = ['temporal-server', 'temporal-sql-tool', 'temporal-ui-server', 'temporal'].map((b) => join(ROOT, '.tools/bin', b));
 /**
  * `1`: everything; `short` (also the default when the cluster's binaries are built): one kill of
  * each kind, leaving out the worker killed mid-commit (its recovery waits out the commit's
  * heartbeat timeout) and the re-`up` of a running cluster; `0`: not at all.
  */
-const MODE = process.env['GATEHOUSE_CLUSTER_TEST'] ?? (BINARIES.every((b) => existsSync(b)) ? 'short' : '0');
+const MODE = process.env['GATEHOUSE_CLUSTER_TEST'] ?? (BINARIES.every((b) => existsSync(b)) && hasGo() ? 'short' : '0');
 const ENABLED = MODE === '1' || MODE === 'short';
 const FULL = MODE === '1';
 const itFull = (name: string, fn: () => Promise<void>, timeout: number): void => {
