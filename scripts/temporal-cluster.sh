@@ -443,7 +443,6 @@ search_attributes() { # NAME=Type lines from temporal-dev.sh's SEARCH_ATTRIBUTES
   sed -n '/^SEARCH_ATTRIBUTES=(/,/^)/p' "$REPO_ROOT/temporal-dev.sh" | grep -o '"[A-Za-z]*=[A-Za-z]*"' | tr -d '"'
 }
 
-
 # ---------------------------------------------------------------------------
 # Gatehouse on the cluster
 # ---------------------------------------------------------------------------
