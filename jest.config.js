@@ -9,6 +9,10 @@ module.exports = {
   modulePathIgnorePatterns: ['<rootDir>/.tools/'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  // The cluster test (test/cluster) runs last and waits until it is alone: its dozen processes
+  // would otherwise take the CPU the dev-server tests' timings count on.
+  testSequencer: '<rootDir>/test/support/cluster-last-sequencer.js',
+  reporters: ['default', '<rootDir>/test/support/run-progress-reporter.js'],
   testTimeout: 60_000,
   maxWorkers: 2,
 };

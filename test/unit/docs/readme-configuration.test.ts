@@ -9,7 +9,7 @@ import { ConfigSchema } from '../../../src/config/env';
 
 const ROOT = resolve(__dirname, '../../..');
 const CODE_DIRS = ['src', 'activities', 'workflows'];
-const SCRIPTS = ['temporal-dev.sh', 'scripts/temporal-cluster.sh'];
+const SCRIPTS = ['temporal-dev.sh', 'scripts/temporal-cluster.sh', 'scripts/gatehouse-stack.sh'];
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
