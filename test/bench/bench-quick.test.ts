@@ -69,11 +69,12 @@ describe('npm run bench', () => {
     expect(result.floor.signalToActivityMs.n).toBeGreaterThan(0);
     expect(result.gatehouse.decisionToCommitMs.sdk.n).toBeGreaterThan(0);
     expect(result.gatehouse.decisionToCommitMs.http.n).toBeGreaterThan(0);
-    // Fixed by the workflow code, up to when the review mail (sent in the background of the round)
-    // completes: its completion may share a workflow task with a decision. More is a change to review.
+    // Fixed by the workflow code, up to when the round's background steps (the review mail, the
+    // audit append) complete: under load either may share a workflow task with the decision (30
+    // seen in a full suite run). More is a change to review.
     expect(result.historyEvents.floor).toBe(17);
     expect(result.historyEvents.single).toBeLessThanOrEqual(33);
-    expect(result.historyEvents.single).toBeGreaterThanOrEqual(31);
+    expect(result.historyEvents.single).toBeGreaterThanOrEqual(29);
     // Dual: one more than before, the marker of the audit append after the first approval (the
     // decision that leaves the round waiting is written when it happens).
     expect(result.historyEvents.dual).toBeLessThanOrEqual(39);

@@ -172,7 +172,8 @@ describe('terminated runs and stats from the audit log', () => {
       } catch {
         return true;
       }
-    });
+      // Temporal deletes in the background; on a loaded machine that took more than 20 s.
+    }, 90_000);
     const stats = await gatehouse({}, 'stats', '--since', '1h', '--json');
     expect(stats.code).toBe(0);
     const byType = Object.fromEntries(
