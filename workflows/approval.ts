@@ -63,7 +63,13 @@ export interface Resumed {
 const nowIso = (): string => new Date().toISOString();
 
 export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalState> {
-  const { workflowId } = workflowInfo();
+  const { workflowId, continuedFromExecutionRunId } = workflowInfo();
+  // A hand-over carries state and keys the previous run vouched for; anyone who can start a
+  // workflow could otherwise start one with a made-up `resume` (a "succeeded" state with a result
+  // nobody approved, keys of their choosing). Only Temporal sets where a run continued from.
+  if (input.resume && !continuedFromExecutionRunId) {
+    throw ApplicationFailure.nonRetryable('a run takes over a review only from its own continue-as-new', 'ForgedHandOver');
+  }
   // Runs started before 'background-notify' waited for each mail before arming the round's
   // timers, so a mail server that was down held reminders, escalation and expiry; they replay
   // that way. Runs started before 'local-steps' also recorded regular activities for the
