@@ -4,7 +4,7 @@
  * so without this a key added later (the next grant key) is never trusted by it, and a key removed
  * later (a revoked agent key) still verifies its withdrawals and revisions until it closes.
  */
-import { log, patched } from '@temporalio/workflow';
+import { condition, log, patched } from '@temporalio/workflow';
 import type { MessageKeys } from '../src/domain/agent-auth';
 import { isTerminal } from '../src/domain/status';
 import type { TrustedKeys } from '../src/domain/trusted-keys';
@@ -12,8 +12,11 @@ import { readTrust } from './activity-proxies';
 import type { Run } from './run-context';
 
 /**
- * A refresh within this long (workflow time) of the last one is ignored: anyone may send the
- * signal, and each refresh adds a marker to the run's history, so it must not grow without end.
+ * Refreshes are at least this far apart (workflow time): anyone may send the signal, and each
+ * refresh adds a marker to the run's history, so it must not grow without end. A signal that
+ * comes sooner is deferred to then, never dropped: a revocation an operator refreshes right after
+ * an earlier refresh (someone else's, or the signal a rolling deploy's old worker answered with
+ * the old keys) must still take effect.
  */
 export const TRUST_REFRESH_INTERVAL_MS = 60_000;
 
@@ -23,24 +26,34 @@ export type AdoptTrust = (keys: TrustedKeys, messageKeys: MessageKeys) => void;
 /** The handler of refreshTrustSignal for one run; it keeps the time of that run's last refresh. */
 export function createTrustRefresh(run: Run, adopt: AdoptTrust): () => Promise<void> {
   let lastAt: number | undefined;
+  // One deferred refresh at most: it reads the keys when it runs, so it serves every signal that
+  // came while it waited.
+  let queued = false;
+  const closed = () => isTerminal(run.get().status);
+  const ignore = (reason: string) => log.info('trust refresh ignored', { reason, workflowId: run.workflowId });
   return async function refreshTrust(): Promise<void> {
-    const state = run.get();
-    const ignore = (reason: string) => log.info('trust refresh ignored', { reason, workflowId: run.workflowId });
-    // Before the policy step the run has no keys to replace: that step reads these same ones.
-    if (!state.evaluation) return ignore('the run has not read its keys yet');
-    if (isTerminal(state.status)) return ignore(`the run is ${state.status}`);
-    if (lastAt !== undefined && Date.now() - lastAt < TRUST_REFRESH_INTERVAL_MS)
-      return ignore(`the run refreshed its keys less than ${TRUST_REFRESH_INTERVAL_MS / 1000} s ago`);
+    if (closed()) return ignore(`the run is ${run.get().status}`);
+    if (queued) return ignore('a refresh is already queued; it reads the keys when it runs');
     // The handler is registered in every run, old ones included, and adds commands only when the
     // signal comes, so histories without the signal replay unchanged and runs started before it
     // existed take it like new ones. The patch covers one case more: during a rolling deploy a
     // worker still on the old code may receive the signal, buffer it (it has no handler) and add
     // nothing. A new worker replaying that history meets the signal with no marker behind it:
     // patched() is false there and the refresh is skipped, where it would otherwise schedule a
-    // local activity the history does not have. It costs a marker on a run's first refresh only.
+    // local activity the history does not have. It costs a marker on a run's first refresh only,
+    // and comes before the deferral's timer for the same reason.
     if (!patched('refresh-trust')) return;
+    queued = true;
+    // Before the policy step the run has no keys to replace; that step may have read them before
+    // the change the signal announces, so the refresh waits for it rather than being dropped.
+    await condition(() => run.get().evaluation !== undefined || closed());
+    const wait = lastAt === undefined ? 0 : lastAt + TRUST_REFRESH_INTERVAL_MS - Date.now();
+    // A run that closes meanwhile stops waiting: its end waits for every handler to finish.
+    if (wait > 0) await condition(closed, wait);
+    queued = false;
+    if (closed()) return ignore(`the run is ${run.get().status}`);
     lastAt = Date.now();
-    const current = await readTrust({ agentId: state.proposal.agent.id });
+    const current = await readTrust({ agentId: run.get().proposal.agent.id });
     // Replaced, not merged: a key the worker no longer lists is revoked for this run too.
     adopt(current.trustedKeys, current.messageKeys);
     log.info('trust refreshed', {

@@ -147,28 +147,33 @@ describe('revoking an agent key', () => {
 });
 
 describe('refresh signals', () => {
-  it('adds commands only once for two refreshes within a minute', async () => {
+  it('defers a refresh that comes within a minute of the last one, and queues only one', async () => {
     await h.startWorker();
     const workflowId = await awaitingRun(h, 'test.single');
     const handle = h.client.workflow.getHandle(workflowId);
     const before = (await handle.fetchHistory()).events?.length ?? 0;
     await handle.signal(refreshTrustSignal);
     await refreshed(h.client, workflowId);
+    // The second waits out the minute (a revocation refreshed right after someone else's refresh
+    // must still land); the third finds it queued and adds nothing.
     await handle.signal(refreshTrustSignal);
-    // The second signal is handled (a task completes after it) and adds no marker.
-    await handle.query(getStateQuery);
-    await eventually(async () => {
-      const events = (await handle.fetchHistory()).events ?? [];
-      const last = events.at(-1);
-      return events.filter((e) => e.workflowExecutionSignaledEventAttributes).length === 2 && last?.workflowTaskCompletedEventAttributes
-        ? true
+    await handle.signal(refreshTrustSignal);
+    const events = await eventually(async () => {
+      const all = (await handle.fetchHistory()).events ?? [];
+      const last = all.at(-1);
+      return all.filter((e) => e.workflowExecutionSignaledEventAttributes).length === 3 && last?.workflowTaskCompletedEventAttributes
+        ? all.slice(before)
         : undefined;
     });
     expect(await refreshMarkers(h.client, workflowId)).toBe(1);
-    const events = (await handle.fetchHistory()).events ?? [];
-    const markers = events.slice(before).filter((e) => e.markerRecordedEventAttributes);
-    // One patch marker (the run's first refresh) and one local-activity marker.
+    // One patch marker (the run's first refresh) and one local-activity marker, then one timer.
+    const markers = events.filter((e) => e.markerRecordedEventAttributes);
     expect(markers.map((e) => e.markerRecordedEventAttributes?.markerName).sort()).toEqual(['core_local_activity', 'core_patch']);
+    const timers = events.flatMap((e) => (e.timerStartedEventAttributes ? [e.timerStartedEventAttributes] : []));
+    expect(timers).toHaveLength(1);
+    const seconds = Number(timers[0]!.startToFireTimeout?.seconds ?? 0);
+    expect(seconds).toBeGreaterThan(50);
+    expect(seconds).toBeLessThanOrEqual(60);
     await handle.terminate('test done');
   });
 });
