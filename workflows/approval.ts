@@ -108,6 +108,7 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalSt
     steps: stepActivities(lean),
     showResting: () => publish(state, true),
     continueAsNew: (clock) => handOver(run, input.proposal, () => ({ trustedKeys, messageKeys, auditAsItHappens }), clock),
+    handingOver: false,
   };
   registerHandlers(
     run,
@@ -193,7 +194,9 @@ async function handOver(
   keys: () => { trustedKeys: TrustedKeys; messageKeys: MessageKeys | undefined; auditAsItHappens: boolean },
   clock: ReviewClock,
 ): Promise<void> {
+  run.handingOver = true;
   await condition(allHandlersFinished);
+  run.handingOver = false;
   const state = run.get();
   if (!inReview(state) || state.round !== clock.round) return;
   const info = workflowInfo();

@@ -30,4 +30,9 @@ export interface Run {
    * the round moved on meanwhile.
    */
   continueAsNew(clock: ReviewClock): Promise<void>;
+  /**
+   * True while a hand-over waits for the run's handlers: a handler that would wait (a deferred
+   * trust refresh) acts at once instead, or anyone sending it could hold the hand-over off.
+   */
+  handingOver: boolean;
 }

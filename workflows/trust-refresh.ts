@@ -48,8 +48,10 @@ export function createTrustRefresh(run: Run, adopt: AdoptTrust): () => Promise<v
     // the change the signal announces, so the refresh waits for it rather than being dropped.
     await condition(() => run.get().evaluation !== undefined || closed());
     const wait = lastAt === undefined ? 0 : lastAt + TRUST_REFRESH_INTERVAL_MS - Date.now();
-    // A run that closes meanwhile stops waiting: its end waits for every handler to finish.
-    if (wait > 0) await condition(closed, wait);
+    // A run that closes meanwhile stops waiting (its end waits for every handler to finish); a run
+    // handing over refreshes at once, so the continuation gets the keys and no stream of signals
+    // can hold the hand-over off (that costs one early refresh per hand-over, no more).
+    if (wait > 0) await condition(() => closed() || run.handingOver, wait);
     queued = false;
     if (closed()) return ignore(`the run is ${run.get().status}`);
     lastAt = Date.now();

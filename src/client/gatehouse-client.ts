@@ -33,7 +33,7 @@ import { RevisionSchema, WithdrawalSchema, type Revision } from '../domain/decis
 import { SignedMessageKind } from '../domain/agent-auth';
 import { AgentKeyError, createAgentSigner, type AgentSigner } from './agent-signer';
 import { ProposalConflictError, ReviseRefusedError, RunNotFoundError, WithdrawRefusedError } from './errors';
-import { isClosedRunError } from './temporal-errors';
+import { isClosedRunError, retryingUpdateTaskFailure } from './temporal-errors';
 import { dataConverterFor } from '../temporal/payload-codec';
 import { validateProposal } from './validate';
 import { waitForOutcomes, type FinishedRun, type WaitForOutcomesOptions } from './outcomes';
@@ -112,7 +112,7 @@ export class ProposalHandle {
     const body = RevisionSchema.parse(revision);
     const credential = signerFor(options, this.signer).signMessage(this.workflowId, SignedMessageKind.revise, body);
     try {
-      return await this.handle.executeUpdate(reviseUpdate, { args: [{ ...body, credential }] });
+      return await retryingUpdateTaskFailure(() => this.handle.executeUpdate(reviseUpdate, { args: [{ ...body, credential }] }));
     } catch (err) {
       if (
         err instanceof WorkflowUpdateFailedError &&
@@ -144,7 +144,7 @@ export class ProposalHandle {
     const body = WithdrawalSchema.parse({ by, ...(reason ? { reason } : {}) });
     const credential = signerFor(options, this.signer).signMessage(this.workflowId, SignedMessageKind.withdraw, body);
     try {
-      return await this.handle.executeUpdate(withdrawUpdate, { args: [{ ...body, credential }] });
+      return await retryingUpdateTaskFailure(() => this.handle.executeUpdate(withdrawUpdate, { args: [{ ...body, credential }] }));
     } catch (err) {
       if (
         err instanceof WorkflowUpdateFailedError &&

@@ -16,7 +16,7 @@ import { DecisionRefusal, FailureType } from '../domain/errors';
 import { decisionUpdateIdFor } from '../domain/ids';
 import { decideSignal, decideUpdate, type DecisionAccepted } from '../../workflows/messages';
 import { DecisionRefusedError, RunNotFoundError } from './errors';
-import { isClosedRunError, isGrpcTimeout } from './temporal-errors';
+import { isClosedRunError, isGrpcTimeout, retryingUpdateTaskFailure } from './temporal-errors';
 
 export type DecisionDelivery =
   | { applied: true; result: DecisionAccepted }
@@ -32,7 +32,10 @@ export async function submitDecision(
   const deadline = new Date(Date.now() + (options.timeoutMs ?? 5_000));
   try {
     const result = await client.withDeadline(deadline, () =>
-      handle.executeUpdate(decideUpdate, { args: [signed], updateId: decisionUpdateIdFor(signed.payload) }),
+      // The same update id on every attempt: one that was applied after all is not applied twice.
+      retryingUpdateTaskFailure(() =>
+        handle.executeUpdate(decideUpdate, { args: [signed], updateId: decisionUpdateIdFor(signed.payload) }),
+      ),
     );
     return { applied: true, result };
   } catch (err) {

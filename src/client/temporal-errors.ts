@@ -30,3 +30,31 @@ export function isTemporalUnreachable(err: unknown): boolean {
   }
   return false;
 }
+
+/** gRPC's FAILED_PRECONDITION status. */
+const GRPC_FAILED_PRECONDITION = 9;
+
+/**
+ * The workflow task that carried an update failed before the update was accepted, so nothing of
+ * it was applied (a failed task's commands are all discarded). Seen when an update meets a run
+ * that is handing over to its continuation; sending the same update again reaches the new run.
+ */
+export function isUpdateTaskFailure(err: unknown): boolean {
+  for (let e = err; e instanceof Error; e = e.cause) {
+    if (isGrpcServiceError(e) && Number(e.code) === GRPC_FAILED_PRECONDITION && /unexpected workflow task failure/i.test(e.message))
+      return true;
+  }
+  return false;
+}
+
+/** Runs `update` again while it fails with {@link isUpdateTaskFailure}, up to `attempts` times in all. */
+export async function retryingUpdateTaskFailure<T>(update: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await update();
+    } catch (err) {
+      if (attempt >= attempts || !isUpdateTaskFailure(err)) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** (attempt - 1)));
+    }
+  }
+}

@@ -93,6 +93,9 @@ describe('continue as new', () => {
     await h.startWorker({ grantSigner: g2 });
     await handle.signal(refreshTrustSignal);
     await refreshed(h.client, run.workflowId);
+    // A second signal within the minute is deferred; the hand-over must not wait it out (or a
+    // stream of signals could hold a hand-over off for good): it refreshes at once instead.
+    await handle.signal(refreshTrustSignal);
     const granted = async (by: BytesSigner, reviewer: { id: string; role: string }, kind: 'approve' | 'request_changes') => {
       const state = await handle.query(getStateQuery);
       const payload = { nonce: randomUUID(), workflowId: run.workflowId, round: state.round, reviewer, kind, paramsHash: state.paramsHash };
@@ -109,6 +112,16 @@ describe('continue as new', () => {
       await handle.executeUpdate(decideUpdate, { args: [await granted(g2, { id: 'bob', role: 'approver' }, 'request_changes')] });
       await run.revise({ by: 'agent-7', params: { ...proposal.params, body: { amount: 100 + round } } });
     }
+    const first = (await h.client.workflow.getHandle(run.workflowId, firstRunId).fetchHistory()).events ?? [];
+    const signals = first.filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'gatehouse.refreshTrust');
+    const reads = first.filter((e) => {
+      const data = e.markerRecordedEventAttributes?.details?.['data']?.payloads?.[0]?.data;
+      return data ? Buffer.from(data).toString('utf8').includes('"readTrust"') : false;
+    });
+    expect(signals).toHaveLength(2);
+    expect(reads).toHaveLength(2);
+    const seconds = (e: (typeof first)[number]) => Number(e.eventTime?.seconds ?? 0);
+    expect(seconds(reads[1]!) - seconds(signals[1]!)).toBeLessThan(50);
     await eventually(async () => ((await run.status()).status === 'awaiting_approval' ? true : undefined), 20_000, 'awaiting');
     // The continuation trusts g2 and no longer the key the run started with.
     const old = await handle

@@ -6,7 +6,13 @@
  * real worker outage drives them in test/http/worker-down.
  */
 import { ServiceError, WorkflowNotFoundError } from '@temporalio/client';
-import { isClosedRunError, isGrpcTimeout, isTemporalUnreachable } from '../../../src/client/temporal-errors';
+import {
+  isClosedRunError,
+  isGrpcTimeout,
+  isTemporalUnreachable,
+  isUpdateTaskFailure,
+  retryingUpdateTaskFailure,
+} from '../../../src/client/temporal-errors';
 
 /** What @grpc/grpc-js throws: an Error with the status code, its details and the response metadata. */
 function grpcError(code: number, details: string): Error {
@@ -15,6 +21,7 @@ function grpcError(code: number, details: string): Error {
 const CANCELLED = 1;
 const DEADLINE_EXCEEDED = 4;
 const NOT_FOUND = 5;
+const FAILED_PRECONDITION = 9;
 const UNAVAILABLE = 14;
 
 describe('isClosedRunError', () => {
@@ -59,5 +66,48 @@ describe('isTemporalUnreachable', () => {
     expect(isTemporalUnreachable(grpcError(DEADLINE_EXCEEDED, 'Deadline exceeded'))).toBe(false);
     expect(isTemporalUnreachable({ code: UNAVAILABLE })).toBe(false);
     expect(isTemporalUnreachable(null)).toBe(false);
+  });
+});
+
+describe('an update whose workflow task failed (a run handing over)', () => {
+  const taskFailure = () =>
+    new ServiceError('Workflow Update failed', {
+      cause: grpcError(
+        FAILED_PRECONDITION,
+        'FAILED_PRECONDITION: Unable to perform workflow execution update due to unexpected workflow task failure.',
+      ),
+    });
+
+  it('is recognised as such, and no other failed precondition is', () => {
+    expect(isUpdateTaskFailure(taskFailure())).toBe(true);
+    expect(isUpdateTaskFailure(grpcError(FAILED_PRECONDITION, 'FAILED_PRECONDITION: namespace is not active'))).toBe(false);
+    expect(isUpdateTaskFailure(grpcError(UNAVAILABLE, 'unexpected workflow task failure'))).toBe(false);
+  });
+
+  it('is sent again until it goes through, and other failures are not retried', async () => {
+    let calls = 0;
+    const flaky = async () => {
+      calls += 1;
+      if (calls < 3) throw taskFailure();
+      return 'applied';
+    };
+    await expect(retryingUpdateTaskFailure(flaky)).resolves.toBe('applied');
+    expect(calls).toBe(3);
+
+    calls = 0;
+    const refused = async () => {
+      calls += 1;
+      throw new Error('refused');
+    };
+    await expect(retryingUpdateTaskFailure(refused)).rejects.toThrow('refused');
+    expect(calls).toBe(1);
+
+    calls = 0;
+    const always = async () => {
+      calls += 1;
+      throw taskFailure();
+    };
+    await expect(retryingUpdateTaskFailure(always, 2)).rejects.toBeInstanceOf(ServiceError);
+    expect(calls).toBe(2);
   });
 });
