@@ -53,6 +53,8 @@ ensure_dev_env() { # random dev keys once per checkout; production reads real on
   if ! grep -q '^GATEHOUSE_EGRESS_ALLOW=' "$DEV_ENV"; then
     printf '%s\n' '# Where executors may send requests (host[:port], address[:port] or network/prefix).' 'GATEHOUSE_EGRESS_ALLOW=' >> "$DEV_ENV"
   fi
+  # Private keys: readable by their owner only, also in a checkout whose dev.env predates this.
+  chmod 600 "$DEV_ENV"
 }
 
 # The dev keys, then where the shared processes are: every Gatehouse process reads the same.

@@ -35,5 +35,11 @@ export async function keysRefreshCommand(ctx: CliContext, args: string[]): Promi
       if (!(err instanceof WorkflowNotFoundError)) throw err;
     }
   }
-  ctx.out(`signalled ${signalled} open run${signalled === 1 ? '' : 's'} on task queue ${taskQueue} to adopt their workers' current keys`);
+  ctx.out(
+    `signalled ${signalled} open run${signalled === 1 ? '' : 's'} on task queue ${taskQueue} (namespace ${namespace} at ${address}) ` +
+      `to adopt their workers' current keys; each does within a minute`,
+  );
+  // Not an error (a quiet system has no open run), but a wrong queue or namespace looks the same.
+  if (signalled === 0)
+    ctx.out(`no open run found: check GATEHOUSE_TASK_QUEUE, TEMPORAL_NAMESPACE and TEMPORAL_ADDRESS if runs are waiting`);
 }

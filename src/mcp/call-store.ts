@@ -43,7 +43,10 @@ interface FileView {
 function readView(file: string): FileView {
   const entries = new Map<string, CallEntry>();
   if (!existsSync(file)) return { size: 0, entries, torn: false };
-  const text = readFileSync(file, 'utf8');
+  // Sized by its bytes, not by the decoded text: a line torn inside a character decodes to more
+  // bytes than it has, and the view would never match the file's size again.
+  const bytes = readFileSync(file);
+  const text = bytes.toString('utf8');
   for (const line of text.split('\n')) {
     if (!line.trim()) continue;
     // A line torn by a crash mid-write is skipped: its claim was never acknowledged to anyone.
@@ -56,7 +59,7 @@ function readView(file: string): FileView {
     const parsed = CallEntrySchema.safeParse(raw);
     if (parsed.success) entries.set(parsed.data.key, parsed.data);
   }
-  return { size: Buffer.byteLength(text), entries, torn: text.length > 0 && !text.endsWith('\n') };
+  return { size: bytes.length, entries, torn: bytes.length > 0 && bytes[bytes.length - 1] !== 0x0a };
 }
 
 const fsyncAsync = promisify(fsync);

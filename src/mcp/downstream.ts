@@ -2,6 +2,7 @@
  * Connections to the downstream MCP servers: one client per server, opened on first use and kept
  * (a stdio server is a child process; spawning one per call would be slow and lose its state).
  */
+import { randomUUID } from 'node:crypto';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -52,7 +53,7 @@ export function createDownstream(config: Pick<McpGatewayConfig, 'servers'>, clie
    * chunk as the result, reaches its (deferred) handler only after that, so it was lost.
    */
   const progressRoutes = new Map<string, (progress: Progress) => void>();
-  let lastToken = 0;
+  const routeOf = (server: string, token: string) => `${server}\n${token}`;
 
   const clientFor = (name: string): Promise<Client> => {
     const existing = clients.get(name);
@@ -60,8 +61,9 @@ export function createDownstream(config: Pick<McpGatewayConfig, 'servers'>, clie
     const server = config.servers[name];
     if (!server) return Promise.reject(new DownstreamError(`no downstream server "${name}" in the configuration`));
     const client = new Client({ name: clientName, version: '0.1.0' });
+    // Routed by server and token: a downstream server can only speak to calls made to it.
     client.setNotificationHandler(ProgressNotificationSchema, ({ params: { progressToken, ...progress } }) => {
-      progressRoutes.get(String(progressToken))?.(progress);
+      progressRoutes.get(routeOf(name, String(progressToken)))?.(progress);
     });
     const connecting = client.connect(transportFor(server)).then(
       () => {
@@ -92,14 +94,15 @@ export function createDownstream(config: Pick<McpGatewayConfig, 'servers'>, clie
     },
     async callTool(server, tool, args, { onprogress, signal } = {}) {
       const client = await clientFor(server);
-      const progressToken = onprogress ? `gatehouse-${++lastToken}` : undefined;
-      if (progressToken && onprogress) progressRoutes.set(progressToken, onprogress);
+      // Unguessable, so one server cannot aim progress at another caller's call to it either.
+      const progressToken = onprogress ? `gatehouse-${randomUUID()}` : undefined;
+      if (progressToken && onprogress) progressRoutes.set(routeOf(server, progressToken), onprogress);
       try {
         const params = { name: tool, arguments: args, ...(progressToken ? { _meta: { progressToken } } : {}) };
         return (await client.callTool(params, undefined, { timeout: CALL_TIMEOUT_MS, ...(signal ? { signal } : {}) })) as CallToolResult;
       } finally {
         // Progress read before the result has been handed on by now: its handler was queued first.
-        if (progressToken) progressRoutes.delete(progressToken);
+        if (progressToken) progressRoutes.delete(routeOf(server, progressToken));
       }
     },
     async close() {

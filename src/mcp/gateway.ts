@@ -105,12 +105,14 @@ export function createGatewayServer(deps: GatewayDeps): Server {
  */
 async function passThrough(deps: GatewayDeps, tool: CatalogTool, args: Record<string, unknown>, extra: Extra): Promise<CallToolResult> {
   const progressToken = extra._meta?.progressToken;
-  const relayed: Promise<void>[] = [];
+  // One chain, not a list of sends: in order, and a server that floods progress holds one
+  // promise of the gateway's memory, not one per notification.
+  let relayed = Promise.resolve();
   const onprogress =
     progressToken === undefined
       ? undefined
       : (progress: Progress) => {
-          relayed.push(
+          relayed = relayed.then(() =>
             extra.sendNotification({ method: 'notifications/progress', params: { ...progress, progressToken } }).catch(() => undefined),
           );
         };
@@ -119,7 +121,7 @@ async function passThrough(deps: GatewayDeps, tool: CatalogTool, args: Record<st
     ...(onprogress ? { onprogress } : {}),
   });
   // The result ends the request, and a client drops progress that arrives after it.
-  await Promise.all(relayed);
+  await relayed;
   return result;
 }
 

@@ -18,7 +18,7 @@
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -271,6 +271,8 @@ describeCluster(`Gatehouse on a multi-service Temporal cluster on PostgreSQL (GA
     // "up" printed every address: the proxy, each service and worker, the inbox, the Web UI.
     for (const name of [...names, 'Web UI', 'mail inbox', 'PostgreSQL']) expect(upOutput).toMatch(new RegExp(`^\\s+${name}\\s+\\S`, 'm'));
     expect((await fetch(`${PROXY_URL}/readyz`)).status).toBe(200);
+    // The stack's private keys are its owner's alone.
+    expect(statSync(join(keysDir, 'dev.env')).mode & 0o077).toBe(0);
   });
 
   it("registers the default namespace with every one of Gatehouse's search attributes", async () => {

@@ -46,6 +46,18 @@ describe('file call store', () => {
     await expect(createFileCallStore(file).get('torn')).resolves.toBeUndefined();
   });
 
+  it('reads a file torn inside a character once, not again on every call', async () => {
+    const file = fileIn('calls.jsonl');
+    // The first two of the three bytes of "€": decoded, they are longer than they are on disk.
+    writeFileSync(file, Buffer.concat([Buffer.from('{"key":"torn","note":"'), Buffer.from('€').subarray(0, 2)]));
+    const store = createFileCallStore(file);
+    await store.claim('a', 's', 't');
+    // Rewritten in place, same size: a store that read the file again would no longer find "a".
+    writeFileSync(file, readFileSync(file).toString('latin1').replace('"key":"a"', '"key":"z"'), 'latin1');
+    await expect(store.get('a')).resolves.toMatchObject({ status: 'calling' });
+    await expect(createFileCallStore(file).get('a')).resolves.toBeUndefined();
+  });
+
   it('refuses to complete a key nobody claimed and writes nothing', async () => {
     const file = fileIn('calls.jsonl');
     appendFileSync(file, '');
