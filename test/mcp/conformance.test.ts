@@ -17,10 +17,9 @@ import { promisify } from 'node:util';
 import { isSeq, parseDocument } from 'yaml';
 import { parseMcpGatewayConfig, type McpGatewayConfig } from '../../src/mcp/config';
 import { allowedHostnamesFor, createMcpHttpApp } from '../../src/mcp/http';
-import { loadMcpPolicyFiles } from '../../src/mcp/policies';
-import { startMcpGateway, startMcpWorkerSide, type McpGateway, type McpWorkerSide } from '../../src/mcp/start';
-import { createLogger } from '../../src/observability/logger';
-import { createHarness, eventually, type Harness } from '../support/harness';
+import type { McpGateway } from '../../src/mcp/start';
+import { eventually, type Harness } from '../support/harness';
+import { createMcpHarness, type McpHarness } from '../support/mcp-harness';
 
 const ROOT = resolve(__dirname, '../..');
 const FIXTURE_SERVER = resolve(__dirname, '../support/mcp-conformance-server.ts');
@@ -38,7 +37,7 @@ const GATED_TOOLS = [
 let h: Harness;
 let dir: string;
 let config: McpGatewayConfig;
-let workerSide: McpWorkerSide;
+let mcp: McpHarness;
 let gateway: McpGateway;
 let http: HttpServer;
 let proxy: HttpServer;
@@ -137,20 +136,9 @@ beforeAll(async () => {
     http: { clients: [{ id: 'conformance-suite', tokenSha256: createHash('sha256').update(TOKEN).digest('hex') }] },
     callsFile: join(dir, 'mcp-calls.jsonl'),
   });
-  workerSide = await startMcpWorkerSide(config);
-  h = await createHarness({
-    registerActionTypes: (registry) => workerSide.register(registry),
-    extendPolicyBook: (book) => workerSide.policies({ ...book, policies: new Map([...book.policies, ...loadMcpPolicyFiles(policies)]) }),
-  });
-  await h.startWorker();
-  gateway = await startMcpGateway({
-    config,
-    temporal: h.client,
-    taskQueue: h.taskQueue,
-    agentKey: h.agentKeySpec,
-    policiesDir: policies,
-    logger: createLogger({ level: 'silent' }),
-  });
+  mcp = await createMcpHarness(config, policies);
+  h = mcp.h;
+  gateway = await mcp.startGateway();
   // As `gatehouse mcp-gateway --http 127.0.0.1:<port>` sets it up.
   const allowedHostnames = allowedHostnamesFor('127.0.0.1', config.http!);
   http = createServer(createMcpHttpApp(gateway, config.http!.clients, allowedHostnames ? { allowedHostnames } : {}));
@@ -161,9 +149,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await stop(proxy);
   await stop(http);
-  await gateway?.close();
-  await h?.close();
-  await workerSide?.close();
+  await mcp?.close();
 });
 
 describe('MCP conformance suite for servers', () => {

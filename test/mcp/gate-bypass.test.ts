@@ -11,11 +11,10 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { mcpProposalIdFor, workflowIdFor } from '../../src/domain/ids';
 import { parseMcpGatewayConfig, type McpGatewayConfig } from '../../src/mcp/config';
-import { loadMcpPolicyFiles } from '../../src/mcp/policies';
-import { startMcpGateway, startMcpWorkerSide, type McpGateway, type McpWorkerSide } from '../../src/mcp/start';
-import { createLogger } from '../../src/observability/logger';
+import type { McpGateway } from '../../src/mcp/start';
 import { getStateQuery } from '../../workflows/messages';
-import { createHarness, eventually, type Harness } from '../support/harness';
+import { eventually, type Harness } from '../support/harness';
+import { createMcpHarness, type McpHarness } from '../support/mcp-harness';
 
 const NOTES_SERVER = resolve(__dirname, '../support/mcp-notes-server.ts');
 const CALLER = 'peter';
@@ -25,7 +24,7 @@ let h: Harness;
 let dir: string;
 let callLog: string;
 let config: McpGatewayConfig;
-let workerSide: McpWorkerSide;
+let mcp: McpHarness;
 let gateway: McpGateway;
 let client: McpClient;
 
@@ -68,20 +67,9 @@ beforeAll(async () => {
     agent: { id: AGENT, name: 'MCP gateway' },
     callsFile: join(dir, 'mcp-calls.jsonl'),
   });
-  workerSide = await startMcpWorkerSide(config);
-  h = await createHarness({
-    registerActionTypes: (registry) => workerSide.register(registry),
-    extendPolicyBook: (book) => workerSide.policies({ ...book, policies: new Map([...book.policies, ...loadMcpPolicyFiles(policies)]) }),
-  });
-  await h.startWorker();
-  gateway = await startMcpGateway({
-    config: { ...config, holdSeconds: 1 },
-    temporal: h.client,
-    taskQueue: h.taskQueue,
-    agentKey: h.agentKeySpec,
-    policiesDir: policies,
-    logger: createLogger({ level: 'silent' }),
-  });
+  mcp = await createMcpHarness(config, policies);
+  h = mcp.h;
+  gateway = await mcp.startGateway({ holdSeconds: 1 });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   await gateway.serverFor({ id: CALLER }).connect(serverSide);
   client = new McpClient({ name: 'test-agent', version: '1.0.0' });
@@ -90,9 +78,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await client?.close();
-  await gateway?.close();
-  await h?.close();
-  await workerSide?.close();
+  await mcp?.close();
 });
 
 describe('MCP gateway pass-through', () => {

@@ -27,11 +27,10 @@ import { DecisionRefusal } from '../../src/domain/errors';
 import { mcpProposalIdFor, workflowIdFor } from '../../src/domain/ids';
 import { parseMcpGatewayConfig, type McpGatewayConfig } from '../../src/mcp/config';
 import { createMcpHttpApp } from '../../src/mcp/http';
-import { loadMcpPolicyFiles } from '../../src/mcp/policies';
-import { startMcpGateway, startMcpWorkerSide, type McpGateway, type McpWorkerSide } from '../../src/mcp/start';
-import { createLogger } from '../../src/observability/logger';
+import type { McpGateway } from '../../src/mcp/start';
 import { decideUpdate, getStateQuery } from '../../workflows/messages';
-import { createHarness, eventually, type Harness } from '../support/harness';
+import { eventually, type Harness } from '../support/harness';
+import { createMcpHarness, type McpHarness } from '../support/mcp-harness';
 
 const NOTES_SERVER = resolve(__dirname, '../support/mcp-notes-server.ts');
 const CALLER = 'peter';
@@ -42,21 +41,11 @@ let h: Harness;
 let dir: string;
 let callLog: string;
 let config: McpGatewayConfig;
-let workerSide: McpWorkerSide;
-const gateways: McpGateway[] = [];
+let mcp: McpHarness;
 const clients: McpClient[] = [];
 
-async function startGateway(holdSeconds: number): Promise<McpGateway> {
-  const gateway = await startMcpGateway({
-    config: { ...config, holdSeconds },
-    temporal: h.client,
-    taskQueue: h.taskQueue,
-    agentKey: h.agentKeySpec,
-    policiesDir: join(dir, 'policies'),
-    logger: createLogger({ level: 'silent' }),
-  });
-  gateways.push(gateway);
-  return gateway;
+function startGateway(holdSeconds: number): Promise<McpGateway> {
+  return mcp.startGateway({ holdSeconds });
 }
 
 /** An MCP client connected to a fresh gateway holding calls for `holdSeconds`. */
@@ -119,19 +108,13 @@ beforeAll(async () => {
     },
     callsFile: join(dir, 'mcp-calls.jsonl'),
   });
-  workerSide = await startMcpWorkerSide(config);
-  h = await createHarness({
-    registerActionTypes: (registry) => workerSide.register(registry),
-    extendPolicyBook: (book) => workerSide.policies({ ...book, policies: new Map([...book.policies, ...loadMcpPolicyFiles(policies)]) }),
-  });
-  await h.startWorker();
+  mcp = await createMcpHarness(config, policies);
+  h = mcp.h;
 });
 
 afterAll(async () => {
   await Promise.all(clients.map((c) => c.close()));
-  await Promise.all(gateways.map((g) => g.close()));
-  await h?.close();
-  await workerSide?.close();
+  await mcp?.close();
 });
 
 describe('MCP gateway', () => {

@@ -11,10 +11,10 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { mcpProposalIdFor, workflowIdFor } from '../../src/domain/ids';
 import { parseMcpGatewayConfig, type McpGatewayConfig } from '../../src/mcp/config';
-import { startMcpGateway, startMcpWorkerSide, type McpGateway, type McpWorkerSide } from '../../src/mcp/start';
-import { createLogger } from '../../src/observability/logger';
+import type { McpGateway, McpWorkerSide } from '../../src/mcp/start';
 import { decideUpdate, getStateQuery } from '../../workflows/messages';
-import { createHarness, eventually, type Harness } from '../support/harness';
+import { eventually, type Harness } from '../support/harness';
+import { createMcpHarness, type McpHarness } from '../support/mcp-harness';
 
 const FILESYSTEM_SERVER = resolve(__dirname, '../../node_modules/@modelcontextprotocol/server-filesystem/dist/index.js');
 const CALLER = 'peter';
@@ -25,6 +25,7 @@ let dir: string;
 let shared: string;
 let config: McpGatewayConfig;
 let workerSide: McpWorkerSide;
+let mcp: McpHarness;
 let gateway: McpGateway;
 let client: McpClient;
 
@@ -43,20 +44,9 @@ beforeAll(async () => {
     holdSeconds: 30,
     callsFile: join(dir, 'mcp-calls.jsonl'),
   });
-  workerSide = await startMcpWorkerSide(config);
-  h = await createHarness({
-    registerActionTypes: (registry) => workerSide.register(registry),
-    extendPolicyBook: (book) => workerSide.policies(book),
-  });
-  await h.startWorker();
-  gateway = await startMcpGateway({
-    config,
-    temporal: h.client,
-    taskQueue: h.taskQueue,
-    agentKey: h.agentKeySpec,
-    policiesDir: join(dir, 'policies'),
-    logger: createLogger({ level: 'silent' }),
-  });
+  mcp = await createMcpHarness(config, join(dir, 'policies'), { workerPolicies: false });
+  ({ h, workerSide } = mcp);
+  gateway = await mcp.startGateway();
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   await gateway.serverFor({ id: CALLER }).connect(serverSide);
   client = new McpClient({ name: 'fs-agent', version: '1.0.0' });
@@ -65,9 +55,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await client?.close();
-  await gateway?.close();
-  await h?.close();
-  await workerSide?.close();
+  await mcp?.close();
 });
 
 describe('MCP gateway in front of @modelcontextprotocol/server-filesystem', () => {
