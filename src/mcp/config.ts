@@ -9,6 +9,17 @@ import { z } from 'zod';
 import { PolicySchema } from '../domain/policy';
 import { SubjectIdSchema } from '../domain/subject';
 
+/**
+ * A Host header's name as the transport compares it: lower case, no port, IPv6 in brackets. An
+ * entry in any other form would never match, and every request would be refused with no word why.
+ */
+const AllowedHostSchema = z
+  .string()
+  .regex(
+    /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*|\[[0-9a-f:.]+\])$/,
+    'a lower-case host name without a port (an IPv6 address in brackets, e.g. [::1])',
+  );
+
 /** Part of every action type `mcp.<server>.<tool>`, so only what an action type name may hold. */
 export const ServerNameSchema = z.string().regex(/^[a-z][a-z0-9_]{0,23}$/, 'a lower-case server name (letters, digits, _)');
 
@@ -85,7 +96,7 @@ export const McpGatewayConfigSchema = z
          * authentication (DNS rebinding). Defaults to the loopback names when the gateway listens
          * on a loopback address; set it when it listens on another.
          */
-        allowedHosts: z.array(z.string().min(1)).min(1).optional(),
+        allowedHosts: z.array(AllowedHostSchema).min(1).optional(),
       })
       .strict()
       .optional(),

@@ -103,6 +103,17 @@ describe('MCP catalog', () => {
 });
 
 describe('MCP HTTP allowed hosts', () => {
+  it('refuses entries that could never match a Host header, naming the field', () => {
+    for (const bad of ['gatehouse.internal:8093', 'Gatehouse.Internal', '::1', 'http://gatehouse.internal', '']) {
+      expect(() => parseMcpGatewayConfig({ ...valid, http: { clients: [], allowedHosts: [bad] } })).toThrow(/http\.allowedHosts/);
+    }
+    const ok = parseMcpGatewayConfig({
+      ...valid,
+      http: { clients: [{ id: 'c', tokenSha256: 'a'.repeat(64) }], allowedHosts: ['gatehouse.internal', '10.0.0.7', '[::1]'] },
+    });
+    expect(ok.http?.allowedHosts).toEqual(['gatehouse.internal', '10.0.0.7', '[::1]']);
+  });
+
   it('answers only to loopback names on a loopback address, and to the configured names when given', () => {
     for (const host of ['127.0.0.1', 'localhost', '::1', '127.0.0.2']) {
       expect(allowedHostnamesFor(host, {})).toEqual(['localhost', '127.0.0.1', '[::1]']);
