@@ -11,7 +11,8 @@
 import { closeSync, existsSync, fsync, mkdirSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
-import { DatabaseError, type Pool } from 'pg';
+import type { Pool } from 'pg';
+import { createTableInTurn } from '../audit/postgres-log';
 import { z } from 'zod';
 
 export const CallEntrySchema = z.object({
@@ -113,6 +114,8 @@ export function createFileCallStore(file: string): CallStore {
 }
 
 export const CALLS_TABLE = 'gatehouse_mcp_calls';
+/** Beside the audit chain's and checkpoints' locks (7_342_118, 7_342_119). */
+const CALLS_DDL_LOCK = 7_342_120;
 
 const CALLS_DDL = `CREATE TABLE IF NOT EXISTS ${CALLS_TABLE} (
   idempotency_key text PRIMARY KEY,
@@ -144,16 +147,13 @@ const entryOf = (row: CallRow): CallEntry => ({
 /** The call record in PostgreSQL (table gatehouse_mcp_calls, created on first use). */
 export function createPostgresCallStore(pool: Pool): CallStore {
   let ready: Promise<void> | undefined;
+  // Under an advisory lock: two workers creating the table at once can otherwise both pass IF NOT
+  // EXISTS, and the loser fails on the table's row type ("type already exists").
   const ensure = (): Promise<void> =>
-    (ready ??= pool.query(CALLS_DDL).then(
-      () => undefined,
-      (err: unknown) => {
-        ready = undefined;
-        // Two workers creating it at once: the loser's next call finds the table.
-        if (err instanceof DatabaseError && (err.code === '23505' || err.code === '42P07')) return;
-        throw err;
-      },
-    ));
+    (ready ??= createTableInTurn(pool, CALLS_DDL_LOCK, CALLS_DDL).catch((err: unknown) => {
+      ready = undefined;
+      throw err;
+    }));
   const get = async (key: string): Promise<CallEntry | undefined> => {
     await ensure();
     const row = (await pool.query<CallRow>(`SELECT * FROM ${CALLS_TABLE} WHERE idempotency_key = $1`, [key])).rows[0];
