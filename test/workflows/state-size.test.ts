@@ -29,6 +29,7 @@ describe('state size', () => {
     const proposal = h.proposal('test.quorum3');
     const run = await h.gatehouse.propose({ ...proposal, params: bulky(proposal.params, 1) });
     const handle = h.client.workflow.getHandle(run.workflowId);
+    const firstRunId = (await handle.describe()).runId;
     const waiting = (round: number) =>
       eventually(async () => {
         const s = await handle.query(getStateQuery);
@@ -47,8 +48,11 @@ describe('state size', () => {
       });
     }
     const state = await waiting(editors.length + 1);
-    // The round's hash is of the last edit, whatever the query left out.
-    expect(state.compacted).toBe(true);
+    // The round's hash is of the last edit, whatever the query left out. A run that handed over
+    // on the way (the server suggests it at 4 MB of history, and when it does depends on how the
+    // tasks fell) left the stale signed edits behind and may be small enough to answer whole.
+    const handedOver = (await handle.describe()).runId !== firstRunId;
+    if (!handedOver) expect(state.compacted).toBe(true);
     expect(canonicalBytes(state)).toBeLessThanOrEqual(RESULT_LIMIT_BYTES);
     expect(state.decisions.filter((d) => d.kind === 'approve_with_edits')).toHaveLength(editors.length);
 
