@@ -3,7 +3,7 @@
  * after the namespace's retention period while auditors keep records for a year or more, so
  * every entry is copied here.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { extendChain, verifyLines, type AuditKeyring, type AuditLog, type ChainCheck, type ChainedLine, type ChainHead } from './chain';
 import type { AuditEntry } from './record';
@@ -12,10 +12,11 @@ export type { ChainedLine, ChainCheck };
 
 export function readChain(file: string): ChainedLine[] {
   if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l.length > 0)
-    .map((l) => JSON.parse(l) as ChainedLine);
+  const lines = readFileSync(file, 'utf8').split('\n');
+  // A line is whole once its newline is written: what follows the last one is an append still
+  // under way (a reader racing a writer) or one a crash tore, and is not part of the chain.
+  lines.pop();
+  return lines.filter((l) => l.length > 0).map((l) => JSON.parse(l) as ChainedLine);
 }
 
 export function verifyChain(file: string, keyring?: AuditKeyring): ChainCheck {
@@ -77,6 +78,17 @@ function cacheFor(file: string): ChainCache {
   return fresh;
 }
 
+function endsWithNewline(file: string, size: number): boolean {
+  const fd = openSync(file, 'r');
+  try {
+    const last = Buffer.alloc(1);
+    readSync(fd, last, 0, 1, size - 1);
+    return last[0] === 0x0a;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 const headOf = (line: ChainedLine | undefined): { head?: ChainHead } => (line ? { head: { seq: line.seq, hash: line.hash } } : {});
 
 export async function appendEntries(
@@ -88,7 +100,9 @@ export async function appendEntries(
     const cache = cacheFor(file);
     const fresh = extendChain({ ...(cache.last ? { last: cache.last } : {}), has: (id) => cache.ids.has(id) }, entries, keyring);
     if (fresh.length === 0) return { appended: 0, ...headOf(cache.last) };
-    const text = fresh.map((line) => `${JSON.stringify(line)}\n`).join('');
+    // After a line a crash tore, start on a new line rather than glue the next entry onto it.
+    const torn = cache.size > 0 && !endsWithNewline(file, cache.size);
+    const text = `${torn ? '\n' : ''}${fresh.map((line) => `${JSON.stringify(line)}\n`).join('')}`;
     const fd = openSync(file, 'a');
     try {
       writeSync(fd, text);
