@@ -3,7 +3,7 @@
  * after the namespace's retention period while auditors keep records for a year or more, so
  * every entry is copied here.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { extendChain, verifyLines, type AuditKeyring, type AuditLog, type ChainCheck, type ChainedLine, type ChainHead } from './chain';
 import type { AuditEntry } from './record';
@@ -11,10 +11,15 @@ import type { AuditEntry } from './record';
 export type { ChainedLine, ChainCheck };
 
 export function readChain(file: string): ChainedLine[] {
-  if (!existsSync(file)) return [];
-  const lines = readFileSync(file, 'utf8').split('\n');
-  // A line is whole once its newline is written: what follows the last one is an append still
-  // under way (a reader racing a writer) or one a crash tore, and is not part of the chain.
+  return existsSync(file) ? chainOf(readFileSync(file, 'utf8')) : [];
+}
+
+/**
+ * A line is whole once its newline is written: what follows the last one is an append still
+ * under way (a reader racing a writer) or one a crash tore, and is not part of the chain.
+ */
+function chainOf(text: string): ChainedLine[] {
+  const lines = text.split('\n');
   lines.pop();
   return lines.filter((l) => l.length > 0).map((l) => JSON.parse(l) as ChainedLine);
 }
@@ -65,6 +70,8 @@ interface ChainCache {
   size: number;
   last: ChainedLine | undefined;
   ids: Set<string>;
+  /** The file ends inside a line (a crash tore an append): the next append starts a new one. */
+  torn: boolean;
 }
 const caches = new Map<string, ChainCache>();
 
@@ -72,21 +79,16 @@ function cacheFor(file: string): ChainCache {
   const size = existsSync(file) ? statSync(file).size : 0;
   const cached = caches.get(file);
   if (cached && cached.size === size) return cached;
-  const lines = readChain(file);
-  const fresh = { size, last: lines[lines.length - 1], ids: new Set(lines.map((l) => l.entryId)) };
+  const text = size > 0 ? readFileSync(file, 'utf8') : '';
+  const lines = chainOf(text);
+  const fresh = {
+    size,
+    last: lines[lines.length - 1],
+    ids: new Set(lines.map((l) => l.entryId)),
+    torn: text !== '' && !text.endsWith('\n'),
+  };
   caches.set(file, fresh);
   return fresh;
-}
-
-function endsWithNewline(file: string, size: number): boolean {
-  const fd = openSync(file, 'r');
-  try {
-    const last = Buffer.alloc(1);
-    readSync(fd, last, 0, 1, size - 1);
-    return last[0] === 0x0a;
-  } finally {
-    closeSync(fd);
-  }
 }
 
 const headOf = (line: ChainedLine | undefined): { head?: ChainHead } => (line ? { head: { seq: line.seq, hash: line.hash } } : {});
@@ -101,8 +103,7 @@ export async function appendEntries(
     const fresh = extendChain({ ...(cache.last ? { last: cache.last } : {}), has: (id) => cache.ids.has(id) }, entries, keyring);
     if (fresh.length === 0) return { appended: 0, ...headOf(cache.last) };
     // After a line a crash tore, start on a new line rather than glue the next entry onto it.
-    const torn = cache.size > 0 && !endsWithNewline(file, cache.size);
-    const text = `${torn ? '\n' : ''}${fresh.map((line) => `${JSON.stringify(line)}\n`).join('')}`;
+    const text = `${cache.torn ? '\n' : ''}${fresh.map((line) => `${JSON.stringify(line)}\n`).join('')}`;
     const fd = openSync(file, 'a');
     try {
       writeSync(fd, text);
@@ -110,6 +111,7 @@ export async function appendEntries(
       closeSync(fd);
     }
     cache.size += Buffer.byteLength(text);
+    cache.torn = false;
     cache.last = fresh[fresh.length - 1];
     for (const line of fresh) cache.ids.add(line.entryId);
     return { appended: fresh.length, ...headOf(cache.last) };
