@@ -42,6 +42,12 @@ export interface EvaluatedProposal {
    * without those appends, and no version marker is added to every run's history.
    */
   auditAsItHappens?: true;
+  /**
+   * Set by workers that commit an auto-approved run within the workflow task that approved it (a
+   * local step; see commitAndVerify). Recorded with the evaluation, like auditAsItHappens, so runs
+   * evaluated before it replay with the commit they recorded as a regular activity.
+   */
+  commitInTask?: true;
 }
 
 export interface EvaluatePolicyDeps {
@@ -81,6 +87,7 @@ export function createEvaluatePolicy(deps: EvaluatePolicyDeps) {
       grantKeys: keys.grants,
       operatorKeys: keys.operators,
       auditAsItHappens: true,
+      commitInTask: true,
     };
   };
 }

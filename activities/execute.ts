@@ -44,12 +44,25 @@ export interface CommitRequest extends ExecutionRequest {
   basis: CommitBasis;
   /** Every signed approval the run recorded; the check keeps those that approve exactly these params. */
   approvals: SignedDecision[];
+  /**
+   * An earlier attempt may have applied the effect although this one is the activity's first: the
+   * run's first workflow task was retried, and the attempt that failed may have committed as a
+   * local step (see ExecutionContext.attempt).
+   */
+  earlierAttemptPossible?: true;
 }
 
 export interface CommitResult {
   result: CommitRecord;
   alreadyApplied: boolean;
   rollbackAvailable: boolean;
+}
+
+/** The commit made within the run's workflow task, and what the read right after it saw. */
+export interface CommittedInTask {
+  commit: CommitResult;
+  /** Absent when the read failed: the run then verifies in a step of its own, with that step's retries. */
+  verification?: VerifyOutcome;
 }
 
 /**
@@ -115,7 +128,9 @@ export function createExecutionActivities({ actionTypes, policyBook, trustedKeys
     if (!cover.ok) throw ApplicationFailure.nonRetryable(`refusing to execute: ${cover.reason}`, FailureType.approvalsDoNotCover);
   }
 
-  function prepare(request: ExecutionRequest): { executor: Executor; params: Record<string, unknown>; ctx: ExecutionContext } {
+  function prepare(
+    request: ExecutionRequest & Pick<CommitRequest, 'earlierAttemptPossible'>,
+  ): { executor: Executor; params: Record<string, unknown>; ctx: ExecutionContext } {
     const actual = paramsHash(request.params);
     if (actual !== request.approvedHash) {
       throw ApplicationFailure.nonRetryable(
@@ -132,6 +147,9 @@ export function createExecutionActivities({ actionTypes, policyBook, trustedKeys
       throw ApplicationFailure.nonRetryable(`params no longer valid: ${parsed.error.issues[0]?.message ?? ''}`, FailureType.invalidParams);
     }
     const info = Context.current().info;
+    // A local step's count restarts when its workflow task is retried after a worker died, so a
+    // local first try may follow an attempt that applied the effect (see ExecutionContext.attempt).
+    const attempt = info.isLocal || request.earlierAttemptPossible ? info.attempt + 1 : info.attempt;
     const policyAllow = policyBook?.policies.get(request.actionType)?.egress;
     const allow = policyAllow ? mergeAllowLists(egress.allow, policyAllow) : egress.allow;
     return {
@@ -139,12 +157,34 @@ export function createExecutionActivities({ actionTypes, policyBook, trustedKeys
       params: parsed.data,
       ctx: {
         idempotencyKey: request.idempotencyKey,
-        attempt: info.attempt,
+        attempt,
         workflowId: request.workflowId,
-        logger: logger.child({ workflowId: request.workflowId, activity: info.activityType, attempt: info.attempt }),
+        logger: logger.child({ workflowId: request.workflowId, activity: info.activityType, attempt }),
         egress: createEgress({ allow, ...(egress.resolve ? { resolve: egress.resolve } : {}) }),
       },
     };
+  }
+
+  async function commitAction(request: CommitRequest): Promise<CommitResult> {
+    const { executor, params, ctx } = prepare(request);
+    checkCovered(request);
+    try {
+      const outcome = await whileHeartbeating(() => executor.commit(params, ctx));
+      ctx.logger.info({ alreadyApplied: outcome.alreadyApplied }, 'commit done');
+      const rollbackAvailable = executor.rollback !== undefined && (executor.canRollback?.(params) ?? true);
+      return { result: outcome.record, alreadyApplied: outcome.alreadyApplied, rollbackAvailable };
+    } catch (err) {
+      throw nonRetryable(err);
+    }
+  }
+
+  async function verifyAction(request: ExecutionRequest & { commit: CommitRecord }): Promise<VerifyOutcome> {
+    const { executor, params, ctx } = prepare(request);
+    try {
+      return await executor.verify(params, request.commit, ctx);
+    } catch (err) {
+      throw nonRetryable(err);
+    }
   }
 
   return {
@@ -164,25 +204,21 @@ export function createExecutionActivities({ actionTypes, policyBook, trustedKeys
         .map((field) => ({ field, expected: request.expected[field], actual: actual[field] }));
     },
 
-    async commitAction(request: CommitRequest): Promise<CommitResult> {
-      const { executor, params, ctx } = prepare(request);
-      checkCovered(request);
-      try {
-        const outcome = await whileHeartbeating(() => executor.commit(params, ctx));
-        ctx.logger.info({ alreadyApplied: outcome.alreadyApplied }, 'commit done');
-        const rollbackAvailable = executor.rollback !== undefined && (executor.canRollback?.(params) ?? true);
-        return { result: outcome.record, alreadyApplied: outcome.alreadyApplied, rollbackAvailable };
-      } catch (err) {
-        throw nonRetryable(err);
-      }
-    },
+    commitAction,
+    verifyAction,
 
-    async verifyAction(request: ExecutionRequest & { commit: CommitRecord }): Promise<VerifyOutcome> {
-      const { executor, params, ctx } = prepare(request);
+    /**
+     * An auto-approved run's commit, as a local step of the workflow task that approved it, then
+     * the read that verifies it. A read that fails here is not a failed commit: the run verifies
+     * in a step of its own, which retries and, failing that, calls a person.
+     */
+    async commitAndVerify(request: CommitRequest): Promise<CommittedInTask> {
+      const commit = await commitAction(request);
       try {
-        return await executor.verify(params, request.commit, ctx);
+        return { commit, verification: await verifyAction({ ...request, commit: commit.result }) };
       } catch (err) {
-        throw nonRetryable(err);
+        logger.warn({ workflowId: request.workflowId, err: (err as Error).message }, 'verification after the commit failed; the run verifies again');
+        return { commit };
       }
     },
 

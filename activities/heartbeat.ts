@@ -10,6 +10,9 @@ const HEARTBEAT_EVERY_MS = 1_000;
 
 export async function whileHeartbeating<T>(work: () => Promise<T>): Promise<T> {
   const ctx = Context.current();
+  // A local step has no heartbeat: it lives inside its run's workflow task, which the SDK keeps
+  // alive, and a worker that dies is noticed when that task times out.
+  if (ctx.info.isLocal) return work();
   ctx.heartbeat();
   const timer = setInterval(() => ctx.heartbeat(), HEARTBEAT_EVERY_MS);
   try {

@@ -53,23 +53,40 @@ export const { deliverOutcome } = proxyActivities<GatehouseActivities>({
   summary: 'outcome webhook',
 });
 
+const COMMIT_RETRY = {
+  initialInterval: '500 milliseconds',
+  backoffCoefficient: 2,
+  maximumInterval: '30 seconds',
+  maximumAttempts: 20,
+  nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES,
+} as const;
+
 /**
  * The side effect. Every attempt carries the same idempotency key and checks the target first,
- * so retrying is safe; it is retried until it succeeds or fails for good. It stays a regular
- * activity: its attempts are recorded in history and any worker can take over a retry.
+ * so retrying is safe; it is retried until it succeeds or fails for good. A run a person approved
+ * commits in a regular activity: its attempts are recorded in history and any worker can take
+ * over a retry.
  */
 export const { commitAction } = proxyActivities<GatehouseActivities>({
   startToCloseTimeout: '30 seconds',
   // The attempt heartbeats while it runs: a worker that died mid-commit is replaced in seconds.
   heartbeatTimeout: '10 seconds',
-  retry: {
-    initialInterval: '500 milliseconds',
-    backoffCoefficient: 2,
-    maximumInterval: '30 seconds',
-    maximumAttempts: 20,
-    nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES,
-  },
+  retry: COMMIT_RETRY,
   summary: 'commit',
+});
+
+/**
+ * An auto-approved run's commit and the read that verifies it, as one local step in the workflow
+ * task the policy approved it in: no task-queue round trip for the commit, no second workflow
+ * task. The same idempotency key and the same checks as the regular commit; its result cannot be
+ * handed in by anyone else, since only the worker that holds the run completes it. A worker that
+ * dies during it leaves the task to time out, and the worker that takes the run over makes the
+ * same call again under the same key.
+ */
+export const { commitAndVerify } = proxyLocalActivities<GatehouseActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: COMMIT_RETRY,
+  summary: 'commit and verify',
 });
 
 /** The undo: like the commit, a side effect, so a regular activity. */

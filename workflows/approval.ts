@@ -62,8 +62,13 @@ export interface Resumed {
 
 const nowIso = (): string => new Date().toISOString();
 
+const FIRST_TASK_HISTORY_LENGTH = 3;
+
 export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalState> {
-  const { workflowId, continuedFromExecutionRunId } = workflowInfo();
+  const { workflowId, continuedFromExecutionRunId, historyLength } = workflowInfo();
+  // A new run's first task sees three events (started, task scheduled, task started); more mean
+  // an earlier attempt of that task failed or timed out, whatever it did meanwhile.
+  const firstTaskRetried = historyLength > FIRST_TASK_HISTORY_LENGTH;
   // A hand-over carries state and keys the previous run vouched for; anyone who can start a
   // workflow could otherwise start one with a made-up `resume` (a "succeeded" state with a result
   // nobody approved, keys of their choosing). Only Temporal sets where a run continued from.
@@ -106,6 +111,8 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalSt
     background,
     auditAsItHappens: () => auditAsItHappens,
     steps: stepActivities(lean),
+    commitInTask: false,
+    mayHaveCommittedInTask: false,
     showResting: () => publish(state, true),
     continueAsNew: (clock) => handOver(run, input.proposal, () => ({ trustedKeys, messageKeys, auditAsItHappens }), clock),
     handingOver: false,
@@ -128,7 +135,7 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalSt
   return CancellationScope.nonCancellable(() =>
     input.resume
       ? resumeReview(run, input.resume)
-      : decideAndExecute(run, (keys, agentKeys, appendAsItHappens) => {
+      : decideAndExecute(run, firstTaskRetried, (keys, agentKeys, appendAsItHappens) => {
           trustedKeys = keys;
           messageKeys = agentKeys;
           auditAsItHappens = appendAsItHappens;
@@ -139,6 +146,7 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalSt
 /** The story: policy, review, preconditions, commit. */
 async function decideAndExecute(
   run: Run,
+  firstTaskRetried: boolean,
   trust: (keys: TrustedKeys, messageKeys: MessageKeys, auditAsItHappens: boolean) => void,
 ): Promise<ApprovalState> {
   const { workflowId } = run;
@@ -152,8 +160,12 @@ async function decideAndExecute(
   );
   if (run.get().status === Status.withdrawn) return finish(run);
   run.apply({ type: 'evaluated', evaluation: evaluated.evaluation });
+  const { outcome } = evaluated.evaluation;
+  run.commitInTask = evaluated.commitInTask === true && outcome === 'auto_approve';
+  run.mayHaveCommittedInTask = evaluated.commitInTask === true && firstTaskRetried;
+  if (run.mayHaveCommittedInTask && outcome !== 'auto_approve') warnOfEarlierAttempt(run);
 
-  switch (evaluated.evaluation.outcome) {
+  switch (outcome) {
     case 'deny':
       run.apply({ type: 'denied', reason: evaluated.evaluation.reason });
       return finish(run);
@@ -165,11 +177,26 @@ async function decideAndExecute(
       if (run.get().status !== Status.approved) return finish(run);
       break;
     default: {
-      const unreachable: never = evaluated.evaluation.outcome;
+      const unreachable: never = outcome;
       throw ApplicationFailure.nonRetryable(`unknown evaluation outcome ${String(unreachable)}`);
     }
   }
   return executeIfStillApproved(run);
+}
+
+/**
+ * A commit made within the approving workflow task is in history only once that task completes.
+ * An attempt of the task that failed (its worker died) may have committed under an auto-approval
+ * that this evaluation no longer gives, when the policy or the agent registry changed in between;
+ * the run goes on as now evaluated, and its operators are asked to check the target.
+ */
+function warnOfEarlierAttempt(run: Run): void {
+  const operators = run.get().evaluation?.operators ?? [];
+  run.outbox.push({
+    purpose: NoticePurpose.needsAttention,
+    recipients: operators.map((reviewer) => ({ reviewer })),
+    note: `The run's first step was retried after an earlier attempt failed, and the policy no longer approves the action on its own. That attempt may have executed it already (idempotency key ${idempotencyKeyFor(run.workflowId, run.get().round)}): check the target before anyone decides.`,
+  });
 }
 
 /** A run continued from an earlier one: the review goes on where it was, then the same story. */

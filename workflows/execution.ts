@@ -3,6 +3,7 @@
  * call an operator when the effect is not what was approved.
  */
 import { CancellationScope, sleep } from '@temporalio/workflow';
+import type { VerifyOutcome } from '../src/actions/executor';
 import { approvedHashOf, CommitBasis } from '../src/domain/approval-cover';
 import type { SignedDecision } from '../src/domain/decision';
 import { FailureType } from '../src/domain/errors';
@@ -11,7 +12,7 @@ import { RunEventType } from '../src/domain/run-event';
 import type { ApprovalState } from '../src/domain/state';
 import { Status } from '../src/domain/status';
 import { NoticePurpose } from '../src/domain/notice';
-import { commitAction, rollbackAction } from './activity-proxies';
+import { commitAction, commitAndVerify, rollbackAction } from './activity-proxies';
 import type { Run } from './run-context';
 
 export async function executeApproved(run: Run): Promise<void> {
@@ -28,10 +29,19 @@ export async function executeApproved(run: Run): Promise<void> {
   run.apply({ type: 'commit_started', idempotencyKey, executedHash: state.paramsHash });
   // The commit checks the signatures itself: it gets every signed approval and the proposal, not
   // the run's word for who approved.
-  const commitRequest = { ...request, proposal: state.proposal, basis: commitBasis(state), approvals: signedApprovals(state) };
+  const commitRequest = {
+    ...request,
+    proposal: state.proposal,
+    basis: commitBasis(state),
+    approvals: signedApprovals(state),
+    ...(run.mayHaveCommittedInTask ? { earlierAttemptPossible: true as const } : {}),
+  };
   let commit: Awaited<ReturnType<typeof commitAction>>;
+  // Verified in the commit's own local step, when it ran as one and the read succeeded.
+  let verifiedInStep: VerifyOutcome | undefined;
   try {
-    commit = await (run.lean ? shownIfSlow(run, commitAction(commitRequest)) : commitAction(commitRequest));
+    if (run.commitInTask) ({ commit, verification: verifiedInStep } = await commitAndVerify(commitRequest));
+    else commit = await (run.lean ? shownIfSlow(run, commitAction(commitRequest)) : commitAction(commitRequest));
   } catch (err) {
     if (failureType(err) === FailureType.approvalsDoNotCover) {
       run.apply({ type: 'commit_refused', reason: failureMessage(err) });
@@ -41,9 +51,9 @@ export async function executeApproved(run: Run): Promise<void> {
     return;
   }
   run.apply({ type: 'commit_recorded', result: commit.result });
-  let verification: Awaited<ReturnType<Run['steps']['verifyAction']>>;
+  let verification: VerifyOutcome;
   try {
-    verification = await run.steps.verifyAction({ ...request, commit: commit.result });
+    verification = verifiedInStep ?? (await run.steps.verifyAction({ ...request, commit: commit.result }));
   } catch (err) {
     // The effect may well exist; nobody could confirm it. A human decides, nothing is undone.
     run.apply({ type: 'verification_unavailable', message: failureMessage(err) });

@@ -20,6 +20,16 @@ export interface Run {
   readonly background: boolean;
   /** Appends audit entries as it goes: decided by the worker that evaluated the run. */
   auditAsItHappens(): boolean;
+  /**
+   * The policy approved the run and its worker commits such runs within the workflow task that
+   * approved them (see EvaluatedProposal.commitInTask): a local step instead of a regular activity.
+   */
+  commitInTask: boolean;
+  /**
+   * The run's first workflow task was retried after an attempt that may have committed as a local
+   * step: whichever commit comes next checks the target before it acts.
+   */
+  mayHaveCommittedInTask: boolean;
   /** Policy, precondition, verification and audit steps, local or regular. */
   readonly steps: StepActivities;
   /** Publishes the current status as one the run rests in (see createStatePublisher). */

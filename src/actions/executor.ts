@@ -8,7 +8,12 @@ import type { Logger } from '../observability/logger';
 export interface ExecutionContext {
   /** Same on every attempt of the same approved action: hand it to the target. */
   idempotencyKey: string;
-  /** 1 on the first try; above 1 the effect may already exist. */
+  /**
+   * 1 only on a first try that no earlier one can have preceded; above 1 the effect may already
+   * exist, so check before acting. An auto-approved run's commit, made as a local step of its
+   * workflow task, starts at 2: a worker that dies during it leaves the task to be retried
+   * elsewhere, where the step's count starts again, so its first try cannot rule out an earlier one.
+   */
   attempt: number;
   workflowId: string;
   logger: Logger;
