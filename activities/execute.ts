@@ -128,9 +128,11 @@ export function createExecutionActivities({ actionTypes, policyBook, trustedKeys
     if (!cover.ok) throw ApplicationFailure.nonRetryable(`refusing to execute: ${cover.reason}`, FailureType.approvalsDoNotCover);
   }
 
-  function prepare(
-    request: ExecutionRequest & Pick<CommitRequest, 'earlierAttemptPossible'>,
-  ): { executor: Executor; params: Record<string, unknown>; ctx: ExecutionContext } {
+  function prepare(request: ExecutionRequest & Pick<CommitRequest, 'earlierAttemptPossible'>): {
+    executor: Executor;
+    params: Record<string, unknown>;
+    ctx: ExecutionContext;
+  } {
     const actual = paramsHash(request.params);
     if (actual !== request.approvedHash) {
       throw ApplicationFailure.nonRetryable(
@@ -217,7 +219,10 @@ export function createExecutionActivities({ actionTypes, policyBook, trustedKeys
       try {
         return { commit, verification: await verifyAction({ ...request, commit: commit.result }) };
       } catch (err) {
-        logger.warn({ workflowId: request.workflowId, err: (err as Error).message }, 'verification after the commit failed; the run verifies again');
+        logger.warn(
+          { workflowId: request.workflowId, err: (err as Error).message },
+          'verification after the commit failed; the run verifies again',
+        );
         return { commit };
       }
     },

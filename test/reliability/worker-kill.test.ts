@@ -42,8 +42,13 @@ describe('worker SIGKILLed during the commit', () => {
     expect(report.interruptedTwice).toBeGreaterThan(0);
   });
 
-  it('notices each dead worker by its missing heartbeats, not by the 30 s attempt timeout', () => {
-    expect(report.outcomes.filter((o) => o.commitRetryCause !== 'heartbeat')).toEqual([]);
+  it('commits reviewed runs in a regular activity and auto-approved ones in a local step of their workflow task', () => {
+    expect(report.outcomes.filter((o) => o.commitKind !== (o.reviewed ? 'activity' : 'local'))).toEqual([]);
+  });
+
+  it('notices each dead worker by the silence of what it held, not by the 30 s attempt timeout', () => {
+    // A regular commit by its missing heartbeats; a local one by its workflow task's 10 s timeout.
+    expect(report.outcomes.filter((o) => o.commitRetryCause !== (o.reviewed ? 'heartbeat' : 'workflow_task_timeout'))).toEqual([]);
   });
 
   it('finds an effect applied before the kill and does not send it again', () => {

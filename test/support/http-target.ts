@@ -21,6 +21,8 @@ export interface HttpTarget {
   dropResponsesAfterEffect(n: number): void;
   /** The next N commits apply their effect and answer only after `ms`. */
   delayResponses(n: number, ms: number): void;
+  /** The next N reads of a check URL whose effect exists answer 503: the target cannot tell for now. */
+  failChecksOfApplied(n: number): void;
   close(): Promise<void>;
 }
 
@@ -34,6 +36,7 @@ export async function startHttpTarget(): Promise<HttpTarget> {
   let drops = 0;
   let delays = 0;
   let delayMs = 0;
+  let failedChecks = 0;
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const chunks: Buffer[] = [];
@@ -41,6 +44,11 @@ export async function startHttpTarget(): Promise<HttpTarget> {
     req.on('end', () => {
       const resource = url.pathname.replace(/^\/(effects|check)\//, '');
       if (req.method === 'GET' && url.pathname.startsWith('/check/')) {
+        if (byResource.has(resource) && failedChecks > 0) {
+          failedChecks--;
+          res.writeHead(503).end();
+          return;
+        }
         res.writeHead(byResource.has(resource) ? 200 : 404).end();
         return;
       }
@@ -97,6 +105,9 @@ export async function startHttpTarget(): Promise<HttpTarget> {
     delayResponses: (n, ms) => {
       delays = n;
       delayMs = ms;
+    },
+    failChecksOfApplied: (n) => {
+      failedChecks = n;
     },
     close: () => new Promise((r) => server.close(() => r())),
   };

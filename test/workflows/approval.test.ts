@@ -70,6 +70,42 @@ describe('approval workflow', () => {
     expect(h.target.posts.filter((k) => k === key)).toHaveLength(1);
   });
 
+  /** The run's history: its workflow tasks, regular activities and local steps. */
+  async function historyShape(workflowId: string) {
+    const events = (await h.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+    return {
+      events,
+      workflowTasks: events.filter((e) => e.workflowTaskCompletedEventAttributes).length,
+      activities: events.flatMap((e) =>
+        e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes.activityType?.name] : [],
+      ),
+      localSteps: events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length,
+    };
+  }
+
+  it('commits an auto-approved action within the workflow task that approved it: one task, no activity', async () => {
+    const run = await h.gatehouse.propose(h.proposal('test.auto'));
+    const final = await run.result();
+    expect(final.status).toBe('succeeded');
+    const shape = await historyShape(run.workflowId);
+    expect(shape.activities).toEqual([]);
+    expect(shape.workflowTasks).toBe(1);
+    expect(shape.localSteps).toBe(3); // policy, commit and verify, audit
+    expect(shape.events.length).toBeLessThanOrEqual(11);
+  });
+
+  it('verifies an auto-approved commit again in a step of its own when the read right after it fails', async () => {
+    const proposal = h.proposal('test.auto');
+    h.target.failChecksOfApplied(1);
+    const final = await (await h.gatehouse.propose(proposal)).result();
+    expect(final.status).toBe('succeeded');
+    expect(final.execution?.verification?.ok).toBe(true);
+    expect(h.target.effects.get(final.execution!.idempotencyKey)).toBe(1);
+    const shape = await historyShape(final.workflowId);
+    expect(shape.activities).toEqual([]);
+    expect(shape.localSteps).toBe(4); // policy, commit and verify (its read failed), verify, audit
+  });
+
   it('waits for a supervised action, then approve commits, verifies and succeeds', async () => {
     const run = await h.gatehouse.propose(h.proposal('test.single'));
     await waitForStatus(run.workflowId, 'awaiting_approval');

@@ -11,7 +11,8 @@
  *
  * Why generations instead of one kill at a time: a killed attempt is retried once its heartbeat
  * timeout (10 s, workflows/activity-proxies.ts) passes, so the kills run back to back and the
- * retries of earlier generations land on later workers.
+ * retries of earlier generations land on later workers. An auto-approved run commits as a local
+ * step of its workflow task instead: that task's 10 s timeout brings it to another worker.
  */
 import { randomUUID } from 'node:crypto';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
@@ -41,9 +42,14 @@ export interface RunOutcome {
   status: string | undefined;
   effects: number;
   posts: number;
-  /** Attempt number of the commit activity that completed (1 = never interrupted). */
+  /** How the commit ran: a regular activity, or a local step of the run's workflow task. */
+  commitKind: 'activity' | 'local' | undefined;
+  /** Attempt number of the commit (activity, or workflow task holding the local step) that completed (1 = never interrupted). */
   commitAttempts: number;
-  /** Why the attempt before the last one ended, when there was one: 'heartbeat' when the server noticed the dead worker by its silence. */
+  /**
+   * Why the attempt before the last one ended, when there was one: 'heartbeat' when the server
+   * noticed the dead worker by the activity's silence, 'workflow_task_timeout' by its task's.
+   */
   commitRetryCause: string | undefined;
 }
 
@@ -199,17 +205,30 @@ export async function runKillLoop(options: KillLoopOptions): Promise<KillLoopRep
   }
 }
 
-/** The commit activity's last attempt number, and why the attempt before it ended, from the run's history. */
-async function commitAttempts(handle: WorkflowHandle): Promise<Pick<RunOutcome, 'commitAttempts' | 'commitRetryCause'>> {
+/**
+ * The commit's last attempt number, and why the attempt before it ended, from the run's history:
+ * a regular commit's attempts are its activity's; a local one's are those of the workflow task
+ * that ran it (the first task to complete, each earlier attempt cut short by a kill).
+ */
+async function commitAttempts(handle: WorkflowHandle): Promise<Pick<RunOutcome, 'commitKind' | 'commitAttempts' | 'commitRetryCause'>> {
   const history = await handle.fetchHistory();
   const events = history.events ?? [];
   const scheduled = new Set(
     events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'commitAction').map((e) => String(e.eventId)),
   );
+  if (scheduled.size === 0) {
+    const firstCompleted = events.findIndex((e) => e.workflowTaskCompletedEventAttributes);
+    const before = events.slice(0, Math.max(0, firstCompleted));
+    const attempt =
+      [...before].reverse().find((e) => e.workflowTaskScheduledEventAttributes)?.workflowTaskScheduledEventAttributes?.attempt ?? 0;
+    const timedOut = before.some((e) => e.workflowTaskTimedOutEventAttributes);
+    return { commitKind: 'local', commitAttempts: attempt, commitRetryCause: timedOut ? 'workflow_task_timeout' : undefined };
+  }
   const started = events.map((e) => e.activityTaskStartedEventAttributes).filter((a) => a && scheduled.has(String(a.scheduledEventId)));
   const last = started[started.length - 1];
   const timeoutType = last?.lastFailure?.timeoutFailureInfo?.timeoutType;
   return {
+    commitKind: 'activity',
     commitAttempts: Math.max(0, ...started.map((a) => a?.attempt ?? 0)),
     commitRetryCause: timeoutType === undefined || timeoutType === null ? undefined : (TIMEOUT_CAUSES[timeoutType] ?? String(timeoutType)),
   };

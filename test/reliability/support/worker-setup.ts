@@ -38,27 +38,31 @@ export interface WorkerSetup {
   /** GATEHOUSE_LINK_KEYS, shared by the workers that mint links and the services that verify them. */
   linkKeys: string;
   env(place: Pick<WorkerProcessEnv, 'TEMPORAL_ADDRESS' | 'GATEHOUSE_TASK_QUEUE' | 'SMTP_URL' | 'GATEHOUSE_MAILDEV_API'>): WorkerProcessEnv;
+  /** Rewrites the policy with another threshold; workers started from now on read it. */
+  reviewAbove(amount: number): void;
 }
 
 export function prepareWorkerSetup(): WorkerSetup {
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-reliability-'));
   const policiesDir = join(dir, 'policies');
   mkdirSync(policiesDir);
-  writeFileSync(
-    join(policiesDir, 'http.request.yaml'),
-    [
-      'actionType: http.request',
-      'risk: medium',
-      'mode: exception-only',
-      'triggers:',
-      '  - id: large-amount',
-      `    description: Amount above ${REVIEW_ABOVE}`,
-      `    when: { field: params.body.amount, op: gt, value: ${REVIEW_ABOVE} }`,
-      'approvals: { steps: [{ role: approver, count: 1 }] }',
-      'sla: { expireAfter: 1h }',
-      '',
-    ].join('\n'),
-  );
+  const writePolicy = (reviewAbove: number) =>
+    writeFileSync(
+      join(policiesDir, 'http.request.yaml'),
+      [
+        'actionType: http.request',
+        'risk: medium',
+        'mode: exception-only',
+        'triggers:',
+        '  - id: large-amount',
+        `    description: Amount above ${reviewAbove}`,
+        `    when: { field: params.body.amount, op: gt, value: ${reviewAbove} }`,
+        'approvals: { steps: [{ role: approver, count: 1 }] }',
+        'sla: { expireAfter: 1h }',
+        '',
+      ].join('\n'),
+    );
+  writePolicy(REVIEW_ABOVE);
   const reviewersFile = join(policiesDir, 'reviewers.yaml');
   copyFileSync(REVIEWERS, reviewersFile);
   const keys = generateDecisionKeyPair();
@@ -80,6 +84,7 @@ export function prepareWorkerSetup(): WorkerSetup {
     auditLog,
     decisionSigningKey: `rel:${keys.privateKeyHex}`,
     linkKeys,
+    reviewAbove: writePolicy,
     env: (place) => ({
       ...place,
       GATEHOUSE_DECISION_PUBLIC_KEYS: `rel:${keys.publicKeyHex}`,
