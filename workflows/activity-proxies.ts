@@ -81,11 +81,12 @@ export const { commitAction } = proxyActivities<GatehouseActivities>({
  * task. The same idempotency key and the same checks as the regular commit; its result cannot be
  * handed in by anyone else, since only the worker that holds the run completes it. A worker that
  * dies during it leaves the task to time out, and the worker that takes the run over makes the
- * same call again under the same key.
+ * same call again under the same key. One try only: a failure worth retrying goes on as a regular
+ * commit (see workflows/execution.ts), so the workflow task is never held while retries back off.
  */
 export const { commitAndVerify } = proxyLocalActivities<GatehouseActivities>({
   startToCloseTimeout: '30 seconds',
-  retry: COMMIT_RETRY,
+  retry: { maximumAttempts: 1 },
   summary: 'commit and verify',
 });
 

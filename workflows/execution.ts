@@ -6,7 +6,7 @@ import { CancellationScope, sleep } from '@temporalio/workflow';
 import type { VerifyOutcome } from '../src/actions/executor';
 import { approvedHashOf, CommitBasis } from '../src/domain/approval-cover';
 import type { SignedDecision } from '../src/domain/decision';
-import { FailureType } from '../src/domain/errors';
+import { FailureType, NON_RETRYABLE_FAILURE_TYPES } from '../src/domain/errors';
 import { idempotencyKeyFor } from '../src/domain/ids';
 import { RunEventType } from '../src/domain/run-event';
 import type { ApprovalState } from '../src/domain/state';
@@ -36,11 +36,11 @@ export async function executeApproved(run: Run): Promise<void> {
     approvals: signedApprovals(state),
     ...(run.mayHaveCommittedInTask ? { earlierAttemptPossible: true as const } : {}),
   };
-  let commit: Awaited<ReturnType<typeof commitAction>>;
+  let commit: CommitResult;
   // Verified in the commit's own local step, when it ran as one and the read succeeded.
   let verifiedInStep: VerifyOutcome | undefined;
   try {
-    if (run.commitInTask) ({ commit, verification: verifiedInStep } = await commitAndVerify(commitRequest));
+    if (run.commitInTask) ({ commit, verification: verifiedInStep } = await commitInTask(run, commitRequest));
     else commit = await (run.lean ? shownIfSlow(run, commitAction(commitRequest)) : commitAction(commitRequest));
   } catch (err) {
     if (failureType(err) === FailureType.approvalsDoNotCover) {
@@ -74,6 +74,30 @@ export async function executeApproved(run: Run): Promise<void> {
   }
   run.apply({ type: 'rollback_failed', reason });
   return callOperators(run);
+}
+
+type CommitRequest = Parameters<typeof commitAction>[0];
+type CommitResult = Awaited<ReturnType<typeof commitAction>>;
+
+/**
+ * One try as a local step of the workflow task. One that fails for a reason worth retrying (the
+ * target is down, slow or busy) goes on as a regular commit: its retries are recorded, wait on
+ * server timers and heartbeat, instead of holding the workflow task while they back off. It may
+ * follow a try that applied the effect, so it checks the target first.
+ */
+async function commitInTask(run: Run, request: CommitRequest): Promise<{ commit: CommitResult; verification?: VerifyOutcome }> {
+  try {
+    return await commitAndVerify(request);
+  } catch (err) {
+    if (isFinal(err)) throw err;
+    return { commit: await shownIfSlow(run, commitAction({ ...request, earlierAttemptPossible: true })) };
+  }
+}
+
+/** A failure no retry can change: the commit refused or could not be run as approved. */
+function isFinal(err: unknown): boolean {
+  const cause = (err as { cause?: { nonRetryable?: boolean; type?: string } }).cause;
+  return cause?.nonRetryable === true || (cause?.type !== undefined && NON_RETRYABLE_FAILURE_TYPES.includes(cause.type));
 }
 
 /** A human must look: the run's operators are mailed. */

@@ -57,6 +57,19 @@ async function settledHistoryLength(workflowId: string): Promise<number> {
   }
 }
 
+/** The run's history: its workflow tasks, regular activities and local steps. */
+async function historyShape(workflowId: string) {
+  const events = (await h.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+  return {
+    events,
+    workflowTasks: events.filter((e) => e.workflowTaskCompletedEventAttributes).length,
+    activities: events.flatMap((e) =>
+      e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes.activityType?.name] : [],
+    ),
+    localSteps: events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length,
+  };
+}
+
 describe('approval workflow', () => {
   it('commits an auto-approved low-risk action exactly once and verifies it', async () => {
     const run = await h.gatehouse.propose(h.proposal('test.auto'));
@@ -69,19 +82,6 @@ describe('approval workflow', () => {
     expect(h.target.effects.get(key)).toBe(1);
     expect(h.target.posts.filter((k) => k === key)).toHaveLength(1);
   });
-
-  /** The run's history: its workflow tasks, regular activities and local steps. */
-  async function historyShape(workflowId: string) {
-    const events = (await h.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
-    return {
-      events,
-      workflowTasks: events.filter((e) => e.workflowTaskCompletedEventAttributes).length,
-      activities: events.flatMap((e) =>
-        e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes.activityType?.name] : [],
-      ),
-      localSteps: events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length,
-    };
-  }
 
   it('commits an auto-approved action within the workflow task that approved it: one task, no activity', async () => {
     const run = await h.gatehouse.propose(h.proposal('test.auto'));
@@ -419,6 +419,8 @@ describe('approval workflow', () => {
     expect(h.target.effects.get(key)).toBe(1);
     expect(h.target.posts.filter((k) => k === key)).toHaveLength(1);
     expect(final.execution?.commit).toEqual(expect.objectContaining({ verifiedBeforeRetry: true }));
+    // The try in the workflow task lost its answer; the retry went on as a regular commit.
+    expect((await historyShape(run.workflowId)).activities).toEqual(['commitAction']);
   });
 });
 
