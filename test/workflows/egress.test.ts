@@ -7,6 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ApprovalState } from '../../src/domain/state';
 import { createHarness, type Harness } from '../support/harness';
+import { commitTries } from '../support/commit-tries';
 
 let h: Harness;
 let redirector: Server;
@@ -39,16 +40,9 @@ async function run(actionType: string, params: (id: string) => Record<string, un
   return started.result();
 }
 
-/** How many times the commit activity was started: one means the refusal was not retried. */
-async function commitAttempts(workflowId: string): Promise<number> {
-  const history = await h.client.workflow.getHandle(workflowId).fetchHistory();
-  const scheduled = (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'commitAction');
-  const started = (history.events ?? []).filter((e) => e.activityTaskStartedEventAttributes);
-  const commitIds = new Set(scheduled.map((e) => String(e.eventId)));
-  return started
-    .filter((e) => commitIds.has(String(e.activityTaskStartedEventAttributes!.scheduledEventId)))
-    .reduce((n, e) => Math.max(n, e.activityTaskStartedEventAttributes!.attempt ?? 0), 0);
-}
+/** How often the commit was tried: once, as the auto-approved run's local step, means the refusal was not retried. */
+const tries = (workflowId: string) => commitTries(h.client.workflow.getHandle(workflowId));
+const ONCE_IN_TASK = { local: 1, activity: 0 };
 
 const toTarget = (id: string) => ({
   method: 'POST',
@@ -66,7 +60,7 @@ describe('egress allow-list', () => {
       /^egress refused: 127\.0\.0\.1 \(loopback\), which only an explicit address or network entry allows$/,
     );
     expect(h.target.posts.length).toBe(postsBefore);
-    expect(await commitAttempts(final.workflowId)).toBe(1);
+    expect(await tries(final.workflowId)).toEqual(ONCE_IN_TASK);
   });
 
   it.each([
@@ -78,7 +72,7 @@ describe('egress allow-list', () => {
     const final = await run('test.auto', () => ({ method: 'POST', url, verify: { url } }));
     expect(final.status).toBe('failed');
     expect(final.execution?.error).toMatch(message);
-    expect(await commitAttempts(final.workflowId)).toBe(1);
+    expect(await tries(final.workflowId)).toEqual(ONCE_IN_TASK);
   });
 
   it('fails a commit to an allowed name that resolves to loopback, with nothing sent', async () => {
@@ -111,6 +105,6 @@ describe('egress allow-list', () => {
       /answered 302 redirecting to http:\/\/169\.254\.169\.254\/latest\/meta-data\/iam\/; redirects are not followed/,
     );
     expect(redirectorHits.filter((hit) => hit.startsWith('POST'))).toHaveLength(1);
-    expect(await commitAttempts(final.workflowId)).toBe(1);
+    expect(await tries(final.workflowId)).toEqual(ONCE_IN_TASK);
   });
 });
