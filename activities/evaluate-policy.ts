@@ -56,10 +56,15 @@ export interface EvaluatePolicyDeps {
   keys: TrustedKeys;
   agents: AgentRegistry;
   samplingKey: SamplingKey;
+  /** This worker commits auto-approved runs inside their workflow tasks (see EvaluatedProposal.commitInTask). */
+  commitInTask: boolean;
 }
 
 /** The policy loaded at worker start, applied to one proposal (also by the commit, for its own check). */
-export function evaluateWithPolicyBook(deps: Omit<EvaluatePolicyDeps, 'keys'>, input: EvaluatePolicyInput): PolicyEvaluation {
+export function evaluateWithPolicyBook(
+  deps: Omit<EvaluatePolicyDeps, 'keys' | 'commitInTask'>,
+  input: EvaluatePolicyInput,
+): PolicyEvaluation {
   const loaded = deps.policyBook.policies.get(input.proposal.actionType);
   return evaluateProposal({
     proposal: input.proposal,
@@ -87,7 +92,7 @@ export function createEvaluatePolicy(deps: EvaluatePolicyDeps) {
       grantKeys: keys.grants,
       operatorKeys: keys.operators,
       auditAsItHappens: true,
-      commitInTask: true,
+      ...(deps.commitInTask ? { commitInTask: true as const } : {}),
     };
   };
 }

@@ -95,9 +95,21 @@ export interface ExecutionDeps {
   agents: AgentRegistry;
   egress: EgressSettings;
   logger: Logger;
+  /** Commits in workflow tasks at once; past it, a local try gives way to a regular commit. */
+  localCommits: number;
 }
 
-export function createExecutionActivities({ actionTypes, policyBook, trustedKeys, samplingKey, agents, egress, logger }: ExecutionDeps) {
+export function createExecutionActivities({
+  actionTypes,
+  policyBook,
+  trustedKeys,
+  samplingKey,
+  agents,
+  egress,
+  logger,
+  localCommits,
+}: ExecutionDeps) {
+  let localInFlight = 0;
   /**
    * Refuses to commit unless enough distinct, eligible people signed approvals of exactly these
    * params, as the policy evaluated now for them requires; it trusts nothing the run reports
@@ -215,15 +227,25 @@ export function createExecutionActivities({ actionTypes, policyBook, trustedKeys
      * in a step of its own, which retries and, failing that, calls a person.
      */
     async commitAndVerify(request: CommitRequest): Promise<CommittedInTask> {
-      const commit = await commitAction(request);
+      // Each one holds a workflow-task slot while it runs: past the limit (slow targets), the run
+      // commits in a regular activity instead, before anything is sent.
+      if (localInFlight >= localCommits) {
+        throw ApplicationFailure.retryable(`${localInFlight} commits already run inside workflow tasks`, FailureType.localCommitsBusy);
+      }
+      localInFlight++;
       try {
-        return { commit, verification: await verifyAction({ ...request, commit: commit.result }) };
-      } catch (err) {
-        logger.warn(
-          { workflowId: request.workflowId, err: (err as Error).message },
-          'verification after the commit failed; the run verifies again',
-        );
-        return { commit };
+        const commit = await commitAction(request);
+        try {
+          return { commit, verification: await verifyAction({ ...request, commit: commit.result }) };
+        } catch (err) {
+          logger.warn(
+            { workflowId: request.workflowId, err: (err as Error).message },
+            'verification after the commit failed; the run verifies again',
+          );
+          return { commit };
+        }
+      } finally {
+        localInFlight--;
       }
     },
 

@@ -3,6 +3,7 @@
  * the same way.
  */
 import type { ActionTypeRegistry } from '../src/actions/registry';
+import { DEFAULT_LOCAL_COMMITS } from '../src/config/env';
 import type { AuditLog } from '../src/audit/chain';
 import type { AgentRegistry } from '../src/domain/agent-auth';
 import type { DecisionPublicKeys } from '../src/domain/decision-signature';
@@ -41,11 +42,17 @@ export interface ActivityDeps extends NotifyDeps {
   samplingKey: SamplingKey;
   /** Outcome webhooks: their key and allow-list; absent, runs that ask for one fail its delivery. */
   webhooks?: WebhookSettings;
+  /**
+   * Auto-approved commits run inside their workflow tasks at once (GATEHOUSE_WORKER_LOCAL_COMMITS);
+   * 0: none, every commit is a regular activity.
+   */
+  localCommits?: number;
 }
 
 export function createActivities(deps: ActivityDeps) {
+  const localCommits = deps.localCommits ?? DEFAULT_LOCAL_COMMITS;
   return {
-    evaluatePolicy: createEvaluatePolicy({ ...deps, keys: trustedKeysOf(deps) }),
+    evaluatePolicy: createEvaluatePolicy({ ...deps, keys: trustedKeysOf(deps), commitInTask: localCommits > 0 }),
     readTrust: createReadTrust({ keys: trustedKeysOf(deps), agents: deps.agents }),
     notify: createNotify(deps),
     updateSlackCards: createUpdateSlackCards(deps),
@@ -59,6 +66,7 @@ export function createActivities(deps: ActivityDeps) {
       agents: deps.agents,
       egress: deps.egress,
       logger: deps.logger,
+      localCommits,
     }),
   };
 }

@@ -31,7 +31,7 @@ export function initialState(workflowId: string, proposal: ApprovalState['propos
 /** Where each status may go next. Staying in a status (a note, a new round) is not a transition. */
 export const ALLOWED_TRANSITIONS: Readonly<Record<Status, readonly Status[]>> = {
   proposed: [Status.evaluating, Status.withdrawn],
-  evaluating: [Status.denied, Status.autoApproved, Status.awaitingApproval, Status.withdrawn],
+  evaluating: [Status.denied, Status.autoApproved, Status.awaitingApproval, Status.withdrawn, Status.needsAttention],
   awaiting_approval: [Status.approved, Status.rejected, Status.changesRequested, Status.expired, Status.withdrawn],
   changes_requested: [Status.awaitingApproval, Status.expired, Status.withdrawn],
   // An approved run goes back to review when the target moved, or fails when it keeps moving;
@@ -121,6 +121,13 @@ export function apply(state: ApprovalState, event: RunEvent): ApprovalState {
       return withExecution(move(state, Status.rolledBack, event, 'verification failed; rolled back'), { rollback: event.rollback });
     case 'rollback_failed':
       return move(state, Status.needsAttention, event, event.reason);
+    case 'earlier_attempt_in_doubt':
+      return move(
+        state,
+        Status.needsAttention,
+        event,
+        `the policy now says ${event.outcome}, but an earlier attempt of the run's first step may have executed the action as auto-approved (idempotency key ${event.idempotencyKey}); nothing more runs until a person checks the target`,
+      );
     case 'notice_undeliverable':
       return recordUndeliverable(state, event);
     // No status changes and no transition: where a card is, is not part of the run's story.

@@ -25,7 +25,8 @@ import { NO_TRUSTED_KEYS, type TrustedKeys } from '../src/domain/trusted-keys';
 import { deliverOutcome, stepActivities } from './activity-proxies';
 import { apply, initialState } from './approval-state';
 import { appendIfWaiting } from './audit-trail';
-import { executeApproved } from './execution';
+import { callOperators, executeApproved } from './execution';
+import { watchFirstTask } from './first-task';
 import { registerHandlers } from './handlers';
 import { recordRunMetrics } from './metrics';
 import { CARD_UPDATE_EVENTS, createOutbox, recordUndeliverable, type NotifyInput } from './notices';
@@ -62,13 +63,8 @@ export interface Resumed {
 
 const nowIso = (): string => new Date().toISOString();
 
-const FIRST_TASK_HISTORY_LENGTH = 3;
-
 export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalState> {
-  const { workflowId, continuedFromExecutionRunId, historyLength } = workflowInfo();
-  // A new run's first task sees three events (started, task scheduled, task started); more mean
-  // an earlier attempt of that task failed or timed out, whatever it did meanwhile.
-  const firstTaskRetried = historyLength > FIRST_TASK_HISTORY_LENGTH;
+  const { workflowId, continuedFromExecutionRunId } = workflowInfo();
   // A hand-over carries state and keys the previous run vouched for; anyone who can start a
   // workflow could otherwise start one with a made-up `resume` (a "succeeded" state with a result
   // nobody approved, keys of their choosing). Only Temporal sets where a run continued from.
@@ -112,7 +108,7 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalSt
     auditAsItHappens: () => auditAsItHappens,
     steps: stepActivities(lean),
     commitInTask: false,
-    mayHaveCommittedInTask: false,
+    firstTask: watchFirstTask(),
     showResting: () => publish(state, true),
     continueAsNew: (clock) => handOver(run, input.proposal, () => ({ trustedKeys, messageKeys, auditAsItHappens }), clock),
     handingOver: false,
@@ -131,11 +127,14 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalSt
   // nothing (every wait ends on the new status) and is only noted once the commit started. The
   // story itself runs out of the cancel's reach, in one scope made here rather than around each
   // commit and finish: a scope costs the SDK promises and stack captures on every decision.
-  CancellationScope.current().cancelRequested.catch(() => run.apply({ type: 'cancelled' }));
+  CancellationScope.current().cancelRequested.catch(() => {
+    run.firstTask.noteEvent();
+    run.apply({ type: 'cancelled' });
+  });
   return CancellationScope.nonCancellable(() =>
     input.resume
       ? resumeReview(run, input.resume)
-      : decideAndExecute(run, firstTaskRetried, (keys, agentKeys, appendAsItHappens) => {
+      : decideAndExecute(run, (keys, agentKeys, appendAsItHappens) => {
           trustedKeys = keys;
           messageKeys = agentKeys;
           auditAsItHappens = appendAsItHappens;
@@ -146,7 +145,6 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalSt
 /** The story: policy, review, preconditions, commit. */
 async function decideAndExecute(
   run: Run,
-  firstTaskRetried: boolean,
   trust: (keys: TrustedKeys, messageKeys: MessageKeys, auditAsItHappens: boolean) => void,
 ): Promise<ApprovalState> {
   const { workflowId } = run;
@@ -162,8 +160,12 @@ async function decideAndExecute(
   run.apply({ type: 'evaluated', evaluation: evaluated.evaluation });
   const { outcome } = evaluated.evaluation;
   run.commitInTask = evaluated.commitInTask === true && outcome === 'auto_approve';
-  run.mayHaveCommittedInTask = evaluated.commitInTask === true && firstTaskRetried;
-  if (run.mayHaveCommittedInTask && outcome !== 'auto_approve') warnOfEarlierAttempt(run);
+  // An earlier attempt of this task may have committed under an auto-approval this evaluation no
+  // longer gives (the policy, the agents or the sampling key differ on this worker): asking
+  // reviewers now could end in a rejection of an action that ran, or a second run of it under a
+  // new round's key. A person checks the target instead. Approved again, the commit (local, so
+  // counted as a retry) checks the target first.
+  if (evaluated.commitInTask && !run.firstTask.isFirstAttempt() && outcome !== 'auto_approve') return inDoubt(run, outcome);
 
   switch (outcome) {
     case 'deny':
@@ -184,19 +186,11 @@ async function decideAndExecute(
   return executeIfStillApproved(run);
 }
 
-/**
- * A commit made within the approving workflow task is in history only once that task completes.
- * An attempt of the task that failed (its worker died) may have committed under an auto-approval
- * that this evaluation no longer gives, when the policy or the agent registry changed in between;
- * the run goes on as now evaluated, and its operators are asked to check the target.
- */
-function warnOfEarlierAttempt(run: Run): void {
-  const operators = run.get().evaluation?.operators ?? [];
-  run.outbox.push({
-    purpose: NoticePurpose.needsAttention,
-    recipients: operators.map((reviewer) => ({ reviewer })),
-    note: `The run's first step was retried after an earlier attempt failed, and the policy no longer approves the action on its own. That attempt may have executed it already (idempotency key ${idempotencyKeyFor(run.workflowId, run.get().round)}): check the target before anyone decides.`,
-  });
+/** Nothing more runs: the operators are mailed to check the target (see decideAndExecute). */
+async function inDoubt(run: Run, outcome: string): Promise<ApprovalState> {
+  run.apply({ type: 'earlier_attempt_in_doubt', idempotencyKey: idempotencyKeyFor(run.workflowId, run.get().round), outcome });
+  await callOperators(run);
+  return finish(run);
 }
 
 /** A run continued from an earlier one: the review goes on where it was, then the same story. */

@@ -2,7 +2,7 @@
  * After approval: commit once (same idempotency key on every attempt), verify, and roll back or
  * call an operator when the effect is not what was approved.
  */
-import { CancellationScope, sleep } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, sleep } from '@temporalio/workflow';
 import type { VerifyOutcome } from '../src/actions/executor';
 import { approvedHashOf, CommitBasis } from '../src/domain/approval-cover';
 import type { SignedDecision } from '../src/domain/decision';
@@ -34,7 +34,6 @@ export async function executeApproved(run: Run): Promise<void> {
     proposal: state.proposal,
     basis: commitBasis(state),
     approvals: signedApprovals(state),
-    ...(run.mayHaveCommittedInTask ? { earlierAttemptPossible: true as const } : {}),
   };
   let commit: CommitResult;
   // Verified in the commit's own local step, when it ran as one and the read succeeded.
@@ -96,12 +95,22 @@ async function commitInTask(run: Run, request: CommitRequest): Promise<{ commit:
 
 /** A failure no retry can change: the commit refused or could not be run as approved. */
 function isFinal(err: unknown): boolean {
-  const cause = (err as { cause?: { nonRetryable?: boolean; type?: string } }).cause;
-  return cause?.nonRetryable === true || (cause?.type !== undefined && NON_RETRYABLE_FAILURE_TYPES.includes(cause.type));
+  const reported = reportedFailure(err);
+  return reported !== undefined && (reported.nonRetryable || NON_RETRYABLE_FAILURE_TYPES.includes(reported.type ?? ''));
+}
+
+/**
+ * The failure the activity itself reported: a regular activity's comes wrapped in an
+ * ActivityFailure, a local one's as it was thrown.
+ */
+function reportedFailure(err: unknown): ApplicationFailure | undefined {
+  if (err instanceof ApplicationFailure) return err;
+  const cause = (err as { cause?: unknown }).cause;
+  return cause instanceof ApplicationFailure ? cause : undefined;
 }
 
 /** A human must look: the run's operators are mailed. */
-async function callOperators(run: Run): Promise<void> {
+export async function callOperators(run: Run): Promise<void> {
   const operators = run.get().evaluation?.operators ?? [];
   run.outbox.push({ purpose: NoticePurpose.needsAttention, recipients: operators.map((reviewer) => ({ reviewer })) });
   await run.outbox.flush(run.get());
@@ -148,10 +157,10 @@ function signedApprovals(state: ApprovalState): SignedDecision[] {
 }
 
 function failureType(err: unknown): string | undefined {
-  return (err as { cause?: { type?: string } }).cause?.type;
+  return reportedFailure(err)?.type ?? undefined;
 }
 
 function failureMessage(err: unknown): string {
   const cause = (err as { cause?: { message?: string } }).cause;
-  return cause?.message ?? (err as Error).message ?? String(err);
+  return reportedFailure(err)?.message ?? cause?.message ?? (err as Error).message ?? String(err);
 }

@@ -37,15 +37,28 @@ export function registerHandlers(run: Run, keys: () => TrustedKeys, messageKeys:
   setHandler(decideUpdate, (signed) => applyDecision(run, signed, keys), {
     validator: (signed) => void acceptDecision(run, signed, keys()),
   });
-  setHandler(decideSignal, (raw) => applyDecisionSignal(run, raw, keys));
+  // Every signal is counted while the policy step has not answered: see workflows/first-task.ts.
+  const counted =
+    <A extends unknown[], R>(handler: (...args: A) => R) =>
+    (...args: A): R => {
+      run.firstTask.noteEvent();
+      return handler(...args);
+    };
+  setHandler(
+    decideSignal,
+    counted((raw) => applyDecisionSignal(run, raw, keys)),
+  );
   setHandler(reviseUpdate, (revision) => applyRevision(run, revision, messageKeys), {
     validator: (revision) => void acceptRevision(run, revision, messageKeys()),
   });
   setHandler(withdrawUpdate, (withdrawal) => applyWithdrawal(run, withdrawal, messageKeys), {
     validator: (withdrawal) => void acceptWithdrawal(run, withdrawal, messageKeys()),
   });
-  setHandler(requestFreshLinkSignal, (raw) => applyFreshLinkRequest(run, raw));
-  setHandler(refreshTrustSignal, createTrustRefresh(run, adopt));
+  setHandler(
+    requestFreshLinkSignal,
+    counted((raw) => applyFreshLinkRequest(run, raw)),
+  );
+  setHandler(refreshTrustSignal, counted(createTrustRefresh(run, adopt)));
   // Bounded like the run's result: a state past Temporal's 2 MB payload limit (versions near the
   // content limit, kept with their signed copies) would fail the query, and every page with it.
   setHandler(getStateQuery, () => boundedResult(run.get()));

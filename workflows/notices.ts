@@ -77,6 +77,7 @@ export const CARD_UPDATE_EVENTS: ReadonlySet<RunEventType> = new Set<RunEventTyp
   'verification_unavailable',
   'rolled_back',
   'rollback_failed',
+  'earlier_attempt_in_doubt',
 ]);
 
 export interface OutboxOptions {

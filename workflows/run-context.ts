@@ -5,6 +5,7 @@
 import type { UnstampedRunEvent } from '../src/domain/run-event';
 import type { ApprovalState } from '../src/domain/state';
 import type { StepActivities } from './activity-proxies';
+import type { FirstTaskWatch } from './first-task';
 import type { Outbox } from './notices';
 import type { ReviewClock } from './review';
 
@@ -25,11 +26,8 @@ export interface Run {
    * approved them (see EvaluatedProposal.commitInTask): a local step instead of a regular activity.
    */
   commitInTask: boolean;
-  /**
-   * The run's first workflow task was retried after an attempt that may have committed as a local
-   * step: whichever commit comes next checks the target before it acts.
-   */
-  mayHaveCommittedInTask: boolean;
+  /** Counts what reached the run before its policy step answered (see workflows/first-task.ts). */
+  readonly firstTask: FirstTaskWatch;
   /** Policy, precondition, verification and audit steps, local or regular. */
   readonly steps: StepActivities;
   /** Publishes the current status as one the run rests in (see createStatePublisher). */

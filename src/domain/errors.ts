@@ -25,6 +25,8 @@ export const FailureType = {
   notificationUndeliverable: 'NotificationUndeliverable',
   /** The outcome webhook's receiver refused it for good (a 4xx), or no webhook key is configured. */
   webhookRefused: 'WebhookRefused',
+  /** The worker already runs as many commits inside workflow tasks as it may: commit as an activity. */
+  localCommitsBusy: 'LocalCommitsBusy',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 

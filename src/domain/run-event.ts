@@ -38,6 +38,7 @@ export const RunEventType = {
   cancelled: 'cancelled',
   freshLinkSent: 'fresh_link_sent',
   webhookUndeliverable: 'webhook_undeliverable',
+  earlierAttemptInDoubt: 'earlier_attempt_in_doubt',
 } as const;
 export type RunEventType = (typeof RunEventType)[keyof typeof RunEventType];
 export const RunEventTypeSchema = z.enum(RunEventType);
@@ -115,7 +116,12 @@ export type RunEvent =
    * The outcome webhook failed for good (refused, not allowed, no key, retries exhausted). The
    * outcome stands; the event tells whoever reads the run that its agent service was not told.
    */
-  | { type: 'webhook_undeliverable'; at: string; reason: string };
+  | { type: 'webhook_undeliverable'; at: string; reason: string }
+  /**
+   * The run's first workflow task ran more than once, an earlier attempt may have committed the
+   * action as an auto-approved local step, and the policy now says otherwise: nothing more runs.
+   */
+  | { type: 'earlier_attempt_in_doubt'; at: string; idempotencyKey: string; outcome: string };
 
 /** Thrown when an event would move a run along a transition the state machine does not have. */
 export class IllegalTransitionError extends Error {

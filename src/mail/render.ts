@@ -149,6 +149,7 @@ function introFor(view: NotificationView, text: EvidenceText): string[] {
       break;
     case 'needs_attention':
       lines.push('This proposal needs attention from a person: Gatehouse could not finish it on its own.');
+      if (view.outcome?.reason) lines.push(`Why: ${text.block(view.outcome.reason)}`);
       break;
     case 'fresh_link':
       lines.push(

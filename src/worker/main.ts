@@ -196,6 +196,7 @@ async function main(): Promise<void> {
       ...(config.GATEHOUSE_WEBHOOK_KEYS ? { keys: config.GATEHOUSE_WEBHOOK_KEYS } : {}),
     },
     samplingKey,
+    localCommits: config.GATEHOUSE_WORKER_LOCAL_COMMITS,
     dataConverter: dataConverterFor(config.GATEHOUSE_PAYLOAD_KEYS),
     logger,
     tuning: {

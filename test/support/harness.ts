@@ -139,6 +139,8 @@ export interface WorkerStartOptions {
   grantPublicKeys?: Record<string, string>;
   /** The worker's agent registry instead of the harness's `agents`. */
   agents?: Map<string, RegisteredAgent>;
+  /** Auto-approved commits inside workflow tasks at once (GATEHOUSE_WORKER_LOCAL_COMMITS). */
+  localCommits?: number;
 }
 
 export interface HarnessOptions {
@@ -277,6 +279,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
         grantSigner: startOptions.grantSigner ?? grantSigner,
         ...(startOptions.grantPublicKeys ? { grantPublicKeys: startOptions.grantPublicKeys } : {}),
         agents: startOptions.agents ?? agents,
+        ...(startOptions.localCommits !== undefined ? { localCommits: startOptions.localCommits } : {}),
         operatorKeys: startOptions.revokeOperatorKeys ? {} : operatorKeys,
         mailer,
         linkKeyring,

@@ -3,11 +3,12 @@
  * commit and verification against a real HTTP target, mail into a real SMTP inbox.
  */
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
 import { ProposalConflictError, ProposalValidationError, WithdrawRefusedError } from '../../src/client';
-import { decisionUpdateIdFor, workflowIdFor } from '../../src/domain/ids';
+import { decisionUpdateIdFor, idempotencyKeyFor, workflowIdFor } from '../../src/domain/ids';
 import { SearchAttributes } from '../../src/domain/search-attributes';
 import { decisionThroughLink } from '../../src/links/link-issuer';
-import { decideSignal, decideUpdate, getStateQuery, reviseUpdate, withdrawUpdate } from '../../workflows/messages';
+import { decideSignal, decideUpdate, getStateQuery, refreshTrustSignal, reviseUpdate, withdrawUpdate } from '../../workflows/messages';
 import { createHarness, eventually, type Harness } from '../support/harness';
 import { readInbox } from '../support/inbox';
 
@@ -92,6 +93,70 @@ describe('approval workflow', () => {
     expect(shape.workflowTasks).toBe(1);
     expect(shape.localSteps).toBe(3); // policy, commit and verify, audit
     expect(shape.events.length).toBeLessThanOrEqual(11);
+  });
+
+  it("commits in a regular activity past the worker's limit of commits inside workflow tasks, and with none allowed", async () => {
+    await h.stopWorker();
+    await h.startWorker({ localCommits: 1 });
+    try {
+      // The first holds the one place (its target answers after 3 s); the second gives way.
+      h.target.delayResponses(1, 3_000);
+      const slow = await h.gatehouse.propose(h.proposal('test.auto'));
+      await eventually(
+        async () => (h.target.effects.has(idempotencyKeyFor(slow.workflowId, 1)) ? true : undefined),
+        10_000,
+        'the slow commit',
+      );
+      const second = await h.gatehouse.propose(h.proposal('test.auto'));
+      const [slowFinal, secondFinal] = await Promise.all([slow.result(), second.result()]);
+      expect([slowFinal.status, secondFinal.status]).toEqual(['succeeded', 'succeeded']);
+      expect((await historyShape(slow.workflowId)).activities).toEqual([]);
+      expect((await historyShape(second.workflowId)).activities).toEqual(['commitAction']);
+      expect(h.target.effects.get(secondFinal.execution!.idempotencyKey)).toBe(1);
+
+      await h.stopWorker();
+      await h.startWorker({ localCommits: 0 });
+      const off = await h.gatehouse.propose(h.proposal('test.auto'));
+      expect((await off.result()).status).toBe('succeeded');
+      const shape = await historyShape(off.workflowId);
+      expect(shape.activities).toEqual(['commitAction']);
+      expect(shape.workflowTasks).toBe(2);
+    } finally {
+      await h.stopWorker();
+      await h.startWorker();
+    }
+  });
+
+  it('takes signals that reached a new run before its first task for what they are, not for an earlier attempt', async () => {
+    await h.stopWorker();
+    const run = await h.gatehouse.propose(h.proposal('test.single'));
+    const handle = h.client.workflow.getHandle(run.workflowId);
+    await handle.signal(refreshTrustSignal);
+    // A decision with no signature: refused by the run, and an event in its history all the same.
+    await handle.signal(decideSignal, { payload: { workflowId: run.workflowId } } as never);
+    await h.startWorker();
+    await waitForStatus(run.workflowId, 'awaiting_approval');
+    // What another worker would do with it: replay the history so far, to the same answer.
+    const history = await handle.fetchHistory();
+    await Worker.runReplayHistory(
+      { workflowBundle: { codePath: process.env['GATEHOUSE_TEST_WORKFLOW_BUNDLE']! } },
+      history,
+      run.workflowId,
+    );
+    expect((history.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes)).toHaveLength(2);
+    await handle.executeUpdate(decideUpdate, { args: [await h.decision(run.workflowId, { id: 'alice', role: 'approver' }, 'approve')] });
+    expect((await run.result()).status).toBe('succeeded');
+  });
+
+  it("treats a signal it does not know, sent before a new run's first task, as a possible earlier attempt", async () => {
+    await h.stopWorker();
+    const run = await h.gatehouse.propose(h.proposal('test.single'));
+    await h.client.workflow.getHandle(run.workflowId).signal('not.a.gatehouse.signal', { any: 'thing' });
+    await h.startWorker();
+    const final = await run.result();
+    expect(final.status).toBe('needs_attention');
+    expect(final.outcomeReason).toContain(idempotencyKeyFor(run.workflowId, 1));
+    expect(final.execution).toBeUndefined();
   });
 
   it('verifies an auto-approved commit again in a step of its own when the read right after it fails', async () => {

@@ -104,7 +104,8 @@ describe('egress allow-list', () => {
     expect(final.execution?.error).toMatch(
       /answered 302 redirecting to http:\/\/169\.254\.169\.254\/latest\/meta-data\/iam\/; redirects are not followed/,
     );
-    expect(redirectorHits.filter((hit) => hit.startsWith('POST'))).toHaveLength(1);
+    // The first request (the check before the POST, or the POST) meets the redirect, and stops there.
+    expect(redirectorHits).toHaveLength(1);
     expect(await tries(final.workflowId)).toEqual(ONCE_IN_TASK);
   });
 });
