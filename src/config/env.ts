@@ -33,8 +33,12 @@ const namedPostgresUrls = namedValues(/^postgres(ql)?:\/\//, 'postgres://…');
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
-/** A quarter of the default 40 workflow-task slots: the rest stay free for decisions and timers. */
-export const DEFAULT_LOCAL_COMMITS = 10;
+/**
+ * Auto-approved commits inside workflow tasks at once, unless configured: a quarter of the
+ * workflow-task slots (10 of the default 40), the rest free for decisions and timers.
+ */
+export const localCommitsFor = (workflowTaskSlots: number): number => Math.floor(workflowTaskSlots / 4);
+export const DEFAULT_LOCAL_COMMITS = localCommitsFor(40);
 
 /** An allow-list in GATEHOUSE_EGRESS_ALLOW's syntax, every bad entry reported; unset: nowhere. */
 const egressAllowList = z
@@ -276,10 +280,11 @@ export const ConfigSchema = z.object({
   GATEHOUSE_WORKER_ACTIVITY_SLOTS: z.coerce.number().int().min(1).default(100),
   /**
    * Auto-approved commits a worker runs inside their workflow tasks at once, each holding one of
-   * its workflow-task slots; more go on as regular activities. 0 turns it off: while workers of a
-   * release before this one still run, an attempt they retry would not check the target first.
+   * its workflow-task slots; more go on as regular activities. Unset: a quarter of the slots. 0
+   * turns it off: while workers of a release before this one still run, an attempt they retry
+   * would not check the target first.
    */
-  GATEHOUSE_WORKER_LOCAL_COMMITS: z.coerce.number().int().min(0).default(DEFAULT_LOCAL_COMMITS),
+  GATEHOUSE_WORKER_LOCAL_COMMITS: z.coerce.number().int().min(0).optional(),
   /** Worker's probes (`host:port`, /healthz and /readyz); unset: none, as several workers may share a host. */
   GATEHOUSE_WORKER_HEALTH_ADDRESS: z
     .string()
@@ -368,7 +373,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   const problems = [...profileProblems];
   if (!parsed.success) problems.push(...parsed.error.issues.map((i) => blame(`${i.path.join('.')}: ${i.message}`)));
   problems.push(...temporalTlsProblems(merged).map(blame));
-  if (parsed.success && parsed.data.GATEHOUSE_WORKER_LOCAL_COMMITS >= parsed.data.GATEHOUSE_WORKER_WORKFLOW_TASK_SLOTS) {
+  if (parsed.success && (parsed.data.GATEHOUSE_WORKER_LOCAL_COMMITS ?? 0) >= parsed.data.GATEHOUSE_WORKER_WORKFLOW_TASK_SLOTS) {
     problems.push(
       `GATEHOUSE_WORKER_LOCAL_COMMITS: must be below GATEHOUSE_WORKER_WORKFLOW_TASK_SLOTS (${parsed.data.GATEHOUSE_WORKER_WORKFLOW_TASK_SLOTS}), or slow commits could hold every slot that decisions and timers need`,
     );

@@ -8,7 +8,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { ActionTypeRegistrationError } from '../actions/registry';
 import { auditLogFromConfig } from '../audit/from-config';
-import { ConfigError, loadConfig } from '../config/env';
+import { ConfigError, loadConfig, localCommitsFor } from '../config/env';
 import { DecisionKeyError, parseDecisionPublicKeys, parseOperatorKeys } from '../links/decision-signer';
 import { parseLinkGrantKeys } from '../links/grant-keys';
 import { entryForOrigin, mergeAllowLists } from '../egress/allow-list';
@@ -196,7 +196,7 @@ async function main(): Promise<void> {
       ...(config.GATEHOUSE_WEBHOOK_KEYS ? { keys: config.GATEHOUSE_WEBHOOK_KEYS } : {}),
     },
     samplingKey,
-    localCommits: config.GATEHOUSE_WORKER_LOCAL_COMMITS,
+    localCommits: config.GATEHOUSE_WORKER_LOCAL_COMMITS ?? localCommitsFor(config.GATEHOUSE_WORKER_WORKFLOW_TASK_SLOTS),
     dataConverter: dataConverterFor(config.GATEHOUSE_PAYLOAD_KEYS),
     logger,
     tuning: {

@@ -157,6 +157,12 @@ describe('approval workflow', () => {
     expect(final.status).toBe('needs_attention');
     expect(final.outcomeReason).toContain(idempotencyKeyFor(run.workflowId, 1));
     expect(final.execution).toBeUndefined();
+    const history = await h.client.workflow.getHandle(run.workflowId).fetchHistory();
+    await Worker.runReplayHistory(
+      { workflowBundle: { codePath: process.env['GATEHOUSE_TEST_WORKFLOW_BUNDLE']! } },
+      history,
+      run.workflowId,
+    );
   });
 
   it('verifies an auto-approved commit again in a step of its own when the read right after it fails', async () => {

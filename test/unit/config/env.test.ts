@@ -1,4 +1,4 @@
-import { ConfigError, parseConfig } from '../../../src/config/env';
+import { ConfigError, localCommitsFor, parseConfig } from '../../../src/config/env';
 import { generateLinkSecret } from '../../../src/links/keyring';
 
 describe('configuration from the environment', () => {
@@ -22,6 +22,23 @@ describe('configuration from the environment', () => {
       config.GATEHOUSE_WORKER_WORKFLOW_TASK_SLOTS,
       config.GATEHOUSE_WORKER_ACTIVITY_SLOTS,
     ]).toEqual([250, 8, 20]);
+  });
+
+  it('leaves workflow-task slots free of commits run inside tasks, and refuses a limit that would not', () => {
+    expect(parseConfig({}).GATEHOUSE_WORKER_LOCAL_COMMITS).toBeUndefined();
+    expect(localCommitsFor(40)).toBe(10);
+    expect(localCommitsFor(2)).toBe(0);
+    expect(parseConfig({ GATEHOUSE_WORKER_LOCAL_COMMITS: '0' }).GATEHOUSE_WORKER_LOCAL_COMMITS).toBe(0);
+    expect(
+      parseConfig({ GATEHOUSE_WORKER_LOCAL_COMMITS: '7', GATEHOUSE_WORKER_WORKFLOW_TASK_SLOTS: '8' }).GATEHOUSE_WORKER_LOCAL_COMMITS,
+    ).toBe(7);
+    for (const env of [
+      { GATEHOUSE_WORKER_LOCAL_COMMITS: '8', GATEHOUSE_WORKER_WORKFLOW_TASK_SLOTS: '8' },
+      { GATEHOUSE_WORKER_LOCAL_COMMITS: '40' },
+    ]) {
+      expect(() => parseConfig(env)).toThrow(/GATEHOUSE_WORKER_LOCAL_COMMITS: must be below GATEHOUSE_WORKER_WORKFLOW_TASK_SLOTS/);
+    }
+    expect(() => parseConfig({ GATEHOUSE_WORKER_LOCAL_COMMITS: '-1' })).toThrow(/GATEHOUSE_WORKER_LOCAL_COMMITS/);
   });
 
   it('parses the outcome webhook keys and allow-list, and names the problems of bad ones', () => {
