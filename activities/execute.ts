@@ -45,9 +45,8 @@ export interface CommitRequest extends ExecutionRequest {
   /** Every signed approval the run recorded; the check keeps those that approve exactly these params. */
   approvals: SignedDecision[];
   /**
-   * An earlier attempt may have applied the effect although this one is the activity's first: the
-   * run's first workflow task was retried, and the attempt that failed may have committed as a
-   * local step (see ExecutionContext.attempt).
+   * An earlier try may have applied the effect although this is the activity's first attempt: the
+   * commit began as a local step in the workflow task, which failed (see ExecutionContext.attempt).
    */
   earlierAttemptPossible?: true;
 }

@@ -12,7 +12,8 @@ export interface ExecutionContext {
    * 1 only on a first try that no earlier one can have preceded; above 1 the effect may already
    * exist, so check before acting. An auto-approved run's commit, made as a local step of its
    * workflow task, starts at 2: a worker that dies during it leaves the task to be retried
-   * elsewhere, where the step's count starts again, so its first try cannot rule out an earlier one.
+   * elsewhere, where the step's count starts again, so its first try cannot rule out an earlier one;
+   * the regular commit that takes over from a failed local try counts on from there.
    */
   attempt: number;
   workflowId: string;
