@@ -163,8 +163,8 @@ async function decideAndExecute(
   // An earlier attempt of this task may have committed under an auto-approval this evaluation no
   // longer gives (the policy, the agents or the sampling key differ on this worker): asking
   // reviewers now could end in a rejection of an action that ran, or a second run of it under a
-  // new round's key. A person checks the target instead. Approved again, the commit (local, so
-  // counted as a retry) checks the target first.
+  // new round's key. A person checks the target instead. (Auto-approved again, the run commits
+  // as before: locally, so counted as a retry, checking the target first.)
   if (evaluated.commitInTask && !run.firstTask.isFirstAttempt() && outcome !== 'auto_approve') return inDoubt(run, outcome);
 
   switch (outcome) {

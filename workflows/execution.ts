@@ -39,7 +39,10 @@ export async function executeApproved(run: Run): Promise<void> {
   // Verified in the commit's own local step, when it ran as one and the read succeeded.
   let verifiedInStep: VerifyOutcome | undefined;
   try {
-    if (run.commitInTask) ({ commit, verification: verifiedInStep } = await commitInTask(run, commitRequest));
+    // Only on the policy's own approval: a run that went back to people (its target drifted)
+    // commits in a regular activity, as every run a person approved does.
+    if (run.commitInTask && commitRequest.basis === CommitBasis.autoApproved)
+      ({ commit, verification: verifiedInStep } = await commitInTask(run, commitRequest));
     else commit = await (run.lean ? shownIfSlow(run, commitAction(commitRequest)) : commitAction(commitRequest));
   } catch (err) {
     if (failureType(err) === FailureType.approvalsDoNotCover) {

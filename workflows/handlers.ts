@@ -37,7 +37,7 @@ export function registerHandlers(run: Run, keys: () => TrustedKeys, messageKeys:
   setHandler(decideUpdate, (signed) => applyDecision(run, signed, keys), {
     validator: (signed) => void acceptDecision(run, signed, keys()),
   });
-  // Every signal is counted while the policy step has not answered: see workflows/first-task.ts.
+  // Signals reaching the run's first task are events of its history: see workflows/first-task.ts.
   const counted =
     <A extends unknown[], R>(handler: (...args: A) => R) =>
     (...args: A): R => {

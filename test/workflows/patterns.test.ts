@@ -7,6 +7,7 @@ import type { DecisionKind, SignedDecision } from '../../src/domain/decision';
 import type { ApprovalState } from '../../src/domain/state';
 import { samplingDraw } from '../../src/policy/sampling';
 import { decideUpdate, getStateQuery } from '../../workflows/messages';
+import { commitTries } from '../support/commit-tries';
 import { createHarness, eventually, type Harness } from '../support/harness';
 import { readInbox } from '../support/inbox';
 
@@ -279,6 +280,20 @@ describe('after approval', () => {
     await decide(run.workflowId, 'alice', 'approver', 'approve');
     const final = await run.result();
     expect(final.status).toBe('succeeded');
+    expect(h.target.effects.get(final.execution!.idempotencyKey)).toBe(1);
+  });
+
+  it('commits an auto-approved run whose target moved in a regular activity, once its new round approved it', async () => {
+    const proposal = h.proposal('test.auto');
+    const params = { ...proposal.params, preconditionUrl: `${h.target.url}/state/${proposal.id}` };
+    h.target.state.set(proposal.id, { version: 8 });
+    const run = await h.gatehouse.propose({ ...proposal, params, evidence: { rationale: 'x', preconditions: { version: 7 } } });
+    const final = await run.result();
+    expect(final.status).toBe('succeeded');
+    expect(final.preconditionDrift).toEqual([{ field: 'version', expected: 7, actual: 8 }]);
+    // Approved again by its round (an autonomous policy asks nobody), not by the policy's first word.
+    expect(final.transitions.map((t) => t.to)).toEqual(expect.arrayContaining(['auto_approved', 'awaiting_approval', 'approved']));
+    expect(await commitTries(h.client.workflow.getHandle(run.workflowId))).toEqual({ local: 0, activity: 1 });
     expect(h.target.effects.get(final.execution!.idempotencyKey)).toBe(1);
   });
 
