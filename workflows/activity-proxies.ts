@@ -78,8 +78,8 @@ export const { commitAction } = proxyActivities<GatehouseActivities>({
 /**
  * An auto-approved run's commit and the read that verifies it, as one local step in the workflow
  * task the policy approved it in: no task-queue round trip for the commit, no second workflow
- * task. The same idempotency key and the same checks as the regular commit; its result cannot be
- * handed in by anyone else, since only the worker that holds the run completes it. A worker that
+ * task. The same idempotency key and the same checks as the regular commit, and no activity task
+ * of its own that someone polling the task queue could complete with a made-up result. A worker that
  * dies during it leaves the task to time out, and the worker that takes the run over makes the
  * same call again under the same key. One try only: a failure worth retrying goes on as a regular
  * commit (see workflows/execution.ts), so the workflow task is never held while retries back off.
