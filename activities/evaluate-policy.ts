@@ -48,6 +48,12 @@ export interface EvaluatedProposal {
    * evaluated before it replay with the commit they recorded as a regular activity.
    */
   commitInTask?: true;
+  /**
+   * Set by every worker of a release that commits auto-approved runs inside their first workflow
+   * task, whether or not this one does: a run whose first task was retried then treats an earlier
+   * attempt as one that may have committed (see workflows/first-task.ts).
+   */
+  firstTaskChecked?: true;
 }
 
 export interface EvaluatePolicyDeps {
@@ -93,6 +99,7 @@ export function createEvaluatePolicy(deps: EvaluatePolicyDeps) {
       operatorKeys: keys.operators,
       auditAsItHappens: true,
       ...(deps.commitInTask ? { commitInTask: true as const } : {}),
+      firstTaskChecked: true,
     };
   };
 }

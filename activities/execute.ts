@@ -46,7 +46,8 @@ export interface CommitRequest extends ExecutionRequest {
   approvals: SignedDecision[];
   /**
    * An earlier try may have applied the effect although this is the activity's first attempt: the
-   * commit began as a local step in the workflow task, which failed (see ExecutionContext.attempt).
+   * commit began as a local step in the workflow task, which failed, or the run's first task was
+   * retried after a worker that commits inside tasks lost it (see ExecutionContext.attempt).
    */
   earlierAttemptPossible?: true;
 }

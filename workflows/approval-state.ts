@@ -126,7 +126,7 @@ export function apply(state: ApprovalState, event: RunEvent): ApprovalState {
         state,
         Status.needsAttention,
         event,
-        `the policy now says ${event.outcome}, but an earlier attempt of the run's first step may have executed the action as auto-approved (idempotency key ${event.idempotencyKey}); nothing more runs until a person checks the target`,
+        `${event.why}, but an earlier attempt of the run's first step may have executed the action as auto-approved (idempotency key ${event.idempotencyKey}); nothing more runs until a person checks the target`,
       );
     case 'notice_undeliverable':
       return recordUndeliverable(state, event);

@@ -109,6 +109,8 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalSt
     steps: stepActivities(lean),
     commitInTask: false,
     firstTask: watchFirstTask(),
+    mayHaveCommitted: false,
+    cancelHeld: false,
     showResting: () => publish(state, true),
     continueAsNew: (clock) => handOver(run, input.proposal, () => ({ trustedKeys, messageKeys, auditAsItHappens }), clock),
     handingOver: false,
@@ -129,6 +131,12 @@ export async function approvalWorkflow(input: ApprovalInput): Promise<ApprovalSt
   // commit and finish: a scope costs the SDK promises and stack captures on every decision.
   CancellationScope.current().cancelRequested.catch(() => {
     run.firstTask.noteEvent();
+    // In a retried first task the cancel waits for the policy step: an earlier attempt may have
+    // committed, and then the run is not withdrawn but left to a person (see decideAndExecute).
+    if (!input.resume && !run.firstTask.isFirstAttempt() && run.get().evaluation === undefined) {
+      run.cancelHeld = true;
+      return;
+    }
     run.apply({ type: 'cancelled' });
   });
   return CancellationScope.nonCancellable(() =>
@@ -156,6 +164,14 @@ async function decideAndExecute(
     { agent: evaluated.agentKeys ?? {}, operators: evaluated.operatorKeys ?? {} },
     evaluated.auditAsItHappens === true,
   );
+  // Workers of this release record firstTaskChecked whatever their own limit, so a task an
+  // in-task committer lost is handled with care wherever it is retried.
+  run.mayHaveCommitted = evaluated.firstTaskChecked === true && !run.firstTask.isFirstAttempt();
+  if (run.cancelHeld && run.mayHaveCommitted) {
+    run.apply({ type: 'evaluated', evaluation: evaluated.evaluation });
+    return inDoubt(run, 'an operator cancelled the run');
+  }
+  if (run.cancelHeld) run.apply({ type: 'cancelled' });
   if (run.get().status === Status.withdrawn) return finish(run);
   run.apply({ type: 'evaluated', evaluation: evaluated.evaluation });
   const { outcome } = evaluated.evaluation;
@@ -165,7 +181,7 @@ async function decideAndExecute(
   // reviewers now could end in a rejection of an action that ran, or a second run of it under a
   // new round's key. A person checks the target instead. (Auto-approved again, the run commits
   // as before: locally, so counted as a retry, checking the target first.)
-  if (evaluated.commitInTask && !run.firstTask.isFirstAttempt() && outcome !== 'auto_approve') return inDoubt(run, outcome);
+  if (run.mayHaveCommitted && outcome !== 'auto_approve') return inDoubt(run, `the policy now says ${outcome}`);
 
   switch (outcome) {
     case 'deny':
@@ -187,8 +203,8 @@ async function decideAndExecute(
 }
 
 /** Nothing more runs: the operators are mailed to check the target (see decideAndExecute). */
-async function inDoubt(run: Run, outcome: string): Promise<ApprovalState> {
-  run.apply({ type: 'earlier_attempt_in_doubt', idempotencyKey: idempotencyKeyFor(run.workflowId, run.get().round), outcome });
+async function inDoubt(run: Run, why: string): Promise<ApprovalState> {
+  run.apply({ type: 'earlier_attempt_in_doubt', idempotencyKey: idempotencyKeyFor(run.workflowId, run.get().round), why });
   await callOperators(run);
   return finish(run);
 }

@@ -34,6 +34,7 @@ export async function executeApproved(run: Run): Promise<void> {
     proposal: state.proposal,
     basis: commitBasis(state),
     approvals: signedApprovals(state),
+    ...(run.mayHaveCommitted ? { earlierAttemptPossible: true as const } : {}),
   };
   let commit: CommitResult;
   // Verified in the commit's own local step, when it ran as one and the read succeeded.

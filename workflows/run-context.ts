@@ -28,6 +28,10 @@ export interface Run {
   commitInTask: boolean;
   /** Counts what reached the run before its policy step answered (see workflows/first-task.ts). */
   readonly firstTask: FirstTaskWatch;
+  /** An earlier attempt of the run's first task may have committed: any commit checks the target first. */
+  mayHaveCommitted: boolean;
+  /** A cancel that reached a retried first task, held until the policy step says what may have run. */
+  cancelHeld: boolean;
   /** Policy, precondition, verification and audit steps, local or regular. */
   readonly steps: StepActivities;
   /** Publishes the current status as one the run rests in (see createStatePublisher). */

@@ -121,7 +121,7 @@ export type RunEvent =
    * The run's first workflow task ran more than once, an earlier attempt may have committed the
    * action as an auto-approved local step, and the policy now says otherwise: nothing more runs.
    */
-  | { type: 'earlier_attempt_in_doubt'; at: string; idempotencyKey: string; outcome: string };
+  | { type: 'earlier_attempt_in_doubt'; at: string; idempotencyKey: string; why: string };
 
 /** Thrown when an event would move a run along a transition the state machine does not have. */
 export class IllegalTransitionError extends Error {

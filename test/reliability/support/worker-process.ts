@@ -28,6 +28,8 @@ export interface WorkerProcessEnv {
   GATEHOUSE_SAMPLING_KEY?: string;
   GATEHOUSE_WORKER_HEALTH_ADDRESS?: string;
   GATEHOUSE_WORKER_SHUTDOWN_GRACE_MS?: string;
+  /** Auto-approved commits inside workflow tasks at once; '0': none. */
+  GATEHOUSE_WORKER_LOCAL_COMMITS?: string;
   /** The seed types' targets (test/reliability/seed-types.test.ts). */
   GATEHOUSE_DATABASES?: string;
   GATEHOUSE_ACCESS_SYSTEMS?: string;
