@@ -37,6 +37,7 @@ import { generateLinkSecret } from '../../src/links/keyring';
 import { startDevInbox, type DevInbox } from '../../src/mail/dev-inbox';
 import { parseWebhookKeyring } from '../../src/webhooks/signature';
 import { eventually } from '../support/harness';
+import { commitTries } from '../support/commit-tries';
 import { startPaymentsApi, type PaymentsApi } from '../support/payments-api';
 import { startPostgres, type TestPostgres } from '../support/postgres';
 import { startTicketApi, type TicketApi } from '../support/ticket-api';
@@ -146,21 +147,6 @@ async function start(input: ProposalInput): Promise<WorkflowHandle> {
   const handle = client.workflow.getHandle(run.workflowId);
   await approveWhenWaiting(handle, setup);
   return handle;
-}
-
-/** The commit activity's highest attempt number, from the run's history. */
-async function commitAttempts(handle: WorkflowHandle): Promise<number> {
-  const events = (await handle.fetchHistory()).events ?? [];
-  const scheduled = new Set(
-    events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'commitAction').map((e) => String(e.eventId)),
-  );
-  return Math.max(
-    0,
-    ...events
-      .map((e) => e.activityTaskStartedEventAttributes)
-      .filter((a) => a && scheduled.has(String(a.scheduledEventId)))
-      .map((a) => a?.attempt ?? 0),
-  );
 }
 
 const count = async (pool: Pool, sql: string, params: unknown[]): Promise<number> =>
@@ -379,7 +365,7 @@ describe('each seed type across a worker killed mid-commit', () => {
     spawn();
     const finals = await Promise.all(handles.map((h) => h.result() as Promise<ApprovalState>));
     for (const [i, type] of SEED_TYPES.entries()) {
-      runs.set(type, { handle: handles[i]!, final: finals[i]!, attempts: await commitAttempts(handles[i]!) });
+      runs.set(type, { handle: handles[i]!, final: finals[i]!, attempts: (await commitTries(handles[i]!)).activity });
     }
   }, 150_000);
 
