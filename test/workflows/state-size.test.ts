@@ -7,6 +7,7 @@
  */
 import { RESULT_LIMIT_BYTES, canonicalBytes } from '../../src/domain/size-limits';
 import type { ProposalInput } from '../../src/domain/proposal';
+import { retryingUpdateTaskFailure } from '../../src/client/temporal-errors';
 import { decideUpdate, getStateQuery } from '../../workflows/messages';
 import { createHarness, eventually, type Harness } from '../support/harness';
 
@@ -39,13 +40,12 @@ describe('state size', () => {
     const editors = ['alice', 'bob', 'alice', 'bob'];
     for (const [i, editor] of editors.entries()) {
       await waiting(i + 1);
-      await handle.executeUpdate(decideUpdate, {
-        args: [
-          await h.decision(run.workflowId, { id: editor, role: 'approver' }, 'approve_with_edits', {
-            editedParams: bulky(proposal.params, i + 2),
-          }),
-        ],
+      const decision = await h.decision(run.workflowId, { id: editor, role: 'approver' }, 'approve_with_edits', {
+        editedParams: bulky(proposal.params, i + 2),
       });
+      // As the SDK's own decisions do: an update that met the run's task failing as it handed over
+      // (the server refused it, nothing was applied) is sent again.
+      await retryingUpdateTaskFailure(() => handle.executeUpdate(decideUpdate, { args: [decision] }));
     }
     const state = await waiting(editors.length + 1);
     // The round's hash is of the last edit, whatever the query left out. A run that handed over
